@@ -1,0 +1,3 @@
+from ruleops.cli import main
+
+raise SystemExit(main())

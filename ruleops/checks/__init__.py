@@ -1,0 +1,34 @@
+"""Checks: small functions from a loaded rule to diagnostics, one module per family.
+
+A module declares its codes with `ruleops.diagnostics.register` and its checks with the
+decorators below. Listing a module in ALL_CHECK_MODULES is what puts it in the pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ruleops.config import Config
+    from ruleops.diagnostics import Diagnostic
+    from ruleops.loading import Rule
+
+RuleCheck = "Callable[[Rule, Config], Iterable[Diagnostic]]"
+
+ALL_CHECK_MODULES: tuple[str, ...] = (
+    "ruleops.checks.crossfile",
+)
+
+RULE_CHECKS: list[Callable[..., Iterable[Diagnostic]]] = []
+CORPUS_CHECKS: list[Callable[..., Iterable[Diagnostic]]] = []
+
+def rule_check(function: Callable[[Rule, Config], Iterable[Diagnostic]]):
+    """Run `function(rule, config)` on every rule that loaded."""
+    RULE_CHECKS.append(function)
+    return function
+
+def corpus_check(function: Callable[[list[Rule], Config], Iterable[Diagnostic]]):
+    """Run `function(rules, config)` once over all rules of the run (cross-file checks)."""
+    CORPUS_CHECKS.append(function)
+    return function

@@ -1,0 +1,1 @@
+"""One module per CLI command: `register(subparsers)` adds it, `run(args)` carries it out."""

@@ -1,0 +1,54 @@
+"""`ruleops check PATH...`: run every check on rule files and report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ruleops.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("check", help="check rule files (schema, ATT&CK, queries, fixtures)")
+    p.add_argument("paths", nargs="*", type=Path, help="rule files or folders (default: [tool.ruleops] rule_paths)")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    p.add_argument("--strict", action="store_true", help="warnings fail the run too")
+    p.add_argument("--config", type=Path, help="pyproject.toml to read [tool.ruleops] from")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ruleops.config import ConfigError, load_config
+    from ruleops.diagnostics import Severity
+    from ruleops.engine import run_check
+
+    try:
+        config = load_config(explicit=args.config)
+    except ConfigError as error:
+        print(f"ruleops: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    paths = args.paths or [config.root / p for p in config.rule_paths]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        for p in missing:
+            print(f"ruleops: no such file or folder: {p}", file=sys.stderr)
+        return EXIT_USAGE
+    result = run_check(paths, config)
+    if args.format == "json":
+        from ruleops.report.json_report import write_json
+
+        write_json(result.diagnostics, result.files, sys.stdout)
+    else:
+        from ruleops.report.text import write_text
+
+        texts = {rule.path: rule for rule in result.rules}
+
+        def line_of(path: str, line: int) -> str:
+            rule = texts.get(path)
+            return rule.line_text(line) if rule else ""
+
+        write_text(result.diagnostics, result.files, sys.stdout, line_of)
+    worst = max((d.severity for d in result.diagnostics), default=None)
+    failing = Severity.WARNING if args.strict else Severity.ERROR
+    return EXIT_FINDINGS if worst is not None and worst >= failing else EXIT_OK

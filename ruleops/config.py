@@ -1,0 +1,129 @@
+"""`[tool.ruleops]` in pyproject.toml, found by walking up from the current folder.
+
+```toml
+[tool.ruleops]
+rule_paths = ["rules"]            # what `ruleops check` with no path checks
+fixture_paths = ["tests/rules"]   # where fixture files live, mirroring rule_paths
+ignore = ["RO210"]                # codes switched off
+house_style = true                # conventions of elastic/detection-rules (warnings)
+field_definitions = ["fields/integrations.json"]  # extra field -> type maps
+attack_data = "data/enterprise-attack-compact.json"  # optional pinned ATT&CK file
+
+[tool.ruleops.severity]
+RO210 = "error"                   # codes with another severity
+```
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruleops.diagnostics import Diagnostic, Severity
+
+
+class ConfigError(Exception):
+    """The configuration is unusable; the CLI exits with status 2."""
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path = field(default_factory=Path.cwd)
+    source: Path | None = None
+    rule_paths: tuple[str, ...] = ("rules",)
+    fixture_paths: tuple[str, ...] = ("tests/rules",)
+    ignore: frozenset[str] = frozenset()
+    severity: dict[str, Severity] = field(default_factory=dict)
+    house_style: bool = True
+    field_definitions: tuple[Path, ...] = ()
+    attack_data: Path | None = None
+
+    def apply(self, diagnostic: Diagnostic) -> Diagnostic | None:
+        """The diagnostic as this configuration wants it, or None when switched off."""
+        if diagnostic.code in self.ignore:
+            return None
+        if not self.house_style:
+            from ruleops.diagnostics import REGISTRY
+
+            info = REGISTRY.get(diagnostic.code)
+            if info is not None and info.house_style:
+                return None
+        override = self.severity.get(diagnostic.code)
+        return diagnostic.with_severity(override) if override else diagnostic
+
+
+def find_pyproject(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(start: Path | None = None, explicit: Path | None = None) -> Config:
+    start = (start or Path.cwd()).resolve()
+    source = explicit or find_pyproject(start)
+    if source is None:
+        return Config(root=start)
+    try:
+        document = tomllib.loads(source.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{source}: cannot read configuration: {error}") from None
+    section = document.get("tool", {}).get("ruleops")
+    if section is None:
+        return Config(root=source.parent, source=source)
+    return _from_section(section, source)
+
+
+_KNOWN_KEYS = {
+    "rule_paths",
+    "fixture_paths",
+    "ignore",
+    "severity",
+    "house_style",
+    "field_definitions",
+    "attack_data",
+}
+
+
+def _from_section(section: dict[str, Any], source: Path) -> Config:
+    where = f"{source}: [tool.ruleops]"
+    unknown = sorted(set(section) - _KNOWN_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(_KNOWN_KEYS))}")
+
+    def strings(key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        value = section.get(key, list(default))
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: {key} must be a list of strings")
+        return tuple(value)
+
+    severities: dict[str, Severity] = {}
+    raw = section.get("severity", {})
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: severity must be a table of CODE = \"error\"|\"warning\"|\"info\"")
+    for code, text in raw.items():
+        try:
+            severities[code] = Severity.parse(str(text))
+        except ValueError as error:
+            raise ConfigError(f"{where}.severity.{code}: {error}") from None
+    house_style = section.get("house_style", True)
+    if not isinstance(house_style, bool):
+        raise ConfigError(f"{where}: house_style must be true or false")
+    attack = section.get("attack_data")
+    if attack is not None and not isinstance(attack, str):
+        raise ConfigError(f"{where}: attack_data must be a path")
+    root = source.parent
+    return Config(
+        root=root,
+        source=source,
+        rule_paths=strings("rule_paths", ("rules",)),
+        fixture_paths=strings("fixture_paths", ("tests/rules",)),
+        ignore=frozenset(strings("ignore", ())),
+        severity=severities,
+        house_style=house_style,
+        field_definitions=tuple(root / p for p in strings("field_definitions", ())),
+        attack_data=root / attack if attack else None,
+    )

@@ -1,0 +1,1 @@
+"""Reporters: each turns the same list of diagnostics into one output format."""
