@@ -42,6 +42,8 @@ class Diagnostic:
     hint: str | None = None
     # Optional extent of the offending text on `line`, for carets wider than one column.
     end_column: int | None = None
+    # An automatic fix: (key path, new value) pairs that `check --fix` writes with tomlkit.
+    fix: tuple[tuple[str, object], ...] = ()
     fixed: bool = False
 
     @property

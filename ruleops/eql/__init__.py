@@ -1,0 +1,1 @@
+"""Elasticsearch's Event Query Language: grammar, parser, checks, execution."""
