@@ -1,0 +1,1 @@
+"""pytest plugin: collects rule fixture files as test items (being written)."""
