@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TextIO
 
 from ruleops.diagnostics import Diagnostic, Severity
@@ -34,3 +35,28 @@ def write_text(
         + (f", {infos} info" if infos else "")
         + "\n"
     )
+
+
+def source_line_reader(rules: Iterable) -> Callable[[str, int], str]:
+    """`line_of(path, line)` for `write_text`: loaded rules' text, else the file on disk.
+
+    Files that failed to load (a TOML syntax error) still get their line shown.
+    """
+    texts = {rule.path: rule.text for rule in rules}
+    cache: dict[str, list[str]] = {}
+
+    def line_of(path: str, line: int) -> str:
+        if path not in cache:
+            text = texts.get(path)
+            if text is None:
+                try:
+                    text = Path(path).read_text(encoding="utf-8", errors="replace")
+                except OSError:
+                    text = ""
+            cache[path] = text.splitlines()
+        lines = cache[path]
+        if not 0 < line <= len(lines) or "\x00" in lines[line - 1]:
+            return ""
+        return lines[line - 1]
+
+    return line_of

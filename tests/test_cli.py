@@ -1,0 +1,84 @@
+"""The command line: exit codes, output shapes, `ruleops rule CODE`."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from ruleops.cli import main
+from ruleops.diagnostics import load_all_checks
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "rules"
+
+
+def _run(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "ruleops", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_example_rules_pass_every_check():
+    result = _run("check", "rules/")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_json_output_has_the_documented_shape(tmp_path: Path):
+    (tmp_path / "a.toml").write_text("[rule]\nname = = 1\n")
+    result = _run("check", "--format", "json", str(tmp_path / "a.toml"), cwd=tmp_path)
+    document = json.loads(result.stdout)
+    assert set(document) == {"version", "files", "diagnostics", "summary"}
+    assert document["version"] == 1 and document["files"] == 1
+    (item,) = document["diagnostics"]
+    assert {"code", "severity", "message", "path", "line", "column"} <= set(item)
+    assert document["summary"]["errors"] == 1
+
+
+def test_text_output_is_compiler_style_with_caret(tmp_path: Path):
+    (tmp_path / "a.toml").write_text("[rule]\nname = = 1\n")
+    result = _run("check", "a.toml", cwd=tmp_path)
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("a.toml:2:8: RO002 error: invalid TOML")
+    assert lines[1].strip() == "name = = 1"
+    assert lines[2].index("^") == 4 + 7
+
+
+def test_errors_exit_1_and_usage_errors_exit_2(tmp_path: Path):
+    (tmp_path / "a.toml").write_text("not toml at all = = =\n")
+    assert _run("check", "a.toml", cwd=tmp_path).returncode == 1
+    assert _run("check", "does-not-exist.toml", cwd=tmp_path).returncode == 2
+    assert _run("check", "--no-such-flag", cwd=tmp_path).returncode == 2
+
+
+def test_duplicate_rule_ids_are_reported_on_both_files(tmp_path: Path):
+    source = (EXAMPLES / "windows" / "persistence_services_registry.toml").read_text()
+    (tmp_path / "a.toml").write_text(source)
+    (tmp_path / "b.toml").write_text(source.replace("Unusual Persistence", "Other Persistence"))
+    result = _run("check", "--format", "json", ".", cwd=tmp_path)
+    codes = [(d["path"], d["code"]) for d in json.loads(result.stdout)["diagnostics"]]
+    assert ("a.toml", "RO050") in codes and ("b.toml", "RO050") in codes
+
+
+def test_rule_command_prints_the_documentation_of_a_code(capsys):
+    assert main(["rule", "RO050"]) == 0
+    text = capsys.readouterr().out
+    assert "crossfile.duplicate-rule-id" in text and "Fails:" in text and "Passes:" in text
+
+
+def test_rule_command_rejects_an_unknown_code(capsys):
+    assert main(["rule", "RO999"]) == 2
+
+
+# RO003 reports a crash inside ruleops itself: there is no rule that "fails" it on purpose.
+_NO_EXAMPLES = {"RO003"}
+
+
+def test_every_code_is_documented_with_failing_and_passing_examples():
+    for code, info in load_all_checks().items():
+        assert info.summary and info.explanation, code
+        if code not in _NO_EXAMPLES:
+            assert info.bad and info.good, f"{code} lacks a failing or passing example"
+
+
+def test_python_dash_m_works():
+    assert _run("--version").stdout.startswith("ruleops ")
