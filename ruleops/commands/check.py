@@ -12,7 +12,9 @@ from ruleops.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="check rule files (schema, ATT&CK, queries, fixtures)")
     p.add_argument("paths", nargs="*", type=Path, help="rule files or folders (default: [tool.ruleops] rule_paths)")
-    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    from ruleops.report.outputs import add_report_arguments
+
+    add_report_arguments(p)
     p.add_argument("--strict", action="store_true", help="warnings fail the run too")
     p.add_argument("--config", type=Path, help="pyproject.toml to read [tool.ruleops] from")
     p.set_defaults(run=run)
@@ -35,20 +37,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"ruleops: no such file or folder: {p}", file=sys.stderr)
         return EXIT_USAGE
     result = run_check(paths, config)
-    if args.format == "json":
-        from ruleops.report.json_report import write_json
+    from ruleops.report.outputs import write_reports
 
-        write_json(result.diagnostics, result.files, sys.stdout)
-    else:
-        from ruleops.report.text import write_text
-
-        texts = {rule.path: rule for rule in result.rules}
-
-        def line_of(path: str, line: int) -> str:
-            rule = texts.get(path)
-            return rule.line_text(line) if rule else ""
-
-        write_text(result.diagnostics, result.files, sys.stdout, line_of)
-    worst = max((d.severity for d in result.diagnostics), default=None)
     failing = Severity.WARNING if args.strict else Severity.ERROR
+    write_reports(args, result, failing)
+    worst = max((d.severity for d in result.diagnostics), default=None)
     return EXIT_FINDINGS if worst is not None and worst >= failing else EXIT_OK
