@@ -103,11 +103,17 @@ def run_check(paths: Iterable[Path], config: Config) -> RunResult:
             raw.extend(check(result.rules, config))
         except Exception as error:
             raw.append(_crash("<run>", check.__name__, error))
-    result.diagnostics = finalize(raw, config)
+    result.diagnostics = finalize(raw, config, result.rules)
     return result
 
 
-def finalize(diagnostics: Iterable[Diagnostic], config: Config) -> list[Diagnostic]:
-    """Apply the configuration (ignored codes, severities) and sort by place."""
-    kept = (config.apply(d) for d in diagnostics)
+def finalize(
+    diagnostics: Iterable[Diagnostic], config: Config, rules: Iterable[Rule] = ()
+) -> list[Diagnostic]:
+    """Apply inline suppressions and the configuration (ignored codes, severities); sort."""
+    from ruleops.suppressions import apply as apply_suppressions
+
+    texts = {rule.path: rule.text for rule in rules}
+    unsuppressed = apply_suppressions(diagnostics, texts, switched_off=config.ignore)
+    kept = (config.apply(d) for d in unsuppressed)
     return sorted((d for d in kept if d is not None), key=Diagnostic.sort_key)
