@@ -18,6 +18,7 @@ RuleCheck = "Callable[[Rule, Config], Iterable[Diagnostic]]"
 
 ALL_CHECK_MODULES: tuple[str, ...] = (
     "ruleops.checks.crossfile",
+    "ruleops.checks.schema",
     "ruleops.suppressions",
 )
 

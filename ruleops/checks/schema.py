@@ -1,0 +1,483 @@
+"""The rule file format: schemas/rule.schema.json, with errors told in a rule author's words.
+
+jsonschema finds the errors; this module only decides where each one is written in the file
+and how to say it. The validator is compiled once per process.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ruleops.checks import rule_check
+from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, register
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
+    from jsonschema.protocols import Validator
+
+    from ruleops.config import Config
+    from ruleops.loading import Rule
+
+_BASE_RULE = """\
+[metadata]
+creation_date = "2024/05/01"
+updated_date = "2024/05/01"
+maturity = "production"
+
+[rule]
+author = ["Elastic"]
+description = "Detects a service pointed at a user-writable binary."
+name = "Service ImagePath in a User Folder"
+risk_score = 47
+rule_id = "403ef0d3-8259-40c9-a5b6-d48354712e49"
+"""
+
+UNKNOWN_KEY = register(
+    CheckInfo(
+        code="RO100",
+        name="schema.unknown-key",
+        severity=Severity.ERROR,
+        summary="a key that the rule format does not know",
+        explanation=(
+            "Kibana and the detection-rules tooling ignore or reject keys they do not know, so a "
+            "misspelt key is usually a setting that silently has no effect (a rule that keeps "
+            "the default risk score because `risk_scor` was written). The message names the "
+            "closest known key. Remove the key or correct its spelling."
+        ),
+        bad=_BASE_RULE + 'severity = "medium"\nrisk_scor = 73\ntype = "query"',
+        good=_BASE_RULE + 'severity = "medium"\ntype = "query"',
+    )
+)
+MISSING_KEY = register(
+    CheckInfo(
+        code="RO101",
+        name="schema.missing-key",
+        severity=Severity.ERROR,
+        summary="a required key is missing",
+        explanation=(
+            "Every rule needs its identity (rule_id, name, description, author), its scoring "
+            "(severity, risk_score), its type and its metadata dates and maturity; each rule type "
+            "adds what it cannot run without (a query and language, a threshold, new_terms "
+            "fields, an ML job id…). The diagnostic points at the table that lacks the key."
+        ),
+        bad=_BASE_RULE + 'type = "query"\n# no severity',
+        good=_BASE_RULE + 'type = "query"\nseverity = "medium"',
+    )
+)
+WRONG_TYPE = register(
+    CheckInfo(
+        code="RO102",
+        name="schema.wrong-type",
+        severity=Severity.ERROR,
+        summary="a value has the wrong TOML type",
+        explanation=(
+            "A number written as a string, a single string where a list is expected, a table "
+            "where a value is expected: Kibana rejects the rule on import, or worse converts "
+            "the value. Write the value with the type the message names."
+        ),
+        bad='risk_score = "47"\ntags = "Domain: Endpoint"',
+        good='risk_score = 47\ntags = ["Domain: Endpoint"]',
+    )
+)
+NOT_ALLOWED = register(
+    CheckInfo(
+        code="RO103",
+        name="schema.value-not-allowed",
+        severity=Severity.ERROR,
+        summary="a value outside the fixed set of allowed values",
+        explanation=(
+            "Keys such as severity, type, language, maturity and building_block_type take one "
+            "of a few fixed words, and the language must fit the rule type (eql rules use "
+            "eql, esql rules esql, the other query rules kuery or lucene). The message lists "
+            "the allowed values and, when one is close, the one that was probably meant."
+        ),
+        bad='severity = "urgent"\ntype = "eql"\nlanguage = "kuery"',
+        good='severity = "high"\ntype = "eql"\nlanguage = "eql"',
+    )
+)
+BAD_FORMAT = register(
+    CheckInfo(
+        code="RO104",
+        name="schema.bad-format",
+        severity=Severity.ERROR,
+        summary="a string that is not written in the expected format",
+        explanation=(
+            "Some strings have a fixed shape: rule_id and timeline_id are UUIDs, dates are "
+            "YYYY/MM/DD, `from` is a lookback such as now-9m, `interval` a duration such as 5m, "
+            "min_stack_version is MAJOR.MINOR.PATCH, references are URLs, ATT&CK ids look like "
+            "TA0002, T1059 and T1059.001. A value of another shape is rejected by Kibana or, "
+            "for dates and versions, breaks the release tooling."
+        ),
+        bad='rule_id = "403ef0d3-8259-40c9-a5b6"\nfrom = "9m"\ninterval = "5 minutes"',
+        good='rule_id = "403ef0d3-8259-40c9-a5b6-d48354712e49"\nfrom = "now-9m"\ninterval = "5m"',
+    )
+)
+OUT_OF_RANGE = register(
+    CheckInfo(
+        code="RO105",
+        name="schema.out-of-range",
+        severity=Severity.ERROR,
+        summary="a number outside its allowed range",
+        explanation=(
+            "risk_score and anomaly_threshold are between 0 and 100; max_signals, threshold "
+            "values, cardinality values and suppression durations are at least 1. Kibana "
+            "refuses other values."
+        ),
+        bad="risk_score = 150\nmax_signals = 0",
+        good="risk_score = 73\nmax_signals = 100",
+    )
+)
+WRONG_RULE_TYPE_KEY = register(
+    CheckInfo(
+        code="RO106",
+        name="schema.key-of-other-rule-type",
+        severity=Severity.ERROR,
+        summary="a key that belongs to another rule type",
+        explanation=(
+            "Some keys only mean something for one rule type: `threshold` for threshold rules, "
+            "`new_terms` for new_terms rules, `threat_*` for indicator match rules, `index` and "
+            "`filters` for rules that search indices (not esql or machine_learning rules). On "
+            "another type the key is ignored, which usually means the type or the key is wrong."
+        ),
+        bad='type = "eql"\nlanguage = "eql"\nquery = "process where true"\n\n[rule.threshold]\nfield = ["host.id"]\nvalue = 10',
+        good='type = "threshold"\nlanguage = "kuery"\nquery = "event.category:process"\n\n[rule.threshold]\nfield = ["host.id"]\nvalue = 10',
+    )
+)
+BAD_SIZE = register(
+    CheckInfo(
+        code="RO107",
+        name="schema.bad-size",
+        severity=Severity.ERROR,
+        summary="an empty string or list, or a list with too many items",
+        explanation=(
+            "Names, descriptions and list entries must not be empty; author, index and "
+            "threat_mapping need at least one entry; new_terms and alert suppression group by "
+            "at most three fields. Kibana rejects the rule otherwise."
+        ),
+        bad='name = ""\nauthor = []',
+        good='name = "Service ImagePath in a User Folder"\nauthor = ["Elastic"]',
+    )
+)
+INVALID = register(
+    CheckInfo(
+        code="RO108",
+        name="schema.invalid",
+        severity=Severity.ERROR,
+        summary="a value the rule schema rejects for another reason",
+        explanation=(
+            "The value breaks a rule of schemas/rule.schema.json that none of the more "
+            "specific codes (RO100-RO107) describes; the message quotes the schema's reason."
+        ),
+    )
+)
+
+_SCHEMA_FILE = "rule.schema.json"
+
+
+def schema_path() -> Path:
+    """The schema shipped in the package, or the repository copy when running from source."""
+    package = Path(__file__).resolve().parents[1]
+    for candidate in (package / "schemas" / _SCHEMA_FILE, package.parent / "schemas" / _SCHEMA_FILE):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"{_SCHEMA_FILE} is missing from the ruleops installation")
+
+
+@lru_cache(maxsize=1)
+def rule_schema() -> dict[str, Any]:
+    return json.loads(schema_path().read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def validator() -> Validator:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(rule_schema())
+
+
+@rule_check
+def check_schema(rule: Rule, config: Config) -> Iterator[Diagnostic]:
+    seen: set[tuple[str, str]] = set()
+    for error in validator().iter_errors(rule.data):
+        for code, key_path, message, hint in _explain(error, rule.data):
+            if (code, key_path) in seen:
+                continue
+            seen.add((code, key_path))
+            yield rule.diagnostic(code, message, key_path, hint=hint)
+
+
+Finding = tuple[str, str, str, "str | None"]
+
+
+def key_path(parts: Sequence[str | int]) -> str:
+    """`['rule', 'threat', 1, 'id']` → `rule.threat[1].id`, the format of Rule.locate."""
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text = f"{text}.{part}" if text else str(part)
+    return text
+
+
+def _shown(parts: Sequence[str | int]) -> str:
+    return key_path(parts) or "the file"
+
+
+def _table(parts: Sequence[str | int]) -> str:
+    if not parts:
+        return "the file"
+    if any(isinstance(part, int) for part in parts):
+        return f"`{key_path(parts)}`"
+    return f"[{key_path(parts)}]"
+
+
+def _value(instance: Any) -> str:
+    if isinstance(instance, str):
+        return json.dumps(instance if len(instance) <= 60 else instance[:57] + "...")
+    if isinstance(instance, bool):
+        return "true" if instance else "false"
+    if isinstance(instance, dict):
+        return "a table"
+    if isinstance(instance, list):
+        return "a list"
+    return str(instance)
+
+
+_TYPE_WORDS = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a table",
+    "null": "empty",
+}
+
+
+def _type_of(instance: Any) -> str:
+    if isinstance(instance, bool):
+        return "true/false"
+    if isinstance(instance, int):
+        return "an integer"
+    if isinstance(instance, float):
+        return "a float"
+    if isinstance(instance, str):
+        return "a string"
+    if isinstance(instance, list):
+        return "a list"
+    if isinstance(instance, dict):
+        return "a table"
+    return type(instance).__name__
+
+
+def _rule_type(data: dict[str, Any]) -> str | None:
+    rule = data.get("rule")
+    kind = rule.get("type") if isinstance(rule, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
+def _from_branch(error: ValidationError) -> bool:
+    return "then" in error.relative_schema_path or "then" in error.absolute_schema_path
+
+
+def _explain(error: ValidationError, data: dict[str, Any]) -> Iterator[Finding]:
+    path = list(error.absolute_path)
+    where = _shown(path)
+    kind = error.validator
+    value = error.validator_value
+    instance = error.instance
+
+    if kind == "additionalProperties":
+        known = sorted(error.schema.get("properties", {}))
+        for key in instance:
+            if key in known:
+                continue
+            near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            if near:
+                hint = "correct the spelling, or remove the key"
+            elif len(known) <= 12:
+                hint = f"known keys here: {', '.join(known)}"
+            else:
+                hint = "remove the key, or see `ruleops rule RO100`"
+            yield (
+                UNKNOWN_KEY.code,
+                key_path([*path, key]),
+                f"unknown key `{key}` in {_table(path)}"
+                + (f"; did you mean `{near[0]}`?" if near else ""),
+                hint,
+            )
+    elif kind is None and error.schema is False:
+        yield from _other_type_keys(error, data)
+    elif kind == "required":
+        missing = [key for key in value if isinstance(instance, dict) and key not in instance]
+        rule_type = _rule_type(data)
+        for key in missing:
+            why = f" ({rule_type} rules need it)" if _from_branch(error) and rule_type else ""
+            yield (
+                MISSING_KEY.code,
+                key_path(path),
+                f"{_table(path)} is missing the required key `{key}`{why}",
+                f"add `{key} = …` to {_table(path)}",
+            )
+    elif kind == "type":
+        expected = [value] if isinstance(value, str) else list(value)
+        words = " or ".join(_TYPE_WORDS.get(t, t) for t in expected)
+        hint = None
+        if "array" in expected and isinstance(instance, str):
+            hint = f"write it as a list: [{json.dumps(instance)}]"
+        elif "integer" in expected and isinstance(instance, str) and instance.strip().isdigit():
+            hint = f"drop the quotes: {instance.strip()}"
+        yield (
+            WRONG_TYPE.code,
+            key_path(path),
+            f"{where} must be {words}; got {_type_of(instance)} ({_value(instance)})",
+            hint,
+        )
+    elif kind in ("enum", "const"):
+        allowed = [value] if kind == "const" else list(value)
+        shown = ", ".join(str(v) for v in allowed)
+        texts = [v for v in allowed if isinstance(v, str)]
+        near = (
+            difflib.get_close_matches(instance, texts, n=1, cutoff=0.5)
+            if isinstance(instance, str)
+            else []
+        )
+        context = ""
+        if path and path[-1] == "language" and _from_branch(error):
+            context = f" for {_rule_type(data)} rules"
+        yield (
+            NOT_ALLOWED.code,
+            key_path(path),
+            (
+                f"{where} must be {shown}{context}; got {_value(instance)}"
+                if len(allowed) == 1
+                else f"{where} must be one of {shown}{context}; got {_value(instance)}"
+            ),
+            f"did you mean {json.dumps(near[0])}?" if near else None,
+        )
+    elif kind == "pattern":
+        expected = error.schema.get("x-expected") or f"a string matching {value}"
+        yield (
+            BAD_FORMAT.code,
+            key_path(path),
+            f"{where} must be {expected}; got {_value(instance)}",
+            None,
+        )
+    elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        low, high = error.schema.get("minimum"), error.schema.get("maximum")
+        if low is not None and high is not None:
+            bounds = f"between {low} and {high}"
+        elif low is not None:
+            bounds = f"at least {low}"
+        else:
+            bounds = f"at most {high}"
+        yield OUT_OF_RANGE.code, key_path(path), f"{where} must be {bounds}; got {instance}", None
+    elif kind in ("minItems", "maxItems", "minLength", "maxLength"):
+        if kind == "minLength":
+            message = f"{where} must not be empty"
+        elif kind == "minItems":
+            message = (
+                f"{where} must not be an empty list"
+                if value == 1
+                else f"{where} needs at least {value} entries; it has {len(instance)}"
+            )
+        elif kind == "maxItems":
+            message = f"{where} takes at most {value} entries; it has {len(instance)}"
+        else:
+            message = f"{where} is longer than {value} characters"
+        yield BAD_SIZE.code, key_path(path), message, None
+    elif kind in ("oneOf", "anyOf"):
+        yield from _alternatives(error, data)
+    else:
+        yield INVALID.code, key_path(path), f"{where}: {error.message}", None
+
+
+def _alternatives(error: ValidationError, data: dict[str, Any]) -> Iterator[Finding]:
+    """A value that fits none of several shapes: name the shapes when it is a type mix-up."""
+    path = list(error.absolute_path)
+    causes = list(error.context or ())
+    if causes and all(c.validator == "type" and not c.relative_path for c in causes):
+        words = " or ".join(_TYPE_WORDS.get(str(c.validator_value), str(c.validator_value)) for c in causes)
+        yield (
+            WRONG_TYPE.code,
+            key_path(path),
+            f"{_shown(path)} must be {words}; got {_type_of(error.instance)} ({_value(error.instance)})",
+            None,
+        )
+        return
+    from jsonschema.exceptions import best_match
+
+    # The branch whose type fits the value is the one the author meant; its error is the cause.
+    fitting = [c for c in causes if c.validator != "type" or c.relative_path]
+    cause = best_match(fitting or causes)
+    if cause is None:
+        yield INVALID.code, key_path(path), f"{_shown(path)}: {error.message}", None
+        return
+    yield from _explain(cause, data)
+
+
+def _other_type_keys(error: ValidationError, data: dict[str, Any]) -> Iterator[Finding]:
+    """A key switched off (`false`) for this rule type: say which types it belongs to."""
+    path = list(error.absolute_path)
+    if error.relative_schema_path and error.relative_schema_path[-1] != "properties":
+        # A `false` schema reached through another keyword: its error path names the key.
+        yield (
+            WRONG_RULE_TYPE_KEY.code,
+            key_path(path),
+            f"{_shown(path)} is not used here",
+            None,
+        )
+        return
+    parent = _at(data, path)
+    properties = _schema_at(list(error.absolute_schema_path))
+    if not isinstance(parent, dict) or not isinstance(properties, dict):
+        return
+    rule_type = _rule_type(data)
+    for key, sub in properties.items():
+        if sub is False and key in parent:
+            users = _types_using(path, key)
+            belongs = f"; it belongs to {', '.join(users)} rules" if users else ""
+            yield (
+                WRONG_RULE_TYPE_KEY.code,
+                key_path([*path, key]),
+                f"`{key}` is not used by {rule_type} rules{belongs}",
+                "remove the key, or check that `type` is what you meant",
+            )
+
+
+def _types_using(path: list[str | int], key: str) -> list[str]:
+    """The rule types whose branch does not switch `key` off (only for keys of [rule])."""
+    if path != ["rule"]:
+        return []
+    rule = rule_schema()["properties"]["rule"]
+    users = []
+    for branch in rule.get("allOf", ()):
+        kind = branch.get("if", {}).get("properties", {}).get("type", {}).get("const")
+        if kind and branch.get("then", {}).get("properties", {}).get(key) is not False:
+            users.append(kind)
+    return users
+
+
+def _at(data: Any, path: Sequence[str | int]) -> Any:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _schema_at(path: list[str | int]) -> Any:
+    node: Any = rule_schema()
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
