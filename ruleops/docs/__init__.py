@@ -1,0 +1,1 @@
+"""Rule reference pages, the index by tactic, and the ATT&CK Navigator layer."""
