@@ -123,9 +123,9 @@ def render_table(rows: list[TacticRow]) -> str:
         "| --- | --- | ---: | ---: | ---: |",
     ]
     for row in rows:
-        lines.append(
-            f"| {row.name} | {row.tactic} | {row.rules} | {row.covered} / {row.total} | {row.percent:.0f}% |"
-        )
+        share = f"{row.percent:.0f}%"
+        cells = (row.name, row.tactic, row.rules, f"{row.covered} / {row.total}", share)
+        lines.append("| " + " | ".join(map(str, cells)) + " |")
     return "\n".join(lines) + "\n"
 
 
