@@ -154,7 +154,8 @@ def test_check_reports_a_stale_suppression_in_a_real_run(tmp_path, monkeypatch):
     stale = original.replace(
         "\nrule_id = ", "\n# ruleops: ignore[RO050] no longer needed\nrule_id = ", 1
     )
-    stale = stale.replace('name = "', 'name = "Other ', 1).replace('rule_id = "', 'rule_id = "0', 1)
+    stale = stale.replace('name = "', 'name = "Other ', 1)
+    stale = stale.replace('rule_id = "4', 'rule_id = "5', 1)
     rules = _project(tmp_path, stale)
     monkeypatch.chdir(tmp_path)
     result = run_check([rules], Config(root=tmp_path))

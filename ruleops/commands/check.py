@@ -16,6 +16,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     add_report_arguments(p)
     p.add_argument("--strict", action="store_true", help="warnings fail the run too")
+    p.add_argument(
+        "--changed-since",
+        metavar="REF",
+        help="only rules changed since REF (merge base with HEAD) and rules whose fixtures changed",
+    )
     p.add_argument("--config", type=Path, help="pyproject.toml to read [tool.ruleops] from")
     p.set_defaults(run=run)
 
@@ -35,6 +40,13 @@ def run(args: argparse.Namespace) -> int:
     if missing:
         for p in missing:
             print(f"ruleops: no such file or folder: {p}", file=sys.stderr)
+        return EXIT_USAGE
+    from ruleops.changes import GitError, targets
+
+    try:
+        paths, selection = targets(paths, config, args.changed_since)
+    except GitError as error:
+        print(f"ruleops: {error}", file=sys.stderr)
         return EXIT_USAGE
     result = run_check(paths, config)
     from ruleops.report.outputs import write_reports
