@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import traceback
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,19 +88,61 @@ def _crash(path: str, check: str, error: Exception) -> Diagnostic:
     )
 
 
-def run_check(paths: Iterable[Path], config: Config) -> RunResult:
+# Forking a worker costs about as much as checking a few dozen rules; below this many files
+# one process is faster.
+_PARALLEL_THRESHOLD = 64
+
+
+def _check_file(path: Path, config: Config) -> tuple[Rule | None, list[Diagnostic]]:
+    loaded = load_rule(path, display_path(path))
+    found = list(loaded.diagnostics)
+    if loaded.rule is not None:
+        found.extend(check_rule(loaded.rule, config))
+    return loaded.rule, found
+
+
+def _check_files(job: tuple[list[Path], Config]) -> list[tuple[Rule | None, list[Diagnostic]]]:
+    paths, config = job
+    return [_check_file(path, config) for path in paths]
+
+
+def default_jobs(files: int) -> int:
+    if files < _PARALLEL_THRESHOLD:
+        return 1
+    return max(1, min(os.cpu_count() or 1, files // (_PARALLEL_THRESHOLD // 2)))
+
+
+def _check_all(files: list[Path], config: Config, jobs: int):
+    """Per-file checks over all files, in `jobs` processes, results in file order."""
+    if jobs <= 1 or len(files) < 2:
+        return _check_files((files, config))
+    # The first file is checked here so that every lazily built structure (schema
+    # validator, grammars, ATT&CK and ECS data) exists before the fork and is shared.
+    first = _check_file(files[0], config)
+    rest = files[1:]
+    size = -(-len(rest) // (jobs * 4))  # a few chunks per worker evens out slow files
+    chunks = [(rest[i : i + size], config) for i in range(0, len(rest), size)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        results = [first]
+        for chunk in pool.map(_check_files, chunks):
+            results.extend(chunk)
+    return results
+
+
+def run_check(paths: Iterable[Path], config: Config, *, jobs: int | None = None) -> RunResult:
     from ruleops.checks import CORPUS_CHECKS
 
     load_all_checks()
-    result = RunResult()
+    files = list(discover(paths, config))
+    result = RunResult(files=len(files))
     raw: list[Diagnostic] = []
-    for path in discover(paths, config):
-        result.files += 1
-        loaded = load_rule(path, display_path(path))
-        raw.extend(loaded.diagnostics)
-        if loaded.rule is not None:
-            result.rules.append(loaded.rule)
-            raw.extend(check_rule(loaded.rule, config))
+    use_fork = "fork" in multiprocessing.get_all_start_methods()
+    jobs = default_jobs(len(files)) if jobs is None else jobs
+    for rule, found in _check_all(files, config, jobs if use_fork else 1):
+        raw.extend(found)
+        if rule is not None:
+            result.rules.append(rule)
     for check in CORPUS_CHECKS:
         try:
             raw.extend(check(result.rules, config))
