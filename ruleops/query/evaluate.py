@@ -1,0 +1,648 @@
+"""Single-event conditions compiled once into closures, with Elasticsearch's semantics.
+
+Elasticsearch evaluates an EQL condition in two different ways, and the difference is visible
+(x-pack/plugin/eql `planner/QueryTranslator` with ql `planner/ExpressionTranslators`):
+
+* **Lucene queries** for what it can translate: a field compared with a literal (`==`, `!=`,
+  `<`…, term/range queries), `:`/`like`/`regex` on a field (wildcard/regexp queries), `in` on a
+  field (terms), `field == null` / `field != null` (exists), `startsWith(field, "lit")` (prefix),
+  `stringContains`/`endsWith(field, "lit")` (wildcard), `cidrMatch(field, "cidr"…)` (terms),
+  and `and`/`or`/`not` over such queries (bool must/should/must_not). Lucene is two-valued:
+  a query matches an event or not, a multi-valued field matches when any value does, and
+  `not` (must_not) **matches events that lack the field**; `!=` is must_not(term) and matches
+  them too.
+* **Scripts** for everything else (functions of fields, arithmetic, comparisons of
+  expressions): SQL three-valued logic where null propagates, and a null result does not
+  match. `not` over a script is a script `not`: `not length(process.name) > 3` does **not**
+  match an event without process.name, whereas `not process.name : "a*"` does.
+  ES rewrites scripts made of fields, literals and functions to run once per value of a
+  multi-valued field (`MultiValueAwareScriptQuery`): any value combination that yields true
+  matches.
+
+Before translating, ES's optimizer rewrites a few shapes, reproduced in `_normalize`:
+literals move to the right of comparisons (`0 < x` is `x > 0`), `x == null`/`x != null` become
+is-null checks, `f(x) == true`/`== false` become `f(x)`/`not f(x)`, and `not not x` is `x`.
+ES deliberately does *not* push `not` into comparisons (`EqlBooleanSimplification`), so
+`not x > 1` stays a negation.
+
+Field access is pre-split; typed fields (`field_types`, an ES mapping's type per dotted field
+name: `date`, `version`…) are coerced as ES indexes them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from ruleops.query import functions as fn
+from ruleops.query.ast import (
+    And,
+    Arithmetic,
+    Call,
+    Compare,
+    Exists,
+    Expr,
+    Field,
+    InSet,
+    Literal,
+    Match,
+    Negate,
+    Not,
+    Or,
+    Span,
+)
+from ruleops.query.values import (
+    Version,
+    coerce_to_type,
+    flat_values,
+    make_getter,
+    parse_date_millis,
+)
+from ruleops.query.wildcard import compile_regex, compile_wildcard
+
+Predicate = Callable[[Mapping], bool]
+FieldTypes = Mapping[str, str]
+
+
+class EvaluationError(ValueError):
+    """A condition that cannot be evaluated (unknown function, bad regex, wrong arguments)."""
+
+
+@dataclass(frozen=True)
+class IsNull:
+    """Internal node: ES's rewrite of `expr == null` (`not IsNull` for `!=`)."""
+
+    value: Expr
+    span: Span = Span(0, 0)
+
+
+def compile_condition(
+    expr: Expr, *, dialect: str = "eql", field_types: FieldTypes | None = None
+) -> Predicate:
+    """A function `event -> bool`: does the event satisfy `expr`?
+
+    `dialect="kql"` runs everything as Lucene queries (KQL has no scripts): `not` over a
+    missing field matches. `field_types` maps dotted field names to ES mapping types.
+    """
+    if field_types is None:
+        return _cached_compile(expr, dialect)
+    return compile_node(expr, dialect=dialect, field_types=field_types).test
+
+
+@lru_cache(maxsize=4096)
+def _cached_compile(expr: Expr, dialect: str) -> Predicate:
+    return compile_node(expr, dialect=dialect).test
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A compiled condition. `script` is True where ES would run it as a script."""
+
+    test: Predicate
+    script: bool
+
+
+def compile_node(
+    expr: Expr, *, dialect: str = "eql", field_types: FieldTypes | None = None
+) -> Compiled:
+    if dialect not in ("eql", "kql"):
+        raise EvaluationError(f"unknown query dialect {dialect!r}; expected 'eql' or 'kql'")
+    return _Compiler(dialect, field_types or {}).predicate(normalize(expr))
+
+
+def script_value(expr: Expr, event: Mapping, *, field_types: FieldTypes | None = None) -> Any:
+    """The value of an expression as an ES script computes it (first value of each field)."""
+    compiler = _Compiler("eql", field_types or {})
+    slots: list[Field] = []
+    value = compiler.value(normalize(expr), slots)
+    raw = [compiler.getter(f)(event) for f in slots]
+    return value([_first(v) for v in raw])
+
+
+def _first(raw: Any) -> Any:
+    if isinstance(raw, list):
+        values = flat_values(raw)
+        return values[0] if values else None
+    return raw
+
+
+# --- ES optimizer rewrites ----------------------------------------------------------------
+
+_FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_BOOLEAN_NODES = (Call, Compare, Match, InSet, Not, And, Or, IsNull, Exists)
+
+
+def normalize(expr: Expr) -> Expr:
+    """Apply the rewrites ES's EQL optimizer makes before translating (see module doc)."""
+    match expr:
+        case Compare(op=op, left=left, right=right, span=span):
+            left, right = normalize(left), normalize(right)
+            if isinstance(left, Literal) and not isinstance(right, Literal):
+                left, right, op = right, left, _FLIP[op]
+            if op in ("==", "!=") and isinstance(right, Literal):
+                if right.value is None:
+                    null_check: Expr = IsNull(left, span)
+                    return null_check if op == "==" else Not(null_check, span)
+                if isinstance(right.value, bool) and _is_boolean_function(left):
+                    keep = (right.value is True) == (op == "==")
+                    return left if keep else normalize(Not(left, span))
+            return Compare(op, left, right, span)
+        case Not(operand=operand, span=span):
+            inner = normalize(operand)
+            if isinstance(inner, Not):
+                return inner.operand
+            if isinstance(inner, Literal) and isinstance(inner.value, bool):
+                return Literal(not inner.value, span)
+            return Not(inner, span)
+        case And(operands=operands, span=span):
+            return And(tuple(normalize(o) for o in operands), span)
+        case Or(operands=operands, span=span):
+            return Or(tuple(normalize(o) for o in operands), span)
+        case Match(value=value):
+            return Match(normalize(value), expr.patterns, expr.kind, expr.case_insensitive, expr.span)
+        case InSet(value=value, options=options):
+            return InSet(normalize(value), tuple(normalize(o) for o in options),
+                         expr.case_insensitive, expr.span)
+        case Call(name=name, args=args):
+            return Call(name.lower(), tuple(normalize(a) for a in args), expr.case_insensitive,
+                        expr.span)
+        case Arithmetic(op=op, left=left, right=right, span=span):
+            return Arithmetic(op, normalize(left), normalize(right), span)
+        case Negate(operand=operand, span=span):
+            return Negate(normalize(operand), span)
+        case _:
+            return expr
+
+
+def _is_boolean_function(expr: Expr) -> bool:
+    if isinstance(expr, Call):
+        info = fn.FUNCTIONS.get(expr.name.lower())
+        return info is not None and info.returns_boolean
+    return isinstance(expr, _BOOLEAN_NODES)
+
+
+# --- the compiler -------------------------------------------------------------------------
+
+_TRUE: Predicate = lambda event: True  # noqa: E731
+_FALSE: Predicate = lambda event: False  # noqa: E731
+
+
+class _Compiler:
+    def __init__(self, dialect: str, field_types: FieldTypes) -> None:
+        self.dialect = dialect
+        self.field_types = field_types
+
+    # ---- field access
+
+    def field_type(self, field: Field) -> str | None:
+        return self.field_types.get(field.name)
+
+    def getter(self, field: Field) -> Callable[[Mapping], Any]:
+        get = make_getter(field.path)
+        es_type = self.field_type(field)
+        if es_type in ("date", "date_nanos", "version"):
+            def typed(event: Mapping, _get=get, _type=es_type) -> Any:
+                return coerce_to_type(_get(event), _type)
+
+            return typed
+        return get
+
+    def literal_for(self, field: Field | None, value: Any) -> Any:
+        """A literal as ES converts it for comparison with `field` (dates, versions)."""
+        es_type = self.field_type(field) if field is not None else None
+        if es_type in ("date", "date_nanos") and isinstance(value, str | int | float):
+            millis = parse_date_millis(value)
+            return value if millis is None else millis
+        if es_type == "version" and isinstance(value, str):
+            return Version(value)
+        return value
+
+    # ---- predicates (query context)
+
+    def predicate(self, node: Expr) -> Compiled:
+        match node:
+            case Literal(value=value):
+                return Compiled(_TRUE if value is True else _FALSE, script=False)
+            case And(operands=operands):
+                tests = [self.predicate(o).test for o in operands]
+                return Compiled(_all_of(tests), script=False)
+            case Or(operands=operands):
+                tests = [self.predicate(o).test for o in operands]
+                return Compiled(_any_of(tests), script=False)
+            case Not(operand=operand):
+                inner = self.predicate(operand)
+                if inner.script and self.dialect == "eql":
+                    # ES: `not` over a script query is itself a script (null stays null).
+                    return self.script(node)
+                test = inner.test
+                return Compiled(lambda event: not test(event), script=False)
+            case Exists(field=field):
+                get = self.getter(field)
+                return Compiled(lambda event: bool(flat_values(get(event))), script=False)
+            case IsNull(value=Field() as field):
+                get = self.getter(field)
+                return Compiled(lambda event: not flat_values(get(event)), script=False)
+            case Compare(op=op, left=Field() as field, right=Literal(value=value)) if (
+                value is not None
+            ):
+                return self.lucene_compare(field, op, value)
+            case Match(value=Field() as field):
+                return self.lucene_match(field, node)
+            case InSet(value=Field() as field, options=options) if all(
+                isinstance(o, Literal) for o in options
+            ):
+                return self.lucene_in(field, node)
+            case Call() as call:
+                translated = self.lucene_call(call)
+                return translated if translated is not None else self.script(node)
+            case _:
+                if self.dialect == "kql":
+                    raise EvaluationError(f"KQL cannot evaluate {type(node).__name__}")
+                return self.script(node)
+
+    def field_leaf(self, field: Field, test: Callable[[Any], bool]) -> Compiled:
+        """A Lucene leaf: true when any value of the field passes `test`."""
+        get = self.getter(field)
+
+        def leaf(event: Mapping) -> bool:
+            raw = get(event)
+            if raw is None:
+                return False
+            if raw.__class__ is list:
+                return any(test(v) for v in flat_values(raw))
+            return test(raw)
+
+        return Compiled(leaf, script=False)
+
+    def lucene_compare(self, field: Field, op: str, value: Any) -> Compiled:
+        literal = self.literal_for(field, value)
+        if op in ("==", "!="):
+            equal = _equality_test(literal)
+            if op == "==":
+                return self.field_leaf(field, equal)
+            # ES translates `!=` to must_not(term): an event without the field matches.
+            positive = self.field_leaf(field, equal).test
+            return Compiled(lambda event: not positive(event), script=False)
+        order = _ORDER_TESTS[op]
+
+        def ranged(x: Any) -> bool:
+            c = compare_values(x, literal)
+            return c is not None and order(c)
+
+        return self.field_leaf(field, ranged)
+
+    def lucene_match(self, field: Field, node: Match) -> Compiled:
+        tests = [self.string_test(node, p) for p in node.patterns]
+        if len(tests) == 1:
+            single = tests[0]
+            return self.field_leaf(field, lambda x: single(_as_text(x)))
+        return self.field_leaf(field, lambda x: any(t(_as_text(x)) for t in tests))
+
+    def string_test(self, node: Match, pattern: str) -> Callable[[str | None], bool]:
+        ci = node.case_insensitive
+        if node.kind == "regex":
+            try:
+                test = compile_regex(pattern, case_insensitive=ci)
+            except ValueError as error:
+                raise EvaluationError(str(error)) from error
+        elif node.kind == "wildcard":
+            test = compile_wildcard(pattern, case_insensitive=ci)
+        else:  # KQL term/phrase: an exact comparison
+            folded = pattern.lower() if ci else pattern
+            test = (lambda s: s.lower() == folded) if ci else (lambda s: s == folded)
+        return lambda s: s is not None and test(s)
+
+    def lucene_in(self, field: Field, node: InSet) -> Compiled:
+        literals = [self.literal_for(field, o.value) for o in node.options if o.value is not None]  # type: ignore[union-attr]
+        if node.case_insensitive:
+            folded = {v.lower() for v in literals if isinstance(v, str)}
+            others = [_equality_test(v) for v in literals if not isinstance(v, str)]
+
+            def test_ci(x: Any) -> bool:
+                if isinstance(x, str):
+                    return x.lower() in folded
+                return any(t(x) for t in others)
+
+            return self.field_leaf(field, test_ci)
+        strings = {v for v in literals if isinstance(v, str)}
+        tests = [_equality_test(v) for v in literals]
+
+        def test(x: Any) -> bool:
+            if x.__class__ is str and x in strings:
+                return True
+            return any(t(x) for t in tests)
+
+        return self.field_leaf(field, test)
+
+    def lucene_call(self, call: Call) -> Compiled | None:
+        """ES's query translations of functions on a field with literal arguments."""
+        name, args = call.name.lower(), call.args
+        if not args or not isinstance(args[0], Field):
+            return None
+        field = args[0]
+        rest = args[1:]
+        if not all(isinstance(a, Literal) for a in rest):
+            return None
+        values = [a.value for a in rest]  # type: ignore[union-attr]
+        ci = call.case_insensitive
+        if name == "startswith" and len(values) == 1 and isinstance(values[0], str):
+            prefix = values[0].lower() if ci else values[0]
+            if ci:
+                return self.field_leaf(field, lambda x: _as_text(x).lower().startswith(prefix))
+            return self.field_leaf(field, lambda x: _as_text(x).startswith(prefix))
+        if name in ("stringcontains", "endswith") and len(values) == 1 and isinstance(values[0], str):
+            # ES builds a raw Lucene wildcard query "*" + literal (+ "*"): wildcard characters
+            # and backslash escapes inside the literal keep their Lucene meaning.
+            pattern = "*" + values[0] + ("*" if name == "stringcontains" else "")
+            test = compile_wildcard(pattern, case_insensitive=ci, escapes=True)
+            return self.field_leaf(field, lambda x: test(_as_text(x)))
+        if name == "cidrmatch" and values and all(isinstance(v, str) for v in values):
+            networks = [fn.parse_network(v) for v in values]
+            if any(n is None for n in networks):
+                raise EvaluationError(f"cidrMatch: invalid CIDR block in {values!r}")
+
+            def in_block(x: Any) -> bool:
+                address = fn.parse_ip(x)
+                return address is not None and any(
+                    address.version == n.version and address in n for n in networks  # type: ignore[union-attr]
+                )
+
+            return self.field_leaf(field, in_block)
+        return None
+
+    # ---- scripts
+
+    def script(self, node: Expr) -> Compiled:
+        slots: list[Field] = []
+        value = self.value(node, slots)
+        getters = [self.getter(f) for f in slots]
+        if not getters:
+            constant = value([]) is True
+            return Compiled(_TRUE if constant else _FALSE, script=True)
+        if len(getters) == 1:
+            (get,) = getters
+
+            def script1(event: Mapping) -> bool:
+                raw = get(event)
+                if raw.__class__ is list:
+                    return any(value([v]) is True for v in _script_values(raw))
+                return value([raw]) is True
+
+            return Compiled(script1, script=True)
+
+        def script_n(event: Mapping) -> bool:
+            raws = [g(event) for g in getters]
+            if not any(r.__class__ is list for r in raws):
+                return value(raws) is True
+            choices = [_script_values(r) if r.__class__ is list else (r,) for r in raws]
+            return any(value(list(combo)) is True for combo in itertools.product(*choices))
+
+        return Compiled(script_n, script=True)
+
+    def value(self, node: Expr, slots: list[Field]) -> Callable[[list], Any]:
+        """A closure computing `node` from slot values (one per field), three-valued."""
+        match node:
+            case Literal(value=constant):
+                return lambda s: constant
+            case Field():
+                for index, existing in enumerate(slots):
+                    if existing.path == node.path:
+                        break
+                else:
+                    index = len(slots)
+                    slots.append(node)
+                return lambda s: s[index]
+            case IsNull(value=inner):
+                get = self.value(inner, slots)
+                return lambda s: get(s) is None
+            case Exists(field=field):
+                get = self.value(field, slots)
+                return lambda s: get(s) is not None
+            case Not(operand=operand):
+                get = self.value(operand, slots)
+
+                def negate(s: list) -> Any:
+                    v = get(s)
+                    return None if v is None else not v
+
+                return negate
+            case And(operands=operands):
+                parts = [self.value(o, slots) for o in operands]
+                return lambda s: _and3(p(s) for p in parts)
+            case Or(operands=operands):
+                parts = [self.value(o, slots) for o in operands]
+                return lambda s: _or3(p(s) for p in parts)
+            case Compare(op=op, left=left, right=right):
+                get_left, get_right = self.value(left, slots), self.value(right, slots)
+                if isinstance(right, Literal):
+                    converted = self.literal_for(left if isinstance(left, Field) else None,
+                                                 right.value)
+                    get_right = lambda s: converted  # noqa: E731
+                check = _ORDER_TESTS.get(op)
+                if op == "==":
+                    return lambda s: _eq3(get_left(s), get_right(s))
+                if op == "!=":
+                    return lambda s: _not3(_eq3(get_left(s), get_right(s)))
+
+                def ordered(s: list) -> Any:
+                    c = compare_values(get_left(s), get_right(s))
+                    return None if c is None else check(c)  # type: ignore[misc]
+
+                return ordered
+            case Match():
+                get = self.value(node.value, slots)
+                tests = [self.string_test(node, p) for p in node.patterns]
+
+                def matches(s: list) -> Any:
+                    v = get(s)
+                    if v is None:
+                        return None
+                    text = _as_text(v)
+                    return any(t(text) for t in tests)
+
+                return matches
+            case InSet(value=inner, options=options, case_insensitive=ci):
+                get = self.value(inner, slots)
+                gets = [self.value(o, slots) for o in options]
+
+                def contained(s: list) -> Any:
+                    v = get(s)
+                    if v is None:
+                        return None
+                    saw_null = False
+                    for g in gets:
+                        option = g(s)
+                        if option is None:
+                            saw_null = True
+                        elif (_eq3_ci(v, option) if ci else _eq3(v, option)) is True:
+                            return True
+                    return None if saw_null else False
+
+                return contained
+            case Call(name=name, args=args, case_insensitive=ci):
+                try:
+                    info = fn.lookup(name, len(args), ci)
+                except fn.FunctionError as error:
+                    raise EvaluationError(str(error)) from error
+                gets = [self.value(a, slots) for a in args]
+                impl = info.impl
+                if len(gets) == 1:
+                    (g0,) = gets
+                    return lambda s: impl(ci, g0(s))
+                if len(gets) == 2:
+                    g0, g1 = gets
+                    return lambda s: impl(ci, g0(s), g1(s))
+                return lambda s: impl(ci, *(g(s) for g in gets))
+            case Arithmetic(op=op, left=left, right=right):
+                get_left, get_right = self.value(left, slots), self.value(right, slots)
+                operation = _ARITHMETIC[op]
+                return lambda s: fn.arithmetic(operation, get_left(s), get_right(s))
+            case Negate(operand=operand):
+                get = self.value(operand, slots)
+
+                def minus(s: list) -> Any:
+                    v = get(s)
+                    return -v if fn.is_number(v) else None
+
+                return minus
+        raise EvaluationError(f"cannot evaluate {type(node).__name__}")
+
+
+# --- value semantics ----------------------------------------------------------------------
+
+_ORDER_TESTS: dict[str, Callable[[int], bool]] = {
+    "<": lambda c: c < 0,
+    "<=": lambda c: c <= 0,
+    ">": lambda c: c > 0,
+    ">=": lambda c: c >= 0,
+}
+
+_ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": fn.java_divide,
+    "%": fn.java_modulo,
+}
+
+
+def _as_text(value: Any) -> str:
+    if value.__class__ is str:
+        return value
+    return fn.java_string(value) or ""
+
+
+def _to_number(text: str) -> int | float | None:
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            return None
+
+
+def compare_values(a: Any, b: Any) -> int | None:
+    """-1/0/1, or None when ES would not compare the two (null, or incompatible types).
+
+    A string and a number compare numerically when the string is a number, as a term or
+    range query on a numeric field parses its argument.
+    """
+    if a is None or b is None:
+        return None
+    ta, tb = a.__class__, b.__class__
+    if ta is tb and ta is not Version:
+        return (a > b) - (a < b)
+    a_num, b_num = fn.is_number(a), fn.is_number(b)
+    if a_num and b_num:
+        return (a > b) - (a < b)
+    if ta is Version or tb is Version:
+        va = a if ta is Version else Version(str(a))
+        vb = b if tb is Version else Version(str(b))
+        if va == vb:
+            return 0
+        if va.valid and vb.valid:
+            return -1 if va < vb else 1
+        return None
+    if a_num and tb is str:
+        nb = _to_number(b)
+        return None if nb is None else (a > nb) - (a < nb)
+    if b_num and ta is str:
+        na = _to_number(a)
+        return None if na is None else (na > b) - (na < b)
+    if ta is bool and tb is str:
+        return 0 if ("true" if a else "false") == b else None
+    if tb is bool and ta is str:
+        return 0 if ("true" if b else "false") == a else None
+    return None
+
+
+def _equality_test(literal: Any) -> Callable[[Any], bool]:
+    if literal.__class__ is str:
+
+        def eq_str(x: Any) -> bool:
+            if x.__class__ is str:
+                return x == literal
+            return compare_values(x, literal) == 0
+
+        return eq_str
+    return lambda x: compare_values(x, literal) == 0
+
+
+def _eq3(a: Any, b: Any) -> bool | None:
+    if a is None or b is None:
+        return None
+    c = compare_values(a, b)
+    return False if c is None else c == 0
+
+
+def _eq3_ci(a: Any, b: Any) -> bool | None:
+    if isinstance(a, str) and isinstance(b, str):
+        return a.lower() == b.lower()
+    return _eq3(a, b)
+
+
+def _not3(v: bool | None) -> bool | None:
+    return None if v is None else not v
+
+
+def _and3(values) -> bool | None:
+    result: bool | None = True
+    for v in values:
+        if v is False:
+            return False
+        if v is None:
+            result = None
+    return result
+
+
+def _or3(values) -> bool | None:
+    result: bool | None = False
+    for v in values:
+        if v is True:
+            return True
+        if v is None:
+            result = None
+    return result
+
+
+def _script_values(raw: list) -> list[Any]:
+    values = list(dict.fromkeys(v for v in flat_values(raw) if not isinstance(v, dict)))
+    return values or [None]
+
+
+def _all_of(tests: list[Predicate]) -> Predicate:
+    if len(tests) == 2:
+        a, b = tests
+        return lambda event: a(event) and b(event)
+    return lambda event: all(t(event) for t in tests)
+
+
+def _any_of(tests: list[Predicate]) -> Predicate:
+    if len(tests) == 2:
+        a, b = tests
+        return lambda event: a(event) or b(event)
+    return lambda event: any(t(event) for t in tests)

@@ -1,0 +1,247 @@
+"""Pattern matchers compiled once: EQL/KQL wildcards and Lucene regular expressions.
+
+Wildcards (EQL `:` / `like`): Elasticsearch turns the EQL pattern into a LIKE pattern whose
+escape character cannot occur in a string (eql `StringUtils.toLikePattern`), so `*` is any run,
+`?` one character, and every other character — `\\` included — is literal. There is no way to
+match a literal `*` or `?`.
+
+Lucene wildcards (the raw query ES builds for `stringContains`/`endsWith` on a field) differ:
+there `\\` escapes the next character.
+
+Regular expressions (`regex`, `regex~`): ES runs a Lucene `regexp` query (default flags), which
+always matches the whole value and has its own syntax; `lucene_regex_to_python` translates it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+StrTest = Callable[[str], bool]
+
+
+def compile_wildcard(pattern: str, *, case_insensitive: bool = False, escapes: bool = False) -> StrTest:
+    """A test `str -> bool` for an anchored wildcard pattern.
+
+    With `escapes=True` a backslash makes the next character literal (Lucene's wildcard query).
+    """
+    return _compile_wildcard(pattern, case_insensitive, escapes)
+
+
+@lru_cache(maxsize=4096)
+def _compile_wildcard(pattern: str, case_insensitive: bool, escapes: bool) -> StrTest:
+    tokens = _wildcard_tokens(pattern, escapes)
+    if case_insensitive:
+        tokens = [t if t in ("*", "?") else t.lower() for t in tokens]
+    literal_parts = [t for t in tokens if t not in ("*", "?")]
+    fold = str.lower if case_insensitive else None
+
+    # Fast special cases: the bulk of detection-rule patterns are exact, prefix, suffix or
+    # contains patterns, which `str` methods answer much faster than a regex.
+    if "?" not in tokens:
+        stars = [i for i, t in enumerate(tokens) if t == "*"]
+        text = "".join(literal_parts)
+        shape = tuple(t == "*" for t in tokens)
+        if not stars:
+            return _wrap(fold, lambda s: s == text)
+        if shape == (True,):
+            return lambda s: True
+        if shape == (False, True):
+            return _wrap(fold, lambda s: s.startswith(text))
+        if shape == (True, False):
+            return _wrap(fold, lambda s: s.endswith(text))
+        if shape == (True, False, True):
+            return _wrap(fold, lambda s: text in s)
+    regex = "".join(".*" if t == "*" else "." if t == "?" else re.escape(t) for t in tokens)
+    flags = re.DOTALL | (re.IGNORECASE if case_insensitive else 0)
+    fullmatch = re.compile(regex, flags).fullmatch
+    return lambda s: fullmatch(s) is not None
+
+
+def _wrap(fold: Callable[[str], str] | None, test: StrTest) -> StrTest:
+    if fold is None:
+        return test
+    return lambda s: test(fold(s))
+
+
+def _wildcard_tokens(pattern: str, escapes: bool) -> list[str]:
+    """Split into "*", "?" and merged literal runs; runs of "*" collapse to one."""
+    tokens: list[str] = []
+    literal: list[str] = []
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if escapes and char == "\\" and i + 1 < len(pattern):
+            literal.append(pattern[i + 1])
+            i += 2
+            continue
+        if char in "*?":
+            if literal:
+                tokens.append("".join(literal))
+                literal = []
+            if not (char == "*" and tokens and tokens[-1] == "*"):
+                tokens.append(char)
+        else:
+            literal.append(char)
+        i += 1
+    if literal:
+        tokens.append("".join(literal))
+    return tokens
+
+
+def has_wildcard(pattern: str) -> bool:
+    return "*" in pattern or "?" in pattern
+
+
+class RegexSyntaxError(ValueError):
+    """A Lucene regular expression that ruleops cannot translate or that is invalid."""
+
+
+def compile_regex(pattern: str, *, case_insensitive: bool = False) -> StrTest:
+    """A full-match test for a Lucene regular expression."""
+    return _compile_regex(pattern, case_insensitive)
+
+
+@lru_cache(maxsize=2048)
+def _compile_regex(pattern: str, case_insensitive: bool) -> StrTest:
+    python = lucene_regex_to_python(pattern)
+    flags = re.DOTALL | (re.IGNORECASE if case_insensitive else 0)
+    try:
+        fullmatch = re.compile(python, flags).fullmatch
+    except re.error as error:
+        raise RegexSyntaxError(f"invalid regular expression {pattern!r}: {error}") from error
+    return lambda s: fullmatch(s) is not None
+
+
+_QUANTIFIER_START = "*+?{"
+# Lucene treats these as ordinary characters; Python does not.
+_PY_SPECIAL_LITERALS = "^$"
+_CLASS_SHORTHANDS = {"d": r"\d", "D": r"\D", "s": r"\s", "S": r"\S", "w": r"\w", "W": r"\W"}
+
+
+def lucene_regex_to_python(pattern: str) -> str:
+    """Translate Lucene `RegExp` syntax (ES default flags) to an equivalent Python regex.
+
+    Differences handled: `"..."` quotes a literal string; `@` is any string; `#` the empty
+    language; `<n-m>` a numeric interval; `^`/`$` are literal; a quantifier may follow a
+    quantifier (`a*?` means `(a*)?`, not a lazy star). `&` (intersection) and `~` (complement)
+    have no Python equivalent and are rejected.
+    """
+    out: list[str] = []  # one entry per atom, so a quantifier can wrap the previous one
+    i, n = 0, len(pattern)
+    last_was_quantifier = False
+    while i < n:
+        char = pattern[i]
+        if char in _QUANTIFIER_START:
+            quantifier, i = _read_quantifier(pattern, i)
+            if not out:
+                raise RegexSyntaxError(f"regular expression {pattern!r} starts with a quantifier")
+            if last_was_quantifier or out[-1] in ("(", "|"):
+                if out[-1] in ("(", "|"):
+                    raise RegexSyntaxError(f"quantifier without operand in {pattern!r}")
+                out[-1] = f"(?:{out[-1]})"
+            out[-1] += quantifier
+            last_was_quantifier = True
+            continue
+        last_was_quantifier = False
+        if char == "\\":
+            if i + 1 >= n:
+                raise RegexSyntaxError(f"regular expression {pattern!r} ends with a backslash")
+            nxt = pattern[i + 1]
+            out.append(_CLASS_SHORTHANDS.get(nxt, re.escape(nxt)))
+            i += 2
+        elif char == '"':
+            end = pattern.find('"', i + 1)
+            if end < 0:
+                raise RegexSyntaxError(f'unterminated "..." string in regular expression {pattern!r}')
+            out.append(f"(?:{re.escape(pattern[i + 1 : end])})")
+            i = end + 1
+        elif char == "[":
+            cls, i = _read_class(pattern, i)
+            out.append(cls)
+        elif char == ".":
+            out.append(".")
+            i += 1
+        elif char == "@":
+            out.append("(?:.*)")
+            i += 1
+        elif char == "#":
+            out.append("(?!)")
+            i += 1
+        elif char == "<":
+            interval, i = _read_interval(pattern, i)
+            out.append(interval)
+        elif char in "&~":
+            raise RegexSyntaxError(
+                f"regular expression {pattern!r} uses Lucene's {char!r} operator, which ruleops "
+                "does not support; rewrite it without intersection/complement"
+            )
+        elif char == "(":
+            # group: collect until the matching ")" as one atom so quantifiers apply to it
+            depth_start = len(out)
+            out.append("(")
+            i += 1
+            out.append("\0group" + str(depth_start))
+        elif char == ")":
+            # fold everything since the matching "(" into one atom
+            marker_index = max(
+                (k for k, t in enumerate(out) if t.startswith("\0group")), default=None
+            )
+            if marker_index is None:
+                raise RegexSyntaxError(f"unbalanced ')' in regular expression {pattern!r}")
+            inner = "".join(out[marker_index + 1 :])
+            del out[marker_index - 1 :]
+            out.append(f"(?:{inner})")
+            i += 1
+        elif char == "|":
+            out.append("|")
+            i += 1
+        else:
+            out.append(re.escape(char) if char in _PY_SPECIAL_LITERALS else re.escape(char))
+            i += 1
+    if any(t.startswith("\0group") for t in out):
+        raise RegexSyntaxError(f"unbalanced '(' in regular expression {pattern!r}")
+    return "".join(out)
+
+
+def _read_quantifier(pattern: str, i: int) -> tuple[str, int]:
+    if pattern[i] != "{":
+        return pattern[i], i + 1
+    end = pattern.find("}", i)
+    if end < 0 or not re.fullmatch(r"\d+(,\d*)?", pattern[i + 1 : end]):
+        raise RegexSyntaxError(f"malformed repetition in regular expression {pattern!r}")
+    return pattern[i : end + 1], end + 1
+
+
+def _read_class(pattern: str, i: int) -> tuple[str, int]:
+    j = i + 1
+    parts = ["["]
+    if j < len(pattern) and pattern[j] == "^":
+        parts.append("^")
+        j += 1
+    while j < len(pattern) and pattern[j] != "]":
+        char = pattern[j]
+        if char == "\\" and j + 1 < len(pattern):
+            nxt = pattern[j + 1]
+            parts.append(_CLASS_SHORTHANDS.get(nxt, re.escape(nxt)))
+            j += 2
+            continue
+        parts.append("-" if char == "-" else re.escape(char))
+        j += 1
+    if j >= len(pattern):
+        raise RegexSyntaxError(f"unterminated character class in regular expression {pattern!r}")
+    parts.append("]")
+    return "".join(parts), j + 1
+
+
+def _read_interval(pattern: str, i: int) -> tuple[str, int]:
+    match = re.compile(r"<(\d+)-(\d+)>").match(pattern, i)
+    if not match:
+        return re.escape("<"), i + 1
+    low, high = sorted((int(match.group(1)), int(match.group(2))))
+    if high - low > 2000:
+        raise RegexSyntaxError(f"numeric interval {match.group(0)} is too wide to translate")
+    # Lucene accepts the numbers with or without leading zeros up to the width of the bound.
+    options = "|".join(str(v) for v in range(high, low - 1, -1))
+    return f"(?:0*(?:{options}))", match.end()
