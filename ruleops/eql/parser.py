@@ -1,0 +1,474 @@
+"""EQL text → `Query` (ruleops.eql.ast on top of the shared condition form).
+
+The lark grammar (grammar.lark) is compiled once, on first use, into an LALR parser whose
+callbacks build the AST while parsing (no parse tree is kept). Results are memoised:
+a rule's query is parsed by several checks, and a commit hook sees the same queries again.
+
+Errors are `EqlSyntaxError`s that say what was expected and where, with a hint for the
+mistakes people coming from Endgame EQL, SQL or KQL make (`=`, single quotes, `?"raw"`,
+`descendant of`, `| unique`, …).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+from ruleops.eql.ast import Clause, EventQuery, Pipe, Query, Sample, Sequence
+from ruleops.query.ast import (
+    And,
+    Arithmetic,
+    Call,
+    Compare,
+    Expr,
+    Field,
+    InSet,
+    Literal,
+    Match,
+    Negate,
+    Not,
+    Or,
+    Span,
+)
+
+GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
+
+# Codes of the diagnostics a parse failure maps to (declared in ruleops.checks.eql).
+SYNTAX = "RO300"
+ENDGAME = "RO301"
+SAMPLE_OPTION = "RO309"
+
+MAXSPAN_UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
+
+ENDGAME_PIPES = frozenset({"unique", "unique_count", "count", "filter", "sort", "window"})
+LINEAGE_WORDS = frozenset({"descendant", "child", "event"})
+
+
+class EqlSyntaxError(Exception):
+    """A query Elasticsearch would not accept, located in the query text.
+
+    `offset` is into the query text; `line` and `column` are 1-based within it.
+    `code` is the diagnostic code to report it under (RO300 unless the mistake has its own).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        offset: int,
+        text: str,
+        hint: str | None = None,
+        code: str = SYNTAX,
+        end_offset: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = max(0, min(offset, len(text)))
+        self.line = text.count("\n", 0, self.offset) + 1
+        self.column = self.offset - (text.rfind("\n", 0, self.offset) + 1) + 1
+        self.hint = hint
+        self.code = code
+        self.end_offset = end_offset if end_offset is not None else self.offset + 1
+        self.text = text
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.column}: {self.message}"
+
+    def excerpt(self) -> str:
+        """The offending line of the query and a caret under the error."""
+        start = self.text.rfind("\n", 0, self.offset) + 1
+        end = self.text.find("\n", self.offset)
+        line = self.text[start : end if end != -1 else len(self.text)]
+        width = max(1, min(self.end_offset, start + len(line)) - self.offset)
+        return f"{line.expandtabs(1)}\n{' ' * (self.column - 1)}^{'~' * (width - 1)}"
+
+
+class _Reject(Exception):
+    """Raised inside the transformer; turned into an EqlSyntaxError with the query text."""
+
+    def __init__(
+        self, message: str, start: int, end: int, hint: str | None = None, code: str = SYNTAX
+    ) -> None:
+        super().__init__(message)
+        self.message, self.start, self.end, self.hint, self.code = message, start, end, hint, code
+
+
+# ---------------------------------------------------------------------------- public API
+
+
+@functools.lru_cache(maxsize=8192)
+def parse_eql(text: str) -> Query:
+    """Parse an EQL query. Raises `EqlSyntaxError`."""
+    from lark.exceptions import UnexpectedInput, VisitError
+
+    try:
+        return _parser().parse(text)
+    except _Reject as reject:
+        raise EqlSyntaxError(
+            reject.message, reject.start, text, reject.hint, reject.code, reject.end
+        ) from None
+    except VisitError as error:  # pragma: no cover - inline transformers raise directly
+        inner = error.orig_exc
+        if isinstance(inner, _Reject):
+            raise EqlSyntaxError(
+                inner.message, inner.start, text, inner.hint, inner.code, inner.end
+            ) from None
+        raise
+    except UnexpectedInput as error:
+        from ruleops.eql.errors import explain
+
+        raise explain(error, text) from None
+
+
+@functools.cache
+def _parser():
+    from lark import Lark
+
+    return Lark(
+        GRAMMAR_PATH.read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="contextual",
+        transformer=_Builder(),
+        maybe_placeholders=True,
+        cache=False,
+    )
+
+
+# ---------------------------------------------------------------------------- AST building
+
+
+def _start(item: Any) -> int:
+    span = getattr(item, "span", None)
+    return span.start if span is not None else item.start_pos
+
+
+def _end(item: Any) -> int:
+    span = getattr(item, "span", None)
+    return span.end if span is not None else item.end_pos
+
+
+def _span(first: Any, last: Any) -> Span:
+    return Span(_start(first), _end(last))
+
+
+_ESCAPES = {"t": "\t", "b": "\b", "f": "\f", "n": "\n", "r": "\r", '"': '"', "'": "'", "\\": "\\"}
+_ESCAPE_RE = re.compile(r"\\(u\{[^}]*\}?|.)", re.S)
+
+
+def _unescape(token: Any) -> str:
+    """The value of a string token. Unknown escapes such as `\\w` are kept as written."""
+    raw = str(token)
+    if raw.startswith('"""'):
+        return raw[3:-3]
+    body = raw[1:-1]
+    if "\\" not in body:
+        return body
+
+    def replace(match: re.Match[str]) -> str:
+        code = match.group(1)
+        if code in _ESCAPES:
+            return _ESCAPES[code]
+        if code.startswith("u{"):
+            digits = code[2:-1] if code.endswith("}") else code[2:]
+            where = token.start_pos + 1 + match.start()
+            if not code.endswith("}") or not 2 <= len(digits) <= 8:
+                raise _Reject(
+                    f"a unicode escape takes 2 to 8 hex digits in braces, not `{match.group(0)}`",
+                    where,
+                    where + len(match.group(0)),
+                    hint="write for example `\\u{2E}`",
+                )
+            try:
+                point = int(digits, 16)
+                if 0xD800 <= point <= 0xDFFF:
+                    raise ValueError
+                return chr(point)
+            except ValueError:
+                raise _Reject(
+                    f"`{match.group(0)}` is not a valid unicode character",
+                    where,
+                    where + len(match.group(0)),
+                ) from None
+        if code == "u":
+            return "\\u"
+        return "\\" + code
+
+    return _ESCAPE_RE.sub(replace, body)
+
+
+def _field_part(token: Any) -> list[str]:
+    text = str(token)
+    if text.startswith("`"):
+        return [text[1:-1].replace("``", "`")]
+    return text.split(".")
+
+
+class _Builder:
+    """Callbacks of the LALR parser: each grammar rule's children → an AST node."""
+
+    # -- structure
+
+    def start(self, children: list) -> Query:
+        return children[0]
+
+    def query(self, children: list) -> Query:
+        body, *pipes = children
+        return Query(body, tuple(pipes), _span(body, children[-1]))
+
+    def event_query(self, children: list) -> EventQuery:
+        category, _where, condition = children
+        return EventQuery(category[0], condition, Span(category[1], _end(condition)))
+
+    def category(self, children: list) -> tuple[str | None, int]:
+        (token,) = children
+        if token.type == "ANY":
+            return None, token.start_pos
+        if token.type in ("STRING", "RAW_STRING"):
+            return _unescape(token), token.start_pos
+        return _field_part(token)[0] if token.type == "QUOTED_NAME" else str(token), token.start_pos
+
+    def join_keys(self, children: list) -> tuple[Field, ...]:
+        return tuple(children[1:])
+
+    def late_keys(self, children: list) -> Any:
+        keys = children[0]
+        raise _Reject(
+            "`by` must come before `with maxspan=…` in the sequence header",
+            _start(keys[0]) if keys else 0,
+            _end(keys[-1]) if keys else 1,
+            hint="write `sequence by <keys> with maxspan=<time>`",
+        )
+
+    def key(self, children: list) -> Field:
+        (value,) = children
+        if not isinstance(value, Field):
+            raise _Reject(
+                "join keys must be field names, not expressions",
+                _start(value),
+                _end(value),
+                hint="Elasticsearch joins on field values only; key on the field itself",
+                code=ENDGAME,
+            )
+        return value
+
+    def maxspan(self, children: list) -> tuple[str, int | None, Span]:
+        with_token, _maxspan, _assign, number, unit = children
+        text = str(number.value) + (str(unit) if unit is not None else "")
+        factor = MAXSPAN_UNITS_MS.get(str(unit)) if unit is not None else None
+        ms = number.value * factor if factor is not None and type(number.value) is int else None
+        return text, ms, _span(with_token, unit if unit is not None else number)
+
+    def runs(self, children: list) -> tuple[int, int]:
+        _with, name, _assign, number = children
+        if str(name) != "runs":
+            raise _Reject(
+                f"unknown clause option `{name}`; the only option of a clause is `runs`",
+                name.start_pos,
+                name.end_pos,
+                hint="write `with runs=N` after the clause (and after its `by` keys)",
+            )
+        if type(number.value) is not int:
+            raise _Reject("`runs` takes a whole number", number.span.start, number.span.end)
+        return number.value, number.span.end
+
+    def subquery(self, children: list) -> tuple[EventQuery, bool, int, int]:
+        open_token, query, close = children
+        return query, open_token.type == "MISSING_OPEN", open_token.start_pos, close.end_pos
+
+    def term(self, children: list) -> Clause:
+        (query, missing, start, end), keys, runs = children
+        count = 1
+        if keys:
+            end = _end(keys[-1])
+        if runs is not None:
+            count, end = runs
+        return Clause(query, tuple(keys or ()), count, missing, Span(start, end))
+
+    def until(self, children: list) -> Clause:
+        return children[1]
+
+    def sequence(self, children: list) -> Sequence:
+        head, keys, maxspan, _late, *terms, until = children
+        _check_clause_count("sequence", head, terms)
+        text, ms = (maxspan[0], maxspan[1]) if maxspan else (None, None)
+        span = Span(head.start_pos, _end(until if until is not None else terms[-1]))
+        return Sequence(tuple(terms), tuple(keys or ()), ms, text, until, span)
+
+    def sample(self, children: list) -> Sample:
+        head, keys, maxspan, _late, *terms, until = children
+        _check_clause_count("sample", head, terms)
+        if maxspan is not None:
+            span = maxspan[2]
+            raise _Reject(
+                "a sample takes no `with maxspan`: its events need not be close in time",
+                span.start,
+                span.end,
+                hint="use a sequence if the events must happen within a time window",
+                code=SAMPLE_OPTION,
+            )
+        if until is not None:
+            raise _Reject(
+                "a sample takes no `until` clause",
+                until.span.start,
+                until.span.end,
+                hint="use a sequence if an event must cancel the match",
+                code=SAMPLE_OPTION,
+            )
+        return Sample(tuple(terms), tuple(keys or ()), Span(head.start_pos, _end(terms[-1])))
+
+    def pipe(self, children: list) -> Pipe:
+        bar, name, args = children
+        kind = str(name)
+        end = _end(args[-1]) if args else name.end_pos
+        if kind in ENDGAME_PIPES:
+            raise _Reject(
+                f"`| {kind}` is Endgame EQL syntax; "
+                "Elasticsearch supports only `| head` and `| tail`",
+                bar.start_pos,
+                end,
+                hint="remove the pipe; deduplicate or count in Kibana instead",
+                code=ENDGAME,
+            )
+        if kind not in ("head", "tail"):
+            raise _Reject(
+                f"unknown pipe `| {kind}`; Elasticsearch supports only `| head N` and `| tail N`",
+                bar.start_pos,
+                end,
+            )
+        if (
+            not args
+            or len(args) != 1
+            or not isinstance(args[0], Literal)
+            or type(args[0].value) is not int
+            or args[0].value <= 0
+        ):
+            raise _Reject(
+                f"`| {kind}` takes one positive whole number",
+                bar.start_pos,
+                end,
+                hint=f"write for example `| {kind} 10`",
+            )
+        return Pipe(kind, args[0].value, Span(bar.start_pos, end))
+
+    def pipe_args(self, children: list) -> list[Expr]:
+        return children
+
+    # -- conditions
+
+    def or_expr(self, children: list) -> Expr:
+        operands: list[Expr] = []
+        for child in children[::2]:
+            operands.extend(child.operands if isinstance(child, Or) else (child,))
+        return Or(tuple(operands), _span(children[0], children[-1]))
+
+    def and_expr(self, children: list) -> Expr:
+        operands: list[Expr] = []
+        for child in children[::2]:
+            operands.extend(child.operands if isinstance(child, And) else (child,))
+        return And(tuple(operands), _span(children[0], children[-1]))
+
+    def negation(self, children: list) -> Not:
+        not_token, operand = children
+        return Not(operand, _span(not_token, operand))
+
+    def in_set(self, children: list) -> InSet:
+        value, op, (options, close) = children
+        return InSet(value, options, op == "in~", _span(value, close))
+
+    def not_in_set(self, children: list) -> Not:
+        value, _not, op, (options, close) = children
+        span = _span(value, close)
+        return Not(InSet(value, options, op == "in~", span), span)
+
+    def value_list(self, children: list) -> tuple[tuple[Expr, ...], Any]:
+        return tuple(children[1:-1]), children[-1]
+
+    def match(self, children: list) -> Match:
+        value, op, (patterns, last) = children
+        kind = "regex" if op.startswith("regex") else "wildcard"
+        insensitive = op == ":" or op.endswith("~")
+        return Match(value, patterns, kind, insensitive, _span(value, last))
+
+    def patterns(self, children: list) -> tuple[tuple[str, ...], Any]:
+        values = [c for c in children if isinstance(c, Literal)]
+        return tuple(v.value for v in values), children[-1]
+
+    def compare(self, children: list) -> Compare:
+        left, op, right = children
+        return Compare(str(op), left, right, _span(left, right))
+
+    def arithmetic(self, children: list) -> Arithmetic:
+        left, op, right = children
+        return Arithmetic(str(op), left, right, _span(left, right))
+
+    def unary(self, children: list) -> Expr:
+        op, operand = children
+        span = _span(op, operand)
+        if op == "+":
+            return operand
+        if isinstance(operand, Literal) and type(operand.value) in (int, float):
+            return Literal(-operand.value, span)
+        return Negate(operand, span)
+
+    def parenthesized(self, children: list) -> Expr:
+        return children[1]
+
+    def call(self, children: list) -> Call:
+        name, _lpar, args, rpar = children
+        text = str(name)
+        insensitive = text.endswith("~")
+        return Call(text.rstrip("~").lower(), tuple(args or ()), insensitive, _span(name, rpar))
+
+    def arguments(self, children: list) -> list[Expr]:
+        return children
+
+    def field(self, children: list) -> Field:
+        optional, path = children
+        parts, first, last = path
+        start = optional.start_pos if optional is not None else first.start_pos
+        return Field(tuple(parts), Span(start, last.end_pos), optional is not None)
+
+    def path(self, children: list) -> tuple[list[str], Any, Any]:
+        parts: list[str] = []
+        for token in children:
+            parts.extend(_field_part(token))
+        return parts, children[0], children[-1]
+
+    # -- literals
+
+    def string(self, children: list) -> Literal:
+        (token,) = children
+        return Literal(_unescape(token), Span(token.start_pos, token.end_pos))
+
+    def number(self, children: list) -> Literal:
+        (token,) = children
+        text = str(token)
+        value: int | float = float(text) if token.type == "DECIMAL" else int(text)
+        return Literal(value, Span(token.start_pos, token.end_pos))
+
+    def true(self, children: list) -> Literal:
+        return Literal(True, Span(children[0].start_pos, children[0].end_pos))
+
+    def false(self, children: list) -> Literal:
+        return Literal(False, Span(children[0].start_pos, children[0].end_pos))
+
+    def null(self, children: list) -> Literal:
+        return Literal(None, Span(children[0].start_pos, children[0].end_pos))
+
+
+def _check_clause_count(kind: str, head: Any, terms: list[Clause]) -> None:
+    if sum(term.runs for term in terms) < 2:
+        raise _Reject(
+            f"a {kind} needs at least two bracketed queries, found {len(terms)}",
+            head.start_pos,
+            _end(terms[-1]),
+            hint="for a single event, write the event query without brackets",
+        )
+    if kind == "sequence" and all(term.missing for term in terms):
+        raise _Reject(
+            "every query of this sequence is a missing event (`![ … ]`); at least one must "
+            "be an event that occurs",
+            head.start_pos,
+            _end(terms[-1]),
+        )
