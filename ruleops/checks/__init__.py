@@ -19,6 +19,7 @@ RuleCheck = "Callable[[Rule, Config], Iterable[Diagnostic]]"
 ALL_CHECK_MODULES: tuple[str, ...] = (
     "ruleops.checks.crossfile",
     "ruleops.checks.schema",
+    "ruleops.checks.fields",
     "ruleops.suppressions",
 )
 

@@ -1,0 +1,112 @@
+"""ECS field, type and value checks on EQL queries (RO350-RO358).
+
+The checks themselves live in `ruleops.query.fieldcheck` and work on the shared condition
+form; this module walks an EQL query's structure (event queries, sequence and sample
+clauses, join keys) and places each finding on the rule file's line and column. A query
+that does not parse is left to the EQL syntax check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from ruleops.checks import corpus_check, rule_check
+from ruleops.config import Config
+from ruleops.diagnostics import Diagnostic
+from ruleops.ecs import Ecs, FieldDefinitionsError, ecs_with_definitions, load_ecs
+from ruleops.eql.ast import EventQuery, Query
+from ruleops.loading import Rule
+from ruleops.query.fieldcheck import (
+    FIELD_DEFINITIONS_UNUSABLE,
+    Finding,
+    check_category,
+    check_condition,
+    check_fields,
+)
+from ruleops.query.locate import query_position
+
+
+def ecs_for(config: Config) -> Ecs:
+    """ECS plus the configured field definitions; ECS alone when those are unusable (the
+    problem is reported once per run by `field_definitions_usable`)."""
+    try:
+        return ecs_with_definitions(tuple(config.field_definitions))
+    except FieldDefinitionsError:
+        return load_ecs()
+
+
+@rule_check
+def eql_fields(rule: Rule, config: Config) -> Iterator[Diagnostic]:
+    section = rule.data.get("rule")
+    if not isinstance(section, dict) or section.get("language") != "eql":
+        return
+    query = section.get("query")
+    if not isinstance(query, str):
+        return
+    # Imported here so that loading the check registry does not build the EQL grammar.
+    from ruleops.eql.parser import EqlSyntaxError, parse_eql
+
+    try:
+        parsed = parse_eql(query)
+    except EqlSyntaxError:
+        return
+    override = section.get("event_category_override")
+    category_field = override if isinstance(override, str) and override else "event.category"
+    seen: set[tuple[str, int, str]] = set()
+    for finding in eql_findings(parsed, ecs_for(config), category_field):
+        key = (finding.code, finding.span.start, finding.message)
+        if key in seen:
+            continue
+        seen.add(key)
+        yield rule.diagnostic(
+            finding.code,
+            finding.message,
+            "rule.query",
+            hint=finding.hint,
+            position=query_position(rule, finding.span.start),
+        )
+
+
+def eql_findings(
+    query: Query, ecs: Ecs, category_field: str = "event.category"
+) -> Iterator[Finding]:
+    """Every finding in a parsed EQL query (`ruleops.eql.ast.Query`)."""
+    body = query.body
+    if isinstance(body, EventQuery):
+        yield from _event_query(body, ecs, category_field)
+        return
+    clauses = list(body.clauses)
+    until = getattr(body, "until", None)
+    if until is not None:
+        clauses.append(until)
+    keys = list(body.keys)
+    for clause in clauses:
+        yield from _event_query(clause.query, ecs, category_field)
+        keys.extend(clause.keys)
+    yield from check_fields(keys, ecs=ecs)
+
+
+def _event_query(event_query: EventQuery, ecs: Ecs, category_field: str) -> Iterable[Finding]:
+    yield from check_category(
+        event_query.category, event_query.span, ecs=ecs, category_field=category_field
+    )
+    yield from check_condition(event_query.condition, ecs=ecs, dialect="eql")
+
+
+@corpus_check
+def field_definitions_usable(rules: list[Rule], config: Config) -> Iterator[Diagnostic]:
+    """A broken field-definitions file is a configuration problem: say it once, not per rule."""
+    if not config.field_definitions:
+        return
+    try:
+        ecs_with_definitions(tuple(config.field_definitions))
+    except FieldDefinitionsError as error:
+        yield Diagnostic(
+            code=FIELD_DEFINITIONS_UNUSABLE.code,
+            severity=FIELD_DEFINITIONS_UNUSABLE.severity,
+            message=f"{error}; fields are checked against ECS alone",
+            path=str(config.source or "pyproject.toml"),
+            line=1,
+            column=1,
+            hint="field_definitions files are JSON objects of field name -> type name",
+        )

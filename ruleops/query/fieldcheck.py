@@ -1,0 +1,539 @@
+"""Field, type and value checks on the shared condition form, for EQL and KQL alike.
+
+Given a condition (`ruleops.query.ast.Expr`) and ECS data, report what cannot work:
+fields ECS does not define, comparisons the field's type cannot satisfy, and values of
+the categorisation fields (`event.category`, `event.type`, `event.kind`, `event.outcome`)
+that ECS does not allow. Findings carry the span of the offending text; the language front
+ends turn them into diagnostics at the rule file's line and column.
+
+The only dialect difference is what counts as a wildcard: `*` and `?` in EQL, `*` in KQL.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal as TypingLiteral
+
+from ruleops.diagnostics import REGISTRY, CheckInfo, Severity, register
+from ruleops.ecs import NUMERIC_TYPES, STRING_TYPES, Ecs, load_ecs
+from ruleops.query.ast import (
+    NO_SPAN,
+    Call,
+    Compare,
+    Expr,
+    Field,
+    InSet,
+    Literal,
+    Match,
+    Span,
+    walk,
+)
+
+Dialect = TypingLiteral["eql", "kql"]
+
+UNKNOWN_FIELD = register(
+    CheckInfo(
+        code="RO350",
+        name="ecs.unknown-field",
+        severity=Severity.WARNING,
+        summary="a field in an ECS field set that ECS does not define",
+        explanation=(
+            "The field's first segment is an ECS field set (`process`, `file`, `event`…) but ECS "
+            "defines no such field, so it is most likely a typo: on ECS data the condition sees "
+            "no value and never matches (EQL rejects an unknown field outright unless it is "
+            "written `?field`). The hint names the nearest ECS field.\n\n"
+            "Fields of other namespaces (integration fields such as `aws.*` or `okta.*`) and "
+            "vendor extensions inside ECS field sets (Elastic Defend's `process.Ext.*`, "
+            "`file.Ext.*`) are not checked, unless `[tool.ruleops] field_definitions` names "
+            "JSON files (field -> type) that define fields under those namespaces: then they "
+            "are checked against those definitions too."
+        ),
+        bad='process where process.nmae == "cmd.exe"',
+        good='process where process.name == "cmd.exe"',
+    )
+)
+UNKNOWN_CATEGORY = register(
+    CheckInfo(
+        code="RO351",
+        name="ecs.unknown-event-category",
+        severity=Severity.ERROR,
+        summary="`category where`: the category is not an ECS event.category value",
+        explanation=(
+            "An EQL event query `category where …` matches events whose `event.category` "
+            "(or the rule's `event_category_override` field) has that value. ECS allows a "
+            "fixed list of categories; any other name never matches ECS data, so the rule "
+            "can never fire. Use `any where` to match every category."
+        ),
+        bad="networ where destination.port == 445",
+        good="network where destination.port == 445",
+    )
+)
+DISALLOWED_VALUE = register(
+    CheckInfo(
+        code="RO352",
+        name="ecs.disallowed-value",
+        severity=Severity.ERROR,
+        summary="a value of event.category/type/kind/outcome that ECS does not allow",
+        explanation=(
+            "ECS restricts `event.category`, `event.type`, `event.kind` and `event.outcome` to "
+            "fixed lists of lower-case values. A comparison with any other value never matches "
+            "ECS data. Wildcard patterns are accepted when they match at least one allowed "
+            "value; comparisons are case-sensitive unless the operator is not (`:`, `in~`)."
+        ),
+        bad='process where event.type == "create"',
+        good='process where event.type == "creation"',
+    )
+)
+VALUE_TYPE_MISMATCH = register(
+    CheckInfo(
+        code="RO353",
+        name="ecs.value-type-mismatch",
+        severity=Severity.ERROR,
+        summary="a value the field's type can never hold",
+        explanation=(
+            "The field has an ECS type (number, IP address, boolean) and the value compared "
+            'with it cannot be of that type: a number field against `"four"`, an IP field '
+            'against `"localhost"`. Elasticsearch rejects the query or it never matches.'
+        ),
+        bad='process where process.pid == "four"',
+        good="process where process.pid == 4",
+    )
+)
+WILDCARD_ON_NON_STRING = register(
+    CheckInfo(
+        code="RO354",
+        name="ecs.pattern-on-non-string",
+        severity=Severity.ERROR,
+        summary="a wildcard or regex match on a field that is not a string",
+        explanation=(
+            "Wildcards (`:` and `like` patterns with `*` or `?`, KQL `field:val*`) and regular "
+            "expressions work on string fields only. On a number, IP, date or boolean field "
+            "Elasticsearch rejects the query. Compare with exact values or ranges instead "
+            "(`cidrMatch` for IP blocks)."
+        ),
+        bad='network where destination.port : "44*"',
+        good="network where destination.port >= 440 and destination.port <= 449",
+    )
+)
+RANGE_ON_STRING = register(
+    CheckInfo(
+        code="RO355",
+        name="ecs.range-on-string",
+        severity=Severity.WARNING,
+        summary="`<`, `<=`, `>`, `>=` on a string field",
+        explanation=(
+            "On a keyword field a range compares strings character by character, so "
+            '`"10" < "9"` holds. That is rarely what a rule means. Compare a number field, '
+            "or list the values."
+        ),
+        bad='process where process.name > "a"',
+        good="process where process.args_count > 10",
+    )
+)
+CIDR_ON_NON_IP = register(
+    CheckInfo(
+        code="RO356",
+        name="ecs.cidr-on-non-ip",
+        severity=Severity.ERROR,
+        summary="cidrMatch on a field that is not an IP address",
+        explanation=(
+            "`cidrMatch` needs a field of type `ip`; Elasticsearch rejects it on any other "
+            "type. Use the IP field (`source.ip`, `destination.ip`) rather than the address "
+            "or domain fields."
+        ),
+        bad='network where cidrMatch(destination.address, "10.0.0.0/8")',
+        good='network where cidrMatch(destination.ip, "10.0.0.0/8")',
+    )
+)
+STRING_FUNCTION_ON_NON_STRING = register(
+    CheckInfo(
+        code="RO357",
+        name="ecs.string-function-on-non-string",
+        severity=Severity.ERROR,
+        summary="a string function applied to a field that is not a string",
+        explanation=(
+            "String functions (`startsWith`, `endsWith`, `stringContains`, `wildcard`, "
+            "`length`, `substring`, `indexOf`, `between`, `number`) need a string-typed field; "
+            "Elasticsearch rejects them on number, IP, date or boolean fields. Compare the "
+            "value directly, or convert it first with `string()`."
+        ),
+        bad='process where startsWith(process.pid, "12")',
+        good='process where startsWith(process.name, "cmd")',
+    )
+)
+FIELD_DEFINITIONS_UNUSABLE = register(
+    CheckInfo(
+        code="RO358",
+        name="ecs.field-definitions-unusable",
+        severity=Severity.ERROR,
+        summary="a file named in [tool.ruleops] field_definitions cannot be used",
+        explanation=(
+            "`field_definitions` names JSON files mapping field names to types "
+            '(`{"aws.cloudtrail.user_identity.arn": "keyword"}`). The file is missing, is '
+            "not valid JSON or does not have that shape; until it is fixed, fields are "
+            "checked against ECS alone. Reported once per run, on the configuration file."
+        ),
+        bad='field_definitions = ["fields/missing.json"]',
+        good='field_definitions = ["fields/integrations.json"]',
+    )
+)
+
+_STRING_FUNCTIONS = frozenset(
+    {
+        "startswith",
+        "endswith",
+        "stringcontains",
+        "wildcard",
+        "length",
+        "substring",
+        "indexof",
+        "between",
+        "number",
+    }
+)
+_NON_STRING = NUMERIC_TYPES | {"ip", "date", "boolean"}
+_RANGE_OPS = frozenset({"<", "<=", ">", ">="})
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str
+    span: Span
+    hint: str | None = None
+
+    @property
+    def severity(self) -> Severity:
+        return REGISTRY[self.code].severity
+
+
+def check_condition(
+    expr: Expr, *, ecs: Ecs | None = None, dialect: Dialect = "eql"
+) -> list[Finding]:
+    """Every field, type and value finding in one condition, in text order."""
+    checker = _Checker(ecs or load_ecs(), dialect)
+    for node in walk(expr):
+        checker.visit(node)
+    return sorted(checker.findings, key=lambda f: (f.span.start, f.code))
+
+
+def check_fields(fields: Iterable[Field], *, ecs: Ecs | None = None) -> list[Finding]:
+    """Unknown-field findings for bare field references, such as EQL join keys."""
+    checker = _Checker(ecs or load_ecs(), "eql")
+    for node in fields:
+        checker.visit(node)
+    return checker.findings
+
+
+def check_category(
+    category: str | None,
+    span: Span = NO_SPAN,
+    *,
+    ecs: Ecs | None = None,
+    category_field: str = "event.category",
+) -> list[Finding]:
+    """EQL `category where`: the category must be a value its field can hold. `any` (None)
+    always passes, and so does any category when the field has no list of allowed values."""
+    if category is None or category.lower() == "any":
+        return []
+    ecs = ecs or load_ecs()
+    allowed = ecs.allowed_values(category_field)
+    if allowed is None or category in allowed:
+        return []
+    near = _nearest(category, allowed)
+    hint = f'did you mean "{near} where"?' if near else None
+    choices = ", ".join(sorted(allowed))
+    hint = (
+        hint + " " if hint else ""
+    ) + f"{category_field} values in ECS {ecs.version}: {choices}, or any"
+    return [
+        Finding(
+            UNKNOWN_CATEGORY.code,
+            f'"{category}" is not an ECS {category_field} value, '
+            f"so `{category} where` never matches",
+            span,
+            hint,
+        )
+    ]
+
+
+class _Checker:
+    def __init__(self, ecs: Ecs, dialect: Dialect) -> None:
+        self.ecs = ecs
+        self.wildcards = "*?" if dialect == "eql" else "*"
+        self.findings: list[Finding] = []
+        self._reported: set[str] = set()
+
+    def visit(self, node: Expr) -> None:
+        match node:
+            case Field():
+                self._field(node)
+            case Compare(op=op, left=Field() as f, right=Literal() as lit):
+                self._compare(op, f, lit, self._spanned(node.span, f))
+            case Compare(op=op, left=Literal() as lit, right=Field() as f):
+                self._compare(_MIRROR[op], f, lit, self._spanned(node.span, f))
+            case Match(value=Field() as f):
+                self._match(f, node)
+            case InSet(value=Field() as f, options=options):
+                self._in_set(f, options, node)
+            case Call(name=name, args=(Field() as f, *_)):
+                self._call(name, f, self._spanned(node.span, f))
+            case _:
+                pass
+
+    def _add(self, info: CheckInfo, message: str, span: Span, hint: str | None = None) -> None:
+        self.findings.append(Finding(info.code, message, span, hint))
+
+    @staticmethod
+    def _spanned(span: Span, fallback: Field | Span) -> Span:
+        """The node's span, or its field's when the front end gave the node none."""
+        if span != NO_SPAN:
+            return span
+        return fallback.span if isinstance(fallback, Field) else fallback
+
+    def _field(self, node: Field) -> None:
+        name = node.name
+        if "*" in name or name in self._reported:
+            return  # KQL field-name wildcards cover several fields; one report per field
+        if self.ecs.is_known(name) or not self.ecs.is_checked(name):
+            return
+        self._reported.add(name)
+        near = self.ecs.suggest(name)
+        where = "ECS" if self.ecs.is_ecs_namespace(name) else "your field definitions"
+        self._add(
+            UNKNOWN_FIELD,
+            f"{name} is not a field in {where}"
+            + (f" {self.ecs.version}" if where == "ECS" else ""),
+            node.span,
+            f"did you mean {near}?" if near else "check the spelling against the ECS reference",
+        )
+
+    def _compare(self, op: str, f: Field, lit: Literal, span: Span) -> None:
+        if lit.value is None:
+            return
+        kind = self.ecs.field_type(f.name)
+        if op in _RANGE_OPS:
+            if kind in STRING_TYPES and kind != "version" and isinstance(lit.value, str):
+                self._add(
+                    RANGE_ON_STRING,
+                    f"`{op}` on the string field {f.name} compares text character by "
+                    f'character ("10" < "9")',
+                    span,
+                    "compare a number field, or list the values you mean",
+                )
+            else:
+                self._value_type(f, kind, lit.value, span)
+            return
+        self._equality(f, lit, span, case_insensitive=False)
+
+    def _equality(self, f: Field, lit: Literal, span: Span, case_insensitive: bool) -> None:
+        if lit.value is None:
+            return
+        kind = self.ecs.field_type(f.name)
+        if self._value_type(f, kind, lit.value, span):
+            return
+        if isinstance(lit.value, str):
+            self._allowed(f, (lit.value,), span, case_insensitive, wildcard=False)
+
+    def _in_set(self, f: Field, options: tuple[Expr, ...], node: InSet) -> None:
+        kind = self.ecs.field_type(f.name)
+        strings = []
+        for option in options:
+            if not isinstance(option, Literal) or option.value is None:
+                continue
+            span = self._spanned(option.span, self._spanned(node.span, f))
+            if not self._value_type(f, kind, option.value, span) and isinstance(option.value, str):
+                strings.append(option.value)
+        if strings and len(strings) == len(options):
+            self._allowed(
+                f, tuple(strings), self._spanned(node.span, f), node.case_insensitive, False
+            )
+
+    def _value_type(self, f: Field, kind: str | None, value: object, span: Span) -> bool:
+        """Report a value that `kind` can never hold; True when reported."""
+        if kind is None or (isinstance(value, bool) and kind == "boolean"):
+            return False
+        problem = None
+        if kind in NUMERIC_TYPES and isinstance(value, str) and not _is_number(value):
+            problem, hint = "a number", f"compare with a number, e.g. {f.name} == 4"
+        elif kind == "ip" and isinstance(value, str) and not _is_ip(value):
+            problem, hint = "an IP address", 'compare with an address such as "10.0.0.1"'
+        elif kind == "boolean" and not (isinstance(value, str) and value in ("true", "false")):
+            problem, hint = "true or false", f"compare with true or false, e.g. {f.name} == true"
+        if problem is None:
+            return False
+        self._add(
+            VALUE_TYPE_MISMATCH,
+            f"{f.name} is of type {kind} and holds {problem}, never {_show(value)}",
+            span,
+            hint,
+        )
+        return True
+
+    def _match(self, f: Field, node: Match) -> None:
+        span = self._spanned(node.span, f)
+        kind = self.ecs.field_type(f.name)
+        if kind in _NON_STRING:
+            patterned = node.kind == "regex" or (
+                node.kind == "wildcard"
+                and any(_has_wildcard(p, self.wildcards) for p in node.patterns)
+            )
+            if patterned:
+                what = "a regular expression" if node.kind == "regex" else "a wildcard pattern"
+                self._add(
+                    WILDCARD_ON_NON_STRING,
+                    f"{f.name} is of type {kind}; {what} only works on string fields",
+                    span,
+                    "use cidrMatch for IP blocks"
+                    if kind == "ip"
+                    else "compare with exact values or a range instead",
+                )
+                return
+            for pattern in node.patterns:
+                if kind == "ip" and _is_cidr(pattern):
+                    continue  # KQL accepts CIDR blocks on IP fields
+                if self._value_type(f, kind, pattern, span):
+                    return
+            return
+        if node.kind == "regex":
+            return
+        self._allowed(
+            f, node.patterns, span, node.case_insensitive, wildcard=node.kind == "wildcard"
+        )
+
+    def _allowed(
+        self,
+        f: Field,
+        values: tuple[str, ...],
+        span: Span,
+        case_insensitive: bool,
+        wildcard: bool,
+    ) -> None:
+        """Report a comparison none of whose values ECS allows for a categorisation field.
+
+        A list that mixes allowed and other values passes: rules keep legacy values
+        (`event.type in ("start", "process_started")`) next to ECS ones on purpose, and
+        the comparison still matches ECS data.
+        """
+        allowed = self.ecs.allowed_values(f.name)
+        if allowed is None or not values:
+            return
+        for value in values:
+            if wildcard and _has_wildcard(value, self.wildcards):
+                if _pattern_matches_any(value, allowed, case_insensitive, self.wildcards):
+                    return
+            elif value in allowed or (case_insensitive and value.lower() in allowed):
+                return
+        if len(values) > 1:
+            shown = ", ".join(f'"{v}"' for v in values)
+            self._add(
+                DISALLOWED_VALUE,
+                f"none of {shown} is an ECS {f.name} value, so this comparison never matches",
+                span,
+                _allowed_hint(f.name, allowed),
+            )
+            return
+        [value] = values
+        if wildcard and _has_wildcard(value, self.wildcards):
+            message = f'the pattern "{value}" matches no ECS {f.name} value'
+            hint = _allowed_hint(f.name, allowed)
+        else:
+            message = f'"{value}" is not an ECS {f.name} value, so this comparison never matches'
+            near = _nearest(value, allowed)
+            if value.lower() in allowed:
+                hint = f'ECS values are lower case: "{value.lower()}"'
+            else:
+                hint = (f'did you mean "{near}"? ' if near else "") + _allowed_hint(f.name, allowed)
+        self._add(DISALLOWED_VALUE, message, span, hint)
+
+    def _call(self, name: str, f: Field, span: Span) -> None:
+        kind = self.ecs.field_type(f.name)
+        if kind is None:
+            return
+        if name == "cidrmatch" and kind != "ip":
+            self._add(
+                CIDR_ON_NON_IP,
+                f"cidrMatch needs an IP field; {f.name} is of type {kind}",
+                span,
+                "use an ip-typed field such as source.ip or destination.ip",
+            )
+        elif name in _STRING_FUNCTIONS and kind in _NON_STRING:
+            self._add(
+                STRING_FUNCTION_ON_NON_STRING,
+                f"{name} needs a string field; {f.name} is of type {kind}",
+                span,
+                f"compare {f.name} directly, or convert it with string({f.name})",
+            )
+
+
+_MIRROR = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _show(value: object) -> str:
+    return f'"{value}"' if isinstance(value, str) else str(value).lower()
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.strip())
+    except ValueError:
+        return text.strip().lower().startswith("0x") and _is_hex(text.strip()[2:])
+    return True
+
+
+def _is_hex(text: str) -> bool:
+    return bool(text) and all(c in "0123456789abcdefABCDEF" for c in text)
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_cidr(text: str) -> bool:
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return "/" in text
+
+
+def _has_wildcard(pattern: str, wildcards: str) -> bool:
+    return any(c in pattern for c in wildcards)
+
+
+@lru_cache(maxsize=512)
+def _pattern_regex(pattern: str, case_insensitive: bool, wildcards: str) -> re.Pattern[str]:
+    parts = []
+    for char in pattern:
+        if char == "*" and "*" in wildcards:
+            parts.append(".*")
+        elif char == "?" and "?" in wildcards:
+            parts.append(".")
+        else:
+            parts.append(re.escape(char))
+    return re.compile("".join(parts), re.DOTALL | (re.IGNORECASE if case_insensitive else 0))
+
+
+def _pattern_matches_any(
+    pattern: str, allowed: frozenset[str], case_insensitive: bool, wildcards: str
+) -> bool:
+    regex = _pattern_regex(pattern, case_insensitive, wildcards)
+    return any(regex.fullmatch(value) for value in allowed)
+
+
+def _nearest(value: str, allowed: Iterable[str]) -> str | None:
+    found = difflib.get_close_matches(value.lower(), sorted(allowed), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def _allowed_hint(name: str, allowed: frozenset[str]) -> str:
+    return f"ECS allows: {', '.join(sorted(allowed))}"
