@@ -18,7 +18,9 @@ RuleCheck = "Callable[[Rule, Config], Iterable[Diagnostic]]"
 
 ALL_CHECK_MODULES: tuple[str, ...] = (
     "ruleops.checks.crossfile",
+    "ruleops.checks.attack",
     "ruleops.checks.schema",
+    "ruleops.checks.house_style",
     "ruleops.checks.fields",
     "ruleops.suppressions",
 )

@@ -144,8 +144,14 @@ WRONG_RULE_TYPE_KEY = register(
             "`filters` for rules that search indices (not esql or machine_learning rules). On "
             "another type the key is ignored, which usually means the type or the key is wrong."
         ),
-        bad='type = "eql"\nlanguage = "eql"\nquery = "process where true"\n\n[rule.threshold]\nfield = ["host.id"]\nvalue = 10',
-        good='type = "threshold"\nlanguage = "kuery"\nquery = "event.category:process"\n\n[rule.threshold]\nfield = ["host.id"]\nvalue = 10',
+        bad=(
+            'type = "eql"\nlanguage = "eql"\nquery = "process where true"\n\n'
+            '[rule.threshold]\nfield = ["host.id"]\nvalue = 10'
+        ),
+        good=(
+            'type = "threshold"\nlanguage = "kuery"\nquery = "event.category:process"\n\n'
+            '[rule.threshold]\nfield = ["host.id"]\nvalue = 10'
+        ),
     )
 )
 BAD_SIZE = register(
@@ -182,7 +188,8 @@ _SCHEMA_FILE = "rule.schema.json"
 def schema_path() -> Path:
     """The schema shipped in the package, or the repository copy when running from source."""
     package = Path(__file__).resolve().parents[1]
-    for candidate in (package / "schemas" / _SCHEMA_FILE, package.parent / "schemas" / _SCHEMA_FILE):
+    for folder in (package / "schemas", package.parent / "schemas"):
+        candidate = folder / _SCHEMA_FILE
         if candidate.is_file():
             return candidate
     raise FileNotFoundError(f"{_SCHEMA_FILE} is missing from the ruleops installation")
@@ -403,11 +410,12 @@ def _alternatives(error: ValidationError, data: dict[str, Any]) -> Iterator[Find
     path = list(error.absolute_path)
     causes = list(error.context or ())
     if causes and all(c.validator == "type" and not c.relative_path for c in causes):
-        words = " or ".join(_TYPE_WORDS.get(str(c.validator_value), str(c.validator_value)) for c in causes)
+        words = " or ".join(_TYPE_WORDS.get(str(c.validator_value), "?") for c in causes)
+        got = f"{_type_of(error.instance)} ({_value(error.instance)})"
         yield (
             WRONG_TYPE.code,
             key_path(path),
-            f"{_shown(path)} must be {words}; got {_type_of(error.instance)} ({_value(error.instance)})",
+            f"{_shown(path)} must be {words}; got {got}",
             None,
         )
         return

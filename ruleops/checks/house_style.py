@@ -1,0 +1,356 @@
+"""Conventions of elastic/detection-rules that go beyond the file format.
+
+Each check here matches what the production rules of that repository consistently do, so a
+warning names a real inconsistency. A repository with other conventions switches them all
+off with `house_style = false` in `[tool.ruleops]`. Values of the wrong type are left to the
+schema check: these checks only look at values that are already well formed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from ruleops.checks import rule_check
+from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, register
+
+if TYPE_CHECKING:
+    from ruleops.config import Config
+    from ruleops.loading import Rule
+
+
+def _house(code: str, name: str, summary: str, explanation: str, bad: str, good: str) -> CheckInfo:
+    return register(
+        CheckInfo(
+            code=code,
+            name=name,
+            severity=Severity.WARNING,
+            summary=summary,
+            explanation=explanation,
+            bad=bad,
+            good=good,
+            house_style=True,
+        )
+    )
+
+
+# The one risk score each severity gets in elastic/detection-rules.
+RISK_SCORE_OF = {"low": 21, "medium": 47, "high": 73, "critical": 99}
+
+RISK_SCORE = _house(
+    "RO150",
+    "style.risk-score-severity",
+    "risk_score is not the value that goes with the rule's severity",
+    "elastic/detection-rules gives every severity one risk score: low 21, medium 47, high 73, "
+    "critical 99. Alerts are sorted and bucketed by risk score, so a rule with a score off "
+    "that ladder ranks unlike the other rules of its severity. Use the score of the "
+    "severity, or change the severity.",
+    'severity = "medium"\nrisk_score = 43',
+    'severity = "medium"\nrisk_score = 47',
+)
+LOOKBACK_GAP = _house(
+    "RO151",
+    "style.lookback-gap",
+    "`from` looks back less than one `interval`, so events fall between runs",
+    "A rule runs every `interval` (default 5m) and searches from `from` (default now-6m) to "
+    "now. When `from` reaches back less than one interval, the events of the uncovered part "
+    "of each interval are never searched. elastic/detection-rules looks back one interval "
+    "plus a margin for ingest delay (now-9m with 5m, now-2m with 1m).",
+    'interval = "2m"\nfrom = "now-1m"',
+    'interval = "1m"\nfrom = "now-2m"',
+)
+DATE_ORDER = _house(
+    "RO152",
+    "style.date-order",
+    "a metadata date is earlier than the rule's creation_date",
+    "updated_date and deprecation_date record events after the rule was created; one "
+    "earlier than creation_date is a typo in one of the dates (often a swapped month and day "
+    "or a year). The release tooling orders changes by these dates.",
+    'creation_date = "2024/05/01"\nupdated_date = "2024/01/05"',
+    'creation_date = "2024/01/05"\nupdated_date = "2024/05/01"',
+)
+DEPRECATION = _house(
+    "RO153",
+    "style.deprecation-date",
+    "maturity and deprecation_date disagree",
+    'A rule with maturity = "deprecated" records when it was retired in deprecation_date; '
+    "a rule that is not deprecated has no deprecation_date. Either the maturity or the date "
+    "is left over from an edit.",
+    '[metadata]\nmaturity = "deprecated"\nupdated_date = "2024/05/01"',
+    '[metadata]\nmaturity = "deprecated"\ndeprecation_date = "2024/05/01"\n'
+    'updated_date = "2024/05/01"',
+)
+DUPLICATE_ENTRY = _house(
+    "RO154",
+    "style.duplicate-entry",
+    "the same entry twice in tags, index, author, references or false_positives",
+    "These lists are sets: a repeated entry adds nothing, and in tags it usually means a "
+    "copy-paste where another tag was meant.",
+    'tags = ["Domain: Endpoint", "OS: Windows", "Domain: Endpoint"]',
+    'tags = ["Domain: Endpoint", "OS: Windows"]',
+)
+TAG_FORMAT = _house(
+    "RO155",
+    "style.tag-format",
+    'a tag that is not written "Category: Value" with a known category',
+    "Tags of elastic/detection-rules are faceted: Domain, OS, Use Case, Tactic, Data Source, "
+    "Resources, Rule Type, Threat, Platform, Promotion, Mitre Atlas, each written "
+    '"Category: Value". Kibana filters rules by these exact strings, so a bare tag or a '
+    "misspelt category is invisible to those filters. Deprecated rules keep their old tags "
+    "and are not checked.",
+    'tags = ["Windows", "Tatic: Execution"]',
+    'tags = ["OS: Windows", "Tactic: Execution"]',
+)
+BUILDING_BLOCK = _house(
+    "RO156",
+    "style.building-block",
+    'building_block_type, the "Rule Type: BBR" tag and BBR timing disagree',
+    'A building block rule (building_block_type = "default") carries the tag "Rule Type: '
+    'BBR", and the tag is only on building block rules. Building block rules run every 60m '
+    "over the last 119m (from = now-119m, interval = 60m) unless "
+    "metadata.bypass_bbr_timing = true says otherwise.",
+    'building_block_type = "default"\ntags = ["Domain: Endpoint"]\nfrom = "now-9m"',
+    'building_block_type = "default"\ntags = ["Domain: Endpoint", "Rule Type: BBR"]\n'
+    'from = "now-119m"\ninterval = "60m"',
+)
+MIN_STACK_COMMENTS = _house(
+    "RO157",
+    "style.min-stack-comments",
+    "min_stack_version without min_stack_comments",
+    "Raising min_stack_version hides the rule from every older stack, so "
+    "elastic/detection-rules always says why in min_stack_comments.",
+    '[metadata]\nmin_stack_version = "8.12.0"',
+    '[metadata]\nmin_stack_version = "8.12.0"\nmin_stack_comments = "New fields in 8.12"',
+)
+LICENSE = _house(
+    "RO158",
+    "style.license",
+    'license is not "Elastic License v2"',
+    'Every current rule of elastic/detection-rules is published under "Elastic License v2", '
+    "written exactly so; Kibana shows the string as is. Deprecated rules keep the license "
+    "they were retired with and are not checked.",
+    'license = "Elastic Licence v2"',
+    'license = "Elastic License v2"',
+)
+
+HOUSE_LICENSE = "Elastic License v2"
+TAG_CATEGORIES = (
+    "Data Source",
+    "Domain",
+    "Mitre Atlas",
+    "OS",
+    "Platform",
+    "Promotion",
+    "Resources",
+    "Rule Type",
+    "Tactic",
+    "Threat",
+    "Use Case",
+)
+BBR_TAG = "Rule Type: BBR"
+BBR_FROM, BBR_INTERVAL = "now-119m", "60m"
+DEFAULT_FROM, DEFAULT_INTERVAL = "now-6m", "5m"
+
+_DATE = re.compile(r"^\d{4}/\d{2}/\d{2}$")
+_LOOKBACK = re.compile(r"^now-(\d+)([smhd])$")
+_DURATION = re.compile(r"^(\d+)([smhd])$")
+_TAG = re.compile(r"^(?P<category>[^:]+): \S")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _text(table: dict[str, Any], key: str) -> str | None:
+    value = table.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _deprecated(rule: Rule) -> bool:
+    return rule.metadata.get("maturity") == "deprecated"
+
+
+@rule_check
+def risk_score_matches_severity(rule: Rule, config: Config) -> Iterator[Diagnostic]:
+    severity, score = rule.rule.get("severity"), rule.rule.get("risk_score")
+    expected = RISK_SCORE_OF.get(severity) if isinstance(severity, str) else None
+    if expected is None or not isinstance(score, int) or isinstance(score, bool):
+        return
+    if score != expected:
+        ladder = ", ".join(f"{name} {value}" for name, value in RISK_SCORE_OF.items())
+        yield rule.diagnostic(
+            RISK_SCORE.code,
+            f"risk_score {score} does not go with severity {severity!r}, which scores {expected}",
+            "rule.risk_score",
+            hint=f"set risk_score = {expected} (house scores: {ladder})",
+        )
+
+
+def seconds(text: str, pattern: re.Pattern[str]) -> int | None:
+    match = pattern.match(text)
+    return int(match[1]) * _SECONDS[match[2]] if match else None
+
+
+@rule_check
+def lookback_covers_interval(rule: Rule, config: Config) -> Iterator[Diagnostic]:
+    start = _text(rule.rule, "from") or DEFAULT_FROM
+    every = _text(rule.rule, "interval") or DEFAULT_INTERVAL
+    back, step = seconds(start, _LOOKBACK), seconds(every, _DURATION)
+    if back is None or step is None or back >= step:
+        return
+    key = "rule.from" if "from" in rule.rule else "rule.interval"
+    yield rule.diagnostic(
+        LOOKBACK_GAP.code,
+        f"from = {start!r} looks back less than the interval of {every!r}: "
+        "events in the rest of each interval are never searched",
+        key,
+        hint=f'look back at least one interval plus a margin, e.g. from = "now-{_double(every)}"',
+    )
+
+
+def _double(duration: str) -> str:
+    match = _DURATION.match(duration)
+    return f"{int(match[1]) * 2}{match[2]}" if match else duration
+
+
+@rule_check
+def dates_in_order(rule: Rule, config: Config) -> Iterator[Diagnostic]:
+    created = _text(rule.metadata, "creation_date")
+    if not created or not _DATE.match(created):
+        return
+    for key in ("updated_date", "deprecation_date"):
+        later = _text(rule.metadata, key)
+        # YYYY/MM/DD strings compare in date order.
+        if later and _DATE.match(later) and later < created:
+            yield rule.diagnostic(
+                DATE_ORDER.code,
+                f"{key} {later} is before creation_date {created}",
+                f"metadata.{key}",
+                hint="one of the two dates is mistyped",
+            )
+
+
+@rule_check
+def deprecation_date_matches_maturity(rule: Rule, config: Config) -> Iterator[Diagnostic]:
+    maturity = rule.metadata.get("maturity")
+    has_date = "deprecation_date" in rule.metadata
+    if maturity == "deprecated" and not has_date:
+        yield rule.diagnostic(
+            DEPRECATION.code,
+            "deprecated rule has no deprecation_date",
+            "metadata.maturity",
+            hint='add deprecation_date = "YYYY/MM/DD" to [metadata]',
+        )
+    elif isinstance(maturity, str) and maturity != "deprecated" and has_date:
+        yield rule.diagnostic(
+            DEPRECATION.code,
+            f"rule has a deprecation_date but maturity is {maturity!r}",
+            "metadata.deprecation_date",
+            hint='set maturity = "deprecated", or remove deprecation_date',
+        )
+
+
+@rule_check
+def no_duplicate_entries(rule: Rule, config: Config) -> Iterator[Diagnostic]:
+    for key in ("tags", "index", "author", "references", "false_positives"):
+        values = rule.rule.get(key)
+        if not isinstance(values, list):
+            continue
+        seen: dict[object, int] = {}
+        for position, value in enumerate(values):
+            if not isinstance(value, str):
+                continue
+            if value in seen:
+                yield rule.diagnostic(
+                    DUPLICATE_ENTRY.code,
+                    f"{key} lists {value!r} twice (entries {seen[value] + 1} and {position + 1})",
+                    f"rule.{key}[{position}]",
+                    hint="remove the repeated entry",
+                )
+            else:
+                seen[value] = position
+
+
+@rule_check
+def tags_are_faceted(rule: Rule, config: Config) -> Iterator[Diagnostic]:
+    tags = rule.rule.get("tags")
+    if _deprecated(rule) or not isinstance(tags, list):
+        return
+    for position, tag in enumerate(tags):
+        if not isinstance(tag, str):
+            continue
+        match = _TAG.match(tag)
+        category = match["category"] if match else None
+        if category in TAG_CATEGORIES:
+            continue
+        near = difflib.get_close_matches(category or tag, TAG_CATEGORIES, n=1, cutoff=0.6)
+        if category is None:
+            message = f'tag {tag!r} is not written "Category: Value"'
+        else:
+            message = f"tag {tag!r} has an unknown category {category!r}"
+        yield rule.diagnostic(
+            TAG_FORMAT.code,
+            message,
+            f"rule.tags[{position}]",
+            hint=(
+                f"did you mean {near[0]!r}?"
+                if near
+                else f"categories in use: {', '.join(TAG_CATEGORIES)}"
+            ),
+        )
+
+
+@rule_check
+def building_blocks_are_consistent(rule: Rule, config: Config) -> Iterator[Diagnostic]:
+    tags = rule.rule.get("tags")
+    tagged = isinstance(tags, list) and BBR_TAG in tags
+    block = "building_block_type" in rule.rule
+    if block and not tagged:
+        yield rule.diagnostic(
+            BUILDING_BLOCK.code,
+            f"building block rule lacks the tag {BBR_TAG!r}",
+            "rule.building_block_type",
+            hint=f'add "{BBR_TAG}" to tags',
+        )
+    elif tagged and not block:
+        yield rule.diagnostic(
+            BUILDING_BLOCK.code,
+            f"rule is tagged {BBR_TAG!r} but has no building_block_type",
+            f"rule.tags[{tags.index(BBR_TAG)}]",
+            hint='add building_block_type = "default", or remove the tag',
+        )
+    if not block or rule.metadata.get("bypass_bbr_timing") is True:
+        return
+    start, every = _text(rule.rule, "from"), _text(rule.rule, "interval")
+    if start != BBR_FROM or every != BBR_INTERVAL:
+        yield rule.diagnostic(
+            BUILDING_BLOCK.code,
+            f"building block rule runs with from = {start or DEFAULT_FROM!r}, "
+            f"interval = {every or DEFAULT_INTERVAL!r}; building blocks use "
+            f"from = {BBR_FROM!r}, interval = {BBR_INTERVAL!r}",
+            "rule.from" if "from" in rule.rule else "rule.building_block_type",
+            hint="use the building block timing, or set metadata.bypass_bbr_timing = true",
+        )
+
+
+@rule_check
+def min_stack_version_explained(rule: Rule, config: Config) -> Iterator[Diagnostic]:
+    if "min_stack_version" in rule.metadata and "min_stack_comments" not in rule.metadata:
+        yield rule.diagnostic(
+            MIN_STACK_COMMENTS.code,
+            "min_stack_version is set without min_stack_comments saying why",
+            "metadata.min_stack_version",
+            hint='add min_stack_comments = "<what needs this version>"',
+        )
+
+
+@rule_check
+def house_license(rule: Rule, config: Config) -> Iterator[Diagnostic]:
+    license_ = _text(rule.rule, "license")
+    if license_ is None or license_ == HOUSE_LICENSE or _deprecated(rule):
+        return
+    yield rule.diagnostic(
+        LICENSE.code,
+        f"license is {license_!r}; rules here are published under {HOUSE_LICENSE!r}",
+        "rule.license",
+        hint=f'write license = "{HOUSE_LICENSE}"',
+    )
