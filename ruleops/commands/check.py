@@ -17,6 +17,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_report_arguments(p)
     p.add_argument("--strict", action="store_true", help="warnings fail the run too")
     p.add_argument(
+        "--fix",
+        action="store_true",
+        help="rewrite what has an automatic fix (ATT&CK names, references, revoked ids)",
+    )
+    p.add_argument(
         "--changed-since",
         metavar="REF",
         help="only rules changed since REF (merge base with HEAD) and rules whose fixtures changed",
@@ -49,6 +54,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"ruleops: {error}", file=sys.stderr)
         return EXIT_USAGE
     result = run_check(paths, config)
+    if getattr(args, "fix", False):
+        from ruleops.fixing import fix_diagnostics
+
+        texts = {rule.path: rule.text for rule in result.rules}
+        result.diagnostics, problems = fix_diagnostics(result.diagnostics, texts)
+        for problem in problems:
+            print(f"ruleops: {problem}", file=sys.stderr)
     from ruleops.report.outputs import write_reports
 
     failing = Severity.WARNING if args.strict else Severity.ERROR

@@ -1,0 +1,785 @@
+"""ATT&CK checks: every [[rule.threat]] entry must be true to MITRE ATT&CK Enterprise.
+
+Ids must exist, names and reference URLs must match their ids, techniques must belong to
+the tactic they are listed under and subtechniques to the technique they are nested in.
+Revoked and deprecated entries are reported (revoked ones with ATT&CK's replacement), and
+so are repeats. Names, references and revoked ids carry a fix for `ruleops check --fix`.
+The `Tactic: X` tags are compared with the threat tactics as house style.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from typing import Any
+
+from ruleops.attack import (
+    Attack,
+    AttackDataError,
+    Technique,
+    load_attack,
+    looks_like_subtechnique_id,
+    looks_like_tactic_id,
+    looks_like_technique_id,
+)
+from ruleops.checks import rule_check
+from ruleops.config import Config
+from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, register
+from ruleops.loading import Rule
+
+FRAMEWORK = "MITRE ATT&CK"
+TAG_PREFIX = "Tactic:"
+
+_THREAT = """\
+[[rule.threat]]
+framework = "MITRE ATT&CK"
+[[rule.threat.technique]]
+id = "T1003"
+name = "OS Credential Dumping"
+reference = "https://attack.mitre.org/techniques/T1003/"
+[rule.threat.tactic]
+id = "TA0006"
+name = "Credential Access"
+reference = "https://attack.mitre.org/tactics/TA0006/"
+"""
+
+
+def _code(
+    code: str,
+    name: str,
+    severity: Severity,
+    summary: str,
+    explanation: str,
+    bad: str,
+    good: str = _THREAT,
+    *,
+    house_style: bool = False,
+) -> CheckInfo:
+    return register(
+        CheckInfo(
+            code,
+            name,
+            severity,
+            summary,
+            explanation,
+            bad,
+            good,
+            house_style=house_style,
+            tags=("attack",),
+        )
+    )
+
+
+FRAMEWORK_CODE = _code(
+    "RO200",
+    "attack.framework",
+    Severity.ERROR,
+    'a threat entry\'s framework is not "MITRE ATT&CK"',
+    "Kibana and the ATT&CK checks only understand threat entries whose framework is exactly "
+    '"MITRE ATT&CK". Other spellings are not recognised, so the mapping is silently lost; '
+    "the other ATT&CK checks skip such an entry.",
+    _THREAT.replace('"MITRE ATT&CK"', '"Mitre Attack"'),
+)
+UNKNOWN_TACTIC = _code(
+    "RO201",
+    "attack.unknown-tactic",
+    Severity.ERROR,
+    "the tactic id does not exist in ATT&CK Enterprise",
+    "Tactic ids look like TA0006. An id that ATT&CK Enterprise does not have (a typo, or a "
+    "tactic of the Mobile or ICS matrices) makes the mapping meaningless.",
+    _THREAT.replace('"TA0006"', '"TA0099"'),
+)
+TACTIC_NAME = _code(
+    "RO202",
+    "attack.tactic-name",
+    Severity.ERROR,
+    "the tactic name does not match its id",
+    "The name is shown to analysts next to the alert; it must be ATT&CK's name for the id. "
+    "`ruleops check --fix` writes the right name.",
+    _THREAT.replace('"Credential Access"', '"Credentials"'),
+)
+TACTIC_REFERENCE = _code(
+    "RO203",
+    "attack.tactic-reference",
+    Severity.ERROR,
+    "the tactic reference URL does not match its id",
+    "The reference must be https://attack.mitre.org/tactics/<id>/. "
+    "`ruleops check --fix` writes it from the id.",
+    _THREAT.replace("tactics/TA0006/", "tactics/TA0007/"),
+)
+UNKNOWN_TECHNIQUE = _code(
+    "RO204",
+    "attack.unknown-technique",
+    Severity.ERROR,
+    "the technique id does not exist in ATT&CK Enterprise",
+    "Technique ids look like T1003. An id ATT&CK Enterprise does not have is a typo or "
+    "comes from another matrix.",
+    _THREAT.replace('"T1003"', '"T1999"'),
+)
+TECHNIQUE_NAME = _code(
+    "RO205",
+    "attack.technique-name",
+    Severity.ERROR,
+    "the technique name does not match its id",
+    "ATT&CK renames techniques between versions; the name must be the current name of the "
+    "id. `ruleops check --fix` writes it.",
+    _THREAT.replace('"OS Credential Dumping"', '"Credential Dumping"'),
+)
+TECHNIQUE_REFERENCE = _code(
+    "RO206",
+    "attack.technique-reference",
+    Severity.ERROR,
+    "the technique reference URL does not match its id",
+    "The reference must be https://attack.mitre.org/techniques/<id>/. "
+    "`ruleops check --fix` writes it from the id.",
+    _THREAT.replace("techniques/T1003/", "techniques/T1030/"),
+)
+WRONG_TACTIC = _code(
+    "RO207",
+    "attack.technique-not-in-tactic",
+    Severity.ERROR,
+    "a technique or subtechnique is listed under a tactic it does not belong to",
+    "In ATT&CK every technique belongs to one or more tactics (T1003 to Credential Access "
+    "only). List it under a [[rule.threat]] entry of one of its tactics.",
+    _THREAT.replace('"TA0006"', '"TA0002"')
+    .replace('"Credential Access"', '"Execution"')
+    .replace("TA0006/", "TA0002/"),
+)
+UNKNOWN_SUBTECHNIQUE = _code(
+    "RO208",
+    "attack.unknown-subtechnique",
+    Severity.ERROR,
+    "the subtechnique id does not exist in ATT&CK Enterprise",
+    "Subtechnique ids look like T1003.001 and are nested under their technique.",
+    _THREAT.replace(
+        "\n[rule.threat.tactic]",
+        "\n[[rule.threat.technique.subtechnique]]\n"
+        'id = "T1003.099"\nname = "LSASS Memory"\n'
+        'reference = "https://attack.mitre.org/techniques/T1003/099/"\n'
+        "[rule.threat.tactic]",
+    ),
+)
+WRONG_PARENT = _code(
+    "RO209",
+    "attack.subtechnique-parent",
+    Severity.ERROR,
+    "a subtechnique is nested under a technique it does not belong to",
+    "T1059.001 is a subtechnique of T1059 and must be nested under it. Move it to its own "
+    "technique (adding that technique if needed).",
+    _THREAT.replace(
+        "\n[rule.threat.tactic]",
+        "\n[[rule.threat.technique.subtechnique]]\n"
+        'id = "T1558.003"\nname = "Kerberoasting"\n'
+        'reference = "https://attack.mitre.org/techniques/T1558/003/"\n'
+        "[rule.threat.tactic]",
+    ),
+)
+SUBTECHNIQUE_NAME = _code(
+    "RO210",
+    "attack.subtechnique-name",
+    Severity.ERROR,
+    "the subtechnique name does not match its id",
+    "The name must be ATT&CK's current name of the subtechnique. `ruleops check --fix` writes it.",
+    _THREAT.replace(
+        "\n[rule.threat.tactic]",
+        "\n[[rule.threat.technique.subtechnique]]\n"
+        'id = "T1003.001"\nname = "LSASS Dumping"\n'
+        'reference = "https://attack.mitre.org/techniques/T1003/001/"\n'
+        "[rule.threat.tactic]",
+    ),
+)
+SUBTECHNIQUE_REFERENCE = _code(
+    "RO211",
+    "attack.subtechnique-reference",
+    Severity.ERROR,
+    "the subtechnique reference URL does not match its id",
+    "The reference must be https://attack.mitre.org/techniques/<technique>/<number>/ "
+    "(T1003.001 → techniques/T1003/001/). `ruleops check --fix` writes it from the id.",
+    _THREAT.replace(
+        "\n[rule.threat.tactic]",
+        "\n[[rule.threat.technique.subtechnique]]\n"
+        'id = "T1003.001"\nname = "LSASS Memory"\n'
+        'reference = "https://attack.mitre.org/techniques/T1003.001/"\n'
+        "[rule.threat.tactic]",
+    ),
+)
+REVOKED = _code(
+    "RO212",
+    "attack.revoked",
+    Severity.ERROR,
+    "the technique or subtechnique has been revoked by ATT&CK",
+    "ATT&CK revokes a technique when it is merged into or replaced by another; the revoked "
+    "id no longer appears in the matrix. The message names the replacement when ATT&CK "
+    "gives one (a revoked-by relationship), and `ruleops check --fix` rewrites the id, name "
+    "and reference to it when the replacement fits where the old id was listed (T1086 "
+    "becomes technique T1059 with subtechnique T1059.001).",
+    _THREAT.replace('"T1003"', '"T1086"')
+    .replace('"OS Credential Dumping"', '"PowerShell"')
+    .replace("T1003/", "T1086/"),
+)
+DEPRECATED = _code(
+    "RO213",
+    "attack.deprecated",
+    Severity.WARNING,
+    "the technique or subtechnique is deprecated in ATT&CK",
+    "ATT&CK deprecates a technique it no longer considers meaningful, without a "
+    "replacement. Map the rule to a current technique that describes the behaviour.",
+    _THREAT.replace('"T1003"', '"T1064"')
+    .replace('"OS Credential Dumping"', '"Scripting"')
+    .replace("T1003/", "T1064/"),
+)
+DUPLICATE_TACTIC = _code(
+    "RO214",
+    "attack.duplicate-tactic",
+    Severity.WARNING,
+    "the same tactic is mapped by two threat entries",
+    "Each tactic should appear in one [[rule.threat]] entry, with all its techniques; two "
+    "entries for one tactic split the mapping and show the tactic twice in Kibana.",
+    _THREAT
+    + "\n"
+    + _THREAT.replace(
+        "[[rule.threat.technique]]\n", "[[rule.threat.technique]]\n# the same tactic again\n"
+    ),
+)
+DUPLICATE_TECHNIQUE = _code(
+    "RO215",
+    "attack.duplicate-technique",
+    Severity.WARNING,
+    "a technique is repeated under one tactic, or a subtechnique under one technique",
+    "List each technique once per tactic and each subtechnique once per technique; merge "
+    "the subtechniques of repeated entries into one.",
+    _THREAT.replace(
+        "\n[rule.threat.tactic]",
+        '\n[[rule.threat.technique]]\nid = "T1003"\n'
+        'name = "OS Credential Dumping"\n'
+        'reference = "https://attack.mitre.org/techniques/T1003/"\n'
+        "[rule.threat.tactic]",
+    ),
+)
+WRONG_LEVEL = _code(
+    "RO216",
+    "attack.wrong-level",
+    Severity.ERROR,
+    "a subtechnique is listed as a technique, or a technique as a subtechnique",
+    "Techniques (T1059) go in [[rule.threat.technique]]; their subtechniques (T1059.001) are "
+    "nested in [[rule.threat.technique.subtechnique]] under them.",
+    _THREAT.replace('"T1003"', '"T1003.001"')
+    .replace('"OS Credential Dumping"', '"LSASS Memory"')
+    .replace("T1003/", "T1003/001/"),
+)
+TAG_WITHOUT_THREAT = _code(
+    "RO220",
+    "attack.tag-without-threat",
+    Severity.WARNING,
+    "a `Tactic:` tag names a tactic the threat mapping does not have",
+    "House style of elastic/detection-rules: the `Tactic: <name>` tags name the rule's main "
+    "tactics, and every one of them is mapped in [[rule.threat]]. In the corpus, 1,846 of the "
+    "1,871 production rules with a mapping follow it (25 do not). A tag that names no ATT&CK "
+    "tactic, or a tactic the rule does not map, is reported. Deprecated rules are not checked. "
+    'Switch off with `house_style = false` or `ignore = ["RO220"]`.',
+    'tags = ["Tactic: Execution"]\n' + _THREAT,
+    'tags = ["Tactic: Credential Access"]\n' + _THREAT,
+    house_style=True,
+)
+TACTICS_UNTAGGED = _code(
+    "RO221",
+    "attack.tactics-untagged",
+    Severity.INFO,
+    "the rule maps ATT&CK tactics but no `Tactic:` tag names any of them",
+    "House style of elastic/detection-rules: a rule with a threat mapping tags its main "
+    "tactic (`Tactic: Credential Access`), nearly always the tactic of the first "
+    "[[rule.threat]] entry. Tagging every mapped tactic is not the convention: of 1,871 "
+    "production rules with a mapping, 1,143 tag all their tactics, 678 more tag a subset "
+    "that includes the first, and 25 (machine-learning anomaly rules mapping many tactics) "
+    "tag none, which is why this is information, not a warning. Deprecated rules are not "
+    'checked. Switch off with `house_style = false` or `ignore = ["RO221"]`.',
+    "tags = []\n" + _THREAT,
+    'tags = ["Tactic: Credential Access"]\n' + _THREAT,
+    house_style=True,
+)
+DATA_UNUSABLE = _code(
+    "RO249",
+    "attack.data-unusable",
+    Severity.ERROR,
+    "the ATT&CK data file cannot be read",
+    "The file named by `[tool.ruleops] attack_data` is missing or is not in ruleops' compact "
+    "form, so the threat mapping could not be checked. Regenerate it with `ruleops attack "
+    "update enterprise-attack.json --output FILE`, or remove the setting to use the ATT&CK "
+    "data shipped with ruleops.",
+    '[tool.ruleops]\nattack_data = "no/such/file.json"',
+    "[tool.ruleops]\n# no attack_data: the packaged ATT&CK data",
+)
+
+
+@rule_check
+def threat_mapping(rule: Rule, config: Config) -> Iterator[Diagnostic]:
+    threats = rule.rule.get("threat")
+    if not isinstance(threats, list) or not threats:
+        return
+    try:
+        attack = load_attack(config.attack_data)
+    except AttackDataError as error:
+        yield rule.diagnostic(
+            DATA_UNUSABLE.code,
+            f"cannot check the ATT&CK mapping: {error}",
+            "rule.threat",
+            hint="fix or remove `attack_data` in [tool.ruleops]",
+        )
+        return
+    yield from _ThreatWalk(rule, attack).run(threats)
+
+
+@rule_check
+def tactic_tags(rule: Rule, config: Config) -> Iterator[Diagnostic]:
+    if rule.metadata.get("maturity") == "deprecated":
+        return
+    tags = rule.rule.get("tags")
+    tags = tags if isinstance(tags, list) else []
+    tagged = [
+        (index, tag[len(TAG_PREFIX) :].strip())
+        for index, tag in enumerate(tags)
+        if isinstance(tag, str) and tag.startswith(TAG_PREFIX)
+    ]
+    threats = rule.rule.get("threat")
+    threats = threats if isinstance(threats, list) else []
+    if not tagged and not threats:
+        return
+    try:
+        attack = load_attack(config.attack_data)
+    except AttackDataError:
+        return  # threat_mapping reports it
+    mapped: list[str] = []
+    for threat in threats:
+        tactic = _table(threat, "tactic")
+        known = attack.tactic(tactic.get("id")) if isinstance(tactic.get("id"), str) else None
+        if known and _framework(threat) == FRAMEWORK and known.name not in mapped:
+            mapped.append(known.name)
+    folded = {name.casefold() for name in mapped}
+    for index, name in tagged:
+        tactic = attack.tactic_named(name)
+        if tactic is None:
+            yield rule.diagnostic(
+                TAG_WITHOUT_THREAT.code,
+                f"tag 'Tactic: {name}' names no ATT&CK Enterprise tactic",
+                f"rule.tags[{index}]",
+                hint="use an ATT&CK tactic name, e.g. 'Tactic: Credential Access'",
+            )
+        elif tactic.name.casefold() not in folded:
+            where = f"it maps {', '.join(mapped)}" if mapped else "it has no [[rule.threat]] entry"
+            yield rule.diagnostic(
+                TAG_WITHOUT_THREAT.code,
+                f"tag 'Tactic: {name}' names a tactic the rule does not map ({where})",
+                f"rule.tags[{index}]",
+                hint=f"add a [[rule.threat]] entry for {tactic.name} ({tactic.id}) "
+                "or remove the tag",
+            )
+    if mapped and not any(
+        attack.tactic_named(name) and name.casefold() in folded for _, name in tagged
+    ):
+        yield rule.diagnostic(
+            TACTICS_UNTAGGED.code,
+            f"the rule maps {', '.join(mapped)} but no 'Tactic:' tag names any of them",
+            "rule.tags" if "tags" in rule.rule else "rule.threat",
+            hint=f"add 'Tactic: {mapped[0]}' (the first mapped tactic) to tags",
+        )
+
+
+def _table(value: Any, key: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        return {}
+    found = value.get(key)
+    return found if isinstance(found, Mapping) else {}
+
+
+def _tables(value: Any, key: str) -> list[Any]:
+    found = value.get(key) if isinstance(value, Mapping) else None
+    return found if isinstance(found, list) else []
+
+
+def _framework(threat: Any) -> Any:
+    return threat.get("framework") if isinstance(threat, Mapping) else None
+
+
+def _text(table: Mapping[str, Any], key: str) -> str | None:
+    value = table.get(key)
+    return value if isinstance(value, str) else None
+
+
+class _ThreatWalk:
+    """One pass over a rule's threat entries; shapes are the schema check's business."""
+
+    def __init__(self, rule: Rule, attack: Attack) -> None:
+        self.rule = rule
+        self.attack = attack
+
+    def run(self, threats: list[Any]) -> Iterator[Diagnostic]:
+        first_entry: dict[str, int] = {}
+        for index, threat in enumerate(threats):
+            path = f"rule.threat[{index}]"
+            if not isinstance(threat, Mapping):
+                continue
+            framework = threat.get("framework")
+            if framework != FRAMEWORK:
+                yield self._framework(framework, path)
+                continue
+            tactic = _table(threat, "tactic")
+            tactic_id = _text(tactic, "id")
+            if tactic_id is not None and tactic_id in first_entry:
+                other = self.rule.locate(f"rule.threat[{first_entry[tactic_id]}]").line
+                yield self.rule.diagnostic(
+                    DUPLICATE_TACTIC.code,
+                    f"tactic {tactic_id} is already mapped by the threat entry on line {other}",
+                    f"{path}.tactic.id",
+                    hint="merge the techniques of both entries into one [[rule.threat]]",
+                )
+            elif tactic_id is not None:
+                first_entry[tactic_id] = index
+            yield from self._tactic(tactic, tactic_id, f"{path}.tactic")
+            known_tactic = tactic_id if tactic_id in self.attack.tactics else None
+            yield from self._techniques(threat, known_tactic, path)
+
+    def _framework(self, framework: Any, path: str) -> Diagnostic:
+        if framework is None:
+            return self.rule.diagnostic(
+                FRAMEWORK_CODE.code,
+                "threat entry has no framework",
+                path,
+                hint=f'add framework = "{FRAMEWORK}"',
+            )
+        return self.rule.diagnostic(
+            FRAMEWORK_CODE.code,
+            f"framework is {framework!r}; ATT&CK threat entries use {FRAMEWORK!r}",
+            f"{path}.framework",
+            hint=f'write framework = "{FRAMEWORK}"; this entry was not checked against ATT&CK',
+        )
+
+    def _tactic(
+        self, tactic: Mapping[str, Any], tactic_id: str | None, path: str
+    ) -> Iterator[Diagnostic]:
+        if tactic_id is None:
+            return
+        known = self.attack.tactic(tactic_id)
+        if known is None:
+            named = self.attack.tactic_named(_text(tactic, "name") or "")
+            hint = (
+                f"{named.name} is {named.id}"
+                if named
+                else "tactic ids look like TA0006; see https://attack.mitre.org/tactics/enterprise/"
+            )
+            yield self.rule.diagnostic(
+                UNKNOWN_TACTIC.code,
+                f"tactic {tactic_id!r} does not exist in ATT&CK Enterprise {self.attack.version}",
+                f"{path}.id",
+                hint=hint,
+            )
+            return
+        yield from self._name_and_reference(
+            tactic,
+            path,
+            known.name,
+            known.reference,
+            f"tactic {tactic_id}",
+            TACTIC_NAME.code,
+            TACTIC_REFERENCE.code,
+        )
+
+    def _techniques(
+        self, threat: Mapping[str, Any], tactic_id: str | None, path: str
+    ) -> Iterator[Diagnostic]:
+        techniques = _tables(threat, "technique")
+        listed = [_text(t, "id") for t in techniques if isinstance(t, Mapping)]
+        seen: set[str] = set()
+        for index, technique in enumerate(techniques):
+            if not isinstance(technique, Mapping):
+                continue
+            tpath = f"{path}.technique[{index}]"
+            technique_id = _text(technique, "id")
+            if technique_id is None:
+                continue
+            if technique_id in seen:
+                yield self.rule.diagnostic(
+                    DUPLICATE_TECHNIQUE.code,
+                    f"technique {technique_id} is listed twice under this tactic",
+                    f"{tpath}.id",
+                    hint="keep one entry and move its subtechniques there",
+                )
+            seen.add(technique_id)
+            known = self.attack.technique(technique_id)
+            if known is None:
+                yield self._unknown(
+                    technique_id, f"{tpath}.id", "technique", UNKNOWN_TECHNIQUE.code
+                )
+                continue
+            if known.is_subtechnique:
+                yield self.rule.diagnostic(
+                    WRONG_LEVEL.code,
+                    f"{technique_id} ({known.name}) is a subtechnique, listed here as a technique",
+                    f"{tpath}.id",
+                    hint=f"list technique {known.parent} and nest {technique_id} under it as a "
+                    "[[rule.threat.technique.subtechnique]]",
+                )
+                continue
+            if known.revoked:
+                yield self._revoked_technique(known, tactic_id, tpath, technique, listed)
+                continue
+            if known.deprecated:
+                yield self._deprecated(known, f"{tpath}.id")
+            yield from self._name_and_reference(
+                technique,
+                tpath,
+                known.name,
+                known.reference,
+                f"technique {technique_id}",
+                TECHNIQUE_NAME.code,
+                TECHNIQUE_REFERENCE.code,
+            )
+            if tactic_id is not None and tactic_id not in known.tactics:
+                yield self._wrong_tactic(known, tactic_id, f"{tpath}.id")
+            yield from self._subtechniques(technique, known, tactic_id, tpath)
+
+    def _subtechniques(
+        self, technique: Mapping[str, Any], parent: Technique, tactic_id: str | None, path: str
+    ) -> Iterator[Diagnostic]:
+        subtechniques = _tables(technique, "subtechnique")
+        listed = [_text(s, "id") for s in subtechniques if isinstance(s, Mapping)]
+        seen: set[str] = set()
+        for index, sub in enumerate(subtechniques):
+            if not isinstance(sub, Mapping):
+                continue
+            spath = f"{path}.subtechnique[{index}]"
+            sub_id = _text(sub, "id")
+            if sub_id is None:
+                continue
+            if sub_id in seen:
+                yield self.rule.diagnostic(
+                    DUPLICATE_TECHNIQUE.code,
+                    f"subtechnique {sub_id} is listed twice under technique {parent.id}",
+                    f"{spath}.id",
+                    hint="remove the repeated entry",
+                )
+            seen.add(sub_id)
+            known = self.attack.technique(sub_id)
+            if known is None:
+                yield self._unknown(
+                    sub_id, f"{spath}.id", "subtechnique", UNKNOWN_SUBTECHNIQUE.code
+                )
+                continue
+            if not known.is_subtechnique:
+                yield self.rule.diagnostic(
+                    WRONG_LEVEL.code,
+                    f"{sub_id} ({known.name}) is a technique, listed here as a subtechnique "
+                    f"of {parent.id}",
+                    f"{spath}.id",
+                    hint=f"list {sub_id} as a [[rule.threat.technique]] of its own",
+                )
+                continue
+            if known.revoked:
+                yield self._revoked_subtechnique(known, parent, tactic_id, spath, listed)
+                continue
+            if known.parent != parent.id:
+                owner = self.attack.technique(known.parent or "")
+                yield self.rule.diagnostic(
+                    WRONG_PARENT.code,
+                    f"{sub_id} ({known.name}) is a subtechnique of {known.parent}"
+                    f"{f' ({owner.name})' if owner else ''}, not of {parent.id} ({parent.name})",
+                    f"{spath}.id",
+                    hint=f"nest {sub_id} under technique {known.parent}",
+                )
+                continue
+            if known.deprecated:
+                yield self._deprecated(known, f"{spath}.id")
+            yield from self._name_and_reference(
+                sub,
+                spath,
+                known.name,
+                known.reference,
+                f"subtechnique {sub_id}",
+                SUBTECHNIQUE_NAME.code,
+                SUBTECHNIQUE_REFERENCE.code,
+            )
+            if tactic_id is not None and tactic_id not in known.tactics:
+                yield self._wrong_tactic(known, tactic_id, f"{spath}.id")
+
+    def _name_and_reference(
+        self,
+        table: Mapping[str, Any],
+        path: str,
+        name: str,
+        reference: str,
+        what: str,
+        name_code: str,
+        reference_code: str,
+    ) -> Iterator[Diagnostic]:
+        written = _text(table, "name")
+        if written is not None and written != name:
+            yield self._fixable(
+                name_code,
+                f"{what} is named {name!r} in ATT&CK {self.attack.version}, not {written!r}",
+                f"{path}.name",
+                f'write name = "{name}"',
+                ((f"{path}.name", name),),
+            )
+        written = _text(table, "reference")
+        if written is not None and written != reference:
+            yield self._fixable(
+                reference_code,
+                f"reference of {what} should be {reference}, not {written}",
+                f"{path}.reference",
+                "the reference URL is derived from the id",
+                ((f"{path}.reference", reference),),
+            )
+
+    def _fixable(
+        self, code: str, message: str, key_path: str, hint: str, fix: tuple[tuple[str, object], ...]
+    ) -> Diagnostic:
+        found = self.rule.diagnostic(code, message, key_path, hint=hint)
+        return replace(found, fix=fix) if fix else found
+
+    def _unknown(self, attack_id: str, key_path: str, kind: str, code: str) -> Diagnostic:
+        if looks_like_tactic_id(attack_id):
+            hint = f"{attack_id} is a tactic id; {kind} ids look like T1003" + (
+                ".001" if kind == "subtechnique" else ""
+            )
+        elif kind == "technique" and not looks_like_technique_id(attack_id):
+            hint = "technique ids are T and four digits, e.g. T1003"
+        elif kind == "subtechnique" and not looks_like_subtechnique_id(attack_id):
+            hint = "subtechnique ids are a technique id, a dot and three digits, e.g. T1003.001"
+        else:
+            hint = "check the id on https://attack.mitre.org/techniques/enterprise/"
+        return self.rule.diagnostic(
+            code,
+            f"{kind} {attack_id!r} does not exist in ATT&CK Enterprise {self.attack.version}",
+            key_path,
+            hint=hint,
+        )
+
+    def _deprecated(self, known: Technique, key_path: str) -> Diagnostic:
+        kind = "subtechnique" if known.is_subtechnique else "technique"
+        return self.rule.diagnostic(
+            DEPRECATED.code,
+            f"{kind} {known.id} ({known.name}) is deprecated in ATT&CK {self.attack.version}",
+            key_path,
+            hint="ATT&CK gives no replacement; map a current technique instead",
+        )
+
+    def _wrong_tactic(self, known: Technique, tactic_id: str, key_path: str) -> Diagnostic:
+        tactic = self.attack.tactics[tactic_id]
+        return self.rule.diagnostic(
+            WRONG_TACTIC.code,
+            f"{known.id} ({known.name}) belongs to {self.attack.tactic_names(known.tactics)}, "
+            f"not to {tactic.name} ({tactic_id})",
+            key_path,
+            hint="list it under a [[rule.threat]] entry of one of its tactics",
+        )
+
+    def _revoked_technique(
+        self,
+        known: Technique,
+        tactic_id: str | None,
+        path: str,
+        table: Mapping[str, Any],
+        listed: list[str | None],
+    ) -> Diagnostic:
+        replacement = self.attack.technique(known.revoked_by or "")
+        message = f"technique {known.id} ({known.name}) is revoked in ATT&CK {self.attack.version}"
+        if replacement is None:
+            return self.rule.diagnostic(
+                REVOKED.code,
+                message + "; ATT&CK names no replacement",
+                f"{path}.id",
+                hint="map a current technique that describes the behaviour",
+            )
+        message += f", replaced by {replacement.id} ({replacement.name})"
+        technique = (
+            self.attack.technique(replacement.parent or "")
+            if replacement.is_subtechnique
+            else replacement
+        )
+        problem = self._placement_problem(replacement, tactic_id)
+        if technique is None:
+            problem = problem or f"{replacement.id} has no parent technique in the data"
+        elif technique.id in listed:
+            problem = problem or f"{technique.id} is already listed under this tactic"
+        elif replacement.is_subtechnique and "subtechnique" in table:
+            problem = problem or "this entry already has subtechniques"
+        if problem or technique is None:
+            return self.rule.diagnostic(
+                REVOKED.code,
+                message,
+                f"{path}.id",
+                hint=f"{problem}; map {replacement.id} by hand and remove {known.id}",
+            )
+        fix: list[tuple[str, object]] = [
+            (f"{path}.id", technique.id),
+            (f"{path}.name", technique.name),
+            (f"{path}.reference", technique.reference),
+        ]
+        if replacement.is_subtechnique:
+            fix.append((f"{path}.subtechnique", [_entry(replacement)]))
+        target = (
+            f"technique {technique.id} with subtechnique {replacement.id}"
+            if replacement.is_subtechnique
+            else f"{replacement.id}"
+        )
+        return self._fixable(
+            REVOKED.code, message, f"{path}.id", f"replace it with {target}", tuple(fix)
+        )
+
+    def _revoked_subtechnique(
+        self,
+        known: Technique,
+        parent: Technique,
+        tactic_id: str | None,
+        path: str,
+        listed: list[str | None],
+    ) -> Diagnostic:
+        replacement = self.attack.technique(known.revoked_by or "")
+        message = (
+            f"subtechnique {known.id} ({known.name}) is revoked in ATT&CK {self.attack.version}"
+        )
+        if replacement is None:
+            return self.rule.diagnostic(
+                REVOKED.code,
+                message + "; ATT&CK names no replacement",
+                f"{path}.id",
+                hint="map a current subtechnique that describes the behaviour",
+            )
+        message += f", replaced by {replacement.id} ({replacement.name})"
+        if not replacement.is_subtechnique:
+            problem = f"{replacement.id} is a technique: list it as a [[rule.threat.technique]]"
+        elif replacement.parent != parent.id:
+            problem = f"{replacement.id} is a subtechnique of {replacement.parent}: nest it there"
+        elif replacement.id in listed:
+            problem = f"{replacement.id} is already listed under {parent.id}"
+        else:
+            problem = self._placement_problem(replacement, tactic_id)
+        if problem:
+            return self.rule.diagnostic(
+                REVOKED.code,
+                message,
+                f"{path}.id",
+                hint=f"{problem} and remove {known.id}",
+            )
+        return self._fixable(
+            REVOKED.code,
+            message,
+            f"{path}.id",
+            f"replace it with {replacement.id}",
+            (
+                (f"{path}.id", replacement.id),
+                (f"{path}.name", replacement.name),
+                (f"{path}.reference", replacement.reference),
+            ),
+        )
+
+    def _placement_problem(self, replacement: Technique, tactic_id: str | None) -> str | None:
+        if tactic_id is not None and tactic_id not in replacement.tactics:
+            return (
+                f"{replacement.id} belongs to "
+                f"{self.attack.tactic_names(replacement.tactics)}, not to this tactic"
+            )
+        return None
+
+
+def _entry(technique: Technique) -> dict[str, str]:
+    return {"id": technique.id, "name": technique.name, "reference": technique.reference}

@@ -1,0 +1,217 @@
+"""Apply the fixes diagnostics carry, rewriting only the values they name.
+
+A fix is a tuple of (key path, new value) pairs, e.g.
+`("rule.threat[0].technique[1].name", "OS Credential Dumping")`. The file is edited with
+tomlkit so comments, key order and layout stay; a replaced string keeps its quoting style.
+Before anything is written, the result is parsed again with tomllib and compared with the
+original data with exactly the fixed values changed: a fix that would change anything else
+is refused. Files are replaced atomically, so an interrupted run never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import tempfile
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+from tomlkit.items import InlineTable, String, StringType, Table
+
+from ruleops.diagnostics import Diagnostic, Severity
+
+Fix = tuple[tuple[str, object], ...]
+
+_SEGMENT = re.compile(r"(?P<key>[A-Za-z0-9_-]+)(?P<indexes>(?:\[\d+\])*)")
+_INDEX = re.compile(r"\[(\d+)\]")
+_BOM = "\ufeff"
+
+
+class FixError(Exception):
+    """A fix cannot be applied safely; the file is left as it was."""
+
+
+def parse_key_path(key_path: str) -> list[str | int]:
+    """`rule.threat[0].technique[1].name` → ["rule", "threat", 0, "technique", 1, "name"]."""
+    steps: list[str | int] = []
+    for part in key_path.split("."):
+        match = _SEGMENT.fullmatch(part)
+        if match is None:
+            raise FixError(f"cannot address {key_path!r}: {part!r} is not a bare key")
+        steps.append(match["key"])
+        steps.extend(int(i) for i in _INDEX.findall(match["indexes"]))
+    return steps
+
+
+def apply_fixes(text: str, fixes: Iterable[tuple[str, object]]) -> str:
+    """`text` with every fix written, or FixError; the original text is never half-edited."""
+    fixes = list(fixes)
+    if not fixes:
+        return text
+    bom = text.startswith(_BOM)
+    body = text.removeprefix(_BOM)
+    try:
+        original = tomllib.loads(body)
+        document = tomlkit.parse(body)
+    except (tomllib.TOMLDecodeError, tomlkit.exceptions.TOMLKitError) as error:
+        raise FixError(f"the file is not valid TOML: {error}") from None
+    for key_path, value in fixes:
+        _write(document, parse_key_path(key_path), value, key_path)
+    result = document.as_string()
+    _verify(original, result, fixes)
+    return (_BOM if bom else "") + result
+
+
+def fix_file(
+    path: Path, fixes: Sequence[tuple[str, object]], *, expected: str | None = None
+) -> bool:
+    """Apply `fixes` to the file at `path`; True when it changed.
+
+    `expected` is the text the fixes were computed from; when the file no longer has it
+    (edited meanwhile), nothing is written.
+    """
+    raw = path.read_bytes()
+    text = raw.decode("utf-8")
+    if expected is not None and text.removeprefix(_BOM) != expected.removeprefix(_BOM):
+        raise FixError("the file changed since it was checked; run the check again")
+    fixed = apply_fixes(text, fixes)
+    if fixed == text:
+        return False
+    replace_atomically(path, fixed.encode("utf-8"))
+    return True
+
+
+def _write(document: Any, steps: list[str | int], value: object, key_path: str) -> None:
+    container: Any = document
+    for step in steps[:-1]:
+        try:
+            container = container[step]
+        except (KeyError, IndexError, TypeError):
+            raise FixError(f"{key_path}: the file has no {step!r} there") from None
+    last = steps[-1]
+    if isinstance(last, int):
+        raise FixError(f"{key_path}: fixes replace keyed values, not array elements")
+    if not isinstance(container, Mapping):
+        raise FixError(f"{key_path}: the parent is not a table")
+    old = container.get(last)
+    if isinstance(value, str):
+        container[last] = _string_like(old, value)
+    elif isinstance(value, list) and all(isinstance(v, Mapping) for v in value):
+        if old is not None:
+            raise FixError(f"{key_path}: already set; fixes add tables, they do not merge them")
+        container[last] = _tables_like(container, value)
+    else:
+        raise FixError(f"{key_path}: cannot write a value of type {type(value).__name__}")
+
+
+def _string_like(old: Any, value: str) -> String:
+    """A string item quoted the way `old` was, where the new value allows it."""
+    style = old.type if isinstance(old, String) else StringType.SLB
+    literal = style in (StringType.SLL, StringType.MLL)
+    multiline = style in (StringType.MLB, StringType.MLL)
+    if literal and ("'" in value or (not multiline and "\n" in value)):
+        literal = False
+    if not multiline and "\n" in value:
+        multiline = True
+    return tomlkit.string(value, literal=literal, multiline=multiline)
+
+
+def _tables_like(container: Any, value: list[Any]) -> Any:
+    """New tables in the style of their parent: inline inside inline tables, else [[...]]."""
+    if isinstance(container, InlineTable):
+        array = tomlkit.array()
+        for entry in value:
+            inline = tomlkit.inline_table()
+            inline.update(entry)
+            array.append(inline)
+        return array
+    # Keep the blank line that separates the parent from the next table header.
+    separated = isinstance(container, Table) and container.as_string().endswith("\n\n")
+    tables = tomlkit.aot()
+    for entry in value:
+        table = tomlkit.table()
+        for key, item in entry.items():
+            table[key] = item
+        if separated:
+            table.add(tomlkit.nl())
+        tables.append(table)
+    return tables
+
+
+def _verify(original: dict[str, Any], result: str, fixes: list[tuple[str, object]]) -> None:
+    expected = copy.deepcopy(original)
+    for key_path, value in fixes:
+        steps = parse_key_path(key_path)
+        target: Any = expected
+        for step in steps[:-1]:
+            target = target[step]
+        target[steps[-1]] = copy.deepcopy(value)
+    try:
+        actual = tomllib.loads(result)
+    except tomllib.TOMLDecodeError as error:
+        raise FixError(
+            f"the fixed file would not be valid TOML ({error}); nothing written"
+        ) from None
+    if actual != expected:
+        raise FixError("the fixed file would differ in more than the fixed values; nothing written")
+
+
+def replace_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file in the same folder and os.replace."""
+    # A new file gets the usual permissions; mkstemp's 0600 would hide it from others.
+    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def fix_diagnostics(
+    diagnostics: Sequence[Diagnostic], texts: Mapping[str, str]
+) -> tuple[list[Diagnostic], list[str]]:
+    """Apply the fixes of `diagnostics` to their files; the diagnostics as they now stand.
+
+    `texts` maps a diagnostic path to the text it was computed from. A fixed diagnostic
+    becomes information with fixed=True and a message starting "fixed:", since the file no
+    longer has the problem. The second value lists the files that could not be fixed, why.
+    """
+    by_path: dict[str, list[Diagnostic]] = {}
+    for d in diagnostics:
+        if d.fix and not d.fixed and d.path in texts:
+            by_path.setdefault(d.path, []).append(d)
+    fixed_ids: set[int] = set()
+    problems: list[str] = []
+    for path, found in by_path.items():
+        written: dict[str, object] = {}
+        chosen: list[Diagnostic] = []
+        for d in found:
+            # Two fixes that write one key differently: the first wins, the other waits.
+            if any(written.get(key, value) != value for key, value in d.fix):
+                continue
+            written.update(d.fix)
+            chosen.append(d)
+        try:
+            fix_file(Path(path), list(written.items()), expected=texts[path])
+        except (FixError, OSError, UnicodeDecodeError) as error:
+            problems.append(f"{path}: not fixed: {error}")
+            continue
+        fixed_ids.update(id(d) for d in chosen)
+    result = [
+        replace(d, fixed=True, severity=Severity.INFO, message=f"fixed: {d.message}")
+        if id(d) in fixed_ids
+        else d
+        for d in diagnostics
+    ]
+    return result, problems
