@@ -1,0 +1,130 @@
+"""The hooks of .pre-commit-hooks.yaml, run by the real pre-commit on throwaway repositories.
+
+pre-commit installs ruleops from a throwaway git copy of this checkout into its own virtual
+environment (the dependencies come from PyPI), once per test session.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.git_helpers import commit, git, make_repo, rule_text
+
+REPO = Path(__file__).resolve().parents[1]
+_SKIP = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc", ".git", "build", "dist")
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("pre-commit") is None, reason="pre-commit (test dependency) is not installed"
+)
+
+
+@pytest.fixture(scope="session")
+def hook_repo(tmp_path_factory) -> tuple[Path, str]:
+    """A git copy of this checkout, working tree as it is now, committed."""
+    copy = tmp_path_factory.mktemp("ruleops-hooks")
+    for name in ("ruleops", "schemas"):
+        if (REPO / name).exists():
+            shutil.copytree(REPO / name, copy / name, ignore=_SKIP)
+    for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml"):
+        shutil.copy(REPO / name, copy / name)
+    git(copy, "init", "-q", "-b", "main")
+    commit(copy, "snapshot")
+    return copy, git(copy, "rev-parse", "HEAD").strip()
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def _use_hooks(root: Path, hook_repo: tuple[Path, str], *ids: str) -> None:
+    path, rev = hook_repo
+    hooks = "".join(f"      - id: {i}\n" for i in ids)
+    (root / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: file://{path}\n    rev: {rev}\n    hooks:\n{hooks}"
+    )
+
+
+def _run(root: Path, home: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(home),
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    # Hook output goes to stderr under `git commit`: read both streams as one.
+    return subprocess.run(
+        list(args),
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+
+
+@pytest.fixture
+def rules_repo(tmp_path, hook_repo) -> Path:
+    root = make_repo(tmp_path / "rules-repo")
+    _use_hooks(root, hook_repo, "ruleops-check")
+    commit(root, "use the ruleops hooks")
+    return root
+
+
+def test_check_hook_blocks_a_commit_of_a_broken_rule(rules_repo, pre_commit_home):
+    _run(rules_repo, pre_commit_home, "pre-commit", "install")
+    (rules_repo / "rules" / "broken.toml").write_text('[rule]\nname = "unterminated\n')
+    git(rules_repo, "add", "rules/broken.toml")
+    done = _run(rules_repo, pre_commit_home, "git", "commit", "-m", "add a broken rule")
+    assert done.returncode != 0
+    assert "rules/broken.toml:2:" in done.stdout and "RO002" in done.stdout
+    assert git(rules_repo, "log", "--oneline").count("\n") == 2
+
+
+def test_check_hook_lets_a_good_rule_through(rules_repo, pre_commit_home):
+    _run(rules_repo, pre_commit_home, "pre-commit", "install")
+    (rules_repo / "rules" / "good.toml").write_text(rule_text("Rule good"))
+    git(rules_repo, "add", "rules/good.toml")
+    done = _run(rules_repo, pre_commit_home, "git", "commit", "-m", "add a rule")
+    assert done.returncode == 0, done.stdout
+    assert "ruleops check" in done.stdout and "Passed" in done.stdout
+
+
+def test_check_hook_checks_only_the_staged_files(rules_repo, pre_commit_home):
+    (rules_repo / "rules" / "unstaged.toml").write_text('[rule]\nname = "unterminated\n')
+    (rules_repo / "rules" / "a.toml").write_text(rule_text("Rule a, staged"))
+    git(rules_repo, "add", "rules/a.toml")
+    done = _run(rules_repo, pre_commit_home, "pre-commit", "run")
+    assert done.returncode == 0, done.stdout
+
+
+def test_staged_fixture_runs_the_check_on_its_rule(rules_repo, pre_commit_home):
+    (rules_repo / "rules" / "b.toml").write_text('[rule]\nname = "broken since"\nrisk_score = \n')
+    commit(rules_repo, "break b without the hook")
+    fixtures = rules_repo / "tests" / "rules"
+    fixtures.mkdir(parents=True)
+    (fixtures / "b.toml").write_text('[[case]]\nname = "x"\nexpect = "match"\n')
+    git(rules_repo, "add", "tests/rules/b.toml")
+    done = _run(rules_repo, pre_commit_home, "pre-commit", "run")
+    assert done.returncode == 1
+    assert "rules/b.toml:3:" in done.stdout
+
+
+def test_project_hook_files_are_valid_for_pre_commit():
+    for command, name in (
+        ("validate-manifest", ".pre-commit-hooks.yaml"),
+        ("validate-config", ".pre-commit-config.yaml"),
+    ):
+        done = subprocess.run(
+            ["pre-commit", command, str(REPO / name)], capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
