@@ -7,6 +7,7 @@ either parser; `test_eql_*` at the end go through the EQL front end.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -358,3 +359,60 @@ def test_eql_query_that_does_not_parse_is_left_to_the_syntax_check(parse_eql):
 
     text = "[rule]\nlanguage = \"eql\"\nquery = 'process where ('\n"
     assert list(eql_fields(rule_from_text(text).rule, Config())) == []
+
+
+def test_eql_category_is_checked_against_the_rules_override(parse_eql):
+    from ruleops.checks.fields import eql_fields
+    from ruleops.config import Config
+    from ruleops.loading import rule_from_text
+
+    text = (
+        '[rule]\nlanguage = "eql"\nevent_category_override = "event.type"\n'
+        "query = 'info where event.action == \"x\"'\n"
+    )
+    assert list(eql_fields(rule_from_text(text).rule, Config())) == []
+
+
+def test_eql_rule_uses_configured_field_definitions(parse_eql, tmp_path):
+    from ruleops.checks.fields import eql_fields
+    from ruleops.config import Config
+    from ruleops.loading import rule_from_text
+
+    path = tmp_path / "fields.json"
+    path.write_text(json.dumps({"okta.event_type": "keyword"}))
+    text = '[rule]\nlanguage = "eql"\nquery = \'iam where okta.evnt_type == "x"\'\n'
+    rule = rule_from_text(text).rule
+    assert list(eql_fields(rule, Config())) == []
+    [diagnostic] = list(eql_fields(rule, Config(field_definitions=(path,))))
+    assert diagnostic.hint == "did you mean okta.event_type?"
+
+
+def test_unusable_field_definitions_are_reported_once_on_the_configuration(tmp_path):
+    from ruleops.checks.fields import field_definitions_usable
+    from ruleops.config import Config
+
+    config = Config(source=tmp_path / "pyproject.toml", field_definitions=(tmp_path / "no.json",))
+    [diagnostic] = list(field_definitions_usable([], config))
+    assert diagnostic.code == "RO358"
+    assert "no.json" in diagnostic.message
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "detection-rules" / "rules"
+
+
+def test_production_eql_rules_get_no_field_errors_and_rare_warnings(parse_eql):
+    """The corpus rules are correct: no RO35x error on any of them, and at most a handful
+    of warnings (measured: one, a lexicographic `user.id >= "1000000000"`)."""
+    if not CORPUS.is_dir():
+        pytest.skip("../shared corpus not present")
+    from ruleops.checks.fields import eql_fields
+    from ruleops.config import Config
+    from ruleops.loading import load_rule
+
+    found = []
+    for path in sorted(CORPUS.rglob("*.toml")):
+        rule = load_rule(path, str(path)).rule
+        if rule is not None and rule.data.get("rule", {}).get("language") == "eql":
+            found.extend(eql_fields(rule, Config()))
+    assert [d for d in found if d.severity.name == "ERROR"] == []
+    assert len(found) <= 5

@@ -52,8 +52,17 @@ def eql_fields(rule: Rule, config: Config) -> Iterator[Diagnostic]:
         return
     override = section.get("event_category_override")
     category_field = override if isinstance(override, str) and override else "event.category"
+    yield from diagnostics_for(rule, eql_findings(parsed, ecs_for(config), category_field))
+
+
+def diagnostics_for(
+    rule: Rule, findings: Iterable[Finding], key_path: str = "rule.query"
+) -> Iterator[Diagnostic]:
+    """Findings on the query at `key_path`, as diagnostics at the rule file's line and
+    column; the same finding reached twice (a shared sub-condition) is reported once.
+    Front ends of other query languages (KQL) reuse this."""
     seen: set[tuple[str, int, str]] = set()
-    for finding in eql_findings(parsed, ecs_for(config), category_field):
+    for finding in findings:
         key = (finding.code, finding.span.start, finding.message)
         if key in seen:
             continue
@@ -61,9 +70,9 @@ def eql_fields(rule: Rule, config: Config) -> Iterator[Diagnostic]:
         yield rule.diagnostic(
             finding.code,
             finding.message,
-            "rule.query",
+            key_path,
             hint=finding.hint,
-            position=query_position(rule, finding.span.start),
+            position=query_position(rule, finding.span.start, key_path),
         )
 
 
