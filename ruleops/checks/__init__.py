@@ -22,6 +22,8 @@ ALL_CHECK_MODULES: tuple[str, ...] = (
     "ruleops.checks.schema",
     "ruleops.checks.house_style",
     "ruleops.checks.fields",
+    "ruleops.checks.kql",
+    "ruleops.checks.fixtures",
     "ruleops.suppressions",
 )
 

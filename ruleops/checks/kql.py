@@ -1,0 +1,272 @@
+"""KQL checks (RO400-RO449): syntax, KQL pitfalls, and ECS fields for `language = "kuery"`.
+
+Every KQL string of a rule is checked: `query`, and for indicator-match rules the
+`threat_query` that selects indicator documents. A syntax error lands on the line and
+column of the rule file where the offending character is written. The ECS field, type and
+value findings come from `ruleops.query.fieldcheck`, shared with EQL (codes RO350-RO358).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ruleops.checks import rule_check
+from ruleops.config import Config
+from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, register
+from ruleops.loading import Rule
+from ruleops.query.ast import Expr, Match, Span, walk
+
+SYNTAX = register(
+    CheckInfo(
+        code="RO400",
+        name="kql.syntax",
+        severity=Severity.ERROR,
+        summary="the KQL query does not parse",
+        explanation=(
+            "Kibana rejects the query, so the rule cannot be saved or run. The diagnostic "
+            "points at the first character Kibana's grammar cannot accept, says what it "
+            "expected there, and names the usual cause: `and`/`or` missing between two "
+            'conditions, `or(` without a space, an unescaped `:` `\\` `(` `)` `*` `"` `<` `>` '
+            "`{` `}` in an unquoted value (escape it with a backslash, or quote the value), an "
+            "unclosed quote or parenthesis, or EQL syntax such as `==`. The same check covers "
+            "`threat_query` of indicator-match rules."
+        ),
+        bad='query = """\nprocess.name:cmd.exe or(process.args:/c)\n"""',
+        good='query = """\nprocess.name:cmd.exe or (process.args:/c)\n"""',
+    )
+)
+QUOTED_WILDCARD = register(
+    CheckInfo(
+        code="RO401",
+        name="kql.quoted-wildcard",
+        severity=Severity.WARNING,
+        summary="a `*` inside a quoted KQL value is a literal star, not a wildcard",
+        explanation=(
+            'KQL quotes make a phrase: `process.name:"python*"` matches only a process '
+            "literally named `python*` (on text fields the analyzer drops the `*` and the "
+            "phrase matches the bare word). Wildcards work in unquoted values only; escape the "
+            "special characters of an unquoted value with a backslash (`C\\:\\\\Temp\\\\*`). "
+            'Reported when a quoted value starts or ends with `*` (a lone `"*"` is '
+            "usually meant literally, as in Kubernetes RBAC verbs)."
+        ),
+        bad='process.name:("bash" or "python*")',
+        good="process.name:(bash or python*)",
+    )
+)
+VALUE_SPANS_LINES = register(
+    CheckInfo(
+        code="RO402",
+        name="kql.value-spans-lines",
+        severity=Severity.WARNING,
+        summary="an unquoted value runs over a line break: a missing `or` or `and`?",
+        explanation=(
+            "Unquoted KQL values may contain spaces, so two values with nothing but a line "
+            "break between them are one value: `(*a.xml\\n */b.json or …)` looks for the text "
+            "`*a.xml\\n */b.json` and matches neither file. Add the missing `or`/`and`; to "
+            "match a value that really contains a line break, quote it and write `\\n`."
+        ),
+        bad=(
+            "process.args:(\n  */conf/server.xml\n  */.config/gcloud/credentials.db or\n"
+            "  */.azure/msal_token_cache.json\n)"
+        ),
+        good=(
+            "process.args:(\n  */conf/server.xml or\n  */.config/gcloud/credentials.db or\n"
+            "  */.azure/msal_token_cache.json\n)"
+        ),
+    )
+)
+FREE_TEXT = register(
+    CheckInfo(
+        code="RO403",
+        name="kql.free-text",
+        severity=Severity.WARNING,
+        summary="a KQL value without a field searches every field",
+        explanation=(
+            'A bare value (`mimikatz`, `"cmd.exe /c"`) is a search on all fields of the '
+            "event: slow on large indices and matching in places the rule did not mean, "
+            "such as the rule's own alert documents. In a detection rule it is usually a "
+            "field name left out, or a `:` missing. Name the field."
+        ),
+        bad="event.category:process and mimikatz",
+        good="event.category:process and process.name:mimikatz.exe",
+    )
+)
+QUESTION_MARK = register(
+    CheckInfo(
+        code="RO404",
+        name="kql.question-mark-is-literal",
+        severity=Severity.INFO,
+        summary="`?` in a KQL wildcard value is a literal question mark",
+        explanation=(
+            "KQL has one wildcard, `*`. Unlike EQL and Lucene, `?` does not stand for one "
+            "character: `GitHub?Copilot` matches only the text with a question mark in it. "
+            "Use `*` (`GitHub*Copilot`), or list the spellings. Nothing to change when the "
+            "value really contains `?`, as in a URL query string."
+        ),
+        bad="file.path:*/AppData/Local/GitHub?Copilot/*",
+        good="file.path:*/AppData/Local/GitHub*Copilot/*",
+    )
+)
+
+# The KQL strings of a rule, by key, and what makes them KQL.
+_KQL_KEYS = (
+    ("rule.query", "query", "language"),
+    ("rule.threat_query", "threat_query", "threat_language"),
+)
+
+
+def kql_strings(rule: Rule) -> Iterator[tuple[str, str]]:
+    """(key path, query text) of each KQL string of the rule."""
+    section = rule.rule
+    for key_path, key, language_key in _KQL_KEYS:
+        text = section.get(key)
+        if not isinstance(text, str):
+            continue
+        language = section.get(language_key)
+        if language_key == "threat_language" and language is None:
+            language = section.get("language")
+        if language == "kuery":
+            yield key_path, text
+
+
+@rule_check
+def kql_query(rule: Rule, config: Config) -> Iterator[Diagnostic]:
+    from ruleops.kql.parser import KqlSyntaxError, parse_kql
+
+    for key_path, text in kql_strings(rule):
+        try:
+            expr = parse_kql(text)
+        except KqlSyntaxError as error:
+            yield _at(
+                rule,
+                key_path,
+                text,
+                error.code,
+                error.message,
+                error.hint,
+                Span(error.offset, error.end_offset),
+            )
+            continue
+        yield from _pitfalls(rule, key_path, text, expr)
+        yield from _fields(rule, key_path, text, expr, config)
+
+
+def _pitfalls(rule: Rule, key_path: str, text: str, expr: Expr) -> Iterator[Diagnostic]:
+    from ruleops.kql.parser import ALL_FIELDS
+
+    for node in walk(expr):
+        if not isinstance(node, Match):
+            continue
+        if node.value.path == ALL_FIELDS:
+            yield _at(
+                rule,
+                key_path,
+                text,
+                FREE_TEXT.code,
+                f"`{node.patterns[0]}` has no field, so it is searched in every field",
+                "name the field it belongs to: `field:value`",
+                node.span,
+            )
+            continue
+        yield from _pattern_pitfalls(rule, key_path, text, node)
+
+
+def _pattern_pitfalls(rule: Rule, key_path: str, text: str, node: Match) -> Iterator[Diagnostic]:
+    """At most one diagnostic of each code per match: a list of 20 quoted paths written
+    the same wrong way is one mistake."""
+    patterns = node.patterns
+    quoted = [
+        p
+        for p in patterns
+        if node.kind == "phrase" and len(p) > 1 and (p.startswith("*") or p.endswith("*"))
+    ]
+    if quoted:
+        more = f" (and {len(quoted) - 1} more value(s) of this list)" if len(quoted) > 1 else ""
+        yield _at(
+            rule,
+            key_path,
+            text,
+            QUOTED_WILDCARD.code,
+            f'"{quoted[0]}" is quoted, so its `*` is not a wildcard{more}',
+            "drop the quotes and escape special characters with `\\` "
+            "(for example `C\\:\\\\Temp\\\\*`)",
+            _pattern_span(text, node, quoted[0]),
+        )
+    if node.kind in ("term", "wildcard"):
+        for pattern in patterns:
+            if _broken_line(text, node, pattern):
+                first, rest = pattern.split("\n", 1)
+                yield _at(
+                    rule,
+                    key_path,
+                    text,
+                    VALUE_SPANS_LINES.code,
+                    f"the value `{first.strip()}` continues on the next line as "
+                    f"`{rest.strip().splitlines()[0]}`: KQL reads both lines as one value",
+                    "add the missing `or` (or `and`) at the end of the line",
+                    _pattern_span(text, node, first.strip()),
+                )
+    question = [p for p in patterns if node.kind == "wildcard" and "?" in p]
+    if question:
+        yield _at(
+            rule,
+            key_path,
+            text,
+            QUESTION_MARK.code,
+            f"in `{question[0]}` the `?` is a literal question mark: KQL's only wildcard is `*`",
+            "use `*` where any character may appear; nothing to change if the value "
+            "really contains `?`",
+            _pattern_span(text, node, question[0]),
+        )
+
+
+def _broken_line(text: str, node: Match, pattern: str) -> bool:
+    """The value holds a line break written as one (not as the escape `\\n`)."""
+    if "\n" not in pattern.strip():
+        return False
+    first = pattern.split("\n", 1)[0].strip()
+    span = _pattern_span(text, node, first)
+    if span == node.span and first:
+        return False
+    following = text[span.end : span.end + 200]
+    return "\n" in following[: len(following) - len(following.lstrip(" \t\r\n"))]
+
+
+def _pattern_span(text: str, node: Match, needle: str) -> Span:
+    """The span of one pattern of a (possibly merged) match, for a precise caret."""
+    at = text.find(needle, node.span.start, node.span.end)
+    if at < 0:
+        return node.span
+    return Span(at, at + len(needle))
+
+
+def _fields(
+    rule: Rule, key_path: str, text: str, expr: Expr, config: Config
+) -> Iterator[Diagnostic]:
+    from ruleops.checks.fields import ecs_for
+    from ruleops.query.fieldcheck import check_condition
+
+    seen: set[tuple[str, int, str]] = set()
+    for finding in check_condition(expr, ecs=ecs_for(config), dialect="kql"):
+        key = (finding.code, finding.span.start, finding.message)
+        if key in seen:
+            continue
+        seen.add(key)
+        yield _at(rule, key_path, text, finding.code, finding.message, finding.hint, finding.span)
+
+
+def _at(
+    rule: Rule, key_path: str, text: str, code: str, message: str, hint: str | None, span: Span
+) -> Diagnostic:
+    """A diagnostic at `span` of the query string, on the rule file's own line and column."""
+    from ruleops.query.locate import query_position
+
+    start = query_position(rule, span.start, key_path)
+    end_column = None
+    if span.end > span.start and "\n" not in text[span.start : span.end]:
+        end = query_position(rule, span.end, key_path)
+        if end.line == start.line:
+            end_column = end.column
+    return rule.diagnostic(
+        code, message, key_path, hint=hint, position=start, end_column=end_column
+    )

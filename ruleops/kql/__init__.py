@@ -1,0 +1,1 @@
+"""The KQL front end: Kibana Query Language text → the shared condition form."""

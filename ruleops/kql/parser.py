@@ -1,0 +1,681 @@
+"""KQL text → the shared condition form (`ruleops.query.ast`).
+
+The lark grammar (grammar.lark) follows Kibana's own KQL parser; it is compiled once, on
+first use, into an LALR parser whose callbacks lower each construct as it is recognised:
+
+    field:value          Match(kind="term")        exact on keyword, numeric, boolean fields
+    field:val*ue         Match(kind="wildcard")    `*` is the only wildcard in KQL
+    field:"a phrase"     Match(kind="phrase")      quoted: no wildcards; a phrase on text fields
+    field:(a or b)       one Match with both patterns when the ORed values share a kind
+    field:(a and not b)  And / Not of Matches on the same field
+    field:*              Exists
+    field >= 10          Compare (numbers when the bound is an unquoted number)
+    not / and / or       Not / And / Or
+    field:{ sub:v }      the inner query with every field prefixed: Field("field.sub")
+    value                free text: Match on `ALL_FIELDS`, Field(("*",)), i.e. any field
+
+Field names may contain `*` (`process.*:x`): the path keeps the `*` segment, and a consumer
+expands it against the event's or the schema's fields (`*` spans dots, as in Kibana).
+Matches are never case-insensitive: KQL has no case folding of its own (keyword fields
+compare exactly); see semantics.md for the evaluation rules.
+
+A value with both a literal (escaped) `*` and a wildcard `*` cannot be written as a wildcard
+pattern, whose `*` is always a wildcard; it becomes an equivalent anchored regular
+expression (Match(kind="regex")) with every other character escaped.
+
+Spans are offsets into the query text. Errors are `KqlSyntaxError`s that say what was
+expected and where, with a hint for the usual mistakes (EQL's `==`, unescaped `:` or `\\`
+in values, a missing `and`/`or`, `or(` without a space).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruleops.query.ast import (
+    And,
+    Compare,
+    Exists,
+    Expr,
+    Field,
+    Literal,
+    Match,
+    Not,
+    Or,
+    Span,
+    children,
+)
+
+GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
+
+# Free text (`mimikatz` with no field) searches every field; so does the field name `*`.
+ALL_FIELDS: tuple[str, ...] = ("*",)
+
+# The diagnostic code a parse failure is reported under (declared in ruleops.checks.kql).
+SYNTAX = "RO400"
+
+_SPACE = " \t\r\n\u00a0"
+
+
+class KqlSyntaxError(Exception):
+    """A query Kibana would not accept, located in the query text.
+
+    `offset` is into the query text; `line` and `column` are 1-based within it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        offset: int,
+        text: str,
+        hint: str | None = None,
+        end_offset: int | None = None,
+        code: str = SYNTAX,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = max(0, min(offset, len(text)))
+        self.line = text.count("\n", 0, self.offset) + 1
+        self.column = self.offset - (text.rfind("\n", 0, self.offset) + 1) + 1
+        self.hint = hint
+        self.end_offset = max(self.offset + 1, end_offset or 0)
+        self.code = code
+        self.text = text
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.column}: {self.message}"
+
+    def excerpt(self) -> str:
+        """The offending line of the query and a caret under the error."""
+        start = self.text.rfind("\n", 0, self.offset) + 1
+        end = self.text.find("\n", self.offset)
+        line = self.text[start : end if end != -1 else len(self.text)]
+        width = max(1, min(self.end_offset, start + len(line)) - self.offset)
+        return f"{line.expandtabs(1)}\n{' ' * (self.column - 1)}^{'~' * (width - 1)}"
+
+
+class _Reject(Exception):
+    """Raised by a callback; turned into a KqlSyntaxError with the query text."""
+
+    def __init__(self, message: str, start: int, end: int, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.start, self.end, self.hint = message, start, end, hint
+
+
+# ---------------------------------------------------------------------------- public API
+
+
+@functools.lru_cache(maxsize=8192)
+def parse_kql(text: str) -> Expr:
+    """Parse a KQL query into the shared condition form. Raises `KqlSyntaxError`.
+
+    An empty query is valid KQL and matches every event: it parses to `And(())`.
+    """
+    from lark.exceptions import UnexpectedInput, VisitError
+
+    try:
+        return _parser().parse(text)
+    except _Reject as reject:
+        raise KqlSyntaxError(reject.message, reject.start, text, reject.hint, reject.end) from None
+    except VisitError as error:  # pragma: no cover - inline callbacks raise directly
+        inner = error.orig_exc
+        if isinstance(inner, _Reject):
+            raise KqlSyntaxError(inner.message, inner.start, text, inner.hint, inner.end) from None
+        raise
+    except UnexpectedInput as error:
+        raise _explain(error, text) from None
+
+
+@functools.cache
+def _parser():
+    from lark import Lark
+
+    return Lark(
+        GRAMMAR_PATH.read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="contextual",
+        transformer=_Builder(),
+        cache=False,
+    )
+
+
+# ---------------------------------------------------------------------------- literals
+
+
+@dataclass(frozen=True)
+class _Value:
+    """A decoded literal: its text pieces, with wildcard `*`s as separate markers."""
+
+    pieces: tuple[str | None, ...]  # None is a wildcard
+    quoted: bool
+    span: Span
+    raw: str
+
+    @property
+    def has_wildcard(self) -> bool:
+        return None in self.pieces
+
+    @property
+    def text(self) -> str:
+        """The value with wildcards written as `*` (and literal `*`s, if any, also as `*`)."""
+        return "".join("*" if piece is None else piece for piece in self.pieces)
+
+    @property
+    def is_lone_wildcard(self) -> bool:
+        return self.pieces == (None,)
+
+
+_UNQUOTED_ESCAPE = re.compile(
+    r"\\([trn])|\\([\\():<>\"*{}])|\\u([0-9a-fA-F]{4})|\\(or|and|not)|(\*)|([^\\*]+)",
+    re.IGNORECASE,
+)
+_QUOTED_ESCAPE = re.compile(r"\\([trn])|\\u([0-9a-fA-F]{4})|\\([\"\\])")
+_WHITESPACE_ESCAPES = {"t": "\t", "r": "\r", "n": "\n"}
+
+
+def _decode(token: Any) -> _Value:
+    raw = str(token)
+    if token.type == "QUOTED":
+        body = _QUOTED_ESCAPE.sub(_quoted_escape, raw[1:-1])
+        return _Value((body,), True, Span(token.start_pos, token.end_pos), raw)
+    pieces: list[str | None] = []
+    for match in _UNQUOTED_ESCAPE.finditer(raw):
+        space, special, code, keyword, star, plain = match.groups()
+        if star:
+            pieces.append(None)
+        else:
+            char = (
+                _WHITESPACE_ESCAPES[space.lower()]
+                if space
+                else special or keyword or plain or chr(int(code, 16))
+            )
+            if pieces and isinstance(pieces[-1], str):
+                pieces[-1] += char
+            else:
+                pieces.append(char)
+    # Kibana trims the decoded value; whitespace before a keyword or `)` is not part of it.
+    if pieces and isinstance(pieces[0], str):
+        pieces[0] = pieces[0].lstrip()
+    if pieces and isinstance(pieces[-1], str):
+        pieces[-1] = pieces[-1].rstrip()
+    pieces = [p for p in pieces if p != ""]
+    end = token.start_pos + len(raw.rstrip(_SPACE))
+    return _Value(tuple(pieces), False, Span(token.start_pos, end), raw[: end - token.start_pos])
+
+
+def _quoted_escape(match: re.Match[str]) -> str:
+    space, code, char = match.groups()
+    if space:
+        return _WHITESPACE_ESCAPES[space]
+    if code:
+        return chr(int(code, 16))
+    return char
+
+
+def _number(text: str) -> int | float | None:
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if text.strip().lower() not in ("nan", "inf", "-inf", "+inf", "infinity") else None
+
+
+def _scalar(value: _Value) -> str | int | float | bool | None:
+    """A range bound: unquoted numbers are numbers; `true`/`false`/`null` as in Kibana."""
+    text = value.text
+    if value.quoted:
+        return text
+    keyword = {"true": True, "false": False, "null": None}
+    if text in keyword:
+        return keyword[text]
+    number = _number(text)
+    return number if number is not None else text
+
+
+def _regex_for(value: _Value) -> str:
+    """An anchored regex for a value mixing literal and wildcard `*`s. Only punctuation is
+    escaped, which Lucene and Python regular expressions both read as a literal."""
+    parts = []
+    for piece in value.pieces:
+        if piece is None:
+            parts.append(".*")
+        else:
+            parts.append("".join(c if c.isalnum() or c == "_" else "\\" + c for c in piece))
+    return "".join(parts)
+
+
+# ---------------------------------------------------------------------------- lowering
+
+
+def _field(value: _Value) -> Field:
+    text = value.text
+    if value.has_wildcard and "*" in "".join(p for p in value.pieces if p):
+        raise _Reject(
+            "a field name cannot mix an escaped `\\*` with a wildcard `*`",
+            value.span.start,
+            value.span.end,
+        )
+    return Field(tuple(text.split(".")) if text else ("",), value.span)
+
+
+def _lower_value(field: Field, value: _Value, span: Span) -> Expr:
+    if value.quoted:
+        return Match(field, (value.text,), kind="phrase", span=span)
+    if value.is_lone_wildcard:
+        return Exists(field, span)
+    if not value.has_wildcard:
+        return Match(field, (value.text,), kind="term", span=span)
+    if any(piece is not None and "*" in piece for piece in value.pieces):
+        return Match(field, (_regex_for(value),), kind="regex", span=span)
+    return Match(field, (value.text,), kind="wildcard", span=span)
+
+
+@dataclass(frozen=True)
+class _ValueTree:
+    """A value list before the field is known: `(a or b)`, `(a and not b)`."""
+
+    op: str  # "or", "and", "not", "group"
+    items: tuple[Any, ...]
+    span: Span
+
+
+def _lower_values(field: Field, tree: Any, outer: Span | None = None) -> Expr:
+    if isinstance(tree, _Value):
+        return _lower_value(field, tree, outer or tree.span)
+    if tree.op == "group":
+        (inner,) = tree.items
+        return _lower_values(field, inner, outer or tree.span)
+    if tree.op == "not":
+        return Not(_lower_values(field, tree.items[0]), outer or tree.span)
+    lowered = [_lower_values(field, item) for item in tree.items]
+    if tree.op == "and":
+        return And(tuple(lowered), outer or tree.span)
+    return _merge_or(lowered, outer or tree.span)
+
+
+def _merge_or(operands: list[Expr], span: Span) -> Expr:
+    """`f:(a or b or c*)`: ORed matches of one kind on one field become one Match."""
+    merged: list[Expr] = []
+    by_kind: dict[str, int] = {}
+    for operand in operands:
+        if isinstance(operand, Match):
+            index = by_kind.get(operand.kind)
+            if index is not None:
+                first = merged[index]
+                assert isinstance(first, Match)
+                merged[index] = Match(
+                    first.value,
+                    first.patterns + operand.patterns,
+                    kind=first.kind,
+                    span=Span(first.span.start, operand.span.end),
+                )
+                continue
+            by_kind[operand.kind] = len(merged)
+        merged.append(operand)
+    if len(merged) == 1:
+        only = merged[0]
+        return (
+            Match(only.value, only.patterns, only.kind, only.case_insensitive, span)
+            if (isinstance(only, Match))
+            else only
+        )
+    return Or(tuple(merged), span)
+
+
+def _prefixed(node: Expr, prefix: tuple[str, ...]) -> Expr:
+    """`outer:{ inner }`: the inner query's fields are sub-fields of `outer`."""
+    if isinstance(node, Field):
+        return Field(prefix + node.path, node.span, node.optional)
+    kids = children(node)
+    if not kids:
+        return node
+    new = tuple(_prefixed(kid, prefix) for kid in kids)
+    match node:
+        case Match():
+            return Match(new[0], node.patterns, node.kind, node.case_insensitive, node.span)
+        case Exists():
+            assert isinstance(new[0], Field)
+            return Exists(new[0], node.span)
+        case Compare():
+            return Compare(node.op, new[0], new[1], node.span)
+        case Not():
+            return Not(new[0], node.span)
+        case And():
+            return And(new, node.span)
+        case Or():
+            return Or(new, node.span)
+    raise AssertionError(f"unexpected node in a KQL query: {node!r}")  # pragma: no cover
+
+
+def _flatten(kind: type, operands: list[Expr]) -> tuple[Expr, ...]:
+    out: list[Expr] = []
+    for operand in operands:
+        out.extend(operand.operands if isinstance(operand, kind) else (operand,))
+    return tuple(out)
+
+
+def _start(item: Any) -> int:
+    span = getattr(item, "span", None)
+    return span.start if span is not None else item.start_pos
+
+
+def _end(item: Any) -> int:
+    span = getattr(item, "span", None)
+    return span.end if span is not None else item.end_pos
+
+
+_RANGE_OPS = {"<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+
+class _Builder:
+    """Callbacks of the LALR parser: each grammar rule's children → an AST node."""
+
+    def start(self, items: list) -> Expr:
+        return items[0] if items else And(())
+
+    def or_query(self, items: list) -> Expr:
+        operands = [item for item in items if not _is_token(item)]
+        return Or(_flatten(Or, operands), Span(_start(items[0]), _end(items[-1])))
+
+    def and_query(self, items: list) -> Expr:
+        operands = [item for item in items if not _is_token(item)]
+        return And(_flatten(And, operands), Span(_start(items[0]), _end(items[-1])))
+
+    def negation(self, items: list) -> Expr:
+        not_token, operand = items
+        return Not(operand, Span(not_token.start_pos, _end(operand)))
+
+    def group(self, items: list) -> Expr:
+        return items[1]
+
+    def nested(self, items: list) -> Expr:
+        field, _lbrace, inner, _rbrace = items
+        if any(part == "*" or "*" in part for part in field.path):
+            raise _Reject(
+                "the path of a nested query cannot contain a wildcard",
+                field.span.start,
+                field.span.end,
+                hint="name the nested field in full",
+            )
+        return _prefixed(inner, field.path)
+
+    def range(self, items: list) -> Expr:
+        field, op, bound = items
+        value = _decode(bound)
+        if value.has_wildcard:
+            raise _Reject(
+                f"a range bound cannot contain a wildcard: `{value.raw}`",
+                value.span.start,
+                value.span.end,
+                hint="write the bound in full, or use `field:value*` to match a prefix",
+            )
+        span = Span(field.span.start, value.span.end)
+        return Compare(_RANGE_OPS[str(op)], field, Literal(_scalar(value), value.span), span)
+
+    def field_value(self, items: list) -> Expr:
+        field, values = items
+        if _is_token(values):
+            values = _decode(values)
+        return _lower_values(field, values, Span(field.span.start, _end(values)))
+
+    def free_text(self, items: list) -> Expr:
+        value = _decode(items[0])
+        return _lower_value(Field(ALL_FIELDS, value.span), value, value.span)
+
+    def field(self, items: list) -> Field:
+        return _field(_decode(items[0]))
+
+    # -- value lists
+
+    def value_group(self, items: list) -> _ValueTree:
+        lpar, inner, rpar = items
+        return _ValueTree("group", (_value_item(inner),), Span(lpar.start_pos, rpar.end_pos))
+
+    def value_or(self, items: list) -> _ValueTree:
+        return self._value_op("or", items)
+
+    def value_and(self, items: list) -> _ValueTree:
+        return self._value_op("and", items)
+
+    def value_not(self, items: list) -> _ValueTree:
+        not_token, operand = items
+        operand = _value_item(operand)
+        return _ValueTree("not", (operand,), Span(not_token.start_pos, _end(operand)))
+
+    @staticmethod
+    def _value_op(op: str, items: list) -> _ValueTree:
+        operands = [
+            _value_item(item)
+            for item in items
+            if not (_is_token(item) and item.type in ("OR", "AND"))
+        ]
+        flat: list[Any] = []
+        for operand in operands:
+            if isinstance(operand, _ValueTree) and operand.op == op:
+                flat.extend(operand.items)
+            else:
+                flat.append(operand)
+        return _ValueTree(op, tuple(flat), Span(_start(operands[0]), _end(operands[-1])))
+
+
+def _value_item(item: Any) -> Any:
+    return _decode(item) if _is_token(item) else item
+
+
+def _is_token(item: Any) -> bool:
+    return hasattr(item, "type") and hasattr(item, "start_pos")
+
+
+# ---------------------------------------------------------------------------- errors
+
+_NAMES = {
+    "LPAR": "`(`",
+    "RPAR": "`)`",
+    "LBRACE": "`{`",
+    "RBRACE": "`}`",
+    "COLON": "`:`",
+    "RANGE_OP": "a range operator (`<`, `<=`, `>`, `>=`)",
+    "OR": "`or`",
+    "AND": "`and`",
+    "NOT": "`not`",
+    "QUOTED": "a quoted value",
+    "UNQUOTED": "a value",
+    "$END": "the end of the query",
+}
+
+
+def _expected(names: set[str] | frozenset[str]) -> str:
+    # `field` and `value` are the same token; say "a field or value" once.
+    readable = []
+    for name in (
+        "UNQUOTED",
+        "QUOTED",
+        "LPAR",
+        "NOT",
+        "COLON",
+        "RANGE_OP",
+        "AND",
+        "OR",
+        "RPAR",
+        "LBRACE",
+        "RBRACE",
+        "$END",
+    ):
+        if name in names:
+            readable.append(_NAMES[name])
+    if "UNQUOTED" in names and "QUOTED" in names:
+        readable.remove(_NAMES["QUOTED"])
+        readable[readable.index(_NAMES["UNQUOTED"])] = "a field or value"
+    if not readable:
+        return ""
+    if len(readable) == 1:
+        return readable[0]
+    return ", ".join(readable[:-1]) + " or " + readable[-1]
+
+
+def _explain(error: Any, text: str) -> KqlSyntaxError:
+    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
+
+    if isinstance(error, UnexpectedCharacters):
+        return _bad_character(error.pos_in_stream, text, set(error.allowed or ()))
+    if isinstance(error, UnexpectedToken):
+        token = error.token
+        expected = set(error.expected or ())
+        if token.type == "$END":
+            return _early_end(text, expected)
+        return _bad_token(token, text, expected)
+    return KqlSyntaxError("the query does not parse", getattr(error, "pos_in_stream", 0) or 0, text)
+
+
+def _before(text: str, offset: int) -> str:
+    """The text before `offset`, without trailing whitespace."""
+    return text[:offset].rstrip(_SPACE)
+
+
+def _bad_character(offset: int, text: str, expected: set[str]) -> KqlSyntaxError:
+    char = text[offset]
+    if char == '"':
+        return KqlSyntaxError(
+            "this quoted value is never closed",
+            offset,
+            text,
+            'close it with `"`; inside quotes write `\\"` for a quote and `\\\\` for a backslash',
+        )
+    if char == "\\":
+        following = text[offset + 1 : offset + 2]
+        shown = f"`\\{following}`" if following.strip() else "a lone `\\`"
+        return KqlSyntaxError(
+            f"{shown} is not an escape KQL knows in an unquoted value",
+            offset,
+            text,
+            'write `\\\\` for a backslash; other escapes are `\\:` `\\(` `\\)` `\\*` `\\"` '
+            "`\\<` `\\>` `\\{` `\\}`, `\\t` `\\n` `\\r`, `\\uXXXX`; or quote the value "
+            "(inside quotes a single backslash is literal, but `*` is no longer a wildcard)",
+        )
+    message = f"unexpected `{char}`"
+    expected_text = _expected(expected)
+    if expected_text:
+        message += f"; expected {expected_text}"
+    return KqlSyntaxError(message, offset, text, _hint_for(char, offset, text))
+
+
+def _early_end(text: str, expected: set[str]) -> KqlSyntaxError:
+    offset = len(text.rstrip(_SPACE))
+    if "RPAR" in expected:
+        unclosed = _unclosed(text, "(", ")")
+        return KqlSyntaxError(
+            "the query ends before this `(` is closed",
+            unclosed if unclosed is not None else offset,
+            text,
+            "add the missing `)`",
+        )
+    if "RBRACE" in expected:
+        unclosed = _unclosed(text, "{", "}")
+        return KqlSyntaxError(
+            "the query ends before this `{` is closed",
+            unclosed if unclosed is not None else offset,
+            text,
+            "add the missing `}`",
+        )
+    tail = _before(text, len(text))
+    hint = None
+    if tail.lower().endswith(("or", "and", "not")):
+        hint = "a condition must follow `and`, `or` and `not`"
+    return KqlSyntaxError(
+        f"the query ends too early; expected {_expected(expected) or 'more'}",
+        offset,
+        text,
+        hint,
+    )
+
+
+def _unclosed(text: str, opening: str, closing: str) -> int | None:
+    """Offset of the last unclosed `opening` outside quotes and escapes, if any."""
+    stack: list[int] = []
+    i, in_quotes = 0, False
+    while i < len(text):
+        char = text[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == '"':
+            in_quotes = not in_quotes
+        elif not in_quotes and char == opening:
+            stack.append(i)
+        elif not in_quotes and char == closing and stack:
+            stack.pop()
+        i += 1
+    return stack[-1] if stack else None
+
+
+def _bad_token(token: Any, text: str, expected: set[str]) -> KqlSyntaxError:
+    offset, end = token.start_pos, token.end_pos
+    shown = str(token).strip()
+    if len(shown) > 40:
+        shown = shown[:37] + "…"
+    kind = token.type
+    if kind == "NOT" and "AND" in expected:
+        return KqlSyntaxError(
+            "`not` cannot follow a condition directly",
+            offset,
+            text,
+            "join with `and not` or `or not`",
+            end,
+        )
+    if kind == "NOT":
+        return KqlSyntaxError(
+            "`not not`: Kibana does not accept two `not`s in a row",
+            offset,
+            text,
+            "drop both, or write `not (not …)`",
+            end,
+        )
+    if kind == "RPAR" and "RPAR" not in expected:
+        message = (
+            "this `)` closes nothing"
+            if _unclosed(text[:offset], "(", ")") is None
+            else (f"unexpected `)`; expected {_expected(expected)}")
+        )
+        return KqlSyntaxError(message, offset, text, None, end)
+    what = {"QUOTED": f"value `{shown}`", "UNQUOTED": f"`{shown}`"}.get(kind, f"`{shown}`")
+    message = f"unexpected {what}"
+    expected_text = _expected(expected)
+    if expected_text:
+        message += f"; expected {expected_text}"
+    return KqlSyntaxError(message, offset, text, _hint_for(shown[:1], offset, text), end)
+
+
+def _hint_for(char: str, offset: int, text: str) -> str | None:
+    before = _before(text, offset)
+    word = re.search(r"(\S+)$", before)
+    last = word.group(1).lower() if word else ""
+    if before.endswith(("==", "!=", "=")):
+        return "KQL compares with `field:value` (or `not field:value`), not `==` or `!=`"
+    if last in ("or", "and", "not") and char in '("':
+        return f"`{last}` needs a space after it (and `or`/`and` one before it)"
+    if char == ":":
+        segment = re.split(r"[()]|\s(?:or|and|not)\s", before, flags=re.IGNORECASE)[-1]
+        if ":" in segment and not re.search(r"\s", segment.split(":", 1)[1].strip()):
+            return "a `:` inside a value must be escaped as `\\:`, or the value quoted"
+        if re.search(r"\S\s+\S", segment.split(":", 1)[-1].strip()) or ":" not in segment:
+            return "join conditions with `and` or `or`; a space alone does not separate them"
+        return "a `:` inside a value must be escaped as `\\:`, or the value quoted"
+    if "&&" in before[-40:] or "||" in before[-40:]:
+        return "KQL writes `and` and `or`, not `&&` and `||`"
+    if char in '"(' and before and before[-1] not in "(:{":
+        return "join conditions with `and` or `or`"
+    if char in "<>":
+        return (
+            "a range compares a field with one value: `field >= 10`; escape `\\<` `\\>` in values"
+        )
+    if char in "{}":
+        return "`{` starts a nested query `field:{ … }`; escape `\\{` `\\}` in values"
+    return None
