@@ -36,6 +36,9 @@ NUMERIC_TYPES = frozenset(
 STRING_TYPES = frozenset(
     {"keyword", "constant_keyword", "wildcard", "text", "match_only_text", "version"}
 )
+# Sub-fields that Elastic's integration mappings (Elastic Defend, Windows) add to ECS string
+# fields: `process.name.caseless` is a lower-cased keyword copy of `process.name`.
+_ADDED_SUBFIELDS = {"caseless": "keyword"}
 # Segments that mark a vendor extension inside an ECS field set (Elastic Defend's
 # `process.Ext.*`, `file.Ext.header_bytes`): not ECS, legitimately used, not checked.
 _EXTENSION_SEGMENTS = frozenset({"Ext"})
@@ -61,7 +64,13 @@ class Ecs:
 
     def field_type(self, name: str) -> str | None:
         """The field's type, or None when the field is unknown (or has no single type)."""
-        return self.fields.get(_plain(name))
+        name = _plain(name)
+        found = self.fields.get(name)
+        if found is None:
+            base, _, last = name.rpartition(".")
+            if last in _ADDED_SUBFIELDS and self.fields.get(base) in STRING_TYPES:
+                return _ADDED_SUBFIELDS[last]
+        return found
 
     def allowed_values(self, name: str) -> frozenset[str] | None:
         return self.allowed.get(_plain(name))
@@ -69,7 +78,7 @@ class Ecs:
     def is_known(self, name: str) -> bool:
         """Defined, or inside an open container such as `labels`."""
         name = _plain(name)
-        if name in self.fields:
+        if self.field_type(name) is not None:
             return True
         parts = name.split(".")
         return any(

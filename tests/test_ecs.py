@@ -46,6 +46,16 @@ def test_multi_fields_are_fields():
     assert load_ecs().field_type("process.command_line.text") == "match_only_text"
 
 
+def test_caseless_sub_field_of_a_string_field_is_a_keyword():
+    ecs = load_ecs()
+    assert ecs.field_type("process.name.caseless") == "keyword"
+    assert ecs.is_known("process.name.caseless")
+
+
+def test_caseless_sub_field_of_a_number_field_is_unknown():
+    assert load_ecs().field_type("process.pid.caseless") is None
+
+
 def test_unknown_field_has_no_type():
     assert load_ecs().field_type("process.nmae") is None
 

@@ -145,6 +145,7 @@ def test_category_of_a_field_without_value_list_passes():
 def test_disallowed_event_type_value_is_reported():
     [finding] = check_condition(eq("event.type", "create"))
     assert finding.code == "RO352"
+    assert finding.severity.name == "WARNING"
     assert finding.hint.startswith('did you mean "creation"?')
 
 

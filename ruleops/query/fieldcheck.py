@@ -77,13 +77,19 @@ DISALLOWED_VALUE = register(
     CheckInfo(
         code="RO352",
         name="ecs.disallowed-value",
-        severity=Severity.ERROR,
+        severity=Severity.WARNING,
         summary="a value of event.category/type/kind/outcome that ECS does not allow",
         explanation=(
             "ECS restricts `event.category`, `event.type`, `event.kind` and `event.outcome` to "
             "fixed lists of lower-case values. A comparison with any other value never matches "
-            "ECS data. Wildcard patterns are accepted when they match at least one allowed "
-            "value; comparisons are case-sensitive unless the operator is not (`:`, `in~`)."
+            "ECS-conformant data: usually a typo or a value of another field. Wildcard patterns "
+            "pass when they match at least one allowed value; comparisons are case-sensitive "
+            "unless the operator is not (`:`, `in~`). A list passes as long as one of its "
+            "values is allowed, because rules keep legacy values beside ECS ones on purpose "
+            '(`event.type in ("start", "process_started")`).\n\n'
+            "A warning rather than an error: some older data sources (Packetbeat's "
+            '`event.category: "network_traffic"`) still write values outside ECS; switch the '
+            "severity in `[tool.ruleops.severity]` if your data is strictly ECS."
         ),
         bad='process where event.type == "create"',
         good='process where event.type == "creation"',
@@ -433,7 +439,8 @@ class _Checker:
             shown = ", ".join(f'"{v}"' for v in values)
             self._add(
                 DISALLOWED_VALUE,
-                f"none of {shown} is an ECS {f.name} value, so this comparison never matches",
+                f"none of {shown} is an ECS {f.name} value, "
+                "so this comparison never matches ECS data",
                 span,
                 _allowed_hint(f.name, allowed),
             )
@@ -443,7 +450,9 @@ class _Checker:
             message = f'the pattern "{value}" matches no ECS {f.name} value'
             hint = _allowed_hint(f.name, allowed)
         else:
-            message = f'"{value}" is not an ECS {f.name} value, so this comparison never matches'
+            message = (
+                f'"{value}" is not an ECS {f.name} value, so this comparison never matches ECS data'
+            )
             near = _nearest(value, allowed)
             if value.lower() in allowed:
                 hint = f'ECS values are lower case: "{value.lower()}"'
