@@ -187,11 +187,6 @@ class Executor:
         missing_index = self._index_missing(stream) if len(positive) < len(filters) else {}
         for item in stream:
             event = item.event
-            if self._until is not None and self._until.test(event):
-                for key in self._until.keys_of(event):
-                    states = machines.get(key)
-                    if states is not None:
-                        states[:] = [None] * len(positive)
             done_here: list[tuple[list[_Event], KeyTuple]] = []
             for j in range(last, -1, -1):
                 stage_filter = filters[positive[j]]
@@ -220,6 +215,15 @@ class Executor:
                         done_here.append((grown, key))
                     else:
                         states[j] = grown
+            if self._until is not None and self._until.test(event):
+                # After the stages: an until event that completes a sequence does not stop it
+                # (extra:sequenceWithOptionalFieldsAndUntil_1); it discards what is still pending.
+                for key in self._until.keys_of(event):
+                    states = machines.get(key)
+                    if states is not None:
+                        for j, pending in enumerate(states):
+                            if pending is not None and pending[0] is not item:
+                                states[j] = None
             done_here.sort(key=lambda pair: key_sort(pair[1]))
             for events, key in done_here:
                 if missing_index and not self._missing_allows(events, key, missing_index):

@@ -31,6 +31,7 @@ name: `date`, `version`…) are coerced as ES indexes them.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -110,7 +111,35 @@ def compile_node(
 ) -> Compiled:
     if dialect not in ("eql", "kql"):
         raise EvaluationError(f"unknown query dialect {dialect!r}; expected 'eql' or 'kql'")
+    if field_types is not None:
+        expr = resolve_optional_fields(expr, field_types)
     return _Compiler(dialect, field_types or {}).predicate(normalize(expr))
+
+
+def resolve_optional_fields(expr: Expr, field_types: FieldTypes) -> Expr:
+    """ES replaces an optional field (`?x`) that no mapping knows by the literal null, so
+    `?x == ?y` is `null == null`, which is true (extra:sequenceOptionalFieldAsQueryKeysOnly).
+    Only possible when the mapping (`field_types`) is known."""
+
+    def known(field: Field) -> bool:
+        name = field.name
+        return name in field_types or any(t.startswith(name + ".") for t in field_types)
+
+    def visit(node: Expr) -> Expr:
+        if isinstance(node, Field):
+            return node if not node.optional or known(node) else Literal(None, node.span)
+        changes = {}
+        for attribute in ("left", "right", "operand", "value"):
+            child = getattr(node, attribute, None)
+            if isinstance(child, _EXPR_TYPES):
+                changes[attribute] = visit(child)
+        for attribute in ("operands", "options", "args"):
+            children = getattr(node, attribute, None)
+            if isinstance(children, tuple):
+                changes[attribute] = tuple(visit(c) for c in children)
+        return dataclasses.replace(node, **changes) if changes else node
+
+    return visit(expr)
 
 
 def script_value(expr: Expr, event: Mapping, *, field_types: FieldTypes | None = None) -> Any:
@@ -131,6 +160,7 @@ def _first(raw: Any) -> Any:
 
 # --- ES optimizer rewrites ----------------------------------------------------------------
 
+_EXPR_TYPES = (Field, Literal, Compare, Match, InSet, Exists, Not, And, Or, Call, Arithmetic, Negate)
 _FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _BOOLEAN_NODES = (Call, Compare, Match, InSet, Not, And, Or, IsNull, Exists)
 
