@@ -209,12 +209,12 @@ def validator() -> Validator:
 
 @rule_check
 def check_schema(rule: Rule, config: Config) -> Iterator[Diagnostic]:
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str, str]] = set()
     for error in validator().iter_errors(rule.data):
         for code, key_path, message, hint in _explain(error, rule.data):
-            if (code, key_path) in seen:
+            if (code, key_path, message) in seen:
                 continue
-            seen.add((code, key_path))
+            seen.add((code, key_path, message))
             yield rule.diagnostic(code, message, key_path, hint=hint)
 
 
@@ -326,12 +326,12 @@ def _explain(error: ValidationError, data: dict[str, Any]) -> Iterator[Finding]:
         rule_type = _rule_type(data)
         for key in missing:
             why = f" ({rule_type} rules need it)" if _from_branch(error) and rule_type else ""
-            yield (
-                MISSING_KEY.code,
-                key_path(path),
-                f"{_table(path)} is missing the required key `{key}`{why}",
-                f"add `{key} = …` to {_table(path)}",
-            )
+            if not path:
+                message, hint = f"the file has no [{key}] table", f"add a [{key}] table"
+            else:
+                message = f"{_table(path)} is missing the required key `{key}`{why}"
+                hint = f"add `{key} = …` to {_table(path)}"
+            yield MISSING_KEY.code, key_path(path), message, hint
     elif kind == "type":
         expected = [value] if isinstance(value, str) else list(value)
         words = " or ".join(_TYPE_WORDS.get(t, t) for t in expected)
