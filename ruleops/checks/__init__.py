@@ -21,6 +21,7 @@ ALL_CHECK_MODULES: tuple[str, ...] = (
     "ruleops.checks.attack",
     "ruleops.checks.schema",
     "ruleops.checks.house_style",
+    "ruleops.checks.eql",
     "ruleops.checks.fields",
     "ruleops.checks.kql",
     "ruleops.checks.fixtures",

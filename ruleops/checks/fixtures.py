@@ -1,0 +1,23 @@
+"""Fixtures in `ruleops check`: the fixture of each checked rule is loaded, paired and run.
+
+Failing cases become RO501 errors on the case's line in the fixture file; the other fixture
+findings (RO500–RO509) are reported with them. The codes are declared in
+`ruleops.fixtures.codes`; this module only puts the fixtures into the check pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ruleops.checks import corpus_check
+from ruleops.config import Config
+from ruleops.diagnostics import Diagnostic
+from ruleops.fixtures import codes  # noqa: F401 - declares RO500–RO549
+from ruleops.loading import Rule
+
+
+@corpus_check
+def fixture_cases(rules: list[Rule], config: Config) -> Iterator[Diagnostic]:
+    from ruleops.fixtures.suite import run_for_rules
+
+    yield from run_for_rules(rules, config).diagnostics

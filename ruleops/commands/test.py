@@ -1,0 +1,113 @@
+"""`ruleops test PATH...`: run the fixture cases of rules (or of fixture files) and report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from ruleops.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+
+JSON_VERSION = 1
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("test", help="run rule fixtures: events each rule must and must not match")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        help="rule files, fixture files, or folders of either (default: [tool.ruleops] rule_paths)",
+    )
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    p.add_argument("-q", "--quiet", action="store_true", help="text: show failures only")
+    p.add_argument("--config", type=Path, help="pyproject.toml to read [tool.ruleops] from")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ruleops.config import ConfigError, load_config
+    from ruleops.diagnostics import Severity, load_all_checks
+    from ruleops.engine import finalize
+    from ruleops.fixtures.suite import run_paths
+
+    try:
+        config = load_config(explicit=args.config)
+    except ConfigError as error:
+        print(f"ruleops: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    paths = args.paths or [config.root / p for p in config.rule_paths]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        for p in missing:
+            print(f"ruleops: no such file or folder: {p}", file=sys.stderr)
+        return EXIT_USAGE
+    load_all_checks()
+    suite = run_paths(paths, config)
+    suite.diagnostics = finalize(suite.diagnostics, config)
+    if args.format == "json":
+        write_json(suite, sys.stdout)
+    else:
+        write_text(suite, sys.stdout, quiet=args.quiet)
+    errors = any(d.severity == Severity.ERROR for d in suite.diagnostics)
+    return EXIT_FINDINGS if suite.failed or errors else EXIT_OK
+
+
+def document(suite) -> dict:
+    from ruleops.report.json_report import diagnostic_json
+
+    return {
+        "version": JSON_VERSION,
+        "cases": [result.as_json() for result in suite.results],
+        "diagnostics": [diagnostic_json(d) for d in suite.diagnostics],
+        "summary": {
+            "cases": len(suite.results),
+            "passed": suite.passed,
+            "failed": suite.failed,
+            "rules": suite.rules,
+            "fixtures": suite.fixtures,
+            "rules_without_fixture": suite.without_fixture,
+        },
+    }
+
+
+def write_json(suite, out: TextIO) -> None:
+    json.dump(document(suite), out, indent=2)
+    out.write("\n")
+
+
+def write_text(suite, out: TextIO, *, quiet: bool = False) -> None:
+    from ruleops.diagnostics import Severity
+    from ruleops.fixtures.codes import CASE_FAILED, MISSING
+
+    for result in suite.results:
+        if result.passed and quiet:
+            continue
+        mark = "PASS" if result.passed else "FAIL"
+        out.write(f"{mark} {result.rule} :: {result.case}  ({result.path}:{result.line})\n")
+        if not result.passed:
+            for line in result.explanation.splitlines():
+                out.write(f"    {line}\n")
+    # Failing cases were shown above; rules without fixtures are counted, not listed.
+    for d in suite.diagnostics:
+        if d.code in (CASE_FAILED.code, MISSING.code):
+            continue
+        out.write(f"{d.path}:{d.line}:{d.column}: {d.code} {d.severity}: {d.message}\n")
+        if d.hint:
+            out.write(f"    hint: {d.hint}\n")
+    without = suite.without_fixture
+    warnings = sum(1 for d in suite.diagnostics if d.severity == Severity.WARNING)
+    out.write(
+        f"{len(suite.results)} case{'s' if len(suite.results) != 1 else ''}: "
+        f"{suite.passed} passed, {suite.failed} failed"
+        + (f"; {warnings} warning{'s' if warnings != 1 else ''}" if warnings else "")
+        + (
+            f"; {without} rule{'s' if without != 1 else ''} without a fixture "
+            "(`ruleops check` lists them as RO502)"
+            if without
+            else ""
+        )
+        + "\n"
+    )
