@@ -30,6 +30,7 @@ class Clause:
     runs: int = 1  # `with runs=N`
     missing: bool = False  # `![ … ]`: an event that must not occur
     span: Span = NO_SPAN
+    runs_span: Span = NO_SPAN  # where `with runs=N` is written (NO_SPAN when absent)
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Sequence:
     maxspan_text: str | None = None  # as written, e.g. "5m", for messages
     until: Clause | None = None
     span: Span = NO_SPAN
+    maxspan_span: Span = NO_SPAN  # where `with maxspan=…` is written (NO_SPAN when absent)
 
 
 @dataclass(frozen=True)

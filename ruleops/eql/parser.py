@@ -18,6 +18,7 @@ from typing import Any
 
 from ruleops.eql.ast import Clause, EventQuery, Pipe, Query, Sample, Sequence
 from ruleops.query.ast import (
+    NO_SPAN,
     And,
     Arithmetic,
     Call,
@@ -259,7 +260,7 @@ class _Builder:
         ms = number.value * factor if factor is not None and type(number.value) is int else None
         return text, ms, _span(with_token, unit if unit is not None else number)
 
-    def runs(self, children: list) -> tuple[int, int]:
+    def runs(self, children: list) -> tuple[int, Span]:
         _with, name, _assign, number = children
         if str(name) != "runs":
             raise _Reject(
@@ -270,7 +271,7 @@ class _Builder:
             )
         if type(number.value) is not int:
             raise _Reject("`runs` takes a whole number", number.span.start, number.span.end)
-        return number.value, number.span.end
+        return number.value, Span(_start(children[0]), number.span.end)
 
     def subquery(self, children: list) -> tuple[EventQuery, bool, int, int]:
         open_token, query, close = children
@@ -278,12 +279,13 @@ class _Builder:
 
     def term(self, children: list) -> Clause:
         (query, missing, start, end), keys, runs = children
-        count = 1
+        count, runs_span = 1, NO_SPAN
         if keys:
             end = _end(keys[-1])
         if runs is not None:
-            count, end = runs
-        return Clause(query, tuple(keys or ()), count, missing, Span(start, end))
+            count, runs_span = runs
+            end = runs_span.end
+        return Clause(query, tuple(keys or ()), count, missing, Span(start, end), runs_span)
 
     def until(self, children: list) -> Clause:
         return children[1]
@@ -291,9 +293,9 @@ class _Builder:
     def sequence(self, children: list) -> Sequence:
         head, keys, maxspan, _late, *terms, until = children
         _check_clause_count("sequence", head, terms)
-        text, ms = (maxspan[0], maxspan[1]) if maxspan else (None, None)
+        text, ms, maxspan_span = maxspan if maxspan else (None, None, NO_SPAN)
         span = Span(head.start_pos, _end(until if until is not None else terms[-1]))
-        return Sequence(tuple(terms), tuple(keys or ()), ms, text, until, span)
+        return Sequence(tuple(terms), tuple(keys or ()), ms, text, until, span, maxspan_span)
 
     def sample(self, children: list) -> Sample:
         head, keys, maxspan, _late, *terms, until = children
@@ -458,7 +460,7 @@ class _Builder:
 
 
 def _check_clause_count(kind: str, head: Any, terms: list[Clause]) -> None:
-    if sum(term.runs for term in terms) < 2:
+    if sum(max(term.runs, 1) for term in terms) < 2:
         raise _Reject(
             f"a {kind} needs at least two bracketed queries, found {len(terms)}",
             head.start_pos,
