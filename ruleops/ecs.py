@@ -174,7 +174,11 @@ def ecs_from_data(data: Mapping) -> Ecs:
 
 
 def read_field_definitions(path: Path) -> dict[str, str]:
-    """A user field-definitions file: a JSON object of dotted field name -> type name."""
+    """A user field-definitions file: a JSON object of dotted field name -> type name.
+
+    A value may also be an object with a "type" key, the shape of ECS's own flat file
+    (`{"okta.actor.id": {"type": "keyword", ...}}`), so an export of it can be used as is.
+    """
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
@@ -190,13 +194,20 @@ def read_field_definitions(path: Path) -> dict[str, str]:
             f"{path}: field definitions must be a JSON object of field -> type, e.g. "
             f'{{"aws.cloudtrail.user_identity.arn": "keyword"}}'
         )
-    bad = [k for k, v in data.items() if not isinstance(v, str) or not k or k.startswith(".")]
+    types = {name: _type_of(value) for name, value in data.items()}
+    bad = [k for k, v in types.items() if v is None or not k or k.startswith(".")]
     if bad:
         raise FieldDefinitionsError(
             f"{path}: field definitions must map field names to type names (strings); "
             f"check {', '.join(map(repr, bad[:3]))}"
         )
-    return data
+    return types
+
+
+def _type_of(value: object) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("type")
+    return value if isinstance(value, str) and value else None
 
 
 @cache

@@ -145,6 +145,11 @@ def test_user_definitions_of_an_extension_check_that_extension_only(tmp_path):
     assert not ecs.is_checked("file.Ext.header_bytes")
 
 
+def test_user_definitions_accept_ecs_style_definitions(tmp_path):
+    path = _write(tmp_path, {"okta.actor.id": {"type": "keyword", "level": "custom"}})
+    assert read_field_definitions(path) == {"okta.actor.id": "keyword"}
+
+
 def test_user_definitions_must_be_an_object(tmp_path):
     with pytest.raises(FieldDefinitionsError, match="JSON object"):
         read_field_definitions(_write(tmp_path, ["aws.x"]))
