@@ -352,7 +352,7 @@ def tactic_tags(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     for threat in threats:
         tactic = _table(threat, "tactic")
         known = attack.tactic(tactic.get("id")) if isinstance(tactic.get("id"), str) else None
-        if known and _framework(threat) == FRAMEWORK and known.name not in mapped:
+        if known and known.name not in mapped:
             mapped.append(known.name)
     folded = {name.casefold() for name in mapped}
     for index, name in tagged:
@@ -394,10 +394,6 @@ def _table(value: Any, key: str) -> Mapping[str, Any]:
 def _tables(value: Any, key: str) -> list[Any]:
     found = value.get(key) if isinstance(value, Mapping) else None
     return found if isinstance(found, list) else []
-
-
-def _framework(threat: Any) -> Any:
-    return threat.get("framework") if isinstance(threat, Mapping) else None
 
 
 def _text(table: Mapping[str, Any], key: str) -> str | None:
