@@ -1,0 +1,171 @@
+"""`ruleops eval QUERY EVENTS...`: run an EQL query over events, as Elasticsearch would.
+
+Events come from NDJSON files or files holding one JSON array (`-` reads stdin). Matches are
+printed as NDJSON: one line per matching event, or per sequence/sample a JSON list of its
+events (null for a missing-event placeholder). `--format json` prints one document.
+`--explain` says, for every event, why it does or does not satisfy each condition.
+
+Exit codes: 0 at least one match, 1 no match, 2 bad query, bad input or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ruleops.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "eval",
+        help="run an EQL query over events (NDJSON / JSON array) and print the matches",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("query", help="the EQL query (use quotes)")
+    p.add_argument("events", nargs="+", help="event files: NDJSON or a JSON array; '-' for stdin")
+    p.add_argument("--timestamp-field", default="@timestamp",
+                   help="field ordering events in time (default: @timestamp)")
+    p.add_argument("--tiebreaker-field", default=None,
+                   help="field ordering events with equal timestamps (default: none)")
+    p.add_argument("--category-field", default="event.category",
+                   help="field the event category is read from (default: event.category)")
+    p.add_argument("--size", type=int, default=None, help="at most this many results")
+    p.add_argument("--max-samples-per-key", type=int, default=1,
+                   help="samples per join-key combination (sample queries; default 1)")
+    p.add_argument("--format", choices=("ndjson", "json"), default="ndjson",
+                   help="ndjson: one line per match (default); json: one document")
+    p.add_argument("--explain", action="store_true",
+                   help="explain, for every event, which condition matched or rejected it")
+    p.set_defaults(run=run)
+
+
+class InputError(Exception):
+    """Unreadable event input, located (file, line, column)."""
+
+
+def read_events(path: str) -> list[tuple[str, int, Mapping]]:
+    """Events with where they came from: (file, line, event)."""
+    name = "<stdin>" if path == "-" else path
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"{name}: cannot read events: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise InputError(f"{name}: not UTF-8 text ({error.reason})") from None
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise InputError(
+                f"{name}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}"
+            ) from None
+        out = []
+        for index, item in enumerate(data):
+            if not isinstance(item, dict):
+                raise InputError(f"{name}: element {index} of the array is not a JSON object")
+            out.append((name, index + 1, item))
+        return out
+    events = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise InputError(
+                f"{name}:{number}:{error.colno}: invalid JSON: {error.msg} "
+                "(expected one JSON object per line, or one JSON array for the whole file)"
+            ) from None
+        if not isinstance(item, dict):
+            raise InputError(f"{name}:{number}:1: expected a JSON object, got {type(item).__name__}")
+        events.append((name, number, item))
+    return events
+
+
+def run(args: argparse.Namespace) -> int:
+    from ruleops.eql.execute import compile_query
+    from ruleops.eql.parser import EqlSyntaxError, parse_eql
+    from ruleops.query.evaluate import EvaluationError
+
+    try:
+        query = parse_eql(args.query)
+    except EqlSyntaxError as error:
+        print(f"query:{error.line}:{error.column}: {error.message}", file=sys.stderr)
+        _print_caret(args.query, error.line, error.column)
+        if error.hint:
+            print(f"  hint: {error.hint}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        sourced = [item for path in args.events for item in read_events(path)]
+    except InputError as error:
+        print(f"ruleops: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        executor = compile_query(query, category_field=args.category_field)
+        if args.explain:
+            _explain_all(query, sourced, args.category_field)
+            return EXIT_OK
+        results = executor.run(
+            [event for _, _, event in sourced],
+            timestamp_field=args.timestamp_field,
+            tiebreaker_field=args.tiebreaker_field,
+            size=args.size,
+            max_samples_per_key=args.max_samples_per_key,
+        )
+    except EvaluationError as error:
+        print(f"query: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    single = _is_event_query(query)
+    documents: list[Any] = [
+        r.events[0] if single else list(r.events) for r in results
+    ]
+    if args.format == "json":
+        json.dump({"matches": documents, "count": len(documents),
+                   "join_keys": None if single else [list(r.join_keys) for r in results]},
+                  sys.stdout, ensure_ascii=False, default=str, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for document in documents:
+            sys.stdout.write(json.dumps(document, ensure_ascii=False, default=str) + "\n")
+    return EXIT_OK if documents else EXIT_FINDINGS
+
+
+def _is_event_query(query: Any) -> bool:
+    from ruleops.eql.ast import EventQuery
+
+    return isinstance(query.body, EventQuery)
+
+
+def _print_caret(text: str, line: int, column: int) -> None:
+    lines = text.splitlines() or [""]
+    if 1 <= line <= len(lines):
+        print(f"  {lines[line - 1]}", file=sys.stderr)
+        print(f"  {' ' * (column - 1)}^", file=sys.stderr)
+
+
+def _explain_all(query: Any, sourced: list[tuple[str, int, Mapping]], category_field: str) -> None:
+    from ruleops.eql.ast import EventQuery
+    from ruleops.query.ast import And, Compare, Field, Literal
+    from ruleops.query.explain import explain
+
+    body = query.body
+    clauses = [body] if isinstance(body, EventQuery) else [c.query for c in body.clauses]
+    if not isinstance(body, EventQuery) and getattr(body, "until", None) is not None:
+        clauses.append(body.until.query)
+    category_path = Field(tuple(category_field.split(".")))
+    for path, line, event in sourced:
+        print(f"{path}:{line}")
+        for index, clause in enumerate(clauses):
+            condition = clause.condition
+            if clause.category is not None:
+                condition = And((Compare("==", category_path, Literal(clause.category)), condition))
+            label = "" if len(clauses) == 1 else f"  clause {index + 1} [{clause.category or 'any'}]\n"
+            text = explain(condition, event).text(indent=1 if label else 0)
+            sys.stdout.write(label + text + "\n")
