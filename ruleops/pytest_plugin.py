@@ -151,7 +151,13 @@ class CaseItem(pytest.Item):
                 pytest.skip(f"{error.message} ({self.rule.path})")
             raise CaseFailed(f"cannot run against {self.rule.path}: {error.message}") from None
         for d in unread_diagnostics(self.fixture, self.rule, program, cases=only):
-            warnings.warn(RuleopsFixtureWarning(_line(d)), stacklevel=1)
+            # Attributed to the fixture's line, not to this plugin's source.
+            warnings.warn_explicit(
+                RuleopsFixtureWarning(f"{d.code} {d.message} ({d.hint})"),
+                RuleopsFixtureWarning,
+                str(self.path),
+                d.line,
+            )
         result: CaseResult = run_case(self.fixture, self.rule, program, self.case)
         if not result.passed:
             raise CaseFailed(
