@@ -205,12 +205,14 @@ def _character_mistake(text: str, offset: int) -> EqlSyntaxError | None:
             hint='write "text" (or """text""" for a string without escapes)',
             code=ENDGAME,
         )
-    if rest.startswith('"""'):
+    if rest.startswith('"""') or (rest.startswith('"') and text[offset - 2 : offset] == '""'):
+        # `"""abc` lexes as the empty string `""` and then a string that does not close.
+        start = offset if rest.startswith('"""') else offset - 2
         return EqlSyntaxError(
             'unterminated raw string: the closing `"""` is missing',
-            offset,
+            start,
             text,
-            end_offset=offset + 3,
+            end_offset=start + 3,
         )
     if rest.startswith('"'):
         line_end = rest.find("\n")
