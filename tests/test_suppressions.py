@@ -34,6 +34,10 @@ process where process.name == "a.exe" # not a comment
 """
 
 
+# The codes these tests are about; other checks may report other things on the example rule.
+WATCHED = {"RO050", "RO051", "RO600", "RO601", "RO602", "RO603"}
+
+
 def _d(code: str, line: int, path: str = "r.toml") -> Diagnostic:
     return Diagnostic(code, Severity.ERROR, "finding", path, line, 1)
 
@@ -146,7 +150,8 @@ def test_check_honours_a_suppression_of_a_real_finding(tmp_path, monkeypatch, ca
     main(["check", "--format", "json"])
     found = json.loads(capsys.readouterr().out)["diagnostics"]
     # The other file has no suppression: its half of the pair is still reported.
-    assert [(d["code"], d["path"]) for d in found] == [("RO050", "rules/a.toml")]
+    found = [(d["code"], d["path"]) for d in found if d["code"] in WATCHED]
+    assert found == [("RO050", "rules/a.toml")]
 
 
 def test_check_reports_a_stale_suppression_in_a_real_run(tmp_path, monkeypatch):
@@ -159,4 +164,5 @@ def test_check_reports_a_stale_suppression_in_a_real_run(tmp_path, monkeypatch):
     rules = _project(tmp_path, stale)
     monkeypatch.chdir(tmp_path)
     result = run_check([rules], Config(root=tmp_path))
-    assert [(d.code, d.path) for d in result.diagnostics] == [("RO600", "rules/b.toml")]
+    found = [(d.code, d.path) for d in result.diagnostics if d.code in WATCHED]
+    assert found == [("RO600", "rules/b.toml")]
