@@ -561,7 +561,7 @@ def _bad_character(offset: int, text: str, expected: set[str]) -> KqlSyntaxError
             "(inside quotes a single backslash is literal, but `*` is no longer a wildcard)",
         )
     message = f"unexpected `{char}`"
-    expected_text = _expected(expected)
+    expected_text = _expected(_relevant(expected, text, offset))
     if expected_text:
         message += f"; expected {expected_text}"
     return KqlSyntaxError(message, offset, text, _hint_for(char, offset, text))
@@ -586,14 +586,17 @@ def _early_end(text: str, expected: set[str]) -> KqlSyntaxError:
             "add the missing `}`",
         )
     tail = _before(text, len(text))
-    hint = None
-    if tail.lower().endswith(("or", "and", "not")):
-        hint = "a condition must follow `and`, `or` and `not`"
+    keyword = re.search(r"(?:^|[ \t\r\n\u00a0])(or|and|not)$", tail, re.IGNORECASE)
+    if keyword:
+        return KqlSyntaxError(
+            f"the query ends after `{keyword.group(1)}`",
+            keyword.start(1),
+            text,
+            "a condition must follow `and`, `or` and `not`",
+            keyword.end(1),
+        )
     return KqlSyntaxError(
-        f"the query ends too early; expected {_expected(expected) or 'more'}",
-        offset,
-        text,
-        hint,
+        f"the query ends too early; expected {_expected(expected) or 'more'}", offset, text
     )
 
 
@@ -616,12 +619,36 @@ def _unclosed(text: str, opening: str, closing: str) -> int | None:
     return stack[-1] if stack else None
 
 
+def _relevant(expected: set[str], text: str, offset: int) -> set[str]:
+    """What to list as expected: after a complete condition, `and`/`or` (and a closing
+    bracket only when one is open), not every token LALR's merged states would allow."""
+    names = set(expected)
+    if "AND" in names:
+        names -= {"COLON", "RANGE_OP"}
+    if _unclosed(text[:offset], "(", ")") is None:
+        names.discard("RPAR")
+    if _unclosed(text[:offset], "{", "}") is None:
+        names.discard("RBRACE")
+    return names
+
+
 def _bad_token(token: Any, text: str, expected: set[str]) -> KqlSyntaxError:
     offset, end = token.start_pos, token.end_pos
+    value_expected = "UNQUOTED" in expected
+    expected = _relevant(expected, text, offset)
     shown = str(token).strip()
     if len(shown) > 40:
         shown = shown[:37] + "…"
     kind = token.type
+    if kind == "NOT" and offset > 0 and text[offset - 1] not in _SPACE + "(":
+        word = re.search(r"[^\s:(]*$", text[:offset]).group(0) + str(token)
+        return KqlSyntaxError(
+            f"Kibana reads the `not` at the end of `{word}` as the keyword `not`",
+            offset,
+            text,
+            f'quote the value ("{word} …") or escape the keyword: `{word[:-3]}\\not`',
+            end,
+        )
     if kind == "NOT" and "AND" in expected:
         return KqlSyntaxError(
             "`not` cannot follow a condition directly",
@@ -638,14 +665,25 @@ def _bad_token(token: Any, text: str, expected: set[str]) -> KqlSyntaxError:
             "drop both, or write `not (not …)`",
             end,
         )
-    if kind == "RPAR" and "RPAR" not in expected:
-        message = (
-            "this `)` closes nothing"
-            if _unclosed(text[:offset], "(", ")") is None
-            else (f"unexpected `)`; expected {_expected(expected)}")
+    if kind == "RPAR" and value_expected:
+        return KqlSyntaxError(
+            f"unexpected `)`; expected {_expected(expected)}", offset, text, None, end
         )
-        return KqlSyntaxError(message, offset, text, None, end)
+    if kind == "RPAR" and "RPAR" not in expected:
+        return KqlSyntaxError("this `)` closes nothing", offset, text, "remove it", end)
     what = {"QUOTED": f"value `{shown}`", "UNQUOTED": f"`{shown}`"}.get(kind, f"`{shown}`")
+    if (
+        kind in ("QUOTED", "UNQUOTED")
+        and "AND" in expected
+        and not _hint_for(shown[:1], offset, text)
+    ):
+        return KqlSyntaxError(
+            f"unexpected {what}; expected {_expected(expected)}",
+            offset,
+            text,
+            "join conditions with `and` or `or`",
+            end,
+        )
     message = f"unexpected {what}"
     expected_text = _expected(expected)
     if expected_text:
@@ -657,6 +695,10 @@ def _hint_for(char: str, offset: int, text: str) -> str | None:
     before = _before(text, offset)
     word = re.search(r"(\S+)$", before)
     last = word.group(1).lower() if word else ""
+    if not before:
+        return "a query starts with a field name, a value, `(` or `not`"
+    if "&&" in before[-40:] or "||" in before[-40:]:
+        return "KQL writes `and` and `or`, not `&&` and `||`"
     if before.endswith(("==", "!=", "=")):
         return "KQL compares with `field:value` (or `not field:value`), not `==` or `!=`"
     if last in ("or", "and", "not") and char in '("':
@@ -668,8 +710,6 @@ def _hint_for(char: str, offset: int, text: str) -> str | None:
         if re.search(r"\S\s+\S", segment.split(":", 1)[-1].strip()) or ":" not in segment:
             return "join conditions with `and` or `or`; a space alone does not separate them"
         return "a `:` inside a value must be escaped as `\\:`, or the value quoted"
-    if "&&" in before[-40:] or "||" in before[-40:]:
-        return "KQL writes `and` and `or`, not `&&` and `||`"
     if char in '"(' and before and before[-1] not in "(:{":
         return "join conditions with `and` or `or`"
     if char in "<>":

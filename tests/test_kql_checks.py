@@ -1,0 +1,96 @@
+"""KQL checks on rule files (RO400-RO404): diagnostics land on the rule file's own lines."""
+
+from __future__ import annotations
+
+from ruleops.checks.kql import kql_query
+from ruleops.config import Config
+from ruleops.loading import rule_from_text
+
+HEADER = """\
+[metadata]
+creation_date = "2024/01/01"
+
+[rule]
+name = "Example"
+type = "{type}"
+language = "{language}"
+"""
+
+
+def rule_text(query: str, *, type_: str = "query", language: str = "kuery", extra: str = "") -> str:
+    return HEADER.format(type=type_, language=language) + extra + f"query = '''\n{query}\n'''\n"
+
+
+def diagnostics(text: str):
+    loaded = rule_from_text(text, "rule.toml")
+    assert loaded.rule is not None
+    return list(kql_query(loaded.rule, Config()))
+
+
+def codes(text: str) -> list[str]:
+    return [d.code for d in diagnostics(text)]
+
+
+def test_syntax_error_is_reported_on_the_files_line_and_column():
+    (found,) = diagnostics(rule_text("event.category:process and\n  process.name:cmd.exe or(x:y)"))
+    assert (found.code, found.line, found.column) == ("RO400", 10, 26)
+    assert "space" in found.hint
+
+
+def test_clean_query_has_no_diagnostics():
+    assert (
+        diagnostics(rule_text("event.category:process and process.name:(cmd.exe or pwsh.exe)"))
+        == []
+    )
+
+
+def test_rules_in_other_languages_are_not_checked_as_kql():
+    assert codes(rule_text("process where process.name == 'x'", language="eql")) == []
+
+
+def test_threat_query_is_checked_too():
+    extra = 'threat_language = "kuery"\nthreat_query = "threat.indicator.ip:* and (x:y"\n'
+    (found,) = diagnostics(rule_text("source.ip:*", type_="threat_match", extra=extra))
+    assert found.code == "RO400"
+    assert found.line == 9  # the threat_query line
+    assert found.column == len('threat_query = "threat.indicator.ip:* and ') + 1
+
+
+def test_quoted_wildcard_is_reported_once_per_list():
+    found = diagnostics(rule_text('process.name:("python*" or "perl*" or bash)'))
+    assert [d.code for d in found] == ["RO401"]
+    assert "and 1 more" in found[0].message
+    assert found[0].column == len('process.name:("') + 1
+
+
+def test_lone_quoted_star_is_not_reported():
+    assert "RO401" not in codes(rule_text('kubernetes.audit.requestObject.rules.verbs:"*"'))
+
+
+def test_value_running_over_a_line_break_is_reported():
+    found = diagnostics(rule_text("process.args:(\n  */a.xml\n  */b.json or */c.db\n)"))
+    assert [d.code for d in found] == ["RO402"]
+    assert found[0].line == 10
+
+
+def test_escaped_newline_in_a_value_is_not_a_line_break():
+    assert "RO402" not in codes(rule_text(r"message:first\nsecond"))
+
+
+def test_value_without_a_field_is_reported():
+    assert codes(rule_text("event.category:process and mimikatz")) == ["RO403"]
+
+
+def test_question_mark_in_a_wildcard_value_is_noted():
+    assert codes(rule_text("file.path:*/GitHub?Copilot/*")) == ["RO404"]
+
+
+def test_unknown_ecs_field_is_reported_with_a_suggestion():
+    found = diagnostics(rule_text("event.category:process and process.nmae:cmd.exe"))
+    assert [d.code for d in found] == ["RO350"]
+    assert "process.name" in found[0].hint
+    assert (found[0].line, found[0].column) == (9, len("event.category:process and ") + 1)
+
+
+def test_disallowed_ecs_value_is_reported():
+    assert "RO352" in codes(rule_text("event.category:proces"))

@@ -1,0 +1,70 @@
+"""Every KQL query of Elastic's production rules parses, and the KQL checks stay quiet on them.
+
+The corpus (../shared/corpus/detection-rules/rules) is Elastic's own rule set: Kibana accepts
+every one of its queries, so a syntax error here is a bug in ruleops.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from ruleops.kql.parser import KqlSyntaxError, parse_kql
+
+CORPUS = (
+    Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "detection-rules" / "rules"
+)
+
+# Counted from the corpus at commit 14cf530f: 737 rules with `language = "kuery"` and the
+# `threat_query` of their 9 indicator-match rules.
+KQL_QUERIES = 737
+KQL_THREAT_QUERIES = 9
+
+
+@cache
+def corpus_kql() -> tuple[tuple[str, str, str], ...]:
+    """(file, key, query) for every KQL string of the corpus."""
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus not present")
+    found = []
+    for path in sorted(CORPUS.rglob("*.toml")):
+        text = path.read_text(encoding="utf-8")
+        if "kuery" not in text:  # reading TOML is the slow part; most rules are not KQL
+            continue
+        rule = tomllib.loads(text).get("rule", {})
+        if rule.get("language") != "kuery":
+            continue
+        found.append((str(path.relative_to(CORPUS)), "query", rule["query"]))
+        if rule.get("threat_query") is not None:
+            found.append((str(path.relative_to(CORPUS)), "threat_query", rule["threat_query"]))
+    return tuple(found)
+
+
+def test_corpus_holds_the_expected_number_of_kql_queries():
+    keys = [key for _, key, _ in corpus_kql()]
+    assert (keys.count("query"), keys.count("threat_query")) == (KQL_QUERIES, KQL_THREAT_QUERIES)
+
+
+def test_every_kql_query_of_the_corpus_parses():
+    failures = []
+    for name, key, text in corpus_kql():
+        try:
+            parse_kql(text)
+        except KqlSyntaxError as error:
+            failures.append(f"{name} {key} {error}")
+    assert failures == []
+
+
+def test_the_lucene_rule_is_not_kql():
+    """One corpus rule is written in Lucene (`AND`, regex `/…/`): it is not KQL and is
+    skipped by the KQL checks; Lucene's regex syntax would be a KQL syntax error."""
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus not present")
+    path = CORPUS / "_deprecated" / "privilege_escalation_setgid_bit_set_via_chmod.toml"
+    rule = tomllib.loads(path.read_text(encoding="utf-8"))["rule"]
+    assert rule["language"] == "lucene"
+    with pytest.raises(KqlSyntaxError):
+        parse_kql(rule["query"])
