@@ -57,10 +57,15 @@ class Ecs:
     # Prefixes under which the user's own definitions make unknown fields reportable.
     user_prefixes: frozenset[str] = frozenset()
     user_fields: Mapping[str, str] = field(default_factory=dict)
+    expected_types: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def categories(self) -> frozenset[str]:
         return self.allowed["event.category"]
+
+    def expected_event_types(self, category: str) -> frozenset[str] | None:
+        """The event.type values ECS expects with this event.category value."""
+        return self.expected_types.get(category)
 
     def field_type(self, name: str) -> str | None:
         """The field's type, or None when the field is unknown (or has no single type)."""
@@ -136,6 +141,7 @@ class Ecs:
             field_sets=self.field_sets,
             user_prefixes=self.user_prefixes | _prefixes(definitions),
             user_fields={**self.user_fields, **definitions},
+            expected_types=self.expected_types,
         )
 
 
@@ -170,6 +176,7 @@ def ecs_from_data(data: Mapping) -> Ecs:
         fields=fields,
         allowed={k: frozenset(v) for k, v in data["allowed_values"].items()},
         field_sets=frozenset(data["field_sets"]),
+        expected_types={k: frozenset(v) for k, v in data.get("expected_event_types", {}).items()},
     )
 
 

@@ -16,7 +16,8 @@ it is evaluated with Node.js (which `npm pack` implies is present) and read back
 no hand-written JavaScript parsing can drift from what ECS published.
 
 The output is our own compact shape: field -> type, the allowed values of the categorisation
-fields, the top-level field set names and the multi-fields (`process.command_line.text`).
+fields, the event.type values expected with each category, the top-level field set names
+and the multi-fields (`process.command_line.text`).
 """
 
 from __future__ import annotations
@@ -91,12 +92,17 @@ def compact(flat: dict, version: str) -> dict:
     fields: dict[str, str] = {}
     multi_fields: dict[str, str] = {}
     allowed: dict[str, list[str]] = {}
+    expected_types: dict[str, list[str]] = {}
     for name, definition in sorted(flat.items()):
         fields[name] = definition["type"]
         for multi in definition.get("multi_fields", ()):
             multi_fields[multi["flat_name"]] = multi["type"]
         if name in CATEGORISATION_FIELDS:
             allowed[name] = sorted(v["name"] for v in definition.get("allowed_values", ()))
+        if name == "event.category":
+            for value in definition.get("allowed_values", ()):
+                if value.get("expected_event_types"):
+                    expected_types[value["name"]] = sorted(value["expected_event_types"])
     missing = [f for f in CATEGORISATION_FIELDS if not allowed.get(f)]
     if missing:
         sys.exit(f"the definitions have no allowed values for {', '.join(missing)}")
@@ -109,6 +115,8 @@ def compact(flat: dict, version: str) -> dict:
         "fields": fields,
         "multi_fields": multi_fields,
         "allowed_values": {f: allowed[f] for f in CATEGORISATION_FIELDS},
+        # The event.type values ECS expects with each event.category value.
+        "expected_event_types": expected_types,
         "field_sets": field_sets,
     }
 

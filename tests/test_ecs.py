@@ -68,6 +68,15 @@ def test_allowed_values_of_categorisation_fields():
     assert "alert" in ecs.allowed_values("event.kind")
 
 
+def test_expected_event_types_per_category():
+    ecs = load_ecs()
+    assert ecs.expected_event_types("process") == frozenset(
+        {"access", "change", "end", "info", "start"}
+    )
+    assert "creation" in ecs.expected_event_types("file")
+    assert ecs.expected_event_types("networ") is None
+
+
 def test_fields_without_a_value_list_have_no_allowed_values():
     assert load_ecs().allowed_values("process.name") is None
 
@@ -178,7 +187,10 @@ def test_build_script_compacts_flat_definitions(tmp_path):
     flat = {
         "event.category": {
             "type": "keyword",
-            "allowed_values": [{"name": "process"}, {"name": "file"}],
+            "allowed_values": [
+                {"name": "process", "expected_event_types": ["start", "end"]},
+                {"name": "file"},
+            ],
         },
         "event.type": {"type": "keyword", "allowed_values": [{"name": "start"}]},
         "event.kind": {"type": "keyword", "allowed_values": [{"name": "event"}]},
@@ -200,6 +212,7 @@ def test_build_script_compacts_flat_definitions(tmp_path):
     assert data["multi_fields"] == {"process.command_line.text": "match_only_text"}
     assert data["allowed_values"]["event.category"] == ["file", "process"]
     assert data["field_sets"] == ["event", "process"]
+    assert data["expected_event_types"] == {"process": ["end", "start"]}
 
 
 def test_packaged_data_matches_the_generator_on_the_npm_tarball(tmp_path):

@@ -303,6 +303,42 @@ def test_string_function_on_string_field_passes():
     assert codes(expr) == []
 
 
+# RO359 event.type expected with the category
+
+
+def test_event_type_unexpected_with_the_required_category_is_reported():
+    expr = And((eq("event.type", "creation"), eq("process.name", "cmd.exe")))
+    [finding] = check_condition(expr, category="process")
+    assert finding.code == "RO359"
+    assert '"creation"' in finding.message and '"process"' in finding.message
+
+
+def test_event_type_expected_with_the_category_passes():
+    assert codes(eq("event.type", "start"), category="process") == []
+
+
+def test_event_category_comparison_in_the_condition_sets_the_category():
+    expr = And((eq("event.category", "file"), eq("event.type", "start")))
+    assert codes(expr, dialect="kql") == ["RO359"]
+
+
+def test_one_expected_value_in_a_list_is_enough():
+    expr = InSet(field("event.type"), (Literal("creation"), Literal("start")))
+    assert codes(expr, category="process") == []
+
+
+def test_event_type_under_or_is_not_a_requirement():
+    from ruleops.query.ast import Or
+
+    expr = Or((eq("event.type", "creation"), eq("process.name", "x")))
+    assert codes(expr, category="process") == []
+
+
+def test_legacy_event_type_value_is_left_alone():
+    expr = InSet(field("event.type"), (Literal("creation"), Literal("process_started")))
+    assert codes(expr, category="process") == []
+
+
 def test_findings_come_in_text_order():
     expr = And(
         (
@@ -360,6 +396,14 @@ def test_eql_query_that_does_not_parse_is_left_to_the_syntax_check(parse_eql):
 
     text = "[rule]\nlanguage = \"eql\"\nquery = 'process where ('\n"
     assert list(eql_fields(rule_from_text(text).rule, Config())) == []
+
+
+def test_eql_where_category_requires_expected_event_types(parse_eql):
+    from ruleops.checks.fields import eql_findings
+    from ruleops.ecs import load_ecs
+
+    query = parse_eql('process where event.type == "creation" and process.name == "a"')
+    assert [f.code for f in eql_findings(query, load_ecs())] == ["RO359"]
 
 
 def test_eql_category_is_checked_against_the_rules_override(parse_eql):

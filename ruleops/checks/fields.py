@@ -1,4 +1,4 @@
-"""ECS field, type and value checks on EQL queries (RO350-RO358).
+"""ECS field, type and value checks on EQL queries (RO350-RO359).
 
 The checks themselves live in `ruleops.query.fieldcheck` and work on the shared condition
 form; this module walks an EQL query's structure (event queries, sequence and sample
@@ -99,7 +99,9 @@ def _event_query(event_query: EventQuery, ecs: Ecs, category_field: str) -> Iter
     yield from check_category(
         event_query.category, event_query.span, ecs=ecs, category_field=category_field
     )
-    yield from check_condition(event_query.condition, ecs=ecs, dialect="eql")
+    # `process where` requires event.category only when no override moves it elsewhere.
+    required = event_query.category if category_field == "event.category" else None
+    yield from check_condition(event_query.condition, ecs=ecs, dialect="eql", category=required)
 
 
 @corpus_check

@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal as TypingLiteral
@@ -23,6 +23,7 @@ from ruleops.diagnostics import REGISTRY, CheckInfo, Severity, register
 from ruleops.ecs import NUMERIC_TYPES, STRING_TYPES, Ecs, load_ecs
 from ruleops.query.ast import (
     NO_SPAN,
+    And,
     Call,
     Compare,
     Expr,
@@ -189,6 +190,28 @@ FIELD_DEFINITIONS_UNUSABLE = register(
     )
 )
 
+UNEXPECTED_EVENT_TYPE = register(
+    CheckInfo(
+        code="RO359",
+        name="ecs.unexpected-event-type",
+        severity=Severity.WARNING,
+        summary="an event.type that ECS does not expect with the query's event.category",
+        explanation=(
+            "ECS lists, for each `event.category` value, the `event.type` values that go with "
+            "it: `process` events are `start`, `end`, `change`, `info` or `access`; `file` "
+            "events are `creation`, `deletion`, `change`, `info` or `access`. A condition "
+            'that requires a category (`process where`, `event.category == "process"`) and '
+            "also an event.type none of whose values ECS expects with it matches no "
+            "conforming event: often a copy-paste from a query on another category.\n\n"
+            "Only comparisons joined by `and` at the top of the condition are considered, "
+            "and only when every value compared is an ECS value (a legacy value means the "
+            "rule targets other data). A warning, since both fields may hold several values."
+        ),
+        bad='process where event.type == "creation" and process.name == "cmd.exe"',
+        good='process where event.type == "start" and process.name == "cmd.exe"',
+    )
+)
+
 _STRING_FUNCTIONS = frozenset(
     {
         "startswith",
@@ -219,12 +242,21 @@ class Finding:
 
 
 def check_condition(
-    expr: Expr, *, ecs: Ecs | None = None, dialect: Dialect = "eql"
+    expr: Expr,
+    *,
+    ecs: Ecs | None = None,
+    dialect: Dialect = "eql",
+    category: str | None = None,
 ) -> list[Finding]:
-    """Every field, type and value finding in one condition, in text order."""
+    """Every field, type and value finding in one condition, in text order.
+
+    `category` is the event.category the query already requires outside the condition
+    (EQL's `process where`), for the event.type consistency check.
+    """
     checker = _Checker(ecs or load_ecs(), dialect)
     for node in walk(expr):
         checker.visit(node)
+    checker.event_types(expr, category)
     return sorted(checker.findings, key=lambda f: (f.span.start, f.code))
 
 
@@ -460,6 +492,61 @@ class _Checker:
                 hint = (f'did you mean "{near}"? ' if near else "") + _allowed_hint(f.name, allowed)
         self._add(DISALLOWED_VALUE, message, span, hint)
 
+    def event_types(self, expr: Expr, category: str | None) -> None:
+        """RO359: event.type values none of which ECS expects with the required category."""
+        constraints = [(c, self._values(c)) for c in _conjuncts(expr)]
+        categories: set[str] | None = {category} if category else None
+        for _node, found in constraints:
+            if found is not None and found[0] == "event.category":
+                values = set(found[1])
+                categories = values if categories is None else categories & values
+        if not categories:
+            return
+        expected: set[str] = set()
+        for name in categories:
+            types = self.ecs.expected_event_types(name)
+            if types is None:
+                return  # a category ECS gives no expectation for: nothing to say
+            expected |= types
+        allowed = self.ecs.allowed_values("event.type") or frozenset()
+        for node, found in constraints:
+            if found is None or found[0] != "event.type":
+                continue
+            values = found[1]
+            if values & expected or not values <= allowed:
+                continue
+            shown = ", ".join(f'"{v}"' for v in sorted(values))
+            named = ", ".join(f'"{c}"' for c in sorted(categories))
+            self._add(
+                UNEXPECTED_EVENT_TYPE,
+                f"ECS does not expect event.type {shown} with event.category {named}",
+                self._spanned(node.span, _first_field(node) or NO_SPAN),
+                f"with {named} ECS expects event.type "
+                + ", ".join(sorted(expected))
+                + "; check the category or the type",
+            )
+
+    def _values(self, node: Expr) -> tuple[str, frozenset[str]] | None:
+        """The field and the exact string values a positive comparison requires, or None."""
+        match node:
+            case Compare(op="==", left=Field() as f, right=Literal(value=str() as v)):
+                return f.name, frozenset({v})
+            case InSet(value=Field() as f, options=options) if all(
+                isinstance(o, Literal) and isinstance(o.value, str) for o in options
+            ):
+                values = frozenset(o.value for o in options)
+                if node.case_insensitive:
+                    values = frozenset(v.lower() for v in values)
+                return f.name, values
+            case Match(value=Field() as f, patterns=patterns, kind=kind) if kind != "regex" and (
+                not any(_has_wildcard(p, self.wildcards) for p in patterns if kind == "wildcard")
+            ):
+                values = frozenset(patterns)
+                if node.case_insensitive:
+                    values = frozenset(v.lower() for v in values)
+                return f.name, values
+        return None
+
     def _call(self, name: str, f: Field, span: Span) -> None:
         kind = self.ecs.field_type(f.name)
         if kind is None:
@@ -478,6 +565,19 @@ class _Checker:
                 span,
                 f"compare {f.name} directly, or convert it with string({f.name})",
             )
+
+
+def _conjuncts(expr: Expr) -> Iterator[Expr]:
+    """The operands of the top-level `and` chain: what every match must satisfy."""
+    if isinstance(expr, And):
+        for operand in expr.operands:
+            yield from _conjuncts(operand)
+    else:
+        yield expr
+
+
+def _first_field(node: Expr) -> Field | None:
+    return next((n for n in walk(node) if isinstance(n, Field)), None)
 
 
 _MIRROR = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
