@@ -109,19 +109,20 @@ def looks_like_subtechnique_id(text: str) -> bool:
 
 def load_attack(path: Path | None = None) -> Attack:
     """The ATT&CK data in `path` (default: the packaged file), read once per path."""
-    return _load(str((path or PACKAGED).resolve()))
+    # Cached on the path as given: resolving it on every call would cost more than the checks.
+    return _load(path or PACKAGED)
 
 
 @lru_cache(maxsize=4)
-def _load(path: str) -> Attack:
+def _load(path: Path) -> Attack:
     try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise AttackDataError(f"ATT&CK data file {path} does not exist") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise AttackDataError(f"cannot read ATT&CK data file {path}: {error}") from None
     try:
-        return _from_compact(raw, path)
+        return _from_compact(raw, str(path))
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise AttackDataError(
             f"{path} is not a ruleops ATT&CK data file ({type(error).__name__}: {error}); "

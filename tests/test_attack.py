@@ -10,6 +10,7 @@ import pytest
 from ruleops.attack import load_attack, technique_reference
 from ruleops.checks.attack import tactic_tags, threat_mapping
 from ruleops.config import Config
+from ruleops.diagnostics import load_all_checks
 from ruleops.engine import discover, finalize
 from ruleops.loading import load_rule, rule_from_text
 
@@ -485,3 +486,16 @@ def test_corpus_rules_without_tactic_tags_are_machine_learning_rules(corpus_find
     untagged = [rule for d, rule in corpus_findings if d.code == "RO221"]
     assert len(untagged) == 25
     assert {rule.rule.get("type") for rule in untagged} == {"machine_learning"}
+
+
+# --- the documentation ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "info",
+    [i for i in load_all_checks().values() if i.code.startswith("RO2") and i.code != "RO249"],
+    ids=lambda info: info.code,
+)
+def test_documented_examples_fail_and_pass_as_documented(info):
+    assert info.code in codes(info.bad)
+    assert codes(info.good) == []

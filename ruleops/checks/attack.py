@@ -30,7 +30,7 @@ from ruleops.loading import Rule
 FRAMEWORK = "MITRE ATT&CK"
 TAG_PREFIX = "Tactic:"
 
-_THREAT = """\
+_ENTRY = """\
 [[rule.threat]]
 framework = "MITRE ATT&CK"
 [[rule.threat.technique]]
@@ -42,6 +42,7 @@ id = "TA0006"
 name = "Credential Access"
 reference = "https://attack.mitre.org/tactics/TA0006/"
 """
+_THREAT = '[rule]\ntags = ["Tactic: Credential Access"]\n\n' + _ENTRY
 
 
 def _code(
@@ -237,7 +238,7 @@ DUPLICATE_TACTIC = _code(
     "entries for one tactic split the mapping and show the tactic twice in Kibana.",
     _THREAT
     + "\n"
-    + _THREAT.replace(
+    + _ENTRY.replace(
         "[[rule.threat.technique]]\n", "[[rule.threat.technique]]\n# the same tactic again\n"
     ),
 )
@@ -273,12 +274,12 @@ TAG_WITHOUT_THREAT = _code(
     Severity.WARNING,
     "a `Tactic:` tag names a tactic the threat mapping does not have",
     "House style of elastic/detection-rules: the `Tactic: <name>` tags name the rule's main "
-    "tactics, and every one of them is mapped in [[rule.threat]]. In the corpus, 1,846 of the "
-    "1,871 production rules with a mapping follow it (25 do not). A tag that names no ATT&CK "
+    "tactics, and every one of them is mapped in [[rule.threat]]. Of the corpus's 1,940 "
+    "production rules, 25 have a tactic tag their mapping lacks. A tag that names no ATT&CK "
     "tactic, or a tactic the rule does not map, is reported. Deprecated rules are not checked. "
     'Switch off with `house_style = false` or `ignore = ["RO220"]`.',
-    'tags = ["Tactic: Execution"]\n' + _THREAT,
-    'tags = ["Tactic: Credential Access"]\n' + _THREAT,
+    '[rule]\ntags = ["Tactic: Credential Access", "Tactic: Execution"]\n' + _ENTRY,
+    '[rule]\ntags = ["Tactic: Credential Access"]\n' + _ENTRY,
     house_style=True,
 )
 TACTICS_UNTAGGED = _code(
@@ -293,8 +294,8 @@ TACTICS_UNTAGGED = _code(
     "that includes the first, and 25 (machine-learning anomaly rules mapping many tactics) "
     "tag none, which is why this is information, not a warning. Deprecated rules are not "
     'checked. Switch off with `house_style = false` or `ignore = ["RO221"]`.',
-    "tags = []\n" + _THREAT,
-    'tags = ["Tactic: Credential Access"]\n' + _THREAT,
+    "[rule]\ntags = []\n" + _ENTRY,
+    '[rule]\ntags = ["Tactic: Credential Access"]\n' + _ENTRY,
     house_style=True,
 )
 DATA_UNUSABLE = _code(
