@@ -81,9 +81,10 @@ class Ecs:
         return self.allowed.get(_plain(name))
 
     def is_known(self, name: str) -> bool:
-        """Defined, or inside an open container such as `labels`."""
+        """Defined, an object holding defined fields (`process.parent`), or inside an open
+        container such as `labels`."""
         name = _plain(name)
-        if self.field_type(name) is not None:
+        if self.field_type(name) is not None or name in self._objects:
             return True
         parts = name.split(".")
         return any(
@@ -115,6 +116,15 @@ class Ecs:
         lowered = {c.lower(): c for c in candidates}
         found = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.75)
         return lowered[found[0]] if found else None
+
+    @cached_property
+    def _objects(self) -> frozenset[str]:
+        """Every proper prefix of a field name: the objects that hold fields."""
+        found = set()
+        for name in self.fields:
+            parts = name.split(".")
+            found.update(".".join(parts[:i]) for i in range(1, len(parts)))
+        return frozenset(found)
 
     @cached_property
     def _by_namespace(self) -> dict[str, list[str]]:

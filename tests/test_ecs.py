@@ -101,6 +101,12 @@ def test_ext_extensions_are_not_ecs_namespace():
     assert not ecs.is_ecs_namespace("dll.Ext.relative_file_creation_time")
 
 
+def test_objects_holding_fields_are_known():
+    ecs = load_ecs()
+    assert ecs.is_known("process.parent")
+    assert not ecs.is_known("process.parnt")
+
+
 def test_children_of_open_containers_are_known():
     assert load_ecs().is_known("labels.environment")
 

@@ -338,7 +338,7 @@ class _Checker:
         name = node.name
         if "*" in name or name in self._reported:
             return  # KQL field-name wildcards cover several fields; one report per field
-        if self.ecs.is_known(name) or not self.ecs.is_checked(name):
+        if not self.ecs.is_checked(name) or self.ecs.is_known(name):
             return
         self._reported.add(name)
         near = self.ecs.suggest(name)
