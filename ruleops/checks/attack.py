@@ -43,6 +43,11 @@ name = "Credential Access"
 reference = "https://attack.mitre.org/tactics/TA0006/"
 """
 _THREAT = '[rule]\ntags = ["Tactic: Credential Access"]\n\n' + _ENTRY
+_EXECUTION = (
+    _THREAT.replace('"TA0006"', '"TA0002"')
+    .replace("Credential Access", "Execution")
+    .replace("TA0006/", "TA0002/")
+)
 
 
 def _code(
@@ -142,9 +147,7 @@ WRONG_TACTIC = _code(
     "a technique or subtechnique is listed under a tactic it does not belong to",
     "In ATT&CK every technique belongs to one or more tactics (T1003 to Credential Access "
     "only). List it under a [[rule.threat]] entry of one of its tactics.",
-    _THREAT.replace('"TA0006"', '"TA0002"')
-    .replace('"Credential Access"', '"Execution"')
-    .replace("TA0006/", "TA0002/"),
+    _EXECUTION,
 )
 UNKNOWN_SUBTECHNIQUE = _code(
     "RO208",
@@ -214,7 +217,7 @@ REVOKED = _code(
     "gives one (a revoked-by relationship), and `ruleops check --fix` rewrites the id, name "
     "and reference to it when the replacement fits where the old id was listed (T1086 "
     "becomes technique T1059 with subtechnique T1059.001).",
-    _THREAT.replace('"T1003"', '"T1086"')
+    _EXECUTION.replace('"T1003"', '"T1086"')
     .replace('"OS Credential Dumping"', '"PowerShell"')
     .replace("T1003/", "T1086/"),
 )
@@ -225,7 +228,7 @@ DEPRECATED = _code(
     "the technique or subtechnique is deprecated in ATT&CK",
     "ATT&CK deprecates a technique it no longer considers meaningful, without a "
     "replacement. Map the rule to a current technique that describes the behaviour.",
-    _THREAT.replace('"T1003"', '"T1064"')
+    _EXECUTION.replace('"T1003"', '"T1064"')
     .replace('"OS Credential Dumping"', '"Scripting"')
     .replace("T1003/", "T1064/"),
 )
@@ -353,8 +356,10 @@ def tactic_tags(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     for threat in threats:
         tactic = _table(threat, "tactic")
         known = attack.tactic(tactic.get("id")) if isinstance(tactic.get("id"), str) else None
-        if known and known.name not in mapped:
-            mapped.append(known.name)
+        # An unknown id is RO201's finding; its written name still says what was meant.
+        name = known.name if known else _text(tactic, "name")
+        if name and name not in mapped:
+            mapped.append(name)
     folded = {name.casefold() for name in mapped}
     for index, name in tagged:
         tactic = attack.tactic_named(name)
