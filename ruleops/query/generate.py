@@ -1,0 +1,332 @@
+"""Events that satisfy a condition, and events that miss it by exactly one condition.
+
+The condition is read as alternatives of conjunctions (a lazy, bounded disjunctive normal
+form): each conjunction is a set of atomic conditions ("leaves"), each wanted true or false.
+A conjunction is solved field by field: candidate values come from the leaves themselves
+(a string matching the wildcard, the literal of `==`, a number past the bound of `>`), and
+each candidate is kept only if every leaf on that field agrees. The finished event is then
+confirmed by the evaluator on the whole condition, so nothing generated here is trusted
+without the evaluator's word.
+
+This is the engine behind `ruleops.strategies`, `ruleops fixtures generate` and the coverage
+figures; `ruleops.query.satisfiability` proves the cases it cannot solve.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ruleops.query.ast import (
+    And,
+    Call,
+    Compare,
+    Exists,
+    Expr,
+    InSet,
+    Literal,
+    Match,
+    Not,
+    Or,
+    fields,
+    walk,
+)
+from ruleops.query.evaluate import compile_condition
+
+# Bounds that keep generation fast and deterministic on every corpus rule.
+MAX_ALTERNATIVES = 128
+MAX_CANDIDATES = 48
+
+
+class Missing:
+    """The value of a field the event does not have."""
+
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+MISSING = Missing()
+
+
+@dataclass(frozen=True)
+class Leaf:
+    node: Expr
+    want: bool  # the truth value this conjunction needs from `node`
+
+
+Conjunction = tuple[Leaf, ...]
+
+
+def alternatives(expr: Expr, want: bool = True, limit: int = MAX_ALTERNATIVES) -> list[Conjunction]:
+    """Up to `limit` conjunctions of leaves, any one of which gives `expr` the value `want`."""
+    return list(itertools.islice(_alternatives(expr, want, limit), limit))
+
+
+def _alternatives(expr: Expr, want: bool, limit: int) -> Iterator[Conjunction]:
+    if isinstance(expr, Not):
+        yield from _alternatives(expr.operand, not want, limit)
+    elif isinstance(expr, And | Or):
+        every = isinstance(expr, And) == want  # all operands must take `want`
+        if every:
+            parts = [
+                list(itertools.islice(_alternatives(o, want, limit), limit)) for o in expr.operands
+            ]
+            for combination in itertools.islice(itertools.product(*parts), limit):
+                yield tuple(leaf for conjunction in combination for leaf in conjunction)
+        else:
+            for operand in expr.operands:
+                yield from _alternatives(operand, want, limit)
+    elif isinstance(expr, Literal) and isinstance(expr.value, bool):
+        if expr.value == want:
+            yield ()
+    else:
+        yield (Leaf(expr, want),)
+
+
+@dataclass(frozen=True)
+class Generated:
+    event: dict[str, Any]
+    conjunction: Conjunction
+
+
+def solve(
+    conjunction: Conjunction,
+    expr: Expr,
+    want: bool = True,
+    *,
+    dialect: str = "eql",
+    base: Mapping[str, Any] | None = None,
+    field_type=None,
+) -> dict[str, Any] | None:
+    """An event on which every leaf takes its wanted value and `expr` evaluates to `want`."""
+    by_field: dict[tuple[str, ...], list[Leaf]] = {}
+    for leaf in conjunction:
+        paths = {f.path for f in fields(leaf.node)}
+        if len(paths) == 1:
+            by_field.setdefault(paths.pop(), []).append(leaf)
+    event: dict[str, Any] = _deep_copy(base or {})
+    for path, leaves in by_field.items():
+        value = _solve_field(path, leaves, event, dialect, field_type)
+        if value is None:
+            return None
+        if value is not MISSING:
+            set_path(event, path, value)
+    check = compile_condition(expr, dialect=dialect)
+    return event if check(event) == want else None
+
+
+def events_for(expr: Expr, want: bool = True, *, dialect: str = "eql", base=None, field_type=None):
+    """Distinct confirmed events, one per solvable alternative, each with its conjunction."""
+    seen: set[str] = set()
+    for conjunction in alternatives(expr, want):
+        event = solve(conjunction, expr, want, dialect=dialect, base=base, field_type=field_type)
+        if event is not None:
+            key = repr(sorted(_flatten(event)))
+            if key not in seen:
+                seen.add(key)
+                yield Generated(event, conjunction)
+
+
+def near_misses(
+    expr: Expr, positive: Generated, *, dialect: str = "eql", base=None, field_type=None
+) -> Iterator[tuple[Leaf, dict[str, Any]]]:
+    """For each leaf of a matching conjunction: an event with only that leaf turned around."""
+    for index, leaf in enumerate(positive.conjunction):
+        flipped = (
+            *positive.conjunction[:index],
+            Leaf(leaf.node, not leaf.want),
+            *positive.conjunction[index + 1 :],
+        )
+        event = solve(flipped, expr, False, dialect=dialect, base=base, field_type=field_type)
+        if event is not None:
+            yield leaf, event
+
+
+# --- one field ----------------------------------------------------------------------------
+
+
+def _solve_field(path, leaves: list[Leaf], event, dialect: str, field_type) -> Any:
+    checks = [(compile_condition(leaf.node, dialect=dialect), leaf.want) for leaf in leaves]
+    kind = field_type(".".join(path)) if field_type else None
+    pool: list[Any] = []
+    for leaf in sorted(leaves, key=lambda lf: not lf.want):  # positive leaves propose first
+        pool.extend(candidates(leaf.node, leaf.want))
+    pool.extend(_generic(kind))
+    pool.append(MISSING)
+    tried: set[str] = set()
+    for value in pool:
+        marker = repr((type(value).__name__, value))
+        if marker in tried:
+            continue
+        tried.add(marker)
+        if len(tried) > MAX_CANDIDATES * max(1, len(leaves)):
+            break
+        trial = _deep_copy(event)
+        if value is not MISSING:
+            set_path(trial, path, value)
+        if all(bool(check(trial)) == want for check, want in checks):
+            return value
+    return None
+
+
+def _generic(kind: str | None) -> list[Any]:
+    if kind in ("long", "integer", "short", "byte", "unsigned_long"):
+        return [1, 0, 4242]
+    if kind in ("float", "double", "scaled_float", "half_float"):
+        return [1.5, 0.0]
+    if kind == "ip":
+        return ["10.1.2.3", "192.0.2.7"]
+    if kind == "boolean":
+        return [True, False]
+    if kind in ("date", "date_nanos"):
+        return ["2024-05-01T10:00:00.000Z"]
+    return ["ruleops-generated", "x", "", 1]
+
+
+def candidates(node: Expr, want: bool) -> list[Any]:
+    """Values for the single field of `node` that are likely to give it the value `want`."""
+    if isinstance(node, Match):
+        if want:
+            return [v for p in node.patterns for v in pattern_examples(p, node.kind)]
+        return [v for p in node.patterns for v in pattern_misses(p, node.kind)] + ["ruleops-miss"]
+    if isinstance(node, InSet):
+        values = [o.value for o in node.options if isinstance(o, Literal)]
+        return values if want else [_other(v) for v in values] + ["ruleops-miss"]
+    if isinstance(node, Exists):
+        return ["present"] if want else [MISSING]
+    if isinstance(node, Compare) and isinstance(node.right, Literal):
+        return _compare_candidates(node.op, node.right.value, want) + _literals_in(node)
+    if isinstance(node, Call):
+        return _call_candidates(node, want)
+    return [*_literals_in(node), "", "a", "abc", "x" * 8, 0, 1, 100, -1]
+
+
+def _compare_candidates(op: str, value: Any, want: bool) -> list[Any]:
+    if value is None:  # == null / != null
+        return [MISSING, "present"] if (op == "==") == want else ["present", MISSING]
+    if not want:
+        op = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}[op]
+    if isinstance(value, bool):
+        return [value if op == "==" else not value]
+    if isinstance(value, int | float):
+        return {
+            "==": [value],
+            "!=": [value + 1, value - 1],
+            "<": [value - 1],
+            "<=": [value],
+            ">": [value + 1],
+            ">=": [value],
+        }[op]
+    text = str(value)
+    return {
+        "==": [text],
+        "!=": [_other(text)],
+        "<": ["", text[:-1]],
+        "<=": [text],
+        ">": [text + "a", "~"],
+        ">=": [text],
+    }[op]
+
+
+def _call_candidates(node: Call, want: bool) -> list[Any]:
+    strings = [a.value for a in node.args if isinstance(a, Literal) and isinstance(a.value, str)]
+    name = node.name.lower()
+    out: list[Any] = []
+    for s in strings:
+        if name == "startswith":
+            out += [s + "x", s] if want else ["x" + s]
+        elif name == "endswith":
+            out += ["x" + s, s] if want else [s + "x"]
+        elif name == "stringcontains":
+            out += ["x" + s + "y"] if want else ["ruleops-miss"]
+        elif name == "cidrmatch":
+            out += [_address_in(s)] if want else ["203.0.113.254"]
+        else:
+            out += [s, "x" + s + "y"]
+    return [*out, "", "a", "abc", "0"]
+
+
+def _address_in(cidr: str) -> str:
+    import ipaddress
+
+    try:
+        network = ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return cidr
+    return str(network.network_address + (1 if network.num_addresses > 2 else 0))
+
+
+def _literals_in(node: Expr) -> list[Any]:
+    return [n.value for n in walk(node) if isinstance(n, Literal) and n.value is not None]
+
+
+def _other(value: Any) -> Any:
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int | float):
+        return value + 1
+    return f"{value}-other"
+
+
+# --- wildcard patterns ----------------------------------------------------------------------
+
+_FILLERS = ("", "x", "ruleops")
+
+
+def pattern_examples(pattern: str, kind: str = "wildcard") -> list[str]:
+    """Strings a pattern matches: `*` filled with nothing, one and several characters."""
+    if kind == "regex":
+        from ruleops.query.regex_examples import regex_example
+
+        example = regex_example(pattern)
+        return [example] if example is not None else []
+    if kind != "wildcard":
+        return [pattern]
+    return [pattern.replace("*", fill).replace("?", "a") for fill in _FILLERS]
+
+
+def pattern_misses(pattern: str, kind: str = "wildcard") -> list[str]:
+    """Strings that are one edit away from matching: a character more, less or changed."""
+    if kind != "wildcard":
+        return [pattern + "x", pattern[:-1]]
+    example = pattern.replace("*", "").replace("?", "a")
+    misses = [example + "#", "#" + example, example[:-1], example[1:]]
+    literal = [i for i, c in enumerate(example) if c.isalpha()]
+    if literal:
+        i = literal[len(literal) // 2]
+        misses.append(example[:i] + chr(ord(example[i]) + 1) + example[i + 1 :])
+    return misses
+
+
+# --- events as nested objects ---------------------------------------------------------------
+
+
+def set_path(event: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    node = event
+    for part in path[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            node[part] = child
+        node = child
+    node[path[-1]] = value
+
+
+def _deep_copy(event: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _deep_copy(v) if isinstance(v, Mapping) else v for k, v in event.items()}
+
+
+def _flatten(event: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+    for key, value in event.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            yield from _flatten(value, name + ".")
+        else:
+            yield name, repr(value)
+
+
+def category_base(category: str | None) -> dict[str, Any]:
+    """The part of an event an EQL `category where` fixes."""
+    return {"event": {"category": category}} if category else {}

@@ -1,0 +1,140 @@
+"""Hypothesis strategies for detection rules: the strings and events nobody writes by hand.
+
+For a rule author's own property tests::
+
+    from hypothesis import given
+    from ruleops.strategies import wildcard_matches, wildcard_near_misses
+
+    @given(wildcard_matches(r"?:\\Windows\\*\\svchost.exe", case_insensitive=True))
+    def test_my_exclusion_covers_every_svchost(path): ...
+
+Strings are built over an alphabet chosen for detection edge cases: Windows path separators
+and drive letters, wildcard characters themselves, and letters whose case pairs are not
+ASCII (`É`/`é`, `ẞ`/`ß`, the Kelvin sign) — Elasticsearch folds case for ASCII letters only.
+Events come from `ruleops.query.generate`, confirmed by the evaluator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from hypothesis import strategies as st
+
+from ruleops.query.wildcard import compile_wildcard
+
+# Characters that break naive matchers: separators, wildcards as data, non-ASCII case pairs.
+EDGE_ALPHABET = "aAzZ09\\/:.-_ *?ÉéẞßKkİıΣσς\u212a"
+
+
+def _literal(char: str, case_insensitive: bool) -> st.SearchStrategy[str]:
+    if case_insensitive and char.isascii() and char.isalpha():
+        return st.sampled_from((char.lower(), char.upper()))
+    return st.just(char)
+
+
+def wildcard_matches(
+    pattern: str, *, case_insensitive: bool = False, alphabet: str = EDGE_ALPHABET
+) -> st.SearchStrategy[str]:
+    """Strings an EQL wildcard pattern (`*` any run, `?` one character) matches.
+
+    With `case_insensitive`, ASCII letters of the pattern appear in either case.
+    """
+    parts: list[st.SearchStrategy[str]] = []
+    for char in pattern:
+        if char == "*":
+            parts.append(st.text(alphabet=alphabet, max_size=6))
+        elif char == "?":
+            parts.append(st.sampled_from(alphabet))
+        else:
+            parts.append(_literal(char, case_insensitive))
+    return st.tuples(*parts).map("".join) if parts else st.just("")
+
+
+def wildcard_near_misses(
+    pattern: str, *, case_insensitive: bool = False, alphabet: str = EDGE_ALPHABET
+) -> st.SearchStrategy[str]:
+    """Strings one edit away from a match that the pattern does not match.
+
+    The edits: a character added at either end, a character dropped, replaced by its
+    neighbour in Unicode, or given the other case (which only ASCII letters fold).
+    Raises ValueError for patterns that match every string (`*`): nothing misses them.
+    """
+    if set(pattern) <= {"*"}:
+        raise ValueError(f"pattern {pattern!r} matches every string; it has no near misses")
+    matches = compile_wildcard(pattern, case_insensitive=case_insensitive)
+    example = wildcard_matches(pattern, case_insensitive=case_insensitive, alphabet=alphabet)
+    edits = st.tuples(example, st.integers(min_value=0, max_value=10**6), st.sampled_from(_EDITS))
+    return edits.map(lambda drawn: _edit(*drawn)).filter(lambda s: s is not None and not matches(s))
+
+
+def _edit(text: str, seed: int, kind: str) -> str | None:
+    if kind == "append":
+        return text + "#"
+    if kind == "prepend":
+        return "#" + text
+    if not text:
+        return "#"
+    i = seed % len(text)
+    if kind == "drop":
+        return text[:i] + text[i + 1 :]
+    if kind == "neighbour":
+        return text[:i] + chr(ord(text[i]) + 1) + text[i + 1 :]
+    swapped = text[i].swapcase()  # "swapcase"
+    return text[:i] + swapped + text[i + 1 :] if len(swapped) == 1 else None
+
+
+_EDITS = ("append", "prepend", "drop", "neighbour", "swapcase")
+
+
+def _condition(query: Any, language: str):
+    """(condition, base event) of a query given as text or as a parsed EQL/KQL tree."""
+    from ruleops.eql.ast import EventQuery, Query
+    from ruleops.query.generate import category_base
+
+    if isinstance(query, str):
+        if language == "eql":
+            from ruleops.eql.parser import parse_eql
+
+            query = parse_eql(query)
+        else:
+            from ruleops.kql.parser import parse_kql
+
+            return parse_kql(query), {}
+    if isinstance(query, Query):
+        if not isinstance(query.body, EventQuery):
+            raise ValueError(
+                "event strategies take single-event queries; sequences are not supported"
+            )
+        query = query.body
+    if isinstance(query, EventQuery):
+        return query.condition, category_base(query.category)
+    return query, {}
+
+
+def matching_events(query: Any, *, language: str = "eql") -> st.SearchStrategy[dict[str, Any]]:
+    """Events the query matches, one per branch the generator could satisfy."""
+    from ruleops.query.generate import events_for
+
+    condition, base = _condition(query, language)
+    dialect = "kql" if language == "kuery" or language == "kql" else "eql"
+    found = [g.event for g in events_for(condition, dialect=dialect, base=base)]
+    if not found:
+        raise ValueError("no matching event could be generated for this query")
+    return st.sampled_from(found)
+
+
+def near_miss_events(query: Any, *, language: str = "eql") -> st.SearchStrategy[dict[str, Any]]:
+    """Events that miss the query by exactly one condition of a matching branch."""
+    from ruleops.query.generate import events_for, near_misses
+
+    condition, base = _condition(query, language)
+    dialect = "kql" if language in ("kuery", "kql") else "eql"
+    misses: list[Mapping[str, Any]] = []
+    for generated in events_for(condition, dialect=dialect, base=base):
+        misses.extend(
+            event for _, event in near_misses(condition, generated, dialect=dialect, base=base)
+        )
+    if not misses:
+        raise ValueError("no near-miss event could be generated for this query")
+    return st.sampled_from(misses)
