@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ruleops.eql.parser import ENDGAME, EqlSyntaxError
+from ruleops.eql.parser import ENDGAME, ENDGAME_PIPES, EqlSyntaxError
 
 if TYPE_CHECKING:
     from lark.exceptions import UnexpectedInput
@@ -261,6 +261,17 @@ def _token_mistake(text: str, token, expected: set[str]) -> EqlSyntaxError | Non
             hint="use `sample by …` for events in any order, or `sequence by …`",
             code=ENDGAME,
             end_offset=join.end(1),
+        )
+    pipe = re.search(r"\|\s*([A-Za-z_]+)\b[^|]*$", text[:offset])
+    if pipe and pipe.group(1) in ENDGAME_PIPES:
+        return EqlSyntaxError(
+            f"`| {pipe.group(1)}` is Endgame EQL syntax; "
+            "Elasticsearch supports only `| head` and `| tail`",
+            pipe.start(),
+            text,
+            hint="remove the pipe; deduplicate or count in Kibana instead",
+            code=ENDGAME,
+            end_offset=pipe.end(1),
         )
     if token.type == "COMPARE" and "COMPARE" not in expected:
         return EqlSyntaxError(
