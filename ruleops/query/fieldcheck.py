@@ -398,11 +398,11 @@ class _Checker:
             return False
         problem = None
         if kind in NUMERIC_TYPES and isinstance(value, str) and not _is_number(value):
-            problem, hint = "a number", f"compare with a number, e.g. {f.name} == 4"
-        elif kind == "ip" and isinstance(value, str) and not _is_ip(value):
+            problem, hint = "a number", "compare with a number, written without quotes"
+        elif kind == "ip" and isinstance(value, str) and not (_is_ip(value) or _is_cidr(value)):
             problem, hint = "an IP address", 'compare with an address such as "10.0.0.1"'
         elif kind == "boolean" and not (isinstance(value, str) and value in ("true", "false")):
-            problem, hint = "true or false", f"compare with true or false, e.g. {f.name} == true"
+            problem, hint = "true or false", "compare with true or false"
         if problem is None:
             return False
         self._add(
@@ -433,8 +433,6 @@ class _Checker:
                 )
                 return
             for pattern in node.patterns:
-                if kind == "ip" and _is_cidr(pattern):
-                    continue  # KQL accepts CIDR blocks on IP fields
                 if self._value_type(f, kind, pattern, span):
                     return
             return
@@ -608,6 +606,7 @@ def _is_ip(text: str) -> bool:
 
 
 def _is_cidr(text: str) -> bool:
+    """An address block: Elasticsearch's term queries on IP fields accept them."""
     try:
         ipaddress.ip_network(text, strict=False)
     except ValueError:
