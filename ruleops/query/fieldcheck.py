@@ -303,6 +303,7 @@ def check_category(
 class _Checker:
     def __init__(self, ecs: Ecs, dialect: Dialect) -> None:
         self.ecs = ecs
+        self.dialect = dialect
         self.wildcards = "*?" if dialect == "eql" else "*"
         self.findings: list[Finding] = []
         self._reported: set[str] = set()
@@ -427,7 +428,7 @@ class _Checker:
                     WILDCARD_ON_NON_STRING,
                     f"{f.name} is of type {kind}; {what} only works on string fields",
                     span,
-                    "use cidrMatch for IP blocks"
+                    _IP_BLOCK_HINT[self.dialect]
                     if kind == "ip"
                     else "compare with exact values or a range instead",
                 )
@@ -578,6 +579,10 @@ def _first_field(node: Expr) -> Field | None:
     return next((n for n in walk(node) if isinstance(n, Field)), None)
 
 
+_IP_BLOCK_HINT = {
+    "eql": 'match address blocks with cidrMatch(field, "10.0.0.0/8")',
+    "kql": "match address blocks with a CIDR value, e.g. field: 10.0.0.0/8",
+}
 _MIRROR = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
