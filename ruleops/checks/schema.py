@@ -177,8 +177,12 @@ INVALID = register(
         summary="a value the rule schema rejects for another reason",
         explanation=(
             "The value breaks a rule of schemas/rule.schema.json that none of the more "
-            "specific codes (RO100-RO107) describes; the message quotes the schema's reason."
+            "specific codes (RO100-RO107) describes; the message quotes the schema's reason. "
+            "The shipped schema has no such rule: this code is for constraints a repository adds "
+            "to its own copy, such as `uniqueItems` on a list."
         ),
+        bad='# with "uniqueItems": true added to rule.index in the schema\nindex = ["logs-*", "logs-*"]',
+        good='index = ["logs-*"]',
     )
 )
 
