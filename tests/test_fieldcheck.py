@@ -386,7 +386,7 @@ def test_eql_rule_diagnostic_lands_on_the_query_line(parse_eql):
     )
     [diagnostic] = list(eql_fields(rule_from_text(text).rule, Config()))
     assert diagnostic.code == "RO350"
-    assert (diagnostic.line, diagnostic.column) == (8, 3)
+    assert (diagnostic.line, diagnostic.column, diagnostic.end_column) == (8, 3, 15)
 
 
 def test_eql_query_that_does_not_parse_is_left_to_the_syntax_check(parse_eql):

@@ -16,6 +16,7 @@ from ruleops.diagnostics import Diagnostic
 from ruleops.ecs import Ecs, FieldDefinitionsError, ecs_with_definitions, load_ecs
 from ruleops.eql.ast import EventQuery, Query
 from ruleops.loading import Rule
+from ruleops.query.ast import Span
 from ruleops.query.fieldcheck import (
     FIELD_DEFINITIONS_UNUSABLE,
     Finding,
@@ -67,12 +68,16 @@ def diagnostics_for(
         if key in seen:
             continue
         seen.add(key)
+        start = query_position(rule, finding.span.start, key_path)
+        end = query_position(rule, finding.span.end, key_path)
         yield rule.diagnostic(
             finding.code,
             finding.message,
             key_path,
             hint=finding.hint,
-            position=query_position(rule, finding.span.start, key_path),
+            position=start,
+            # Underline the offending text when it sits on one line of the file.
+            end_column=end.column if end.line == start.line and end.column > start.column else None,
         )
 
 
@@ -96,9 +101,10 @@ def eql_findings(
 
 
 def _event_query(event_query: EventQuery, ecs: Ecs, category_field: str) -> Iterable[Finding]:
-    yield from check_category(
-        event_query.category, event_query.span, ecs=ecs, category_field=category_field
-    )
+    # The event query's span starts at its category; the finding underlines that word.
+    start = event_query.span.start
+    word = Span(start, start + len(event_query.category or ""))
+    yield from check_category(event_query.category, word, ecs=ecs, category_field=category_field)
     # `process where` requires event.category only when no override moves it elsewhere.
     required = event_query.category if category_field == "event.category" else None
     yield from check_condition(event_query.condition, ecs=ecs, dialect="eql", category=required)
