@@ -181,7 +181,10 @@ INVALID = register(
             "The shipped schema has no such rule: this code is for constraints a repository adds "
             "to its own copy, such as `uniqueItems` on a list."
         ),
-        bad='# with "uniqueItems": true added to rule.index in the schema\nindex = ["logs-*", "logs-*"]',
+        bad=(
+            '# with "uniqueItems": true added to rule.index in the schema\n'
+            'index = ["logs-*", "logs-*"]'
+        ),
         good='index = ["logs-*"]',
     )
 )
