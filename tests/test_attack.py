@@ -332,6 +332,12 @@ def test_revoked_technique_whose_replacement_has_another_tactic_is_not_fixed():
     assert "Collection" in found.hint
 
 
+def test_revoked_technique_whose_replacement_is_already_listed_is_not_fixed():
+    [found] = findings(rule(threat("TA0002", technique("T1086"), technique("T1059"))))
+    assert found.code == "RO212" and found.fix == ()
+    assert "T1059 is already listed" in found.hint
+
+
 def test_revoked_subtechnique_replaced_by_a_sibling_is_fixed_in_place():
     text = rule(threat("TA0005", technique("T1574", subtechniques=subtechnique("T1574.002"))))
     [found] = findings(text)

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from ruleops.cli import main
-from ruleops.fixing import FixError, apply_fixes, fix_file, parse_key_path
+from ruleops.diagnostics import Diagnostic, Severity
+from ruleops.fixing import FixError, apply_fixes, fix_diagnostics, fix_file, parse_key_path
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "detection-rules" / "rules"
 
@@ -183,3 +184,39 @@ def test_check_fix_on_a_corpus_rule_changes_only_the_wrong_name(tmp_path, capsys
     ]
     main(["check", str(path)])
     assert "RO205" not in capsys.readouterr().out
+
+
+def diagnostic(path: Path, *fix: tuple[str, object]) -> Diagnostic:
+    return Diagnostic("RO202", Severity.ERROR, "wrong name", str(path), 18, 1, fix=fix)
+
+
+def test_fixed_diagnostics_become_information_marked_fixed(tmp_path):
+    path = tmp_path / "rule.toml"
+    path.write_text(RULE, encoding="utf-8")
+    [fixed], problems = fix_diagnostics(
+        [diagnostic(path, ("rule.threat[0].tactic.name", "Execution"))], {str(path): RULE}
+    )
+    assert problems == []
+    assert fixed.fixed and fixed.severity == Severity.INFO
+    assert fixed.message == "fixed: wrong name"
+
+
+def test_fix_that_cannot_be_applied_leaves_the_diagnostic_and_says_why(tmp_path):
+    path = tmp_path / "rule.toml"
+    path.write_text(RULE, encoding="utf-8")
+    [kept], problems = fix_diagnostics(
+        [diagnostic(path, ("rule.threat[4].tactic.name", "Execution"))], {str(path): RULE}
+    )
+    assert not kept.fixed and kept.severity == Severity.ERROR
+    assert problems and "not fixed" in problems[0]
+    assert path.read_text(encoding="utf-8") == RULE
+
+
+def test_of_two_fixes_writing_one_key_differently_only_the_first_is_applied(tmp_path):
+    path = tmp_path / "rule.toml"
+    path.write_text(RULE, encoding="utf-8")
+    first = diagnostic(path, ("rule.threat[0].tactic.name", "Execution"))
+    second = diagnostic(path, ("rule.threat[0].tactic.name", "Persistence"))
+    result, _ = fix_diagnostics([first, second], {str(path): RULE})
+    assert [d.fixed for d in result] == [True, False]
+    assert 'name = "Execution"' in path.read_text(encoding="utf-8")
