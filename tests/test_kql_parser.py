@@ -274,7 +274,7 @@ def test_nested_queries_nest():
 
 
 def test_empty_query_matches_everything():
-    assert parse_kql("  \n ") == And((), Span(0, 0))
+    assert parse_kql("  \n ") == Literal(True)
 
 
 def test_leading_and_trailing_whitespace_is_ignored():

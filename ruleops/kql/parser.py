@@ -113,7 +113,7 @@ class _Reject(Exception):
 def parse_kql(text: str) -> Expr:
     """Parse a KQL query into the shared condition form. Raises `KqlSyntaxError`.
 
-    An empty query is valid KQL and matches every event: it parses to `And(())`.
+    An empty query is valid KQL and matches every event: it parses to `Literal(True)`.
     """
     from lark.exceptions import UnexpectedInput, VisitError
 
@@ -379,7 +379,7 @@ class _Builder:
     """Callbacks of the LALR parser: each grammar rule's children → an AST node."""
 
     def start(self, items: list) -> Expr:
-        return items[0] if items else And(())
+        return items[0] if items else Literal(True)
 
     def or_query(self, items: list) -> Expr:
         operands = [item for item in items if not _is_token(item)]
