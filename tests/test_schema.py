@@ -462,3 +462,19 @@ def test_schema_file_is_plain_json_at_the_repository_top() -> None:
 
     top = Path(__file__).parents[1] / "schemas" / "rule.schema.json"
     assert json.loads(top.read_text(encoding="utf-8")) == rule_schema()
+
+
+@pytest.mark.parametrize(
+    ("kind", "breaking"), [pytest.param(case[1], case[2], id=case[0]) for case in CASES]
+)
+def test_inlined_validator_judges_like_the_schema_file(
+    kind: str, breaking: Callable[[dict[str, Any]], None]
+) -> None:
+    from jsonschema import Draft202012Validator
+
+    data = document(kind)
+    breaking(data)
+    from_file = Draft202012Validator(rule_schema())
+    assert sorted(e.message for e in validator().iter_errors(data)) == sorted(
+        e.message for e in from_file.iter_errors(data)
+    )
