@@ -36,18 +36,42 @@ class Suite:
 
 
 SUITES = (
-    Suite("queries", ("test_queries.toml", "additional_test_queries.toml", "test_queries_date.toml"),
-          (("test_data.json", "data/endgame-140.mapping"),), "serial_event_id", "serial_event_id",
-          endgame=True),
-    Suite("extra", ("test_extra.toml",), (("data/extra.data", "data/extra.mapping"),),
-          "sequence", "sequence"),
-    Suite("missing_events", ("test_missing_events.toml",),
-          (("data/missing-events.data", "data/missing-events.mapping"),), "sequence", "sequence"),
-    Suite("sample", ("test_sample.toml",),
-          tuple((f"data/sample{i}.data", f"data/sample{i}.mapping") for i in (1, 2, 3)),
-          None, "id"),
-    Suite("sample_multi", ("test_sample_multi.toml",),
-          (("data/sample-multi.data", "data/sample-multi.mapping"),), None, "id"),
+    Suite(
+        "queries",
+        ("test_queries.toml", "additional_test_queries.toml", "test_queries_date.toml"),
+        (("test_data.json", "data/endgame-140.mapping"),),
+        "serial_event_id",
+        "serial_event_id",
+        endgame=True,
+    ),
+    Suite(
+        "extra",
+        ("test_extra.toml",),
+        (("data/extra.data", "data/extra.mapping"),),
+        "sequence",
+        "sequence",
+    ),
+    Suite(
+        "missing_events",
+        ("test_missing_events.toml",),
+        (("data/missing-events.data", "data/missing-events.mapping"),),
+        "sequence",
+        "sequence",
+    ),
+    Suite(
+        "sample",
+        ("test_sample.toml",),
+        tuple((f"data/sample{i}.data", f"data/sample{i}.mapping") for i in (1, 2, 3)),
+        None,
+        "id",
+    ),
+    Suite(
+        "sample_multi",
+        ("test_sample_multi.toml",),
+        (("data/sample-multi.data", "data/sample-multi.mapping"),),
+        None,
+        "id",
+    ),
 )
 
 
@@ -137,11 +161,10 @@ def prepare_events(raw_events: list[dict], mapping: Mapping_, endgame: bool) -> 
             if present and current is None:
                 event[name] = value
         for name, es_type in mapping.types.items():
-            if es_type in ("date", "date_nanos") and name != "@timestamp" or (
-                name == "@timestamp" and not endgame
-            ):
+            # dates become epoch millis (the Endgame @timestamp already is)
+            if es_type in ("date", "date_nanos") and not (endgame and name == "@timestamp"):
                 present, current = _get_path(event, name)
-                if present and current is not None and es_type in ("date", "date_nanos"):
+                if present and current is not None:
                     event[name] = coerce_to_type(current, es_type, mapping.formats.get(name))
         for alias, target in mapping.aliases.items():
             present, current = _get_path(event, target)
@@ -163,15 +186,17 @@ def load_cases(suite: Suite) -> list[Case]:
     for toml_name in suite.tomls:
         data = tomllib.loads(_fix_null_join_keys((CORPUS / toml_name).read_text()))
         for entry in data.get("queries", []):
-            cases.append(Case(
-                suite=suite.name,
-                name=entry.get("name", entry.get("note", "?")),
-                query=entry["query"].strip(),
-                expected=entry["expected_event_ids"],
-                join_keys=entry.get("join_keys"),
-                size=entry.get("size", 50),
-                max_samples_per_key=entry.get("max_samples_per_key", 1),
-            ))
+            cases.append(
+                Case(
+                    suite=suite.name,
+                    name=entry.get("name", entry.get("note", "?")),
+                    query=entry["query"].strip(),
+                    expected=entry["expected_event_ids"],
+                    join_keys=entry.get("join_keys"),
+                    size=entry.get("size", 50),
+                    max_samples_per_key=entry.get("max_samples_per_key", 1),
+                )
+            )
     return cases
 
 
@@ -239,7 +264,8 @@ def run_case(case: Case, suite: Suite, events: list[dict], types: dict[str, str]
         ktypes = key_types(query, types) if not isinstance(query.body, type(None)) else []
         got_keys = [
             render_key(v, ktypes[i] if i < len(ktypes) else None, sample)
-            for r in results for i, v in enumerate(r.join_keys)
+            for r in results
+            for i, v in enumerate(r.join_keys)
         ]
         wanted = [str(k).lower() if isinstance(k, bool) else str(k) for k in case.join_keys]
         if got_keys != wanted:

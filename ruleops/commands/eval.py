@@ -29,19 +29,39 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("query", help="the EQL query (use quotes)")
     p.add_argument("events", nargs="+", help="event files: NDJSON or a JSON array; '-' for stdin")
-    p.add_argument("--timestamp-field", default="@timestamp",
-                   help="field ordering events in time (default: @timestamp)")
-    p.add_argument("--tiebreaker-field", default=None,
-                   help="field ordering events with equal timestamps (default: none)")
-    p.add_argument("--category-field", default="event.category",
-                   help="field the event category is read from (default: event.category)")
+    p.add_argument(
+        "--timestamp-field",
+        default="@timestamp",
+        help="field ordering events in time (default: @timestamp)",
+    )
+    p.add_argument(
+        "--tiebreaker-field",
+        default=None,
+        help="field ordering events with equal timestamps (default: none)",
+    )
+    p.add_argument(
+        "--category-field",
+        default="event.category",
+        help="field the event category is read from (default: event.category)",
+    )
     p.add_argument("--size", type=int, default=None, help="at most this many results")
-    p.add_argument("--max-samples-per-key", type=int, default=1,
-                   help="samples per join-key combination (sample queries; default 1)")
-    p.add_argument("--format", choices=("ndjson", "json"), default="ndjson",
-                   help="ndjson: one line per match (default); json: one document")
-    p.add_argument("--explain", action="store_true",
-                   help="explain, for every event, which condition matched or rejected it")
+    p.add_argument(
+        "--max-samples-per-key",
+        type=int,
+        default=1,
+        help="samples per join-key combination (sample queries; default 1)",
+    )
+    p.add_argument(
+        "--format",
+        choices=("ndjson", "json"),
+        default="ndjson",
+        help="ndjson: one line per match (default); json: one document",
+    )
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="explain, for every event, which condition matched or rejected it",
+    )
     p.set_defaults(run=run)
 
 
@@ -84,7 +104,9 @@ def read_events(path: str) -> list[tuple[str, int, Mapping]]:
                 "(expected one JSON object per line, or one JSON array for the whole file)"
             ) from None
         if not isinstance(item, dict):
-            raise InputError(f"{name}:{number}:1: expected a JSON object, got {type(item).__name__}")
+            raise InputError(
+                f"{name}:{number}:1: expected a JSON object, got {type(item).__name__}"
+            )
         events.append((name, number, item))
     return events
 
@@ -123,13 +145,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"query: {error}", file=sys.stderr)
         return EXIT_USAGE
     single = _is_event_query(query)
-    documents: list[Any] = [
-        r.events[0] if single else list(r.events) for r in results
-    ]
+    documents: list[Any] = [r.events[0] if single else list(r.events) for r in results]
     if args.format == "json":
-        json.dump({"matches": documents, "count": len(documents),
-                   "join_keys": None if single else [list(r.join_keys) for r in results]},
-                  sys.stdout, ensure_ascii=False, default=str, indent=2)
+        json.dump(
+            {
+                "matches": documents,
+                "count": len(documents),
+                "join_keys": None if single else [list(r.join_keys) for r in results],
+            },
+            sys.stdout,
+            ensure_ascii=False,
+            default=str,
+            indent=2,
+        )
         sys.stdout.write("\n")
     else:
         for document in documents:
@@ -166,6 +194,8 @@ def _explain_all(query: Any, sourced: list[tuple[str, int, Mapping]], category_f
             condition = clause.condition
             if clause.category is not None:
                 condition = And((Compare("==", category_path, Literal(clause.category)), condition))
-            label = "" if len(clauses) == 1 else f"  clause {index + 1} [{clause.category or 'any'}]\n"
+            label = (
+                "" if len(clauses) == 1 else f"  clause {index + 1} [{clause.category or 'any'}]\n"
+            )
             text = explain(condition, event).text(indent=1 if label else 0)
             sys.stdout.write(label + text + "\n")

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from collections.abc import Callable, Iterable, Mapping, Sequence as Seq
+from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Sequence as Seq
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,12 +59,19 @@ class _Event:
 class _Filter:
     """A clause compiled: category + condition + join keys."""
 
-    def __init__(self, query: EventQuery, keys: tuple[Field, ...], category_field: str,
-                 field_types: FieldTypes | None) -> None:
+    def __init__(
+        self,
+        query: EventQuery,
+        keys: tuple[Field, ...],
+        category_field: str,
+        field_types: FieldTypes | None,
+    ) -> None:
         condition = query.condition
         if query.category is not None:
             # ES runs the category as a term query on the category field (any value matches).
-            category = Compare("==", Field(tuple(category_field.split("."))), Literal(query.category))
+            category = Compare(
+                "==", Field(tuple(category_field.split("."))), Literal(query.category)
+            )
             test_category = compile_condition(category, field_types=field_types)
         else:
             test_category = None
@@ -73,9 +81,7 @@ class _Filter:
         else:
             self.test = lambda event: test_category(event) and test_condition(event)
         types = field_types or {}
-        self.key_getters = [
-            (make_getter(k.path), k.optional, types.get(k.name)) for k in keys
-        ]
+        self.key_getters = [(make_getter(k.path), k.optional, types.get(k.name)) for k in keys]
 
     def keys_of(self, event: Mapping) -> list[KeyTuple]:
         """Every key tuple the event joins under ([] if a mandatory key has no value)."""
@@ -83,8 +89,11 @@ class _Filter:
             return [()]
         options: list[list[Any]] = []
         for get, optional, es_type in self.key_getters:
-            values = list(dict.fromkeys(_hashable(coerce_to_type(v, es_type))
-                                        for v in flat_values(get(event))))
+            values = list(
+                dict.fromkeys(
+                    _hashable(coerce_to_type(v, es_type)) for v in flat_values(get(event))
+                )
+            )
             if not values:
                 if not optional:
                     return []
@@ -104,8 +113,13 @@ def _hashable(value: Any) -> Any:
 def key_sort(key: KeyTuple) -> tuple:
     """ES orders keys ascending with null first; values of different types by type."""
     return tuple(
-        (0, "", 0) if v is None else (1, type(v).__name__ if not isinstance(v, int | float) or
-                                      isinstance(v, bool) else "number", v)
+        (0, "", 0)
+        if v is None
+        else (
+            1,
+            type(v).__name__ if not isinstance(v, int | float) or isinstance(v, bool) else "number",
+            v,
+        )
         for v in key
     )
 
@@ -113,8 +127,13 @@ def key_sort(key: KeyTuple) -> tuple:
 class Executor:
     """A compiled query. `run` may be called many times on different event lists."""
 
-    def __init__(self, query: Query, *, category_field: str = "event.category",
-                 field_types: FieldTypes | None = None) -> None:
+    def __init__(
+        self,
+        query: Query,
+        *,
+        category_field: str = "event.category",
+        field_types: FieldTypes | None = None,
+    ) -> None:
         self.query = query
         self.category_field = category_field
         self.field_types = field_types
@@ -142,8 +161,9 @@ class Executor:
         ]
         self._positive = [i for i, c in enumerate(stages) if not c.missing]
         self._until = (
-            _Filter(body.until.query, body.keys + body.until.keys, self.category_field,
-                    self.field_types)
+            _Filter(
+                body.until.query, body.keys + body.until.keys, self.category_field, self.field_types
+            )
             if body.until is not None
             else None
         )
@@ -171,7 +191,13 @@ class Executor:
                 test = self._filter.test
                 results = [Result((e.event,)) for e in stream if test(e.event)]
         for pipe in self.query.pipes:
-            results = results[: pipe.count] if pipe.kind == "head" else results[-pipe.count :] if pipe.count else []
+            results = (
+                results[: pipe.count]
+                if pipe.kind == "head"
+                else results[-pipe.count :]
+                if pipe.count
+                else []
+            )
         if size is not None:
             results = results[: max(size, 0)]
         return results
@@ -207,8 +233,12 @@ class Executor:
                         continue
                     states[j - 1] = None
                     start = pending[0].timestamp
-                    if (maxspan is not None and start is not None and item.timestamp is not None
-                            and item.timestamp - start > maxspan):
+                    if (
+                        maxspan is not None
+                        and start is not None
+                        and item.timestamp is not None
+                        and item.timestamp - start > maxspan
+                    ):
                         continue
                     grown = [*pending, item]
                     if j == last:
@@ -233,9 +263,7 @@ class Executor:
 
     def _sequence_result(self, positives: list[_Event], key: KeyTuple) -> Result:
         by_stage = dict(zip(self._positive, positives, strict=True))
-        out = tuple(
-            by_stage[i].event if i in by_stage else None for i in range(len(self._stages))
-        )
+        out = tuple(by_stage[i].event if i in by_stage else None for i in range(len(self._stages)))
         return Result(out, key)
 
     def _index_missing(self, stream: list[_Event]) -> dict[int, dict[KeyTuple, list[_Event]]]:
@@ -252,8 +280,9 @@ class Executor:
             index[i] = per_key
         return index
 
-    def _missing_allows(self, positives: list[_Event], key: KeyTuple,
-                        index: dict[int, dict[KeyTuple, list[_Event]]]) -> bool:
+    def _missing_allows(
+        self, positives: list[_Event], key: KeyTuple, index: dict[int, dict[KeyTuple, list[_Event]]]
+    ) -> bool:
         stages = self._positive
         first_stage, last_stage = stages[0], stages[-1]
         leading: list[float | None] = []
@@ -284,8 +313,11 @@ class Executor:
             return True
         if self._maxspan is None:
             return False
-        times = [t for t in [*leading, *trailing, positives[0].timestamp,
-                             positives[-1].timestamp] if t is not None]
+        times = [
+            t
+            for t in [*leading, *trailing, positives[0].timestamp, positives[-1].timestamp]
+            if t is not None
+        ]
         return max(times) - min(times) > self._maxspan
 
     def _run_sample(self, events: list[Mapping], per_key: int) -> list[Result]:
@@ -317,14 +349,16 @@ class Executor:
         return results
 
 
-def compile_query(query: Query, *, category_field: str = "event.category",
-                  field_types: FieldTypes | None = None) -> Executor:
+def compile_query(
+    query: Query, *, category_field: str = "event.category", field_types: FieldTypes | None = None
+) -> Executor:
     """Compile a parsed query once; `Executor.run` evaluates it over events."""
     return Executor(query, category_field=category_field, field_types=field_types)
 
 
-def order_events(events: Iterable[Mapping], timestamp_field: str,
-                 tiebreaker_field: str | None) -> list[_Event]:
+def order_events(
+    events: Iterable[Mapping], timestamp_field: str, tiebreaker_field: str | None
+) -> list[_Event]:
     """The event stream: ascending timestamp, then tiebreaker, then input order."""
     get_ts = make_getter(tuple(timestamp_field.split(".")))
     get_tb = make_getter(tuple(tiebreaker_field.split("."))) if tiebreaker_field else None
@@ -332,11 +366,13 @@ def order_events(events: Iterable[Mapping], timestamp_field: str,
     for index, event in enumerate(events):
         ts = _timestamp(get_ts(event))
         tb = _first(get_tb(event)) if get_tb else None
-        keyed.append((
-            (ts is None, ts if ts is not None else 0,
-             tb is None, _tiebreak_sort(tb), index),
-            ts, event,
-        ))
+        keyed.append(
+            (
+                (ts is None, ts if ts is not None else 0, tb is None, _tiebreak_sort(tb), index),
+                ts,
+                event,
+            )
+        )
     keyed.sort(key=lambda item: item[0])
     return [_Event(position, ts, event) for position, (_, ts, event) in enumerate(keyed)]
 

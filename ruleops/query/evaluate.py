@@ -40,6 +40,7 @@ from typing import Any
 
 from ruleops.query import functions as fn
 from ruleops.query.ast import (
+    NO_SPAN,
     And,
     Arithmetic,
     Call,
@@ -62,7 +63,7 @@ from ruleops.query.values import (
     make_getter,
     parse_date_millis,
 )
-from ruleops.query.wildcard import compile_regex, compile_wildcard
+from ruleops.query.wildcard import compile_regex, compile_wildcard, compile_wildcard_set
 
 Predicate = Callable[[Mapping], bool]
 FieldTypes = Mapping[str, str]
@@ -77,7 +78,7 @@ class IsNull:
     """Internal node: ES's rewrite of `expr == null` (`not IsNull` for `!=`)."""
 
     value: Expr
-    span: Span = Span(0, 0)
+    span: Span = NO_SPAN
 
 
 def compile_condition(
@@ -160,7 +161,20 @@ def _first(raw: Any) -> Any:
 
 # --- ES optimizer rewrites ----------------------------------------------------------------
 
-_EXPR_TYPES = (Field, Literal, Compare, Match, InSet, Exists, Not, And, Or, Call, Arithmetic, Negate)
+_EXPR_TYPES = (
+    Field,
+    Literal,
+    Compare,
+    Match,
+    InSet,
+    Exists,
+    Not,
+    And,
+    Or,
+    Call,
+    Arithmetic,
+    Negate,
+)
 _FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _BOOLEAN_NODES = (Call, Compare, Match, InSet, Not, And, Or, IsNull, Exists)
 
@@ -192,13 +206,20 @@ def normalize(expr: Expr) -> Expr:
         case Or(operands=operands, span=span):
             return Or(tuple(normalize(o) for o in operands), span)
         case Match(value=value):
-            return Match(normalize(value), expr.patterns, expr.kind, expr.case_insensitive, expr.span)
+            return Match(
+                normalize(value), expr.patterns, expr.kind, expr.case_insensitive, expr.span
+            )
         case InSet(value=value, options=options):
-            return InSet(normalize(value), tuple(normalize(o) for o in options),
-                         expr.case_insensitive, expr.span)
+            return InSet(
+                normalize(value),
+                tuple(normalize(o) for o in options),
+                expr.case_insensitive,
+                expr.span,
+            )
         case Call(name=name, args=args):
-            return Call(name.lower(), tuple(normalize(a) for a in args), expr.case_insensitive,
-                        expr.span)
+            return Call(
+                name.lower(), tuple(normalize(a) for a in args), expr.case_insensitive, expr.span
+            )
         case Arithmetic(op=op, left=left, right=right, span=span):
             return Arithmetic(op, normalize(left), normalize(right), span)
         case Negate(operand=operand, span=span):
@@ -234,6 +255,7 @@ class _Compiler:
         get = make_getter(field.path)
         es_type = self.field_type(field)
         if es_type in ("date", "date_nanos", "version"):
+
             def typed(event: Mapping, _get=get, _type=es_type) -> Any:
                 return coerce_to_type(_get(event), _type)
 
@@ -293,9 +315,31 @@ class _Compiler:
                     raise EvaluationError(f"KQL cannot evaluate {type(node).__name__}")
                 return self.script(node)
 
-    def field_leaf(self, field: Field, test: Callable[[Any], bool]) -> Compiled:
-        """A Lucene leaf: true when any value of the field passes `test`."""
+    def field_leaf(
+        self,
+        field: Field,
+        test: Callable[[Any], bool],
+        str_test: Callable[[str], bool] | None = None,
+    ) -> Compiled:
+        """A Lucene leaf: true when any value of the field passes `test`.
+
+        `str_test`, when given, is `test` specialised for a string value (most values are),
+        saving a call per event.
+        """
         get = self.getter(field)
+        if str_test is not None:
+
+            def leaf_str(event: Mapping) -> bool:
+                raw = get(event)
+                if raw.__class__ is str:
+                    return str_test(raw)
+                if raw is None:
+                    return False
+                if raw.__class__ is list:
+                    return any(test(v) for v in flat_values(raw))
+                return test(raw)
+
+            return Compiled(leaf_str, script=False)
 
         def leaf(event: Mapping) -> bool:
             raw = get(event)
@@ -307,14 +351,31 @@ class _Compiler:
 
         return Compiled(leaf, script=False)
 
+    def equality_leaf(self, field: Field, literal: Any) -> Compiled:
+        test = _equality_test(literal)
+        if literal.__class__ is not str:
+            return self.field_leaf(field, test)
+        get = self.getter(field)
+
+        def leaf_eq(event: Mapping) -> bool:
+            raw = get(event)
+            if raw == literal:
+                return True
+            if raw is None or raw.__class__ is str:
+                return False
+            if raw.__class__ is list:
+                return any(test(v) for v in flat_values(raw))
+            return test(raw)
+
+        return Compiled(leaf_eq, script=False)
+
     def lucene_compare(self, field: Field, op: str, value: Any) -> Compiled:
         literal = self.literal_for(field, value)
         if op in ("==", "!="):
-            equal = _equality_test(literal)
             if op == "==":
-                return self.field_leaf(field, equal)
+                return self.equality_leaf(field, literal)
             # ES translates `!=` to must_not(term): an event without the field matches.
-            positive = self.field_leaf(field, equal).test
+            positive = self.equality_leaf(field, literal).test
             return Compiled(lambda event: not positive(event), script=False)
         order = _ORDER_TESTS[op]
 
@@ -325,10 +386,15 @@ class _Compiler:
         return self.field_leaf(field, ranged)
 
     def lucene_match(self, field: Field, node: Match) -> Compiled:
+        if node.kind == "wildcard" and len(node.patterns) > 1:
+            any_pattern = compile_wildcard_set(
+                node.patterns, case_insensitive=node.case_insensitive
+            )
+            return self.field_leaf(field, lambda x: any_pattern(_as_text(x)), any_pattern)
         tests = [self.string_test(node, p) for p in node.patterns]
         if len(tests) == 1:
             single = tests[0]
-            return self.field_leaf(field, lambda x: single(_as_text(x)))
+            return self.field_leaf(field, lambda x: single(_as_text(x)), single)
         return self.field_leaf(field, lambda x: any(t(_as_text(x)) for t in tests))
 
     def string_test(self, node: Match, pattern: str) -> Callable[[str | None], bool]:
@@ -343,7 +409,7 @@ class _Compiler:
         else:  # KQL term/phrase: an exact comparison
             folded = pattern.lower() if ci else pattern
             test = (lambda s: s.lower() == folded) if ci else (lambda s: s == folded)
-        return lambda s: s is not None and test(s)
+        return test
 
     def lucene_in(self, field: Field, node: InSet) -> Compiled:
         literals = [self.literal_for(field, o.value) for o in node.options if o.value is not None]  # type: ignore[union-attr]
@@ -356,15 +422,21 @@ class _Compiler:
                     return x.lower() in folded
                 return any(t(x) for t in others)
 
+            if not others:
+                return self.field_leaf(field, test_ci, lambda x: x.lower() in folded)
             return self.field_leaf(field, test_ci)
         strings = {v for v in literals if isinstance(v, str)}
+        others = [_equality_test(v) for v in literals if not isinstance(v, str)]
         tests = [_equality_test(v) for v in literals]
 
         def test(x: Any) -> bool:
-            if x.__class__ is str and x in strings:
-                return True
+            if x.__class__ is str:
+                # a string equals a string literal only exactly; a numeric literal may parse
+                return x in strings or any(t(x) for t in others)
             return any(t(x) for t in tests)
 
+        if not others:
+            return self.field_leaf(field, test, strings.__contains__)
         return self.field_leaf(field, test)
 
     def lucene_call(self, call: Call) -> Compiled | None:
@@ -383,7 +455,11 @@ class _Compiler:
             if ci:
                 return self.field_leaf(field, lambda x: _as_text(x).lower().startswith(prefix))
             return self.field_leaf(field, lambda x: _as_text(x).startswith(prefix))
-        if name in ("stringcontains", "endswith") and len(values) == 1 and isinstance(values[0], str):
+        if (
+            name in ("stringcontains", "endswith")
+            and len(values) == 1
+            and isinstance(values[0], str)
+        ):
             # ES builds a raw Lucene wildcard query "*" + literal (+ "*"): wildcard characters
             # and backslash escapes inside the literal keep their Lucene meaning.
             pattern = "*" + values[0] + ("*" if name == "stringcontains" else "")
@@ -397,7 +473,8 @@ class _Compiler:
             def in_block(x: Any) -> bool:
                 address = fn.parse_ip(x)
                 return address is not None and any(
-                    address.version == n.version and address in n for n in networks  # type: ignore[union-attr]
+                    address.version == n.version and address in n
+                    for n in networks  # type: ignore[union-attr]
                 )
 
             return self.field_leaf(field, in_block)
@@ -438,9 +515,9 @@ class _Compiler:
             case Literal(value=constant):
                 return lambda s: constant
             case Field():
-                for index, existing in enumerate(slots):
-                    if existing.path == node.path:
-                        break
+                paths = [existing.path for existing in slots]
+                if node.path in paths:
+                    index = paths.index(node.path)
                 else:
                     index = len(slots)
                     slots.append(node)
@@ -468,8 +545,9 @@ class _Compiler:
             case Compare(op=op, left=left, right=right):
                 get_left, get_right = self.value(left, slots), self.value(right, slots)
                 if isinstance(right, Literal):
-                    converted = self.literal_for(left if isinstance(left, Field) else None,
-                                                 right.value)
+                    converted = self.literal_for(
+                        left if isinstance(left, Field) else None, right.value
+                    )
                     get_right = lambda s: converted  # noqa: E731
                 check = _ORDER_TESTS.get(op)
                 if op == "==":
@@ -665,14 +743,27 @@ def _script_values(raw: list) -> list[Any]:
 
 
 def _all_of(tests: list[Predicate]) -> Predicate:
+    # A chain of two-way closures is faster in CPython than looping over a list.
+    if len(tests) == 1:
+        return tests[0]
     if len(tests) == 2:
         a, b = tests
         return lambda event: a(event) and b(event)
-    return lambda event: all(t(event) for t in tests)
+    if len(tests) == 3:
+        a, b, c = tests
+        return lambda event: a(event) and b(event) and c(event)
+    head, rest = tests[0], _all_of(tests[1:])
+    return lambda event: head(event) and rest(event)
 
 
 def _any_of(tests: list[Predicate]) -> Predicate:
+    if len(tests) == 1:
+        return tests[0]
     if len(tests) == 2:
         a, b = tests
         return lambda event: a(event) or b(event)
-    return lambda event: any(t(event) for t in tests)
+    if len(tests) == 3:
+        a, b, c = tests
+        return lambda event: a(event) or b(event) or c(event)
+    head, rest = tests[0], _any_of(tests[1:])
+    return lambda event: head(event) or rest(event)

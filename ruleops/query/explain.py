@@ -36,8 +36,11 @@ from ruleops.query.evaluate import FieldTypes, IsNull, compile_node, script_valu
 from ruleops.query.values import make_getter
 
 _CALL_NAMES = {
-    "startswith": "startsWith", "endswith": "endsWith", "stringcontains": "stringContains",
-    "indexof": "indexOf", "cidrmatch": "cidrMatch",
+    "startswith": "startsWith",
+    "endswith": "endsWith",
+    "stringcontains": "stringContains",
+    "indexof": "indexOf",
+    "cidrmatch": "cidrMatch",
 }
 
 
@@ -63,12 +66,14 @@ class Explanation:
         """The leaves that decided a non-match (for one-line summaries)."""
         if not self.children:
             return [] if self.matched else [self]
-        return [leaf for child in self.children if not child.matched
-                for leaf in child.failing_leaves()]
+        return [
+            leaf for child in self.children if not child.matched for leaf in child.failing_leaves()
+        ]
 
 
-def explain(expr: Expr, event: Mapping, *, dialect: str = "eql",
-            field_types: FieldTypes | None = None) -> Explanation:
+def explain(
+    expr: Expr, event: Mapping, *, dialect: str = "eql", field_types: FieldTypes | None = None
+) -> Explanation:
     return _Explainer(event, dialect, field_types).node(expr)
 
 
@@ -96,13 +101,17 @@ class _Explainer:
             if compiled.script:
                 value = script_value(node.operand, self.event, field_types=self.field_types)
                 if value is None:
-                    detail = (f"{render(node.operand)} is null, and `not null` is null: "
-                              "a function or expression that yields null never matches, negated or not")
+                    detail = (
+                        f"{render(node.operand)} is null, and `not null` is null: "
+                        "a function or expression that yields null never matches, negated or not"
+                    )
             elif matched and not inner.matched and _missing_fields(node.operand, self.event):
                 absent = _missing_fields(node.operand, self.event)
                 verb = "is" if len(absent) == 1 else "are"
-                detail = (f"{', '.join(absent)} {verb} missing; `not` over a field condition matches events "
-                          "without the field (Elasticsearch runs it as a must_not query)")
+                detail = (
+                    f"{', '.join(absent)} {verb} missing; `not` over a field condition matches "
+                    "events without the field (Elasticsearch runs it as a must_not query)"
+                )
             return Explanation(text, matched, detail, (inner,))
         return self.leaf(node, matched, text)
 
@@ -110,16 +119,20 @@ class _Explainer:
         subject = _subject(node)
         if isinstance(subject, Field):
             seen = make_getter(subject.path)(self.event)
-            seen_text = (f"{subject.name} is missing" if seen is None or seen == []
-                         else f"{subject.name} was {_show(seen)}")
+            seen_text = (
+                f"{subject.name} is missing"
+                if seen is None or seen == []
+                else f"{subject.name} was {_show(seen)}"
+            )
             expected = _expectation(node)
             detail = f"{seen_text}; expected {expected}" if expected else seen_text
             return Explanation(text, matched, detail, field=subject.name, seen=seen)
         if isinstance(node, Literal):
             return Explanation(text, matched)
         # a script: show the value it computed and the fields it read
-        value = script_value(subject if subject is not None else node, self.event,
-                             field_types=self.field_types)
+        value = script_value(
+            subject if subject is not None else node, self.event, field_types=self.field_types
+        )
         read = []
         for f in dict.fromkeys(fields(node)):
             raw = make_getter(f.path)(self.event)
@@ -155,18 +168,26 @@ def _subject(node: Expr) -> Expr | None:
 
 
 def _missing_fields(node: Expr, event: Mapping) -> list[str]:
-    return [f.name for f in dict.fromkeys(fields(node))
-            if make_getter(f.path)(event) in (None, [])]
+    return [f.name for f in dict.fromkeys(fields(node)) if make_getter(f.path)(event) in (None, [])]
 
 
 def _expectation(node: Expr) -> str:
     match node:
         case Compare(op=op, left=left, right=right):
             literal = right if isinstance(right, Literal) else left
-            words = {"==": "a value equal to", "!=": "no value equal to", "<": "a value below",
-                     "<=": "a value at most", ">": "a value above", ">=": "a value at least"}
-            suffix = " (case-sensitive)" if isinstance(literal, Literal) and isinstance(
-                literal.value, str) else ""
+            words = {
+                "==": "a value equal to",
+                "!=": "no value equal to",
+                "<": "a value below",
+                "<=": "a value at most",
+                ">": "a value above",
+                ">=": "a value at least",
+            }
+            suffix = (
+                " (case-sensitive)"
+                if isinstance(literal, Literal) and isinstance(literal.value, str)
+                else ""
+            )
             return f"{words[op]} {render(literal)}{suffix}"
         case Match(patterns=patterns, kind=kind, case_insensitive=ci):
             listed = " or ".join(_quote(p) for p in patterns)
@@ -204,8 +225,10 @@ _PRECEDENCE = {Or: 1, And: 2, Not: 3}
 def render(node: Expr | IsNull) -> str:
     match node:
         case Field(optional=optional):
-            name = ".".join(p if p.replace("_", "a").replace("@", "a").isalnum() else f"`{p}`"
-                            for p in node.path)
+            name = ".".join(
+                p if p.replace("_", "a").replace("@", "a").isalnum() else f"`{p}`"
+                for p in node.path
+            )
             return f"?{name}" if optional else name
         case Literal(value=value):
             if value is None:
@@ -226,11 +249,16 @@ def render(node: Expr | IsNull) -> str:
                 operator = "regex~" if ci else "regex"
             else:
                 operator = ":"
-            shown = _quote(patterns[0]) if len(patterns) == 1 else (
-                "(" + ", ".join(_quote(p) for p in patterns) + ")")
+            shown = (
+                _quote(patterns[0])
+                if len(patterns) == 1
+                else ("(" + ", ".join(_quote(p) for p in patterns) + ")")
+            )
             return f"{_operand(value)} {operator} {shown}"
         case InSet(value=value, options=options, case_insensitive=ci):
-            return f"{_operand(value)} in{'~' if ci else ''} ({', '.join(render(o) for o in options)})"
+            return (
+                f"{_operand(value)} in{'~' if ci else ''} ({', '.join(render(o) for o in options)})"
+            )
         case Exists(field=field):
             return f"{render(field)}:*"
         case Not(operand=InSet() as inner):

@@ -247,8 +247,11 @@ def lookup(name: str, arg_count: int, case_insensitive: bool) -> FunctionInfo:
         raise FunctionError(f"unknown function {name!r}; EQL supports {known}")
     if arg_count < info.min_args or (info.max_args is not None and arg_count > info.max_args):
         expected = (
-            f"{info.min_args}" if info.max_args == info.min_args else f"{info.min_args} or more"
-            if info.max_args is None else f"{info.min_args} to {info.max_args}"
+            f"{info.min_args}"
+            if info.max_args == info.min_args
+            else f"{info.min_args} or more"
+            if info.max_args is None
+            else f"{info.min_args} to {info.max_args}"
         )
         raise FunctionError(f"{name}() takes {expected} arguments, got {arg_count}")
     if case_insensitive and not info.case_insensitive_variant:

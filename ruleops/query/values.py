@@ -16,10 +16,14 @@ from typing import Any
 Getter = Callable[[Mapping], Any]
 
 
+_MISSING = object()
+
+
 def make_getter(path: tuple[str, ...]) -> Getter:
     """A function returning the raw value at `path` (None when absent; a list when multi-valued).
 
-    The path is split once here; the common shapes get dedicated closures.
+    The path is split once here. The fast path walks nested dicts; only when that fails does
+    it look for dotted keys (`"process.name"`) or arrays of objects, which are rarer.
     """
     if len(path) == 1:
         key = path[0]
@@ -28,19 +32,36 @@ def make_getter(path: tuple[str, ...]) -> Getter:
             return event.get(key)
 
         return get1
-    dotted = ".".join(path)
+    # dotted[k]: the keys that could hold the rest of the path as one dotted name at depth k
+    dotted = tuple(
+        tuple(".".join(path[k:j]) for j in range(k + 2, len(path) + 1)) for k in range(len(path))
+    )
+
+    def slow(event: Mapping) -> Any:
+        node: Any = event
+        for k, part in enumerate(path):
+            if node.__class__ is list or (node.__class__ is not dict and isinstance(node, Mapping)):
+                return lookup(event, path)
+            if node.__class__ is not dict:
+                return None
+            for key in dotted[k]:
+                if key in node:
+                    return lookup(event, path)
+            node = node.get(part, _MISSING)
+            if node is _MISSING:
+                return None
+        return lookup(event, path)
+
     if len(path) == 2:
         first, second = path
 
         def get2(event: Mapping) -> Any:
             outer = event.get(first)
             if outer.__class__ is dict:
-                value = outer.get(second)
-                if value is not None or second in outer:
+                value = outer.get(second, _MISSING)
+                if value is not _MISSING:
                     return value
-            elif outer is None:
-                return event.get(dotted)
-            return lookup(event, path)
+            return slow(event)
 
         return get2
 
@@ -48,10 +69,10 @@ def make_getter(path: tuple[str, ...]) -> Getter:
         node: Any = event
         for part in path:
             if node.__class__ is not dict:
-                return lookup(event, path)
-            if part not in node:
-                return lookup(event, path)
-            node = node[part]
+                return slow(event)
+            node = node.get(part, _MISSING)
+            if node is _MISSING:
+                return slow(event)
         return node
 
     return get_n
@@ -141,7 +162,12 @@ def parse_date_millis(value: Any, fmt: str | None = None) -> int | None:
     year, month, day, hour, minute, second, fraction, zone = match.groups()
     try:
         moment = datetime(
-            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
             tzinfo=UTC,
         )
     except ValueError:
@@ -156,9 +182,15 @@ def parse_date_millis(value: Any, fmt: str | None = None) -> int | None:
     return millis
 
 
-_JAVA_TOKENS = {"yyyy": r"(?P<y>\d{4})", "MM": r"(?P<m>\d{2})", "dd": r"(?P<d>\d{2})",
-                "HH": r"(?P<H>\d{2})", "mm": r"(?P<M>\d{2})", "ss": r"(?P<S>\d{2})",
-                "SSS": r"(?P<f>\d{3})"}
+_JAVA_TOKENS = {
+    "yyyy": r"(?P<y>\d{4})",
+    "MM": r"(?P<m>\d{2})",
+    "dd": r"(?P<d>\d{2})",
+    "HH": r"(?P<H>\d{2})",
+    "mm": r"(?P<M>\d{2})",
+    "ss": r"(?P<S>\d{2})",
+    "SSS": r"(?P<f>\d{3})",
+}
 
 
 def _parse_java_pattern(text: str, pattern: str) -> int | None:
@@ -174,9 +206,15 @@ def _parse_java_pattern(text: str, pattern: str) -> int | None:
         return None
     g = match.groupdict()
     try:
-        moment = datetime(int(g.get("y") or 1970), int(g.get("m") or 1), int(g.get("d") or 1),
-                          int(g.get("H") or 0), int(g.get("M") or 0), int(g.get("S") or 0),
-                          tzinfo=UTC)
+        moment = datetime(
+            int(g.get("y") or 1970),
+            int(g.get("m") or 1),
+            int(g.get("d") or 1),
+            int(g.get("H") or 0),
+            int(g.get("M") or 0),
+            int(g.get("S") or 0),
+            tzinfo=UTC,
+        )
     except ValueError:
         return None
     return int(moment.timestamp()) * 1000 + int(g.get("f") or 0)
@@ -205,9 +243,14 @@ class Version:
         else:
             numbers = tuple(int(p) for p in match.group(1).split("."))
             pre = match.group(2)
-            pre_key = (1,) if pre is None else (0, tuple(
-                (0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split(".")
-            ))
+            pre_key = (
+                (1,)
+                if pre is None
+                else (
+                    0,
+                    tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split(".")),
+                )
+            )
             self.key = (0, numbers, pre_key)
 
     @property

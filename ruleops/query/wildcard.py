@@ -21,7 +21,9 @@ from functools import lru_cache
 StrTest = Callable[[str], bool]
 
 
-def compile_wildcard(pattern: str, *, case_insensitive: bool = False, escapes: bool = False) -> StrTest:
+def compile_wildcard(
+    pattern: str, *, case_insensitive: bool = False, escapes: bool = False
+) -> StrTest:
     """A test `str -> bool` for an anchored wildcard pattern.
 
     With `escapes=True` a backslash makes the next character literal (Lucene's wildcard query).
@@ -57,6 +59,64 @@ def _compile_wildcard(pattern: str, case_insensitive: bool, escapes: bool) -> St
     flags = re.DOTALL | (re.IGNORECASE if case_insensitive else 0)
     fullmatch = re.compile(regex, flags).fullmatch
     return lambda s: fullmatch(s) is not None
+
+
+def compile_wildcard_set(patterns: tuple[str, ...], *, case_insensitive: bool = False) -> StrTest:
+    """One test for "matches any of these wildcard patterns", grouped by shape: exact values
+    in a set, prefixes and suffixes as tuples for `str.startswith`/`endswith`, the rest in one
+    alternation regex — detection rules often list dozens of patterns."""
+    return _compile_wildcard_set(tuple(patterns), case_insensitive)
+
+
+@lru_cache(maxsize=2048)
+def _compile_wildcard_set(patterns: tuple[str, ...], case_insensitive: bool) -> StrTest:
+    if len(patterns) == 1:
+        return _compile_wildcard(patterns[0], case_insensitive, False)
+    exact: set[str] = set()
+    prefixes: list[str] = []
+    suffixes: list[str] = []
+    contains: list[str] = []
+    regexes: list[str] = []
+    for pattern in patterns:
+        tokens = _wildcard_tokens(pattern.lower() if case_insensitive else pattern, False)
+        shape = tuple(t == "*" for t in tokens)
+        if "?" in tokens:
+            shape = ()
+        literal = "".join(t for t in tokens if t != "*")
+        if shape == (False,) or not tokens:
+            exact.add(literal)
+        elif shape == (True,):
+            return lambda s: True
+        elif shape == (False, True):
+            prefixes.append(literal)
+        elif shape == (True, False):
+            suffixes.append(literal)
+        elif shape == (True, False, True):
+            contains.append(literal)
+        else:
+            regexes.append(
+                "".join(".*" if t == "*" else "." if t == "?" else re.escape(t) for t in tokens)
+            )
+    prefix_tuple, suffix_tuple = tuple(prefixes), tuple(suffixes)
+    fullmatch = (
+        re.compile("|".join(f"(?:{r})" for r in regexes), re.DOTALL).fullmatch if regexes else None
+    )
+
+    def test(s: str) -> bool:
+        if case_insensitive:
+            s = s.lower()
+        if s in exact:
+            return True
+        if prefix_tuple and s.startswith(prefix_tuple):
+            return True
+        if suffix_tuple and s.endswith(suffix_tuple):
+            return True
+        for part in contains:
+            if part in s:
+                return True
+        return fullmatch is not None and fullmatch(s) is not None
+
+    return test
 
 
 def _wrap(fold: Callable[[str], str] | None, test: StrTest) -> StrTest:
@@ -115,8 +175,6 @@ def _compile_regex(pattern: str, case_insensitive: bool) -> StrTest:
 
 
 _QUANTIFIER_START = "*+?{"
-# Lucene treats these as ordinary characters; Python does not.
-_PY_SPECIAL_LITERALS = "^$"
 _CLASS_SHORTHANDS = {"d": r"\d", "D": r"\D", "s": r"\s", "S": r"\S", "w": r"\w", "W": r"\W"}
 
 
@@ -154,7 +212,9 @@ def lucene_regex_to_python(pattern: str) -> str:
         elif char == '"':
             end = pattern.find('"', i + 1)
             if end < 0:
-                raise RegexSyntaxError(f'unterminated "..." string in regular expression {pattern!r}')
+                raise RegexSyntaxError(
+                    f'unterminated "..." string in regular expression {pattern!r}'
+                )
             out.append(f"(?:{re.escape(pattern[i + 1 : end])})")
             i = end + 1
         elif char == "[":
@@ -198,7 +258,7 @@ def lucene_regex_to_python(pattern: str) -> str:
             out.append("|")
             i += 1
         else:
-            out.append(re.escape(char) if char in _PY_SPECIAL_LITERALS else re.escape(char))
+            out.append(re.escape(char))  # `^`, `$` included: literal in Lucene
             i += 1
     if any(t.startswith("\0group") for t in out):
         raise RegexSyntaxError(f"unbalanced '(' in regular expression {pattern!r}")
