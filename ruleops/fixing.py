@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import tomlkit
+from tomlkit.exceptions import InvalidStringError
 from tomlkit.items import InlineTable, String, StringType, Table
 
 from ruleops.diagnostics import Diagnostic, Severity
@@ -112,13 +113,17 @@ def _write(document: Any, steps: list[str | int], value: object, key_path: str) 
 def _string_like(old: Any, value: str) -> String:
     """A string item quoted the way `old` was, where the new value allows it."""
     style = old.type if isinstance(old, String) else StringType.SLB
-    literal = style in (StringType.SLL, StringType.MLL)
-    multiline = style in (StringType.MLB, StringType.MLL)
-    if literal and ("'" in value or (not multiline and "\n" in value)):
-        literal = False
-    if not multiline and "\n" in value:
-        multiline = True
-    return tomlkit.string(value, literal=literal, multiline=multiline)
+    wanted = (style in (StringType.SLL, StringType.MLL), style in (StringType.MLB, StringType.MLL))
+    # Literal strings cannot hold a quote or control characters, and multi-line strings
+    # normalise line endings; a single-line basic string escapes anything exactly.
+    for literal, multiline in (wanted, (False, wanted[1]), (False, False)):
+        try:
+            item = tomlkit.string(value, literal=literal, multiline=multiline)
+        except InvalidStringError:
+            continue
+        if tomllib.loads(f"v = {item.as_string()}")["v"] == value:
+            return item
+    raise FixError(f"cannot write {value!r} as a TOML string")
 
 
 def _tables_like(container: Any, value: list[Any]) -> Any:

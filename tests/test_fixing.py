@@ -6,9 +6,12 @@ import difflib
 import os
 import shutil
 import stat
+import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ruleops.cli import main
 from ruleops.diagnostics import Diagnostic, Severity
@@ -43,7 +46,7 @@ def changed_lines(before: str, after: str) -> list[str]:
     """The lines removed (-) and added (+) between two texts."""
     return [
         line
-        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+        for line in difflib.unified_diff(before.split("\n"), after.split("\n"), lineterm="", n=0)
         if line[:1] in "+-" and not line.startswith(("+++", "---"))
     ]
 
@@ -220,3 +223,14 @@ def test_of_two_fixes_writing_one_key_differently_only_the_first_is_applied(tmp_
     result, _ = fix_diagnostics([first, second], {str(path): RULE})
     assert [d.fixed for d in result] == [True, False]
     assert 'name = "Execution"' in path.read_text(encoding="utf-8")
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.text(), key=st.sampled_from(["name", "reference"]))
+def test_any_string_is_written_exactly_on_its_own_line(value, key):
+    """Whatever the value (quotes, backslashes, control characters, line breaks), the fix
+    writes it so tomllib reads it back unchanged, and only that key's line differs."""
+    path = f"rule.threat[0].technique[0].{key}"
+    after = apply_fixes(RULE, [(path, value)])
+    assert tomllib.loads(after)["rule"]["threat"][0]["technique"][0][key] == value
+    assert len(changed_lines(RULE, after)) == 2
