@@ -522,3 +522,24 @@ def test_ampersands_say_use_and():
 
 def test_empty_query():
     assert "ends too early" in rejected("   ").message
+
+
+# ---------------------------------------------------------------- lists of strings
+
+
+def test_string_list_items_have_their_own_spans():
+    text = 'any where a in ("x",  """y""" , "z\\tw")'
+    options = parse_eql(text).body.condition.options
+    assert [o.value for o in options] == ["x", "y", "z\tw"]
+    assert [text[o.span.start : o.span.end] for o in options] == ['"x"', '"""y"""', '"z\\tw"']
+
+
+def test_comments_inside_a_list_are_skipped_even_with_quotes():
+    text = 'any where a : ("x", /* "not an item" */ "y" // "nor this"\n)'
+    assert parse_eql(text).body.condition.patterns == ("x", "y")
+
+
+def test_list_of_strings_and_list_item_by_item_give_the_same_tree():
+    strings_only = condition('a in ("x", "y")')
+    with_number = condition('a in ("x", "y", 1)')
+    assert with_number.options[:2] == strings_only.options

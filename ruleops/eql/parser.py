@@ -159,7 +159,10 @@ _ESCAPE_RE = re.compile(r"\\(u\{[^}]*\}?|.)", re.S)
 
 def _unescape(token: Any) -> str:
     """The value of a string token. Unknown escapes such as `\\w` are kept as written."""
-    raw = str(token)
+    return _string_value(str(token), token.start_pos)
+
+
+def _string_value(raw: str, start: int) -> str:
     if raw.startswith('"""'):
         return raw[3:-3]
     body = raw[1:-1]
@@ -172,7 +175,7 @@ def _unescape(token: Any) -> str:
             return _ESCAPES[code]
         if code.startswith("u{"):
             digits = code[2:-1] if code.endswith("}") else code[2:]
-            where = token.start_pos + 1 + match.start()
+            where = start + 1 + match.start()
             if not code.endswith("}") or not 2 <= len(digits) <= 8:
                 raise _Reject(
                     f"a unicode escape takes 2 to 8 hex digits in braces, not `{match.group(0)}`",
@@ -203,6 +206,26 @@ def _field_part(token: Any) -> list[str]:
     if text.startswith("`"):
         return [text[1:-1].replace("``", "`")]
     return text.split(".")
+
+
+# Inside a STRING_LIST token: the strings, and the comments to step over (a comment may
+# contain quotes).
+_LIST_ITEM = re.compile(
+    r'//[^\n]*|/\*[\s\S]*?\*/|"""[\s\S]*?"""(?:""?(?!"))?|"(?:[^"\\\r\n]|\\[^\r\n])*"'
+)
+
+
+def _string_list(token: Any) -> tuple[Literal, ...]:
+    """The string literals of a STRING_LIST token, each with its own span."""
+    base = token.start_pos
+    items = []
+    for match in _LIST_ITEM.finditer(str(token)):
+        raw = match.group(0)
+        if raw[0] == "/":
+            continue
+        start = base + match.start()
+        items.append(Literal(_string_value(raw, start), Span(start, start + len(raw))))
+    return tuple(items)
 
 
 class _Builder:
@@ -384,6 +407,8 @@ class _Builder:
         return Not(InSet(value, options, op == "in~", span), span)
 
     def value_list(self, children: list) -> tuple[tuple[Expr, ...], Any]:
+        if len(children) == 1:
+            return _string_list(children[0]), children[0]
         return tuple(children[1:-1]), children[-1]
 
     def match(self, children: list) -> Match:
@@ -393,6 +418,8 @@ class _Builder:
         return Match(value, patterns, kind, insensitive, _span(value, last))
 
     def patterns(self, children: list) -> tuple[tuple[str, ...], Any]:
+        if len(children) == 1 and getattr(children[0], "type", None) == "STRING_LIST":
+            return tuple(item.value for item in _string_list(children[0])), children[0]
         values = [c for c in children if isinstance(c, Literal)]
         return tuple(v.value for v in values), children[-1]
 
