@@ -523,3 +523,13 @@ def test_documented_examples_fail_and_pass_as_documented(info):
 )
 def test_malformed_threat_shapes_are_left_to_the_schema_check(text):
     assert [c for c in codes(text) if c not in ("RO220", "RO221")] == []
+
+
+def test_technique_under_the_wrong_tactic_is_reported_once_with_its_subtechniques():
+    text = rule(threat("TA0002", technique("T1003", subtechniques=subtechnique("T1003.001"))))
+    assert codes(text) == ["RO207"]
+
+
+def test_each_misplaced_technique_is_reported():
+    text = rule(threat("TA0002", technique("T1003"), technique("T1110")))
+    assert codes(text) == ["RO207", "RO207"]

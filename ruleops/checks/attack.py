@@ -535,9 +535,11 @@ class _ThreatWalk:
                 TECHNIQUE_NAME.code,
                 TECHNIQUE_REFERENCE.code,
             )
-            if tactic_id is not None and tactic_id not in known.tactics:
+            fits = tactic_id is None or tactic_id in known.tactics
+            if not fits:
                 yield self._wrong_tactic(known, tactic_id, f"{tpath}.id")
-            yield from self._subtechniques(technique, known, tactic_id, tpath)
+            # Subtechniques of a misplaced technique are misplaced with it: one finding.
+            yield from self._subtechniques(technique, known, tactic_id if fits else None, tpath)
 
     def _subtechniques(
         self, technique: Mapping[str, Any], parent: Technique, tactic_id: str | None, path: str
