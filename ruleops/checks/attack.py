@@ -750,7 +750,11 @@ class _ThreatWalk:
             )
         message += f", replaced by {replacement.id} ({replacement.name})"
         if not replacement.is_subtechnique:
-            problem = f"{replacement.id} is a technique: list it as a [[rule.threat.technique]]"
+            problem = (
+                f"{replacement.id} is a technique of "
+                f"{self.attack.tactic_names(replacement.tactics)}: list it as a "
+                "[[rule.threat.technique]] under that tactic"
+            )
         elif replacement.parent != parent.id:
             problem = f"{replacement.id} is a subtechnique of {replacement.parent}: nest it there"
         elif replacement.id in listed:
