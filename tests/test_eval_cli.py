@@ -1,0 +1,94 @@
+"""`ruleops eval`: matches as NDJSON or JSON, explanations, and clear errors."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from ruleops.cli import main
+
+EVENTS = [
+    {
+        "@timestamp": "2024-01-01T00:00:00Z",
+        "event": {"category": "process"},
+        "process": {"name": "cmd.exe", "pid": 1},
+    },
+    {
+        "@timestamp": "2024-01-01T00:00:01Z",
+        "event": {"category": "file"},
+        "process": {"pid": 1},
+        "file": {"name": "a.txt"},
+    },
+]
+
+
+def write_ndjson(tmp_path, events=EVENTS):
+    path = tmp_path / "events.ndjson"
+    path.write_text("".join(json.dumps(e) + "\n" for e in events))
+    return str(path)
+
+
+def test_matching_events_are_printed_one_per_line(tmp_path, capsys):
+    code = main(["eval", 'process where process.name : "CMD.EXE"', write_ndjson(tmp_path)])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0 and [json.loads(line)["process"]["name"] for line in lines] == ["cmd.exe"]
+
+
+def test_a_sequence_is_printed_as_one_list_of_events(tmp_path, capsys):
+    query = "sequence by process.pid [process where true] [file where true]"
+    main(["eval", query, write_ndjson(tmp_path)])
+    (line,) = capsys.readouterr().out.splitlines()
+    assert [e["event"]["category"] for e in json.loads(line)] == ["process", "file"]
+
+
+def test_json_format_prints_one_document(tmp_path, capsys):
+    main(["eval", "any where true", write_ndjson(tmp_path), "--format", "json"])
+    document = json.loads(capsys.readouterr().out)
+    assert document["count"] == 2
+
+
+def test_a_json_array_file_is_read(tmp_path, capsys):
+    path = tmp_path / "events.json"
+    path.write_text(json.dumps(EVENTS))
+    main(["eval", "file where true", str(path)])
+    assert len(capsys.readouterr().out.splitlines()) == 1
+
+
+def test_events_are_read_from_stdin(monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(EVENTS[0]) + "\n"))
+    main(["eval", "process where true", "-"])
+    assert len(capsys.readouterr().out.splitlines()) == 1
+
+
+def test_no_match_exits_with_one(tmp_path, capsys):
+    assert main(["eval", 'process where process.name == "x"', write_ndjson(tmp_path)]) == 1
+
+
+def test_the_tiebreaker_field_orders_events_with_equal_timestamps(tmp_path, capsys):
+    events = [{"@timestamp": 1, "n": 2}, {"@timestamp": 1, "n": 1}]
+    main(["eval", "any where true", write_ndjson(tmp_path, events), "--tiebreaker-field", "n"])
+    assert [json.loads(x)["n"] for x in capsys.readouterr().out.splitlines()] == [1, 2]
+
+
+def test_explain_says_which_condition_rejected_each_event(tmp_path, capsys):
+    main(["eval", 'process where process.name == "x"', write_ndjson(tmp_path), "--explain"])
+    out = capsys.readouterr().out
+    assert 'process.name was "cmd.exe"; expected a value equal to "x"' in out
+
+
+def test_a_query_syntax_error_is_reported_with_line_and_column(tmp_path, capsys):
+    code = main(["eval", 'process where process.name = "x"', write_ndjson(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("query:1:28:")
+
+
+def test_invalid_json_is_reported_with_file_line_and_column(tmp_path, capsys):
+    path = tmp_path / "bad.ndjson"
+    path.write_text('{"a": 1}\n{bad\n')
+    code = main(["eval", "any where true", str(path)])
+    assert code == 2 and f"{path}:2:2: invalid JSON" in capsys.readouterr().err
+
+
+def test_a_missing_events_file_is_reported_without_a_traceback(tmp_path, capsys):
+    code = main(["eval", "any where true", str(tmp_path / "nope.ndjson")])
+    assert code == 2 and "cannot read events" in capsys.readouterr().err

@@ -1,0 +1,277 @@
+"""The single-event evaluator: Elasticsearch's semantics per operator, field shape and null."""
+
+from __future__ import annotations
+
+import pytest
+
+from ruleops.eql.parser import parse_eql
+from ruleops.query.ast import Call, Compare, Field, Literal, Match, Not
+from ruleops.query.evaluate import EvaluationError, compile_condition, script_value
+from ruleops.query.wildcard import compile_wildcard, lucene_regex_to_python
+
+
+def matches(condition: str, event: dict, **kwargs) -> bool:
+    query = parse_eql(f"any where {condition}")
+    return compile_condition(query.body.condition, **kwargs)(event)
+
+
+PROC = {"process": {"name": "cmd.exe", "pid": 42, "executable": "C:\\Windows\\cmd.exe"}}
+
+
+# --- field access ----------------------------------------------------------------------------
+
+
+def test_nested_objects_are_read_by_dotted_path():
+    assert matches('process.name == "cmd.exe"', PROC)
+
+
+def test_dotted_keys_are_read_like_nested_objects():
+    assert matches('process.name == "cmd.exe"', {"process.name": "cmd.exe"})
+
+
+def test_a_mix_of_nested_objects_and_dotted_keys_is_read():
+    assert matches('process.parent.name == "x"', {"process": {"parent.name": "x"}})
+
+
+def test_arrays_of_objects_flatten_into_a_multi_valued_field():
+    event = {"process": [{"pid": 1}, {"pid": 2}]}
+    assert matches("process.pid == 2", event)
+
+
+def test_a_comparison_on_an_array_field_holds_when_any_value_satisfies_it():
+    assert matches('event.category == "process"', {"event": {"category": ["file", "process"]}})
+
+
+# --- case rules per operator ------------------------------------------------------------------
+
+
+def test_double_equals_is_case_sensitive():
+    assert not matches('process.name == "CMD.EXE"', PROC)
+
+
+def test_colon_matches_case_insensitively():
+    assert matches('process.name : "CMD.EXE"', PROC)
+
+
+def test_like_is_case_sensitive():
+    assert not matches('process.name like "CMD*"', PROC)
+
+
+def test_like_tilde_is_case_insensitive():
+    assert matches('process.name like~ "CMD*"', PROC)
+
+
+def test_in_is_case_sensitive():
+    assert not matches('process.name in ("CMD.EXE", "x")', PROC)
+
+
+def test_in_tilde_is_case_insensitive():
+    assert matches('process.name in~ ("CMD.EXE", "x")', PROC)
+
+
+def test_in_does_not_expand_wildcards():
+    assert not matches('process.name in ("cmd*")', PROC)
+
+
+def test_string_ordering_is_case_sensitive_by_code_point():
+    assert matches('process.name > "CMD"', PROC)
+
+
+# --- wildcards -----------------------------------------------------------------------------
+
+
+def test_colon_wildcard_question_mark_matches_exactly_one_character():
+    assert matches('process.executable : "?:\\\\Windows\\\\*.exe"', PROC)
+
+
+def test_wildcard_patterns_are_anchored():
+    assert not matches('process.name : "cmd"', PROC)
+
+
+def test_a_backslash_in_an_eql_wildcard_is_literal_not_an_escape():
+    test = compile_wildcard("C:\\*")
+    assert test("C:\\x") and not test("C:*")
+
+
+def test_any_of_several_wildcard_patterns_may_match():
+    assert matches('process.name : ("a*", "*.exe", "zz")', PROC)
+
+
+def test_lucene_wildcard_escapes_make_the_next_character_literal():
+    test = compile_wildcard("a\\*b", escapes=True)
+    assert test("a*b") and not test("axb")
+
+
+# --- regex ------------------------------------------------------------------------------------
+
+
+def test_regex_must_match_the_whole_value():
+    assert not matches('process.name regex "cmd"', PROC)
+
+
+def test_regex_tilde_is_case_insensitive():
+    assert matches('process.name regex~ "CMD\\\\.EXE"', PROC)
+
+
+def test_lucene_regex_quotes_literal_strings():
+    assert lucene_regex_to_python('"a.b"c') == "(?:a\\.b)c"
+
+
+def test_lucene_regex_caret_and_dollar_are_literal_characters():
+    assert lucene_regex_to_python("^a$") == "\\^a\\$"
+
+
+def test_lucene_regex_star_question_is_an_optional_star_not_lazy():
+    assert lucene_regex_to_python(".*?x") == "(?:.*)?x"
+
+
+def test_unsupported_lucene_complement_is_a_clear_error():
+    with pytest.raises(EvaluationError, match="complement"):
+        matches('process.name regex "~a"', PROC)
+
+
+# --- missing fields, null and three-valued logic ---------------------------------------------
+
+
+def test_a_comparison_with_a_missing_field_does_not_match():
+    assert not matches("process.exit_code > -1", PROC)
+
+
+def test_not_over_a_field_condition_matches_an_event_without_the_field():
+    # ES translates `not process.name : "a"` to a must_not query.
+    assert matches('not user.name : "a"', PROC)
+
+
+def test_not_over_a_function_of_a_missing_field_does_not_match():
+    # ES runs `length(...)` as a script: null stays null under `not`.
+    assert not matches("not length(user.name) > 3", PROC)
+
+
+def test_not_equals_matches_an_event_without_the_field():
+    # ES translates `!=` on a field to must_not(term).
+    assert matches('user.name != "root"', PROC)
+
+
+def test_equals_null_matches_a_missing_field():
+    assert matches("user.name == null", PROC)
+
+
+def test_not_equals_null_matches_a_present_field():
+    assert matches("process.name != null", PROC)
+
+
+def test_null_equals_an_expression_tests_whether_it_is_null():
+    assert matches("null == (user.id > -1)", PROC)
+
+
+def test_function_equals_false_is_rewritten_to_not():
+    # BooleanFunctionEqualsElimination: startsWith(...) == false is not startsWith(...).
+    assert matches('startsWith(user.name, "a") == false', PROC)
+
+
+def test_literal_on_the_left_of_a_comparison_is_moved_right():
+    assert matches("40 < process.pid", PROC)
+
+
+def test_unknown_optional_field_is_null_when_the_mapping_is_known():
+    types = {"process.name": "keyword"}
+    assert matches("?x == ?y", PROC, field_types=types)
+
+
+def test_double_negation_cancels_out():
+    condition = Not(Not(Compare("==", Field(("process", "pid")), Literal(42))))
+    assert compile_condition(condition)(PROC)
+
+
+# --- coercion and typed fields --------------------------------------------------------------
+
+
+def test_a_numeric_string_value_compares_with_a_number():
+    assert matches("process.pid == 42", {"process": {"pid": "42"}})
+
+
+def test_integers_and_floats_compare_numerically():
+    assert matches("process.pid < 42.5", PROC)
+
+
+def test_date_fields_compare_with_iso_literals():
+    event = {"@timestamp": "2024-05-01T10:00:00.500Z"}
+    types = {"@timestamp": "date"}
+    assert matches('@timestamp > "2024-05-01T10:00:00Z"', event, field_types=types)
+
+
+def test_version_fields_compare_by_semantic_version():
+    types = {"version": "version"}
+    assert matches('version > "1.5.0"', {"version": "1.11.3"}, field_types=types)
+
+
+def test_invalid_versions_are_neither_above_nor_below_valid_ones():
+    types = {"version": "version"}
+    assert not matches('version < "1.5.0"', {"version": "bad"}, field_types=types)
+
+
+# --- functions ---------------------------------------------------------------------------------
+
+
+def test_function_names_are_case_insensitive():
+    assert matches('CONCAT(process.name, "x") == "cmd.exex"', PROC)
+
+
+def test_concat_of_a_missing_field_is_null():
+    call = Call("concat", (Field(("user", "name")), Literal("x")))
+    assert script_value(call, PROC) is None
+
+
+def test_between_returns_the_text_between_the_delimiters():
+    assert matches('between(process.executable, "\\\\", ".") == "Windows\\\\cmd"', PROC)
+
+
+def test_indexof_of_an_absent_substring_is_null():
+    assert matches('indexOf(process.name, "z") == null', PROC)
+
+
+def test_substring_accepts_negative_offsets():
+    assert matches('substring(process.name, -3) == "exe"', PROC)
+
+
+def test_string_contains_of_empty_strings_is_false():
+    assert not matches('stringContains("", "")', PROC)
+
+
+def test_integer_division_truncates():
+    assert matches("process.pid / 5 == 8", PROC)
+
+
+def test_modulo_takes_the_sign_of_the_dividend():
+    assert matches("modulo(-10, -6) == -4", PROC)
+
+
+def test_number_parses_hex_with_a_prefix():
+    assert matches('number("0x1F") == 31', PROC)
+
+
+def test_cidr_match_ignores_host_bits_of_the_block():
+    assert matches('cidrMatch(source.ip, "10.6.48.157/8")', {"source": {"ip": "10.1.2.3"}})
+
+
+def test_ends_with_tilde_is_case_insensitive():
+    assert matches('endsWith~(process.name, ".EXE")', PROC)
+
+
+def test_a_function_over_a_multi_valued_field_holds_if_any_value_satisfies_it():
+    assert matches("length(tags) == 5", {"tags": ["a", "abcde"]})
+
+
+def test_unknown_functions_are_an_evaluation_error():
+    with pytest.raises(EvaluationError, match="unknown function"):
+        compile_condition(Call("nosuch", (Literal(1),)))
+
+
+def test_kql_dialect_is_accepted():
+    condition = Match(Field(("process", "name")), ("cmd.exe",), "term")
+    assert compile_condition(condition, dialect="kql")(PROC)
+
+
+def test_an_unknown_dialect_is_rejected():
+    with pytest.raises(EvaluationError, match="dialect"):
+        compile_condition(Literal(True), dialect="sql")

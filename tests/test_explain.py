@@ -1,0 +1,62 @@
+"""explain(): which condition accepted or rejected an event, in terms of the query."""
+
+from __future__ import annotations
+
+from ruleops.eql.parser import parse_eql
+from ruleops.query.explain import explain, render
+
+
+def explained(condition: str, event: dict):
+    return explain(parse_eql(f"any where {condition}").body.condition, event)
+
+
+EVENT = {"process": {"executable": "C:\\Programs\\x.exe", "name": "x.exe"}}
+
+
+def test_a_rejecting_leaf_names_the_field_the_value_seen_and_the_pattern_expected():
+    text = explained('process.executable : "?:\\\\Program Files\\\\*.exe"', EVENT).text()
+    assert "process.executable was" in text and "C:\\\\Programs\\\\x.exe" in text
+    assert "?:\\\\Program Files\\\\*.exe" in text
+
+
+def test_a_non_matching_event_is_reported_as_no_match():
+    assert not explained('process.name == "y.exe"', EVENT).matched
+
+
+def test_a_matching_event_is_reported_as_match():
+    assert explained('process.name : "X.EXE"', EVENT).matched
+
+
+def test_and_explains_every_operand():
+    result = explained('process.name == "x.exe" and process.pid == 1', EVENT)
+    assert [child.matched for child in result.children] == [True, False]
+
+
+def test_failing_leaves_point_at_the_condition_that_rejected_the_event():
+    result = explained('process.name == "x.exe" and process.pid == 1', EVENT)
+    assert [leaf.condition for leaf in result.failing_leaves()] == ["process.pid == 1"]
+
+
+def test_a_missing_field_is_reported_as_missing():
+    result = explained("process.pid == 1", EVENT)
+    assert "process.pid is missing" in result.text()
+
+
+def test_not_over_a_missing_field_says_why_it_matched():
+    result = explained('not user.name : "root"', EVENT)
+    assert result.matched and "must_not" in result.text()
+
+
+def test_not_over_a_null_function_says_null_never_matches():
+    result = explained("not length(user.name) > 3", EVENT)
+    assert not result.matched and "null" in result.text()
+
+
+def test_a_function_leaf_shows_the_value_it_computed():
+    result = explained("length(process.name) > 10", EVENT)
+    assert "length(process.name) was 5" in result.text()
+
+
+def test_render_writes_the_condition_back_as_eql():
+    condition = parse_eql('any where a.b in~ ("x", "y") and not c : ("d*", "e")').body.condition
+    assert render(condition) == 'a.b in~ ("x", "y") and not c : ("d*", "e")'
