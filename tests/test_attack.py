@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ruleops.attack import load_attack, technique_reference
-from ruleops.checks.attack import tactic_tags, threat_mapping
+from ruleops.checks.attack import attack_data_usable, tactic_tags, threat_mapping
 from ruleops.config import Config
 from ruleops.diagnostics import load_all_checks
 from ruleops.engine import discover, finalize
@@ -422,9 +422,14 @@ def test_configured_attack_data_is_used(tmp_path):
     assert "ATT&CK 0.1" in found.message
 
 
-def test_unreadable_attack_data_is_reported(tmp_path):
-    [found] = findings(CORRECT, Config(attack_data=tmp_path / "missing.json"))
-    assert found.code == "RO249"
+def test_unreadable_attack_data_is_reported_once_where_it_is_configured(tmp_path):
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool.ruleops]\nattack_data = "missing.json"\n', encoding="utf-8")
+    config = Config(root=tmp_path, source=pyproject, attack_data=tmp_path / "missing.json")
+    rules = [rule_from_text(CORRECT, f"{n}.toml").rule for n in range(3)]
+    assert [d for r in rules for d in threat_mapping(r, config)] == []
+    [found] = attack_data_usable(rules, config)
+    assert (found.code, found.line) == ("RO249", 2)
     assert "missing.json" in found.message
 
 

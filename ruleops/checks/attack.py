@@ -22,7 +22,7 @@ from ruleops.attack import (
     looks_like_tactic_id,
     looks_like_technique_id,
 )
-from ruleops.checks import rule_check
+from ruleops.checks import corpus_check, rule_check
 from ruleops.config import Config
 from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, register
 from ruleops.loading import Rule
@@ -307,7 +307,8 @@ DATA_UNUSABLE = _code(
     Severity.ERROR,
     "the ATT&CK data file cannot be read",
     "The file named by `[tool.ruleops] attack_data` is missing or is not in ruleops' compact "
-    "form, so the threat mapping could not be checked. Regenerate it with `ruleops attack "
+    "form, so no threat mapping was checked; it is reported once, on the `attack_data` line "
+    "of the configuration. Regenerate the file with `ruleops attack "
     "update enterprise-attack.json --output FILE`, or remove the setting to use the ATT&CK "
     "data shipped with ruleops.",
     '[tool.ruleops]\nattack_data = "no/such/file.json"',
@@ -322,15 +323,46 @@ def threat_mapping(rule: Rule, config: Config) -> Iterator[Diagnostic]:
         return
     try:
         attack = load_attack(config.attack_data)
-    except AttackDataError as error:
-        yield rule.diagnostic(
-            DATA_UNUSABLE.code,
-            f"cannot check the ATT&CK mapping: {error}",
-            "rule.threat",
-            hint="fix or remove `attack_data` in [tool.ruleops]",
-        )
-        return
+    except AttackDataError:
+        return  # reported once for the run, by attack_data_usable
     yield from _ThreatWalk(rule, attack).run(threats)
+
+
+@corpus_check
+def attack_data_usable(rules: list[Rule], config: Config) -> Iterator[Diagnostic]:
+    """One finding for unusable ATT&CK data, where it is configured, not one per rule."""
+    if not any(rule.rule.get("threat") for rule in rules):
+        return
+    try:
+        load_attack(config.attack_data)
+    except AttackDataError as error:
+        path, line = _configured_at(config)
+        yield Diagnostic(
+            DATA_UNUSABLE.code,
+            DATA_UNUSABLE.severity,
+            f"ATT&CK mappings were not checked: {error}",
+            path,
+            line,
+            1,
+            "fix or remove `attack_data` in [tool.ruleops] (without it, the ATT&CK data "
+            "shipped with ruleops is used)",
+        )
+
+
+def _configured_at(config: Config) -> tuple[str, int]:
+    """The config file and the line of its `attack_data` setting."""
+    if config.source is None:
+        return "<config>", 1
+    from ruleops.engine import display_path
+
+    try:
+        lines = config.source.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        lines = []
+    line = next(
+        (n for n, text in enumerate(lines, 1) if text.lstrip().startswith("attack_data")), 1
+    )
+    return display_path(config.source), line
 
 
 @rule_check
