@@ -275,3 +275,27 @@ def test_kql_dialect_is_accepted():
 def test_an_unknown_dialect_is_rejected():
     with pytest.raises(EvaluationError, match="dialect"):
         compile_condition(Literal(True), dialect="sql")
+
+
+def test_string_contains_on_a_field_keeps_lucene_wildcards_in_the_literal():
+    # ES translates stringContains(field, "lit") to the wildcard query "*lit*" without
+    # escaping, so `*` inside the literal is a wildcard (QueryTranslator).
+    assert matches('stringContains(process.name, "c*e")', PROC)
+
+
+def test_string_contains_on_an_expression_is_a_plain_substring_test():
+    assert not matches('stringContains(concat(process.name, ""), "c*e")', PROC)
+
+
+def test_not_over_starts_with_on_a_missing_field_matches():
+    # startsWith(field, "lit") is a prefix query, so `not` is must_not.
+    assert matches('not startsWith(user.name, "a")', PROC)
+
+
+def test_not_over_a_comparison_of_arithmetic_on_a_missing_field_does_not_match():
+    assert not matches("not user.id + 1 > 3", PROC)
+
+
+def test_and_over_a_script_and_a_query_negated_is_two_valued():
+    # `not (script and query)` negates a bool query: the null script counts as false.
+    assert matches('not (length(user.name) > 3 and process.name == "cmd.exe")', PROC)
