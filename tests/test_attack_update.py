@@ -226,3 +226,40 @@ def test_build_script_reads_a_stix_bundle(bundle_file, tmp_path):
         capture_output=True,
     )
     assert load_attack(output).technique("T1059.001").parent == "T1059"
+
+
+def test_checks_use_the_configured_attack_data(bundle_file, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.ruleops]\nattack_data = "attack.json"\n', encoding="utf-8"
+    )
+    main(["attack", "update", str(bundle_file)])
+    rule = tmp_path / "rule.toml"
+    rule.write_text(
+        '[[rule.threat]]\nframework = "MITRE ATT&CK"\n[[rule.threat.technique]]\n'
+        'id = "T1110"\nname = "Brute Force"\n'
+        'reference = "https://attack.mitre.org/techniques/T1110/"\n'
+        '[rule.threat.tactic]\nid = "TA0006"\nname = "Credential Access"\n'
+        'reference = "https://attack.mitre.org/tactics/TA0006/"\n',
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    main(["check", "--format", "json", str(rule)])
+    found = {d["code"]: d for d in json.loads(capsys.readouterr().out)["diagnostics"]}
+    assert "ATT&CK Enterprise 99.1" in found["RO204"]["message"]  # T1110 is not in that data
+
+
+def test_unusable_configured_data_fails_the_check_once(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.ruleops]\nattack_data = "nowhere.json"\n', encoding="utf-8"
+    )
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.toml").write_text(
+            '[[rule.threat]]\nframework = "MITRE ATT&CK"\n', encoding="utf-8"
+        )
+    assert main(["check", "--format", "json", "a.toml", "b.toml"]) == 1
+    diagnostics = json.loads(capsys.readouterr().out)["diagnostics"]
+    assert [(d["path"], d["line"]) for d in diagnostics if d["code"] == "RO249"] == [
+        ("pyproject.toml", 2)
+    ]
