@@ -478,3 +478,14 @@ def test_inlined_validator_judges_like_the_schema_file(
     assert sorted(e.message for e in validator().iter_errors(data)) == sorted(
         e.message for e in from_file.iter_errors(data)
     )
+
+
+def test_schema_is_reachable_as_package_data() -> None:
+    """pyproject's package-data `schemas/*.json` ships it: ruleops/schemas links to schemas/."""
+    from pathlib import Path
+
+    import ruleops
+
+    shipped = Path(ruleops.__file__).parent / "schemas" / "rule.schema.json"
+    assert shipped.is_file()
+    assert json.loads(shipped.read_text(encoding="utf-8")) == rule_schema()
