@@ -489,3 +489,13 @@ def test_schema_is_reachable_as_package_data() -> None:
     shipped = Path(ruleops.__file__).parent / "schemas" / "rule.schema.json"
     assert shipped.is_file()
     assert json.loads(shipped.read_text(encoding="utf-8")) == rule_schema()
+
+
+def test_key_in_the_wrong_table_names_the_right_one() -> None:
+    data = document()
+    data["metadata"]["severity"] = "low"
+    (found,) = diagnostics_of(data)
+    assert (found.code, found.message) == (
+        "RO100",
+        "`severity` belongs in [rule], not in [metadata]",
+    )

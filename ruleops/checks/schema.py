@@ -330,24 +330,7 @@ def _explain(error: ValidationError, data: dict[str, Any]) -> Iterator[Finding]:
     instance = error.instance
 
     if kind == "additionalProperties":
-        known = sorted(error.schema.get("properties", {}))
-        for key in instance:
-            if key in known:
-                continue
-            near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-            if near:
-                hint = "correct the spelling, or remove the key"
-            elif len(known) <= 12:
-                hint = f"known keys here: {', '.join(known)}"
-            else:
-                hint = "remove the key, or see `ruleops rule RO100`"
-            yield (
-                UNKNOWN_KEY.code,
-                key_path([*path, key]),
-                f"unknown key `{key}` in {_table(path)}"
-                + (f"; did you mean `{near[0]}`?" if near else ""),
-                hint,
-            )
+        yield from _unknown_keys(error)
     elif kind is None and error.schema is False:
         yield from _other_type_keys(error, data)
     elif kind == "required":
@@ -432,6 +415,43 @@ def _explain(error: ValidationError, data: dict[str, Any]) -> Iterator[Finding]:
         yield from _alternatives(error, data)
     else:
         yield INVALID.code, key_path(path), f"{where}: {error.message}", None
+
+
+# Keys written in the wrong one of the two tables are a common slip: say where they belong.
+_SIBLING_TABLE = {"metadata": "rule", "rule": "metadata"}
+
+
+def _unknown_keys(error: ValidationError) -> Iterator[Finding]:
+    path = list(error.absolute_path)
+    known = sorted(error.schema.get("properties", {}))
+    sibling = _SIBLING_TABLE.get(path[0]) if len(path) == 1 else None
+    elsewhere = rule_schema()["properties"][sibling]["properties"] if sibling else {}
+    for key in error.instance:
+        if key in known:
+            continue
+        where = key_path([*path, key])
+        if key in elsewhere:
+            yield (
+                UNKNOWN_KEY.code,
+                where,
+                f"`{key}` belongs in [{sibling}], not in {_table(path)}",
+                f"move `{key}` under the [{sibling}] header",
+            )
+            continue
+        near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        if near:
+            hint = "correct the spelling, or remove the key"
+        elif len(known) <= 12:
+            hint = f"known keys here: {', '.join(known)}"
+        else:
+            hint = "remove the key, or see `ruleops rule RO100`"
+        message = f"unknown key `{key}` in {_table(path)}"
+        yield (
+            UNKNOWN_KEY.code,
+            where,
+            message + (f"; did you mean `{near[0]}`?" if near else ""),
+            hint,
+        )
 
 
 def _alternatives(error: ValidationError, data: dict[str, Any]) -> Iterator[Finding]:
