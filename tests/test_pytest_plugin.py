@@ -1,0 +1,188 @@
+"""The pytest plugin, run for real with pytester: fixture files become one test per case."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+RULE = """\
+[metadata]
+creation_date = "2024/01/01"
+maturity = "production"
+updated_date = "2024/01/01"
+
+[rule]
+author = ["Tester"]
+description = "Starts of a command shell."
+from = "now-9m"
+index = ["logs-*"]
+language = "eql"
+license = "Elastic License v2"
+name = "Command Shell Started"
+risk_score = 21
+rule_id = "11111111-1111-4111-8111-111111111111"
+severity = "low"
+type = "eql"
+query = '''
+process where process.name : ("cmd.exe", "powershell.exe") and not process.args : "/c"
+'''
+"""
+
+FIXTURE = """\
+rule_id = "11111111-1111-4111-8111-111111111111"
+
+[[case]]
+name = "cmd starts"
+expect = "match"
+[[case.events]]
+event.category = "process"
+process.name = "cmd.exe"
+
+[[case]]
+name = "powershell starts"
+expect = "match"
+[[case.events]]
+event.category = "process"
+process.name = "powershell.exe"
+
+[[case]]
+name = "cmd runs one command"
+expect = "no match"
+[[case.events]]
+event.category = "process"
+process.name = "cmd.exe"
+process.args = ["/c", "dir"]
+"""
+
+
+@pytest.fixture
+def repo(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makefile(
+        ".toml",
+        pyproject='[tool.ruleops]\nrule_paths = ["rules"]\nfixture_paths = ["tests/rules"]\n',
+    )
+    (pytester.path / "rules" / "windows").mkdir(parents=True)
+    (pytester.path / "rules" / "windows" / "shell.toml").write_text(RULE, encoding="utf-8")
+    (pytester.path / "tests" / "rules" / "windows").mkdir(parents=True)
+    return pytester
+
+
+def write_fixture(repo: pytest.Pytester, text: str = FIXTURE, name: str = "shell.toml") -> None:
+    path = repo.path / "tests" / "rules" / "windows" / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+def test_each_case_is_a_test_named_after_the_rule_and_the_case(repo):
+    write_fixture(repo)
+    result = repo.runpytest("--collect-only", "-q")
+    result.stdout.fnmatch_lines(
+        [
+            "tests/rules/windows/shell.toml::Command Shell Started::cmd starts",
+            "tests/rules/windows/shell.toml::Command Shell Started::powershell starts",
+            "tests/rules/windows/shell.toml::Command Shell Started::cmd runs one command",
+        ]
+    )
+
+
+def test_passing_cases_pass(repo):
+    write_fixture(repo)
+    repo.runpytest().assert_outcomes(passed=3)
+
+
+def test_k_selects_cases_by_name(repo):
+    write_fixture(repo)
+    repo.runpytest("-k", "powershell").assert_outcomes(passed=1, deselected=2)
+
+
+def test_k_selects_by_rule_name(repo):
+    write_fixture(repo)
+    repo.runpytest("-k", "Shell and Started and not cmd").assert_outcomes(passed=1, deselected=2)
+
+
+def test_failing_case_reports_the_explanation(repo):
+    write_fixture(repo, FIXTURE.replace('process.name = "powershell.exe"', 'process.name = "pwsh"'))
+    result = repo.runpytest()
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*tests/rules/windows/shell.toml:10: case 'powershell starts' of rule "
+            "'Command Shell Started' expects match but the rule did not match*",
+            '*event 0 (line 13) should match but was rejected: *process.name is "pwsh"; '
+            'it would have to match the wildcard patterns "cmd.exe" or "powershell.exe"*',
+            "FAILED tests/rules/windows/shell.toml::Command Shell Started::powershell starts",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_x_stops_at_the_first_failing_case(repo):
+    broken = FIXTURE.replace('process.name = "cmd.exe"\n\n', 'process.name = "bash"\n\n', 1)
+    write_fixture(repo, broken.replace('"powershell.exe"', '"pwsh"'))
+    repo.runpytest("-x").assert_outcomes(failed=1)
+
+
+def test_matching_negative_names_the_exclusion_that_did_not_apply(repo):
+    write_fixture(repo, FIXTURE.replace('process.args = ["/c", "dir"]', 'process.args = ["/k"]'))
+    result = repo.runpytest()
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        ['*the exclusion `not process.args : "/c"` did not apply: process.args is ?"/k"?; *']
+    )
+
+
+def test_ecs_type_mistake_fails_its_case(repo):
+    write_fixture(
+        repo,
+        FIXTURE.replace(
+            'process.name = "cmd.exe"\n', 'process.name = "cmd.exe"\nprocess.pid = "4"\n', 1
+        ),
+    )
+    result = repo.runpytest()
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*RO505 process.pid is a long field in ECS*write process.pid = 4*"]
+    )
+
+
+def test_unread_field_is_a_pytest_warning_on_the_fixture_line(repo):
+    write_fixture(
+        repo,
+        FIXTURE.replace(
+            'process.name = "cmd.exe"\n', 'proces.name = "x"\nprocess.name = "cmd.exe"\n', 1
+        ),
+    )
+    result = repo.runpytest()
+    result.assert_outcomes(passed=3, warnings=1)
+    result.stdout.fnmatch_lines(
+        ["*shell.toml:8: RuleopsFixtureWarning: RO506 case 'cmd starts' sets proces.name*"]
+    )
+
+
+def test_invalid_fixture_file_fails_with_its_diagnostic(repo):
+    write_fixture(repo, FIXTURE.replace('expect = "no match"', 'expect = "nope"'))
+    result = repo.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*shell.toml:19:1: RO500 expect of case 'cmd runs one command' is \"nope\"*"]
+    )
+
+
+def test_fixture_of_a_missing_rule_fails(repo):
+    write_fixture(repo, FIXTURE.replace("11111111-1111", "99999999-1111"), name="gone.toml")
+    result = repo.runpytest("tests/rules/windows/gone.toml")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*RO503 no rule under rule_paths*has rule_id '99999999-1111*"])
+
+
+def test_toml_files_outside_fixture_paths_are_not_collected(repo):
+    (repo.path / "other").mkdir()
+    (repo.path / "other" / "shell.toml").write_text(FIXTURE, encoding="utf-8")
+    repo.runpytest("other").assert_outcomes()
+
+
+def test_toml_files_that_are_not_fixtures_are_not_collected(repo):
+    write_fixture(repo, '[settings]\ncolour = "blue"\n', name="settings.toml")
+    repo.runpytest().assert_outcomes()
