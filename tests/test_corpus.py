@@ -40,6 +40,19 @@ KNOWN_WARNINGS = {
         "integrations/cloud_defend/execution_container_management_binary_launched_inside_a_container.toml",
         "RO158",
     ): 'license "Elastic Licence v2" is misspelt; every other rule has "Elastic License v2"',
+    ("cross-platform/initial_access_execution_susp_react_serv_child.toml", "RO159"): (
+        'description stops after "with the App Router enabled" without a full stop'
+    ),
+    ("windows/execution_command_shell_started_by_svchost.toml", "RO159"): (
+        'description "... descending from svchost.exe" has no full stop'
+    ),
+    ("windows/lateral_movement_remote_service_installed_winlog.toml", "RO159"): (
+        'description ends in a stray quote: "...done by administrators.""'
+    ),
+    ("_deprecated/execution_apt_binary.toml", "RO160"): (
+        'name "Linux Restricted Shell Breakout via  apt/apt-get Changelog Escape" has a '
+        "doubled space"
+    ),
 }
 
 # Load, schema and house-style codes: the ones this test vouches for.

@@ -14,7 +14,7 @@ from ruleops.diagnostics import REGISTRY, Diagnostic, Severity
 from ruleops.engine import run_check
 from ruleops.loading import rule_from_text
 
-HOUSE_CODES = ("RO150", "RO151", "RO152", "RO153", "RO154", "RO155", "RO156", "RO157", "RO158")
+HOUSE_CODES = tuple(f"RO{n}" for n in range(150, 162))
 
 
 def base() -> dict[str, Any]:
@@ -52,6 +52,9 @@ CHECKS = [
     house_style.building_blocks_are_consistent,
     house_style.min_stack_version_explained,
     house_style.house_license,
+    house_style.description_ends_a_sentence,
+    house_style.name_is_a_title,
+    house_style.index_is_named,
 ]
 
 
@@ -281,3 +284,58 @@ def test_house_style_false_switches_the_warnings_off(tmp_path: Path) -> None:
     off = run_check([path], Config(root=tmp_path, house_style=False))
     assert "RO150" in {d.code for d in on.diagnostics}
     assert "RO150" not in {d.code for d in off.diagnostics}
+
+
+def test_description_without_full_stop_is_reported() -> None:
+    data = base()
+    data["rule"]["description"] = "Detects a service pointed at a user-writable binary"
+    assert codes(data) == ["RO159"]
+
+
+def test_description_ending_in_a_stray_quote_is_reported() -> None:
+    data = base()
+    data["rule"]["description"] = 'Detects a service pointed at a user-writable binary."\n'
+    assert codes(data) == ["RO159"]
+
+
+def test_multiline_description_ending_with_full_stop_passes() -> None:
+    data = base()
+    data["rule"]["description"] = "Detects a service\npointed at a user-writable binary.\n"
+    assert codes(data) == []
+
+
+def test_name_ending_with_full_stop_is_reported() -> None:
+    data = base()
+    data["rule"]["name"] = "Service ImagePath in a User Folder."
+    (found,) = findings(data)
+    assert (found.code, found.hint) == (
+        "RO160",
+        "write name = 'Service ImagePath in a User Folder'",
+    )
+
+
+def test_name_with_doubled_space_is_reported() -> None:
+    data = base()
+    data["rule"]["name"] = "Service ImagePath in a  User Folder"
+    assert codes(data) == ["RO160"]
+
+
+def test_query_rule_without_index_is_reported() -> None:
+    data = base()
+    del data["rule"]["index"]
+    assert codes(data) == ["RO161"]
+
+
+def test_data_view_instead_of_index_passes() -> None:
+    data = base()
+    del data["rule"]["index"]
+    data["rule"]["data_view_id"] = "security-solution-default"
+    assert codes(data) == []
+
+
+@pytest.mark.parametrize("kind", ["esql", "machine_learning"])
+def test_rules_that_read_no_index_need_none(kind: str) -> None:
+    data = base()
+    del data["rule"]["index"]
+    data["rule"]["type"] = kind
+    assert codes(data) == []

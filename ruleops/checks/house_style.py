@@ -135,7 +135,43 @@ LICENSE = _house(
     'license = "Elastic License v2"',
 )
 
+DESCRIPTION_END = _house(
+    "RO159",
+    "style.description-sentence",
+    "the description does not end as a sentence",
+    "Descriptions are shown as prose in Kibana and in the published rule pages; every "
+    "description of elastic/detection-rules is written in full sentences ending with a full "
+    "stop. A description that stops mid-sentence, or ends in a stray quote, was usually cut "
+    "or mangled while editing.",
+    'description = "Identifies cmd.exe started by svchost.exe"',
+    'description = "Identifies cmd.exe started by svchost.exe."',
+)
+NAME_FORMAT = _house(
+    "RO160",
+    "style.name-format",
+    "the rule name ends with a full stop or has stray spaces",
+    "Rule names are titles: no full stop at the end, no leading, trailing or doubled spaces. "
+    "Analysts search and sort alerts by name, and a stray space makes two names that look "
+    "the same differ.",
+    'name = "Suspicious Service Creation. "',
+    'name = "Suspicious Service Creation"',
+)
+MISSING_INDEX = _house(
+    "RO161",
+    "style.missing-index",
+    "a rule that searches indices names neither index nor data_view_id",
+    "Without `index` (or `data_view_id`) Kibana searches its default index patterns, which "
+    "differ between deployments, so the rule finds different events on every stack. Every "
+    "query, eql, threshold, new_terms and indicator match rule of elastic/detection-rules "
+    "names the indices it reads.",
+    'type = "eql"\nlanguage = "eql"\nquery = "process where true"',
+    'type = "eql"\nlanguage = "eql"\nindex = ["logs-endpoint.events.process-*"]\n'
+    'query = "process where true"',
+)
+
 HOUSE_LICENSE = "Elastic License v2"
+SENTENCE_ENDS = (".", "!", "?")
+INDEX_TYPES = frozenset({"query", "eql", "threshold", "new_terms", "threat_match"})
 TAG_CATEGORIES = (
     "Data Source",
     "Domain",
@@ -353,4 +389,51 @@ def house_license(rule: Rule, config: Config) -> Iterator[Diagnostic]:
         f"license is {license_!r}; rules here are published under {HOUSE_LICENSE!r}",
         "rule.license",
         hint=f'write license = "{HOUSE_LICENSE}"',
+    )
+
+
+@rule_check
+def description_ends_a_sentence(rule: Rule, config: Config) -> Iterator[Diagnostic]:
+    description = _text(rule.rule, "description")
+    if not description or not description.strip() or _deprecated(rule):
+        return
+    ending = description.rstrip()
+    if not ending.endswith(SENTENCE_ENDS):
+        yield rule.diagnostic(
+            DESCRIPTION_END.code,
+            f"description ends with {ending[-20:]!r}, not with a full stop",
+            "rule.description",
+            hint="finish the last sentence with a full stop",
+        )
+
+
+@rule_check
+def name_is_a_title(rule: Rule, config: Config) -> Iterator[Diagnostic]:
+    name = rule.name
+    if not name:
+        return
+    if name != name.strip() or "  " in name:
+        problem = "has leading, trailing or doubled spaces"
+    elif name.endswith("."):
+        problem = "ends with a full stop"
+    else:
+        return
+    yield rule.diagnostic(
+        NAME_FORMAT.code,
+        f"rule name {name!r} {problem}",
+        "rule.name",
+        hint=f"write name = {' '.join(name.split()).rstrip('.')!r}",
+    )
+
+
+@rule_check
+def index_is_named(rule: Rule, config: Config) -> Iterator[Diagnostic]:
+    kind = rule.rule.get("type")
+    if kind not in INDEX_TYPES or "index" in rule.rule or "data_view_id" in rule.rule:
+        return
+    yield rule.diagnostic(
+        MISSING_INDEX.code,
+        f"{kind} rule names no index (and no data_view_id): it would search Kibana's defaults",
+        "rule.type",
+        hint='add index = ["<the index patterns this rule reads>"]',
     )
