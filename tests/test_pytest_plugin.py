@@ -70,6 +70,23 @@ def repo(pytester: pytest.Pytester) -> pytest.Pytester:
     return pytester
 
 
+# Inner sessions without the plugins these tests do not need: each inline run re-imports
+# (and assertion-rewrites) installed plugins such as hypothesis's, and the unraisable-
+# exception plugin runs gc.collect() five times at exit; together seconds per run.
+_QUIET = (
+    "-p",
+    "no:unraisableexception",
+    "-p",
+    "no:hypothesispytest",
+    "-p",
+    "no:benchmark",
+)
+
+
+def run(repo: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return repo.runpytest(*_QUIET, *args)
+
+
 def write_fixture(repo: pytest.Pytester, text: str = FIXTURE, name: str = "shell.toml") -> None:
     path = repo.path / "tests" / "rules" / "windows" / name
     path.write_text(textwrap.dedent(text), encoding="utf-8")
@@ -77,7 +94,7 @@ def write_fixture(repo: pytest.Pytester, text: str = FIXTURE, name: str = "shell
 
 def test_each_case_is_a_test_named_after_the_rule_and_the_case(repo):
     write_fixture(repo)
-    result = repo.runpytest("--collect-only", "-q")
+    result = run(repo, "--collect-only", "-q")
     result.stdout.fnmatch_lines(
         [
             "tests/rules/windows/shell.toml::Command Shell Started::cmd starts",
@@ -89,22 +106,22 @@ def test_each_case_is_a_test_named_after_the_rule_and_the_case(repo):
 
 def test_passing_cases_pass(repo):
     write_fixture(repo)
-    repo.runpytest().assert_outcomes(passed=3)
+    run(repo).assert_outcomes(passed=3)
 
 
 def test_k_selects_cases_by_name(repo):
     write_fixture(repo)
-    repo.runpytest("-k", "powershell").assert_outcomes(passed=1, deselected=2)
+    run(repo, "-k", "powershell").assert_outcomes(passed=1, deselected=2)
 
 
 def test_k_selects_by_rule_name(repo):
     write_fixture(repo)
-    repo.runpytest("-k", "Shell and Started and not cmd").assert_outcomes(passed=1, deselected=2)
+    run(repo, "-k", "Shell and Started and not cmd").assert_outcomes(passed=1, deselected=2)
 
 
 def test_failing_case_reports_the_explanation(repo):
     write_fixture(repo, FIXTURE.replace('process.name = "powershell.exe"', 'process.name = "pwsh"'))
-    result = repo.runpytest()
+    result = run(repo)
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -121,12 +138,12 @@ def test_failing_case_reports_the_explanation(repo):
 def test_x_stops_at_the_first_failing_case(repo):
     broken = FIXTURE.replace('process.name = "cmd.exe"\n\n', 'process.name = "bash"\n\n', 1)
     write_fixture(repo, broken.replace('"powershell.exe"', '"pwsh"'))
-    repo.runpytest("-x").assert_outcomes(failed=1)
+    run(repo, "-x").assert_outcomes(failed=1)
 
 
 def test_matching_negative_names_the_exclusion_that_did_not_apply(repo):
     write_fixture(repo, FIXTURE.replace('process.args = ["/c", "dir"]', 'process.args = ["/k"]'))
-    result = repo.runpytest()
+    result = run(repo)
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(
         ['*the exclusion `not process.args : "/c"` did not apply: process.args is ?"/k"?; *']
@@ -140,7 +157,7 @@ def test_ecs_type_mistake_fails_its_case(repo):
             'process.name = "cmd.exe"\n', 'process.name = "cmd.exe"\nprocess.pid = "4"\n', 1
         ),
     )
-    result = repo.runpytest()
+    result = run(repo)
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(
         ["*RO505 process.pid is a long field in ECS*write process.pid = 4*"]
@@ -154,7 +171,7 @@ def test_unread_field_is_a_pytest_warning_on_the_fixture_line(repo):
             'process.name = "cmd.exe"\n', 'proces.name = "x"\nprocess.name = "cmd.exe"\n', 1
         ),
     )
-    result = repo.runpytest()
+    result = run(repo)
     result.assert_outcomes(passed=3, warnings=1)
     result.stdout.fnmatch_lines(
         ["*shell.toml:8: RuleopsFixtureWarning: RO506 case 'cmd starts' sets proces.name*"]
@@ -163,7 +180,7 @@ def test_unread_field_is_a_pytest_warning_on_the_fixture_line(repo):
 
 def test_invalid_fixture_file_fails_with_its_diagnostic(repo):
     write_fixture(repo, FIXTURE.replace('expect = "no match"', 'expect = "nope"'))
-    result = repo.runpytest()
+    result = run(repo)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         ["*shell.toml:19:1: RO500 expect of case 'cmd runs one command' is \"nope\"*"]
@@ -172,7 +189,7 @@ def test_invalid_fixture_file_fails_with_its_diagnostic(repo):
 
 def test_fixture_of_a_missing_rule_fails(repo):
     write_fixture(repo, FIXTURE.replace("11111111-1111", "99999999-1111"), name="gone.toml")
-    result = repo.runpytest("tests/rules/windows/gone.toml")
+    result = run(repo, "tests/rules/windows/gone.toml")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*RO503 no rule under rule_paths*has rule_id '99999999-1111*"])
 
@@ -180,9 +197,9 @@ def test_fixture_of_a_missing_rule_fails(repo):
 def test_toml_files_outside_fixture_paths_are_not_collected(repo):
     (repo.path / "other").mkdir()
     (repo.path / "other" / "shell.toml").write_text(FIXTURE, encoding="utf-8")
-    repo.runpytest("other").assert_outcomes()
+    run(repo, "other").assert_outcomes()
 
 
 def test_toml_files_that_are_not_fixtures_are_not_collected(repo):
     write_fixture(repo, '[settings]\ncolour = "blue"\n', name="settings.toml")
-    repo.runpytest().assert_outcomes()
+    run(repo).assert_outcomes()
