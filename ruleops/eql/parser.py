@@ -124,6 +124,12 @@ def parse_eql(text: str) -> Query:
 
 @functools.cache
 def _parser():
+    """The LALR parser, built once per process.
+
+    Analysing the grammar takes ~100 ms, a noticeable part of a commit hook's run, so lark
+    keeps the analysed tables in the user's cache folder (checked against a hash of the
+    grammar and options; a missing, stale or unreadable cache is rebuilt).
+    """
     from lark import Lark
 
     return Lark(
@@ -132,8 +138,23 @@ def _parser():
         lexer="contextual",
         transformer=_Builder(),
         maybe_placeholders=True,
-        cache=False,
+        cache=_cache_file(),
     )
+
+
+def _cache_file() -> str | bool:
+    """A file in the user's own cache folder (not the shared temporary folder: the cache is
+    a pickle, and nobody else should be able to plant one); False if there is none."""
+    import os
+    import sys
+
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    folder = Path(base) / "ruleops"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return str(folder / f"eql-grammar-py{sys.version_info[0]}{sys.version_info[1]}.lark")
 
 
 # ---------------------------------------------------------------------------- AST building
