@@ -14,7 +14,7 @@ from ruleops.diagnostics import REGISTRY, Diagnostic, Severity
 from ruleops.engine import run_check
 from ruleops.loading import rule_from_text
 
-HOUSE_CODES = tuple(f"RO{n}" for n in range(150, 162))
+HOUSE_CODES = tuple(f"RO{n}" for n in range(150, 163))
 
 
 def base() -> dict[str, Any]:
@@ -55,6 +55,7 @@ CHECKS = [
     house_style.description_ends_a_sentence,
     house_style.name_is_a_title,
     house_style.index_is_named,
+    house_style.rule_type_is_tagged,
 ]
 
 
@@ -338,4 +339,22 @@ def test_rules_that_read_no_index_need_none(kind: str) -> None:
     data = base()
     del data["rule"]["index"]
     data["rule"]["type"] = kind
+    data["rule"]["tags"] += ["Rule Type: ML", "Rule Type: Machine Learning"]
+    assert codes(data) == []
+
+
+def test_machine_learning_rule_without_type_tags_is_reported() -> None:
+    data = base()
+    del data["rule"]["index"]
+    data["rule"]["type"] = "machine_learning"
+    (found,) = findings(data)
+    assert found.message == (
+        'machine_learning rule lacks the tags "Rule Type: ML", "Rule Type: Machine Learning"'
+    )
+
+
+def test_threat_match_rule_with_its_type_tag_passes() -> None:
+    data = base()
+    data["rule"]["type"] = "threat_match"
+    data["rule"]["tags"].append("Rule Type: Threat Match")
     assert codes(data) == []

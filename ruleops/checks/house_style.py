@@ -169,7 +169,24 @@ MISSING_INDEX = _house(
     'query = "process where true"',
 )
 
+TYPE_TAG = _house(
+    "RO162",
+    "style.rule-type-tag",
+    'a machine_learning or threat_match rule without its "Rule Type:" tags',
+    'elastic/detection-rules tags every machine learning rule "Rule Type: ML" and "Rule '
+    'Type: Machine Learning", and every indicator match rule "Rule Type: Threat Match"; '
+    "Kibana's rule filters and the published rule lists group rules by these tags. "
+    "Deprecated rules are not checked.",
+    'type = "machine_learning"\ntags = ["Domain: Endpoint", "Use Case: Threat Detection"]',
+    'type = "machine_learning"\ntags = ["Domain: Endpoint", "Use Case: Threat Detection", '
+    '"Rule Type: ML", "Rule Type: Machine Learning"]',
+)
+
 HOUSE_LICENSE = "Elastic License v2"
+TYPE_TAGS = {
+    "machine_learning": ("Rule Type: ML", "Rule Type: Machine Learning"),
+    "threat_match": ("Rule Type: Threat Match",),
+}
 SENTENCE_ENDS = (".", "!", "?")
 INDEX_TYPES = frozenset({"query", "eql", "threshold", "new_terms", "threat_match"})
 TAG_CATEGORIES = (
@@ -437,3 +454,20 @@ def index_is_named(rule: Rule, config: Config) -> Iterator[Diagnostic]:
         "rule.type",
         hint='add index = ["<the index patterns this rule reads>"]',
     )
+
+
+@rule_check
+def rule_type_is_tagged(rule: Rule, config: Config) -> Iterator[Diagnostic]:
+    tags = rule.rule.get("tags")
+    kind = rule.rule.get("type")
+    if _deprecated(rule) or not isinstance(tags, list) or not isinstance(kind, str):
+        return
+    missing = [tag for tag in TYPE_TAGS.get(kind, ()) if tag not in tags]
+    if missing:
+        wanted = ", ".join(f'"{tag}"' for tag in missing)
+        yield rule.diagnostic(
+            TYPE_TAG.code,
+            f"{kind} rule lacks the tag{'s' if len(missing) > 1 else ''} {wanted}",
+            "rule.tags",
+            hint=f"add {wanted} to tags",
+        )
