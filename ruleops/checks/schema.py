@@ -191,6 +191,9 @@ INVALID = register(
 
 _SCHEMA_FILE = "rule.schema.json"
 
+# (code, key path, message, hint) of one diagnostic, before it is placed in the file.
+Finding = tuple[str, str, str, "str | None"]
+
 
 def schema_path() -> Path:
     """The schema shipped in the package, or the repository copy when running from source."""
@@ -240,14 +243,11 @@ def _inlined() -> dict[str, Any]:
 def check_schema(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     seen: set[tuple[str, str, str]] = set()
     for error in validator().iter_errors(rule.data):
-        for code, key_path, message, hint in _explain(error, rule.data):
-            if (code, key_path, message) in seen:
+        for code, where, message, hint in _explain(error, rule.data):
+            if (code, where, message) in seen:
                 continue
-            seen.add((code, key_path, message))
-            yield rule.diagnostic(code, message, key_path, hint=hint)
-
-
-Finding = tuple[str, str, str, "str | None"]
+            seen.add((code, where, message))
+            yield rule.diagnostic(code, message, where, hint=hint)
 
 
 def key_path(parts: Sequence[str | int]) -> str:
