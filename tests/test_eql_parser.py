@@ -543,3 +543,59 @@ def test_list_of_strings_and_list_item_by_item_give_the_same_tree():
     strings_only = condition('a in ("x", "y")')
     with_number = condition('a in ("x", "y", 1)')
     assert with_number.options[:2] == strings_only.options
+
+
+# ---------------------------------------------------------------- `ruleops parse`
+
+
+def test_parse_command_prints_the_tree_as_json(capsys):
+    import json
+
+    from ruleops.cli import main
+
+    assert main(["parse", 'process where process.name : "cmd*" | head 1']) == 0
+    tree = json.loads(capsys.readouterr().out)
+    assert tree["node"] == "Query"
+    assert tree["body"]["condition"] == {
+        "node": "Match",
+        "value": {
+            "node": "Field",
+            "path": ["process", "name"],
+            "span": [14, 26],
+            "optional": False,
+        },
+        "patterns": ["cmd*"],
+        "kind": "wildcard",
+        "case_insensitive": True,
+        "span": [14, 35],
+    }
+    assert tree["pipes"] == [{"node": "Pipe", "kind": "head", "count": 1, "span": [36, 44]}]
+
+
+def test_parse_command_reports_an_error_with_line_caret_and_exit_1(capsys):
+    from ruleops.cli import main
+
+    assert main(["parse", "process where\n  a = 1"]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "query:2:5: RO301 error: `=` is Endgame EQL syntax; Elasticsearch compares with `==`",
+        "      a = 1",
+        "        ^",
+        "    hint: write `==` (case-sensitive) or `:` (case-insensitive)",
+    ]
+
+
+def test_parse_command_reads_a_rule_file_and_reports_on_its_lines(tmp_path, capsys):
+    from ruleops.cli import main
+
+    rule = tmp_path / "rule.toml"
+    rule.write_text("[rule]\nlanguage = \"eql\"\nquery = '''\nprocess where\n  a == \"x\" b\n'''\n")
+    assert main(["parse", "--file", str(rule)]) == 1
+    first = capsys.readouterr().err.splitlines()[0]
+    assert first.startswith(f"{rule}:5:12: RO300 error: unexpected `b`")
+
+
+def test_parse_command_needs_a_query_or_a_file(capsys):
+    from ruleops.cli import main
+
+    assert main(["parse"]) == 2
