@@ -296,7 +296,7 @@ class ThreatMatch(RuleType):
 
     def reads(self) -> set[str]:
         names = super().reads() | {f.name for f in fields(self.threat_condition)}
-        return names | {source for group in self.mapping for source, _ in group}
+        return names | {name for group in self.mapping for pair in group for name in pair}
 
     def run(
         self,
