@@ -127,8 +127,8 @@ def test_failing_case_reports_the_explanation(repo):
         [
             "*tests/rules/windows/shell.toml:10: case 'powershell starts' of rule "
             "'Command Shell Started' expects match but the rule did not match*",
-            '*event 0 (line 13) should match but was rejected: *process.name is "pwsh"; '
-            'it would have to match the wildcard patterns "cmd.exe" or "powershell.exe"*',
+            '*event 0 (line 13) should match but was rejected: *process.name was "pwsh"; '
+            'expected a value matching "cmd.exe" or "powershell.exe" (wildcard, case-insensitive)',
             "FAILED tests/rules/windows/shell.toml::Command Shell Started::powershell starts",
         ]
     )
@@ -146,7 +146,7 @@ def test_matching_negative_names_the_exclusion_that_did_not_apply(repo):
     result = run(repo)
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(
-        ['*the exclusion `not process.args : "/c"` did not apply: process.args is ?"/k"?; *']
+        ['*the exclusion `not process.args : "/c"` did not apply: process.args was ?"/k"?; *']
     )
 
 
