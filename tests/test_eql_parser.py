@@ -599,3 +599,20 @@ def test_parse_command_needs_a_query_or_a_file(capsys):
     from ruleops.cli import main
 
     assert main(["parse"]) == 2
+
+
+def test_keyword_as_field_name_is_rejected_with_backquote_advice():
+    error = rejected("process where sequence == 1")
+    assert "keyword" in error.message and error.hint.endswith("`sequence`")
+
+
+def test_keyword_as_category_is_rejected():
+    assert "keyword" in rejected("sequence [until where true] [a where true]").message
+
+
+def test_keyword_inside_a_dotted_field_name_is_allowed():
+    assert condition("a.sequence == 1").left == f("a.sequence")
+
+
+def test_filter_pipe_hint_says_move_the_condition():
+    assert "`where`" in rejected("process where true | filter a == 1").hint

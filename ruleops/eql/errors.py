@@ -269,7 +269,7 @@ def _token_mistake(text: str, token, expected: set[str]) -> EqlSyntaxError | Non
             "Elasticsearch supports only `| head` and `| tail`",
             pipe.start(),
             text,
-            hint="remove the pipe; deduplicate or count in Kibana instead",
+            hint=ENDGAME_PIPES[pipe.group(1)],
             code=ENDGAME,
             end_offset=pipe.end(1),
         )

@@ -43,7 +43,15 @@ SAMPLE_OPTION = "RO309"
 
 MAXSPAN_UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
 
-ENDGAME_PIPES = frozenset({"unique", "unique_count", "count", "filter", "sort", "window"})
+# Endgame pipes Elasticsearch never had, and what to do instead.
+ENDGAME_PIPES = {
+    "unique": "remove the pipe; alert suppression on the rule deduplicates alerts",
+    "unique_count": "remove the pipe; count in Kibana, or use a threshold rule",
+    "count": "remove the pipe; count in Kibana, or use a threshold rule",
+    "filter": "move the condition into the `where` clause (joined with `and`)",
+    "sort": "remove the pipe: results come in timestamp order",
+    "window": "remove the pipe; use `sequence … with maxspan=` for a time window",
+}
 LINEAGE_WORDS = frozenset({"descendant", "child", "event"})
 
 
@@ -249,6 +257,50 @@ def _string_list(token: Any) -> tuple[Literal, ...]:
     return tuple(items)
 
 
+# Elasticsearch's reserved words. Where the parser expects a name, the lexer reads them as
+# names (it only knows the keywords that could come next), so they are refused here.
+RESERVED = frozenset(
+    [
+        "and",
+        "any",
+        "by",
+        "false",
+        "fork",
+        "in",
+        "join",
+        "like",
+        "maxspan",
+        "not",
+        "null",
+        "of",
+        "or",
+        "regex",
+        "sample",
+        "sequence",
+        "true",
+        "until",
+        "where",
+        "with",
+    ]
+)
+
+
+def _not_a_keyword(token: Any, what: str) -> None:
+    if token.type == "NAME" and str(token) in RESERVED:
+        hint = (
+            f'write the category as a string: "{token}" where …'
+            if what == "event category"
+            else f"write a field named {token} in backquotes: `{token}`"
+        )
+        article = "an" if what[0] in "aeiou" else "a"
+        raise _Reject(
+            f"`{token}` is an EQL keyword, not {article} {what} name",
+            token.start_pos,
+            token.end_pos,
+            hint=hint,
+        )
+
+
 class _Builder:
     """Callbacks of the LALR parser: each grammar rule's children → an AST node."""
 
@@ -271,6 +323,7 @@ class _Builder:
             return None, token.start_pos
         if token.type in ("STRING", "RAW_STRING"):
             return _unescape(token), token.start_pos
+        _not_a_keyword(token, "event category")
         return _field_part(token)[0] if token.type == "QUOTED_NAME" else str(token), token.start_pos
 
     def join_keys(self, children: list) -> tuple[Field, ...]:
@@ -373,7 +426,7 @@ class _Builder:
                 "Elasticsearch supports only `| head` and `| tail`",
                 bar.start_pos,
                 end,
-                hint="remove the pipe; deduplicate or count in Kibana instead",
+                hint=ENDGAME_PIPES[kind],
                 code=ENDGAME,
             )
         if kind not in ("head", "tail"):
@@ -482,6 +535,7 @@ class _Builder:
     def path(self, children: list) -> tuple[list[str], Any, Any]:
         parts: list[str] = []
         for token in children:
+            _not_a_keyword(token, "field")
             parts.extend(_field_part(token))
         return parts, children[0], children[-1]
 
