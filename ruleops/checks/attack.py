@@ -383,7 +383,7 @@ def tactic_tags(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     try:
         attack = load_attack(config.attack_data)
     except AttackDataError:
-        return  # threat_mapping reports it
+        return  # attack_data_usable reports it
     mapped: list[str] = []
     for threat in threats:
         tactic = _table(threat, "tactic")
