@@ -283,3 +283,21 @@ def test_rule_whose_query_does_not_parse_is_not_run(rule_repo):
     suite = run(rule_repo, "registry where (", case("c", "match", event()))
     (problem,) = [d for d in suite.diagnostics if d.code == "RO507"]
     assert "the query does not parse" in problem.message
+
+
+def test_sequence_with_runs_takes_one_event_per_run(rule_repo):
+    query = """
+    sequence by host.id
+      [process where process.name : "whoami.exe"] with runs=2
+      [network where destination.port == 445]
+    """
+    body = case(
+        "two recons then SMB",
+        "match",
+        recon(),
+        recon(),
+        smb(port=80),
+        extra="sequences = [[0, 1, 2]]\n",
+    )
+    explanation = only(run(rule_repo, query, body)).explanation
+    assert "event 2 (line 15) does not satisfy clause 2 of the sequence" in explanation
