@@ -128,3 +128,40 @@ def test_project_hook_files_are_valid_for_pre_commit():
             ["pre-commit", command, str(REPO / name)], capture_output=True, text=True, check=False
         )
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_fmt_hook_reformats_a_staged_rule_and_fails_until_it_is_restaged(
+    tmp_path, hook_repo, pre_commit_home
+):
+    root = make_repo(tmp_path / "fmt-repo")
+    _use_hooks(root, hook_repo, "ruleops-fmt")
+    commit(root, "use the fmt hook")
+    rule = root / "rules" / "a.toml"
+    unordered = (
+        rule.read_text()
+        .replace('maturity = "production"\n', "")
+        .replace("[metadata]\n", '[metadata]\nmaturity = "production"\n')
+    )
+    rule.write_text(unordered)
+    git(root, "add", "rules/a.toml")
+    first = _run(root, pre_commit_home, "pre-commit", "run")
+    assert first.returncode == 1
+    assert "files were modified by this hook" in first.stdout
+    assert rule.read_text() != unordered
+    git(root, "add", "rules/a.toml")
+    second = _run(root, pre_commit_home, "pre-commit", "run")
+    assert second.returncode == 0, second.stdout
+
+
+def test_project_pre_commit_config_runs_its_hooks(tmp_path, pre_commit_home):
+    """The project's own config runs `ruleops check` and `ruleops fmt` from the checkout."""
+    from ruleops.formatting import format_text
+
+    project = make_repo(tmp_path / "project")
+    for rule in (project / "rules").glob("*.toml"):
+        rule.write_text(format_text(rule.read_text()).text)
+    shutil.copy(REPO / ".pre-commit-config.yaml", project / ".pre-commit-config.yaml")
+    commit(project, "the project's hooks")
+    done = _run(project, pre_commit_home, "pre-commit", "run", "--all-files")
+    assert done.returncode == 0, done.stdout
+    assert "ruleops check" in done.stdout and "ruleops fmt" in done.stdout

@@ -1,0 +1,108 @@
+"""`ruleops fmt [--check] PATH...`: write rule files in the canonical layout.
+
+The layout is described in `ruleops.formatting`. Files are replaced atomically (written
+beside, then renamed), so an interrupted run never leaves half a rule behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from ruleops.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("fmt", help="write rule files in one canonical layout")
+    p.add_argument(
+        "paths", nargs="*", type=Path, help="rule files or folders (default: rule_paths)"
+    )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; show the diff and exit 1 when a file is not formatted",
+    )
+    p.add_argument("--config", type=Path, help="pyproject.toml to read [tool.ruleops] from")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ruleops.config import ConfigError, load_config
+    from ruleops.engine import discover, display_path
+    from ruleops.formatting import FormatError, format_text
+    from ruleops.loading import read_text
+
+    try:
+        config = load_config(explicit=args.config)
+    except ConfigError as error:
+        print(f"ruleops: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    paths = args.paths or [config.root / p for p in config.rule_paths]
+    missing = [p for p in paths if not p.exists()]
+    for p in missing:
+        print(f"ruleops: no such file or folder: {p}", file=sys.stderr)
+    if missing:
+        return EXIT_USAGE
+    fixture_roots = [(config.root / p).resolve() for p in config.fixture_paths]
+    changed = failed = total = 0
+    for path in discover(paths, config):
+        if any(path.resolve().is_relative_to(root) for root in fixture_roots):
+            continue  # fixtures are not rules; their layout is their author's
+        total += 1
+        shown = display_path(path)
+        text, problem = read_text(path, shown)
+        if text is None:
+            assert problem is not None
+            print(f"{shown}:{problem.line}:{problem.column}: {problem.message}", file=sys.stderr)
+            failed += 1
+            continue
+        try:
+            formatted = format_text(text)
+        except FormatError as error:
+            print(f"{shown}:{error.line}:{error.column}: {error.message}", file=sys.stderr)
+            failed += 1
+            continue
+        if not formatted.changed:
+            continue
+        changed += 1
+        if args.check:
+            sys.stdout.writelines(
+                difflib.unified_diff(
+                    text.splitlines(keepends=True),
+                    formatted.text.splitlines(keepends=True),
+                    fromfile=f"{shown} (now)",
+                    tofile=f"{shown} (formatted)",
+                )
+            )
+            print(f"would reformat {shown}", file=sys.stderr)
+        else:
+            write_atomically(path, formatted.text)
+            print(f"reformatted {shown}", file=sys.stderr)
+    verb = "would be reformatted" if args.check else "reformatted"
+    print(
+        f"{total} file{'s' if total != 1 else ''}: {changed} {verb}, "
+        f"{total - changed - failed} already formatted"
+        + (f", {failed} could not be read" if failed else ""),
+        file=sys.stderr,
+    )
+    if failed:
+        return EXIT_USAGE
+    return EXIT_FINDINGS if args.check and changed else EXIT_OK
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace `path` with `text`: written to a file beside it, then renamed over it."""
+    mode = path.stat().st_mode & 0o7777
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,192 @@
+import os
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from ruleops.cli import main
+from ruleops.formatting import FormatError, format_text
+from ruleops.suppressions import comments
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "detection-rules" / "rules"
+
+LONG_TAGS = ", ".join(f'"Tag number {i}"' for i in range(8))  # wider than 100 characters
+UNORDERED = """\
+[metadata]
+updated_date = "2024/01/02"
+creation_date = "2024/01/01"
+maturity = "production"
+
+[rule]
+# why this query looks odd
+query = '''process where true'''
+name = "Example"
+author = ["Elastic"]
+tags = [LONG_TAGS]
+index = [
+    "logs-*",
+]
+type = "eql"  # keep: Kibana needs it
+
+[[rule.threat]]
+framework = "MITRE ATT&CK"
+""".replace("LONG_TAGS", LONG_TAGS)
+
+
+def _fmt(text: str) -> str:
+    return format_text(text).text
+
+
+def _keys(text: str, table: str) -> list[str]:
+    section = text.split(f"[{table}]\n", 1)[1].split("\n[", 1)[0]
+    return [
+        line.split(" = ")[0]
+        for line in section.splitlines()
+        if " = " in line and not line.startswith((" ", "#"))
+    ]
+
+
+def test_metadata_keys_are_sorted():
+    assert _keys(_fmt(UNORDERED), "metadata") == ["creation_date", "maturity", "updated_date"]
+
+
+def test_rule_keys_are_sorted_with_the_query_last_after_a_blank_line():
+    out = _fmt(UNORDERED)
+    assert _keys(out, "rule") == ["author", "index", "name", "tags", "type", "query"]
+    assert "  # keep: Kibana needs it\n\n# why this query looks odd\nquery = " in out
+
+
+def test_comments_travel_with_their_keys():
+    out = _fmt(UNORDERED)
+    assert sorted(comments(out)) == sorted(comments(UNORDERED))
+    assert "# why this query looks odd\nquery = '''" in out
+
+
+def test_query_starts_on_the_line_after_its_quotes():
+    assert "query = '''\nprocess where true'''" in _fmt(UNORDERED)
+
+
+def test_long_array_goes_one_element_per_line_with_a_trailing_comma():
+    out = _fmt(UNORDERED)
+    assert 'tags = [\n    "Tag number 0",\n' in out and '    "Tag number 7",\n]' in out
+
+
+def test_short_array_goes_on_one_line():
+    assert 'index = ["logs-*"]' in _fmt(UNORDERED)
+
+
+def test_array_with_comments_keeps_its_layout():
+    text = '[rule]\nindex = [\n    "a-*",  # the old name\n    "b-*",\n]\n'
+    assert _fmt(text) == text
+
+
+def test_string_with_line_breaks_becomes_a_multiline_string():
+    text = '[rule]\ndescription = "first\\nsecond\\n"\n'
+    assert _fmt(text) == "[rule]\ndescription = '''\nfirst\nsecond\n'''\n"
+
+
+def test_string_with_backslashes_and_triple_quotes_stays_exact():
+    text = "[rule]\nnote = \"a ''' \\\\ b\\nc\\\"\"\n"
+    out = _fmt(text)
+    assert tomllib.loads(out) == tomllib.loads(text)
+    assert 'note = """\n' in out
+
+
+def test_tables_are_ordered_metadata_rule_others_then_rule_subtables():
+    text = (
+        '[transform]\n[[transform.osquery]]\nlabel = "x"\n\n'
+        '[rule]\nname = "n"\n\n[[rule.threat]]\nframework = "MITRE ATT&CK"\n\n'
+        '[metadata]\nmaturity = "production"\n'
+    )
+    out = _fmt(text)
+    headers = [line for line in out.splitlines() if line.startswith("[")]
+    assert headers == [
+        "[metadata]",
+        "[rule]",
+        "[transform]",
+        "[[transform.osquery]]",
+        "[[rule.threat]]",
+    ]
+
+
+def test_other_tables_keep_their_key_order():
+    text = '[metadata]\na = 1\n\n[[transform.investigate]]\nlabel = "x"\ndescription = ""\n'
+    assert _fmt(text) == text
+
+
+def test_formatting_is_idempotent():
+    once = _fmt(UNORDERED)
+    assert _fmt(once) == once
+
+
+def test_formatting_keeps_the_data():
+    assert tomllib.loads(_fmt(UNORDERED)) == tomllib.loads(UNORDERED)
+
+
+def test_invalid_toml_is_an_error_with_line_and_column():
+    with pytest.raises(FormatError) as caught:
+        format_text('[rule]\nname = "unterminated\n')
+    assert caught.value.line == 2
+
+
+def _project(tmp_path: Path, text: str = UNORDERED) -> Path:
+    (tmp_path / "pyproject.toml").write_text('[tool.ruleops]\nrule_paths = ["rules"]\n')
+    (tmp_path / "rules").mkdir()
+    rule = tmp_path / "rules" / "r.toml"
+    rule.write_text(text, encoding="utf-8")
+    return rule
+
+
+def test_fmt_check_shows_the_diff_exits_1_and_changes_nothing(tmp_path, monkeypatch, capsys):
+    rule = _project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["fmt", "--check"]) == 1
+    captured = capsys.readouterr()
+    assert '-updated_date = "2024/01/02"' in captured.out
+    assert "would reformat rules/r.toml" in captured.err
+    assert rule.read_text() == UNORDERED
+
+
+def test_fmt_rewrites_in_place_and_then_check_passes(tmp_path, monkeypatch):
+    rule = _project(tmp_path)
+    rule.chmod(0o640)
+    monkeypatch.chdir(tmp_path)
+    assert main(["fmt", "rules/r.toml"]) == 0
+    assert rule.read_text() == _fmt(UNORDERED)
+    assert rule.stat().st_mode & 0o777 == 0o640
+    assert os.listdir(tmp_path / "rules") == ["r.toml"]  # no temporary file left behind
+    assert main(["fmt", "--check", "rules"]) == 0
+
+
+def test_fmt_reports_a_file_that_is_not_toml_and_exits_2(tmp_path, monkeypatch, capsys):
+    _project(tmp_path, '[rule]\nname = "unterminated\n')
+    monkeypatch.chdir(tmp_path)
+    assert main(["fmt"]) == 2
+    assert "rules/r.toml:2:" in capsys.readouterr().err
+
+
+def test_fmt_leaves_fixture_files_alone(tmp_path, monkeypatch):
+    _project(tmp_path, _fmt(UNORDERED))
+    fixture = tmp_path / "tests" / "rules" / "r.toml"
+    fixture.parent.mkdir(parents=True)
+    fixture.write_text('rule_id = "x"\n[[case]]\nname = "n"\nexpect = "match"\n')
+    monkeypatch.chdir(tmp_path)
+    assert main(["fmt", "--check", "rules", "tests/rules/r.toml"]) == 0
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared corpus of production rules not present")
+def test_every_production_rule_formats_without_losing_data_or_comments_and_only_once():
+    """For each of the 2,064 rules: data unchanged, fmt(fmt(x)) == fmt(x).
+
+    (format_text itself refuses to return a result that lost a comment.)
+    """
+    changed = 0
+    for path in sorted(CORPUS.rglob("*.toml")):
+        text = path.read_text(encoding="utf-8")
+        formatted = format_text(text).text
+        if formatted == text:
+            continue  # fmt(x) == x, so the second pass is this same pass
+        changed += 1
+        assert tomllib.loads(formatted) == tomllib.loads(text), path
+        assert format_text(formatted).text == formatted, path
+    assert changed < 2064  # most of the corpus already uses the layout or nearly so
