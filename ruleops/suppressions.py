@@ -112,6 +112,7 @@ class LineInfo:
 
 _INTERESTING = re.compile(r"[\"'#\[\]{}]")
 _BASIC_END = re.compile(r'\\.|"', re.DOTALL)
+_BASIC_ML_END = re.compile(r'\\.|"""', re.DOTALL)
 
 
 def _scan(text: str) -> tuple[list[LineInfo], dict[int, int]]:
@@ -168,27 +169,21 @@ def _scan(text: str) -> tuple[list[LineInfo], dict[int, int]]:
 
 def _close_multiline(raw: str, i: int, delimiter: str) -> int:
     """Index just past the closing delimiter on this line, or -1 if the string goes on."""
-    while True:
-        if delimiter == '"""':
-            found = -1
-            j = i
-            while j < len(raw):
-                if raw[j] == "\\":
-                    j += 2
-                    continue
-                if raw.startswith(delimiter, j):
-                    found = j
-                    break
-                j += 1
-        else:
-            found = raw.find(delimiter, i)
-        if found < 0:
-            return -1
-        end = found + 3
-        # Up to two more quotes right before the closing three belong to the content.
-        while end < len(raw) and raw[end] == delimiter[0] and end - found < 5:
-            end += 1
-        return end
+    if delimiter == "'''":
+        found = raw.find(delimiter, i)
+    else:
+        found = -1
+        for match in _BASIC_ML_END.finditer(raw, i):
+            if match.group() == '"""':
+                found = match.start()
+                break
+    if found < 0:
+        return -1
+    end = found + 3
+    # Up to two more quotes right after the closing three belong to the content.
+    while end < len(raw) and raw[end] == delimiter[0] and end - found < 5:
+        end += 1
+    return end
 
 
 def _close_single(raw: str, i: int, quote: str) -> int:
