@@ -83,6 +83,10 @@ _KEYWORDS = {
 
 def expected_phrase(expected: set[str]) -> str:
     names = set(expected)
+    if not _VALUE_STARTS & names:
+        # After a name, `(` would make it a function call and `.` would continue the path
+        # with a backquoted part: true, but never what a rule author is missing there.
+        names -= {"LPAR", "DOT"}
     words: list[str] = []
     if _VALUE_STARTS & names and len(_VALUE_STARTS & names) >= 3:
         words.append(_VALUE_PHRASE)
@@ -128,7 +132,7 @@ def explain(error: UnexpectedInput, text: str) -> EqlSyntaxError:
         special = _character_mistake(text, offset)
         if special is not None:
             return special
-        expected = set(error.allowed or ())
+        expected = _accepted_after(text, offset) or set(error.allowed or ())
         char = text[offset]
         return EqlSyntaxError(
             f"unexpected character `{char}`; expected {expected_phrase(expected)}",
@@ -140,7 +144,7 @@ def explain(error: UnexpectedInput, text: str) -> EqlSyntaxError:
         token = error.token
         expected = set(error.expected or error.accepts or ())
         if token.type == "$END":
-            expected = _accepted(error) or expected
+            expected = _accepted_after(text, len(text)) or _accepted(error) or expected
             offset = len(text.rstrip())
             return EqlSyntaxError(
                 f"the query ends too early; expected {expected_phrase(expected)}",
@@ -148,7 +152,7 @@ def explain(error: UnexpectedInput, text: str) -> EqlSyntaxError:
                 text,
             )
         offset, end = token.start_pos, token.end_pos
-        expected = _accepted(error) or expected
+        expected = _accepted_after(text, offset) or _accepted(error) or expected
         special = _token_mistake(text, token, expected)
         if special is not None:
             return special
@@ -176,6 +180,45 @@ def _accepted(error: UnexpectedInput) -> set[str]:
         return set(interactive.accepts())
     except Exception:  # a callback of the transformer rejected the trial token
         return set()
+
+
+def _accepted_after(text: str, offset: int) -> set[str]:
+    accepted = _replay(text, offset)
+    if text[:offset].rstrip().endswith('"'):
+        # Arithmetic on a string literal is valid syntax but never the missing piece.
+        accepted -= {"ADD_OP", "MUL_OP"}
+    return accepted
+
+
+def _replay(text: str, offset: int) -> set[str]:
+    """What could come at `offset`, found by parsing the text before it.
+
+    The lexer's own list for a character it cannot read is the set of terminals of the
+    LALR state, merged over contexts; replaying the prefix gives the real one.
+    """
+    from ruleops.eql.parser import _parser
+
+    try:
+        interactive = _parser().parse_interactive(text[:offset])
+        interactive.exhaust_lexer()
+        return set(interactive.accepts())
+    except Exception:  # the prefix itself is rejected by a callback: keep lark's list
+        return set()
+
+
+_COMPARISON = re.compile(r"==|!=|<=|>=|<|>")
+_EXPRESSION_START = re.compile(r"\b(?:and|or|not|where)\b|[(\[,]")
+
+
+def _follows_comparison(text: str, offset: int) -> bool:
+    """Whether the operand before `offset` already is the right side of a comparison."""
+    before = text[:offset]
+    starts = [m.end() for m in _EXPRESSION_START.finditer(before)]
+    segment = before[starts[-1] if starts else 0 :]
+    return bool(_COMPARISON.search(_STRINGS.sub('""', segment)))
+
+
+_STRINGS = re.compile(r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"')
 
 
 def _character_mistake(text: str, offset: int) -> EqlSyntaxError | None:
@@ -273,7 +316,7 @@ def _token_mistake(text: str, token, expected: set[str]) -> EqlSyntaxError | Non
             code=ENDGAME,
             end_offset=pipe.end(1),
         )
-    if token.type == "COMPARE" and "COMPARE" not in expected:
+    if token.type == "COMPARE" and "COMPARE" not in expected and _follows_comparison(text, offset):
         return EqlSyntaxError(
             f"unexpected `{value}`: comparisons cannot be chained",
             offset,
