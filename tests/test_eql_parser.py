@@ -616,3 +616,14 @@ def test_keyword_inside_a_dotted_field_name_is_allowed():
 
 def test_filter_pipe_hint_says_move_the_condition():
     assert "`where`" in rejected("process where true | filter a == 1").hint
+
+
+def test_expected_tokens_are_those_valid_at_that_point():
+    error = rejected("process where (a == 1")
+    assert error.message == (
+        "the query ends too early; expected an arithmetic operator, `and`, `or` or `)`"
+    )
+
+
+def test_no_arithmetic_is_suggested_after_a_string():
+    assert rejected('process where a in ("x" "y")').message.endswith("expected `)` or `,`")
