@@ -94,3 +94,56 @@ def test_unknown_ecs_field_is_reported_with_a_suggestion():
 
 def test_disallowed_ecs_value_is_reported():
     assert "RO352" in codes(rule_text("event.category:proces"))
+
+
+def settings_diagnostics(text: str):
+    from ruleops.checks.kql import kql_rule_settings
+
+    loaded = rule_from_text(text, "rule.toml")
+    assert loaded.rule is not None
+    return list(kql_rule_settings(loaded.rule, Config()))
+
+
+NEW_TERMS = """
+[rule.new_terms]
+field = "new_terms_fields"
+value = ["host.id", "process.exectuable"]
+[[rule.new_terms.history_window_start]]
+field = "history_window_start"
+value = "{window}"
+"""
+
+
+def new_terms_rule(window: str = "now-7d") -> str:
+    return (
+        HEADER.format(type="new_terms", language="kuery")
+        + 'from = "now-9m"\nquery = "event.category:process"\n'
+        + NEW_TERMS.format(window=window)
+    )
+
+
+def test_unknown_new_terms_field_is_reported_on_its_line():
+    (found,) = settings_diagnostics(new_terms_rule())
+    assert (found.code, found.line, found.column) == ("RO350", 13, 21)
+    assert "process.executable" in found.hint
+
+
+def test_history_window_inside_the_rule_window_is_reported():
+    found = [d for d in settings_diagnostics(new_terms_rule("now-5m")) if d.code == "RO405"]
+    assert len(found) == 1
+    assert found[0].line == 16
+
+
+def test_history_window_that_is_not_date_math_is_reported():
+    found = [d for d in settings_diagnostics(new_terms_rule("7 days")) if d.code == "RO405"]
+    assert "date math" in found[0].message
+
+
+def test_unknown_threshold_field_is_reported():
+    text = (
+        HEADER.format(type="threshold", language="kuery")
+        + 'query = "event.category:authentication"\n'
+        + '[rule.threshold]\nfield = ["source.iip"]\nvalue = 5\n'
+    )
+    (found,) = settings_diagnostics(text)
+    assert (found.code, found.line) == ("RO350", 10)

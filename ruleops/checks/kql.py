@@ -108,6 +108,23 @@ QUESTION_MARK = register(
     )
 )
 
+HISTORY_WINDOW = register(
+    CheckInfo(
+        code="RO405",
+        name="kql.new-terms-history-window",
+        severity=Severity.ERROR,
+        summary="new_terms history_window_start is not date math older than the rule's window",
+        explanation=(
+            "A new_terms rule compares the terms of each event in its window (`from` to now) "
+            "with those seen from `history_window_start` up to the window. The history start "
+            "must be date math such as `now-7d`, and further back than `from`; otherwise "
+            "Kibana rejects the rule or the history is empty and every term looks new."
+        ),
+        bad='from = "now-9m"\n[[rule.new_terms.history_window_start]]\nvalue = "now-5m"',
+        good='from = "now-9m"\n[[rule.new_terms.history_window_start]]\nvalue = "now-7d"',
+    )
+)
+
 # The KQL strings of a rule, by key, and what makes them KQL.
 _KQL_KEYS = (
     ("rule.query", "query", "language"),
@@ -149,6 +166,91 @@ def kql_query(rule: Rule, config: Config) -> Iterator[Diagnostic]:
             continue
         yield from _pitfalls(rule, key_path, text, expr)
         yield from _fields(rule, key_path, text, expr, config)
+
+
+@rule_check
+def kql_rule_settings(rule: Rule, config: Config) -> Iterator[Diagnostic]:
+    """Fields named outside the query (threshold, new_terms, threat_mapping) are checked
+    against ECS like the query's own; the new_terms history window must make sense."""
+    section = rule.rule
+    if section.get("language") != "kuery":
+        return
+    named = list(_settings_fields(section))
+    if named:
+        from ruleops.checks.fields import ecs_for
+        from ruleops.query.ast import Field
+        from ruleops.query.fieldcheck import check_fields
+
+        ecs = ecs_for(config)
+        for key_path, name in named:
+            for finding in check_fields([Field(tuple(name.split(".")))], ecs=ecs):
+                yield rule.diagnostic(finding.code, finding.message, key_path, hint=finding.hint)
+    if section.get("type") == "new_terms":
+        yield from _history_window(rule, section)
+
+
+def _settings_fields(section: dict) -> Iterator[tuple[str, str]]:
+    """(key path, field name) of every field a rule's type settings name."""
+    kind = section.get("type")
+    if kind == "threshold" and isinstance(section.get("threshold"), dict):
+        settings = section["threshold"]
+        group_by = settings.get("field")
+        if isinstance(group_by, str) and group_by:
+            yield "rule.threshold.field", group_by
+        elif isinstance(group_by, list):
+            for i, name in enumerate(group_by):
+                if isinstance(name, str) and name:
+                    yield f"rule.threshold.field[{i}]", name
+        for i, entry in enumerate(settings.get("cardinality") or []):
+            if isinstance(entry, dict) and isinstance(entry.get("field"), str):
+                yield f"rule.threshold.cardinality[{i}].field", entry["field"]
+    elif kind == "new_terms" and isinstance(section.get("new_terms"), dict):
+        for i, name in enumerate(section["new_terms"].get("value") or []):
+            if isinstance(name, str):
+                yield f"rule.new_terms.value[{i}]", name
+    elif kind == "threat_match":
+        for g, group in enumerate(section.get("threat_mapping") or []):
+            entries = group.get("entries") if isinstance(group, dict) else None
+            for e, entry in enumerate(entries or []):
+                if not isinstance(entry, dict):
+                    continue
+                for key in ("field", "value"):
+                    if isinstance(entry.get(key), str):
+                        yield f"rule.threat_mapping[{g}].entries[{e}].{key}", entry[key]
+
+
+def _history_window(rule: Rule, section: dict) -> Iterator[Diagnostic]:
+    import datetime as dt
+
+    from ruleops.kql.rule_types import DEFAULT_FROM, relative_time
+
+    windows = (section.get("new_terms") or {}).get("history_window_start")
+    if not isinstance(windows, list) or not windows or not isinstance(windows[0], dict):
+        return
+    value = windows[0].get("value")
+    key = "rule.new_terms.history_window_start[0].value"
+    if not isinstance(value, str):
+        return
+    now = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    start = relative_time(value, now)
+    if start is None:
+        yield rule.diagnostic(
+            HISTORY_WINDOW.code,
+            f"history_window_start {value!r} is not date math Kibana accepts here",
+            key,
+            hint='write it relative to now, e.g. "now-7d"',
+        )
+        return
+    lookback = section.get("from") if isinstance(section.get("from"), str) else DEFAULT_FROM
+    window = relative_time(lookback, now)
+    if window is not None and start >= window:
+        yield rule.diagnostic(
+            HISTORY_WINDOW.code,
+            f"history_window_start {value!r} is not further back than the rule's window "
+            f"(from = {lookback!r}), so there is no history to compare with",
+            key,
+            hint='use a history of days, e.g. "now-7d"',
+        )
 
 
 def _pitfalls(rule: Rule, key_path: str, text: str, expr: Expr) -> Iterator[Diagnostic]:
