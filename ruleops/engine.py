@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,7 +130,15 @@ def _check_all(files: list[Path], config: Config, jobs: int):
     return results
 
 
-def run_check(paths: Iterable[Path], config: Config, *, jobs: int | None = None) -> RunResult:
+def run_check(
+    paths: Iterable[Path],
+    config: Config,
+    *,
+    jobs: int | None = None,
+    extra_checks: Iterable[Callable[[list[Rule], Config], Iterable[Diagnostic]]] = (),
+) -> RunResult:
+    """Check the rule files under `paths`. `extra_checks` run like corpus checks, for
+    checks that depend on the invocation (version discipline needs `--changed-since`)."""
     from ruleops.checks import CORPUS_CHECKS
 
     load_all_checks()
@@ -143,7 +151,7 @@ def run_check(paths: Iterable[Path], config: Config, *, jobs: int | None = None)
         raw.extend(found)
         if rule is not None:
             result.rules.append(rule)
-    for check in CORPUS_CHECKS:
+    for check in (*CORPUS_CHECKS, *extra_checks):
         try:
             raw.extend(check(result.rules, config))
         except Exception as error:

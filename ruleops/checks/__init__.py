@@ -26,6 +26,7 @@ ALL_CHECK_MODULES: tuple[str, ...] = (
     "ruleops.checks.kql",
     "ruleops.checks.fixtures",
     "ruleops.suppressions",
+    "ruleops.versioning",
 )
 
 RULE_CHECKS: list[Callable[..., Iterable[Diagnostic]]] = []

@@ -53,7 +53,12 @@ def run(args: argparse.Namespace) -> int:
     except GitError as error:
         print(f"ruleops: {error}", file=sys.stderr)
         return EXIT_USAGE
-    result = run_check(paths, config)
+    extra = []
+    if selection is not None:
+        from ruleops.versioning import selection_check
+
+        extra.append(selection_check(selection))
+    result = run_check(paths, config, extra_checks=extra)
     if getattr(args, "fix", False):
         from ruleops.fixing import fix_diagnostics
 
