@@ -65,6 +65,21 @@ def make_getter(path: tuple[str, ...]) -> Getter:
 
         return get2
 
+    if len(path) == 3:
+        p0, p1, p2 = path
+
+        def get3(event: Mapping) -> Any:
+            a = event.get(p0)
+            if a.__class__ is dict:
+                b = a.get(p1)
+                if b.__class__ is dict:
+                    value = b.get(p2, _MISSING)
+                    if value is not _MISSING:
+                        return value
+            return slow(event)
+
+        return get3
+
     def get_n(event: Mapping) -> Any:
         node: Any = event
         for part in path:
