@@ -321,3 +321,46 @@ def test_unknown_filter_clause_is_reported():
 
 def test_lucene_wildcard_becomes_an_anchored_regex():
     assert lucene_wildcard_regex("a?b*\\*.c") == "a.b.*\\*\\.c"
+
+
+# ---------------------------------------------------------------------------- why no alert
+
+
+def why(rule_section: dict, events: list[dict]) -> str | None:
+    from ruleops.kql.no_alert import why_no_alert
+    from ruleops.kql.rule_types import parse_time
+
+    rule = compile_rule_type(rule_section)
+    times = [parse_time(e.get("@timestamp")) for e in events]
+    return why_no_alert(rule, events, times, lambda i: f"event {i}")
+
+
+def test_threshold_explanation_names_the_group_and_what_it_lacks():
+    text = why(threshold(3, cardinality=[("user.name", 2)]), [login("1.1.1.1", "a")] * 2)
+    assert '"1.1.1.1": event 0, event 1: 2 event(s), below threshold.value 3' in text
+    assert "1 distinct user.name value(s), below the cardinality 2" in text
+
+
+def test_threshold_explanation_names_events_without_a_group():
+    text = why(threshold(2), [{"event": {"category": "authentication", "outcome": "failure"}}])
+    assert "event 0 has no source.ip, so it is in no group" in text
+
+
+def test_new_terms_explanation_names_the_history_event_that_saw_the_term():
+    events = [
+        at(login("1.1.1.1", "bob"), "2024-05-01T10:00:00Z"),
+        at(login("1.1.1.1", "bob"), "2024-05-03T10:00:00Z"),
+    ]
+    text = why(new_terms(), events)
+    assert 'event 1: user.name = "bob" was already seen in event 0' in text
+
+
+def test_threat_match_explanation_shows_the_values_that_differ():
+    event = {"@timestamp": "2024-05-02T00:00:00Z", "source": {"ip": "1.1.1.1"}}
+    text = why(indicator_match(), [ioc("6.6.6.6"), event])
+    assert "source.ip is '1.1.1.1'" in text
+    assert '"6.6.6.6"' in text
+
+
+def test_explanation_defers_when_no_event_matches_the_query():
+    assert why(threshold(2), [login("1.1.1.1", outcome="success")]) is None

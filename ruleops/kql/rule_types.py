@@ -445,6 +445,11 @@ def program(section: Mapping[str, Any]):
     def run(events: Sequence[Event], timestamp_field: str):
         return [alert.events for alert in compiled.run(events, timestamp_field=timestamp_field)]
 
+    def explain_missing(events, times, label, wanted=None):
+        from ruleops.kql.no_alert import why_no_alert
+
+        return why_no_alert(compiled, events, times, label, wanted)
+
     return Program(
         "kuery",
         "kql",
@@ -453,4 +458,5 @@ def program(section: Mapping[str, Any]):
         tuple(clauses),
         frozenset(compiled.reads()),
         run,
+        explain_missing=explain_missing if kind != "event" else None,
     )
