@@ -180,8 +180,20 @@ def test_repeated_entry_in_other_lists_is_reported(key: str) -> None:
 
 def test_bare_tag_is_reported() -> None:
     data = base()
-    data["rule"]["tags"].append("Windows")
+    data["rule"]["tags"].append("Threat Hunting")
     assert codes(data) == ["RO155"]
+
+
+@pytest.mark.parametrize(
+    ("bare", "faceted"),
+    [("Windows", "OS: Windows"), ("Lateral Movement", "Tactic: Lateral Movement"),
+     ("Threat Detection", "Use Case: Threat Detection"), ("Host", "Domain: Endpoint")],
+)  # fmt: skip
+def test_bare_tag_of_the_old_style_suggests_its_faceted_form(bare: str, faceted: str) -> None:
+    data = base()
+    data["rule"]["tags"].append(bare)
+    (found,) = findings(data)
+    assert found.hint == f"write it as {faceted!r}"
 
 
 def test_misspelt_tag_category_suggests_the_known_one() -> None:
@@ -358,3 +370,10 @@ def test_threat_match_rule_with_its_type_tag_passes() -> None:
     data["rule"]["type"] = "threat_match"
     data["rule"]["tags"].append("Rule Type: Threat Match")
     assert codes(data) == []
+
+
+def test_old_style_author_tag_is_to_be_removed() -> None:
+    data = base()
+    data["rule"]["tags"].append("Elastic")
+    (found,) = findings(data)
+    assert found.hint == "remove it: the old-style author tag is now the `author` key"

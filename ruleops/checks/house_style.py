@@ -202,6 +202,36 @@ TAG_CATEGORIES = (
     "Threat",
     "Use Case",
 )
+# Bare tags of the older, unfaceted style and the faceted tag that replaced each.
+FACETED = {
+    value.lower(): f"{category}: {value}"
+    for category, values in (
+        ("OS", ("Windows", "Linux", "macOS")),
+        ("Domain", ("Endpoint", "Cloud", "Network", "Identity", "Container", "Kubernetes")),
+        ("Use Case", ("Threat Detection", "Identity and Access Audit", "Vulnerability")),
+        (
+            "Tactic",
+            (
+                "Reconnaissance",
+                "Resource Development",
+                "Initial Access",
+                "Execution",
+                "Persistence",
+                "Privilege Escalation",
+                "Defense Evasion",
+                "Credential Access",
+                "Discovery",
+                "Lateral Movement",
+                "Collection",
+                "Command and Control",
+                "Exfiltration",
+                "Impact",
+            ),
+        ),
+    )
+    for value in values
+}
+FACETED["host"] = "Domain: Endpoint"
 BBR_TAG = "Rule Type: BBR"
 BBR_FROM, BBR_INTERVAL = "now-119m", "60m"
 DEFAULT_FROM, DEFAULT_INTERVAL = "now-6m", "5m"
@@ -335,21 +365,24 @@ def tags_are_faceted(rule: Rule, config: Config) -> Iterator[Diagnostic]:
         category = match["category"] if match else None
         if category in TAG_CATEGORIES:
             continue
-        near = difflib.get_close_matches(category or tag, TAG_CATEGORIES, n=1, cutoff=0.6)
         if category is None:
             message = f'tag {tag!r} is not written "Category: Value"'
+            faceted = FACETED.get(tag.strip().lower())
+            if faceted:
+                hint = f"write it as {faceted!r}"
+            elif tag.strip() == "Elastic":
+                hint = "remove it: the old-style author tag is now the `author` key"
+            else:
+                hint = f"prefix it with one of: {', '.join(TAG_CATEGORIES)}"
         else:
             message = f"tag {tag!r} has an unknown category {category!r}"
-        yield rule.diagnostic(
-            TAG_FORMAT.code,
-            message,
-            f"rule.tags[{position}]",
-            hint=(
+            near = difflib.get_close_matches(category, TAG_CATEGORIES, n=1, cutoff=0.6)
+            hint = (
                 f"did you mean {near[0]!r}?"
                 if near
                 else f"categories in use: {', '.join(TAG_CATEGORIES)}"
-            ),
-        )
+            )
+        yield rule.diagnostic(TAG_FORMAT.code, message, f"rule.tags[{position}]", hint=hint)
 
 
 @rule_check
