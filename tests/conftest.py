@@ -41,6 +41,7 @@ class RuleRepo:
             '[tool.ruleops]\nrule_paths = ["rules"]\nfixture_paths = ["tests/rules"]\n',
             encoding="utf-8",
         )
+        (root / "tests" / "rules").mkdir(parents=True)
 
     def rule(
         self,
