@@ -3,8 +3,9 @@
     python benchmarks/eql_parse.py [--rules DIR] [--repeat N]
 
 Both parsers see the same queries in one run. ruleops' memo cache is bypassed (each query is
-really parsed); its one-off grammar build is timed separately. `eql` is a benchmark-only
-dependency (`pip install -e '.[bench]'`); ruleops never imports it.
+really parsed); its one-off grammar build is timed separately. Times are CPU time, best of
+--repeat interleaved runs. `eql` is a benchmark-only dependency (`pip install -e '.[bench]'`);
+ruleops never imports it.
 """
 
 from __future__ import annotations
@@ -30,20 +31,18 @@ def load_queries(rules: Path) -> list[str]:
     return queries
 
 
-def best_of(repeat: int, run) -> tuple[float, int]:
-    """(best wall time, queries parsed without error) over `repeat` runs."""
-    best, ok = float("inf"), 0
-    for _ in range(repeat):
-        start = time.perf_counter()
-        ok = run()
-        best = min(best, time.perf_counter() - start)
-    return best, ok
+def timed(run) -> tuple[float, int]:
+    """(CPU seconds, queries parsed without error). CPU time, not wall time: a shared
+    machine's load would otherwise decide the ratio."""
+    start = time.process_time()
+    ok = run()
+    return time.process_time() - start, ok
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rules", type=Path, default=DEFAULT_RULES)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     if not args.rules.is_dir():
         print(f"no rules folder at {args.rules}", file=sys.stderr)
@@ -68,8 +67,6 @@ def main() -> int:
                 pass
         return ok
 
-    ours, ours_ok = best_of(args.repeat, run_ruleops)
-
     try:
         import eql
     except ImportError:
@@ -87,7 +84,14 @@ def main() -> int:
                     pass
         return ok
 
-    theirs, theirs_ok = best_of(args.repeat, run_eql)
+    # Interleaved, best of N each: both parsers see the same machine conditions.
+    ours = theirs = float("inf")
+    ours_ok = theirs_ok = 0
+    for _ in range(args.repeat):
+        seconds, ours_ok = timed(run_ruleops)
+        ours = min(ours, seconds)
+        seconds, theirs_ok = timed(run_eql)
+        theirs = min(theirs, seconds)
 
     rate_ours, rate_theirs = len(queries) / ours, len(queries) / theirs
     print(f"{'parser':<22}{'queries/s':>12}{'ms/query':>10}{'parsed':>9}")
