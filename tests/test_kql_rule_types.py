@@ -364,3 +364,24 @@ def test_threat_match_explanation_shows_the_values_that_differ():
 
 def test_explanation_defers_when_no_event_matches_the_query():
     assert why(threshold(2), [login("1.1.1.1", outcome="success")]) is None
+
+
+# ---------------------------------------------------------------------------- ip fields
+
+
+def test_cidr_block_on_an_ecs_ip_field_matches_addresses_inside_it():
+    rule = compile_rule_type(
+        {"type": "query", "query": "destination.ip:(10.0.0.0/8 or 192.168.0.0/16)"}
+    )
+    inside, outside = {"destination": {"ip": "10.1.2.3"}}, {"destination": {"ip": "11.0.0.1"}}
+    assert [alert.events[0] for alert in rule.run([inside, outside])] == [inside]
+
+
+def test_ip_terms_compare_addresses_not_spellings():
+    rule = compile_rule_type({"type": "query", "query": 'not source.ip:"::1"'})
+    assert rule.run([{"source": {"ip": "0:0:0:0:0:0:0:1"}}]) == []
+
+
+def test_cidr_text_on_a_keyword_field_stays_text():
+    rule = compile_rule_type({"type": "query", "query": "network.name:10.0.0.0/8"})
+    assert rule.run([{"network": {"name": "10.1.2.3"}}]) == []

@@ -27,7 +27,7 @@ from typing import Any
 
 from ruleops.kql.filters import UnsupportedFilter, filters_condition
 from ruleops.kql.parser import KqlSyntaxError, parse_kql
-from ruleops.query.ast import And, Compare, Expr, Field, Literal, fields, walk
+from ruleops.query.ast import And, Call, Compare, Expr, Field, Literal, Match, fields, walk
 from ruleops.query.values import flat_values, make_getter
 
 Event = Mapping[str, Any]
@@ -365,7 +365,9 @@ def _compile(key: str) -> RuleType:
     rule_type = section.get("type")
     if rule_type not in SUPPORTED_TYPES:
         raise RuleTypeError(f"ruleops cannot run KQL rules of type {rule_type!r}")
-    condition = _with_filters(parse_kql(section.get("query") or ""), section.get("filters"))
+    condition = _with_filters(
+        _ip_blocks(parse_kql(section.get("query") or "")), section.get("filters")
+    )
     timestamp = section.get("timestamp_override") or "@timestamp"
     common = {"type": rule_type, "condition": condition, "timestamp_field": timestamp}
     if rule_type == "query":
@@ -390,7 +392,7 @@ def _compile(key: str) -> RuleType:
         window = windows[0].get("value", "now-7d") if isinstance(windows, list) else windows
         return NewTerms(**common, terms=tuple(terms), history_window=str(window),
                         lookback=section.get("from") or DEFAULT_FROM)  # fmt: skip
-    threat = _with_filters(parse_kql(section.get("threat_query") or ""),
+    threat = _with_filters(_ip_blocks(parse_kql(section.get("threat_query") or "")),
                            section.get("threat_filters"))  # fmt: skip
     mapping = tuple(
         tuple((entry["field"], entry["value"]) for entry in group.get("entries", []))
@@ -399,6 +401,41 @@ def _compile(key: str) -> RuleType:
     if not mapping or not all(mapping):
         raise RuleTypeError("threat_mapping must have at least one group of entries")
     return ThreatMatch(**common, threat_condition=threat, mapping=mapping)
+
+
+def _ip_blocks(expr: Expr) -> Expr:
+    """A term on an ECS `ip` field is an address or CIDR block, compared as addresses
+    (`destination.ip:10.0.0.0/8`, `source.ip:"::1"`): those matches become cidrMatch calls,
+    which the evaluator answers on addresses rather than text."""
+    import ipaddress
+
+    from ruleops.ecs import load_ecs
+
+    try:
+        ecs = load_ecs()
+    except Exception:  # no ECS data in this build: keep the text comparison
+        return expr
+
+    def is_address(pattern: str) -> bool:
+        try:
+            ipaddress.ip_network(pattern, strict=False)
+        except ValueError:
+            return False
+        return True
+
+    def visit(node: Expr) -> Expr:
+        if (
+            isinstance(node, Match)
+            and node.kind in ("term", "phrase")
+            and isinstance(node.value, Field)
+            and ecs.field_type(node.value.name) == "ip"
+            and all(is_address(p) for p in node.patterns)
+        ):
+            blocks = tuple(Literal(p, node.span) for p in node.patterns)
+            return Call("cidrmatch", (node.value, *blocks), span=node.span)
+        return _rebuild(node, visit)
+
+    return visit(expr)
 
 
 def _with_filters(expr: Expr, filters: Any) -> Expr:
