@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from ruleops.kql.parser import KqlSyntaxError, parse_kql
+from ruleops.kql.rule_types import compile_rule_type
 
 CORPUS = (
     Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "detection-rules" / "rules"
@@ -25,8 +26,8 @@ KQL_THREAT_QUERIES = 9
 
 
 @cache
-def corpus_kql() -> tuple[tuple[str, str, str], ...]:
-    """(file, key, query) for every KQL string of the corpus."""
+def corpus_rules() -> tuple[tuple[str, dict], ...]:
+    """(file, [rule] table) of every KQL rule of the corpus."""
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus not present")
     found = []
@@ -35,12 +36,19 @@ def corpus_kql() -> tuple[tuple[str, str, str], ...]:
         if "kuery" not in text:  # reading TOML is the slow part; most rules are not KQL
             continue
         rule = tomllib.loads(text).get("rule", {})
-        if rule.get("language") != "kuery":
-            continue
-        found.append((str(path.relative_to(CORPUS)), "query", rule["query"]))
-        if rule.get("threat_query") is not None:
-            found.append((str(path.relative_to(CORPUS)), "threat_query", rule["threat_query"]))
+        if rule.get("language") == "kuery":
+            found.append((str(path.relative_to(CORPUS)), rule))
     return tuple(found)
+
+
+def corpus_kql() -> list[tuple[str, str, str]]:
+    """(file, key, query) for every KQL string of the corpus."""
+    found = []
+    for name, rule in corpus_rules():
+        found.append((name, "query", rule["query"]))
+        if rule.get("threat_query") is not None:
+            found.append((name, "threat_query", rule["threat_query"]))
+    return found
 
 
 def test_corpus_holds_the_expected_number_of_kql_queries():
@@ -55,6 +63,18 @@ def test_every_kql_query_of_the_corpus_parses():
             parse_kql(text)
         except KqlSyntaxError as error:
             failures.append(f"{name} {key} {error}")
+    assert failures == []
+
+
+def test_every_kql_rule_of_the_corpus_compiles_for_its_type():
+    """Query, threshold, new_terms and threat_match settings and every saved filter of the
+    corpus can be run by the fixture executor."""
+    failures = []
+    for name, rule in corpus_rules():
+        try:
+            compile_rule_type(rule)
+        except Exception as error:
+            failures.append(f"{name}: {type(error).__name__}: {error}")
     assert failures == []
 
 
