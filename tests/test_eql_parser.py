@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ruleops.eql.ast import Clause, EventQuery, Pipe, Query, Sample, Sequence
 from ruleops.eql.parser import EqlSyntaxError, parse_eql
@@ -627,3 +629,38 @@ def test_expected_tokens_are_those_valid_at_that_point():
 
 def test_no_arithmetic_is_suggested_after_a_string():
     assert rejected('process where a in ("x" "y")').message.endswith("expected `)` or `,`")
+
+
+# ---------------------------------------------------------------- robustness
+
+EQL_CHARACTERS = "()[]\"'`?!=<>:~,.|*/+-%\\ \n\tabwhereinotsqucy019_@{}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=EQL_CHARACTERS, max_size=60))
+def test_any_text_parses_or_fails_with_a_located_syntax_error(text):
+    """Whatever the input, parse_eql returns a Query or raises EqlSyntaxError pointing
+    inside the text, never another exception."""
+    try:
+        assert isinstance(parse_eql(text), Query)
+    except EqlSyntaxError as error:
+        assert 0 <= error.offset <= len(text)
+        assert error.line >= 1 and error.column >= 1
+        assert error.message
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(
+        ['process where a == "x" and b in ("y", "z")', "sequence [a where true] [b where c]"]
+    ),
+    st.integers(min_value=0, max_value=60),
+    st.text(alphabet=EQL_CHARACTERS, min_size=1, max_size=3),
+)
+def test_a_query_with_an_insertion_parses_or_fails_cleanly(query, position, insert):
+    """Inserting characters anywhere into a valid query never crashes the parser."""
+    text = query[:position] + insert + query[position:]
+    try:
+        parse_eql(text)
+    except EqlSyntaxError as error:
+        assert 0 <= error.offset <= len(text)
