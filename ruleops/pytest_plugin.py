@@ -43,6 +43,15 @@ def _config(root: str) -> Config | None:
         return None
 
 
+@cache
+def _ecs(root: str):
+    """ECS plus the repository's own field definitions, once per session root."""
+    from ruleops.fixtures.suite import ecs_for
+
+    config = _config(root)
+    return ecs_for(config) if config is not None else None
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.File | None:
     if file_path.suffix != ".toml":
         return None
@@ -141,7 +150,8 @@ class CaseItem(pytest.Item):
         from ruleops.fixtures.runner import run_case, type_diagnostics, unread_diagnostics
 
         only = (self.case,)
-        bad_types = list(type_diagnostics(self.fixture, cases=only))
+        ecs = _ecs(str(self.config.rootpath))
+        bad_types = list(type_diagnostics(self.fixture, ecs, cases=only))
         if bad_types:
             raise CaseFailed("\n".join(_line(d) for d in bad_types))
         try:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from ruleops.fixtures.events import leaves, lookup, prepare, type_problem
 from ruleops.fixtures.load import fixture_from_text
 from ruleops.fixtures.runner import type_diagnostics
@@ -119,3 +122,18 @@ def test_each_element_of_an_array_is_type_checked():
 def test_fields_outside_ecs_are_not_type_checked():
     fixture = case_of('[[case.events]]\nfile.Ext.header_bytes = 7265\nacme.custom = "x"\n')
     assert list(type_diagnostics(fixture)) == []
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(0, 4_102_444_800_000)), min_size=1, max_size=8))
+def test_canonical_timestamps_sort_as_the_times_they_stand_for(millis):
+    """Whatever mix of given and missing timestamps, the written strings order like the
+    times, so a string sort and a time sort of the events agree."""
+    events = "".join(
+        "[[case.events]]\n" + (f'"@timestamp" = {m}\n' if m is not None else "a = 1\n")
+        for m in millis
+    )
+    prepared = prepare(case_of(events).cases[0], "@timestamp")
+    stamps = [e["@timestamp"] for e in prepared.events]
+    by_string = sorted(range(len(stamps)), key=lambda i: (stamps[i], i))
+    by_time = sorted(range(len(stamps)), key=lambda i: (prepared.times[i], i))
+    assert by_string == by_time
