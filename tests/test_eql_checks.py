@@ -305,3 +305,15 @@ def test_optional_fields_may_be_compared():
 
 def test_fields_as_function_arguments_pass():
     assert codes("process where startsWith~(file.name, process.name)") == []
+
+
+def test_position_accounts_for_escapes_in_a_basic_string_query():
+    text = '[rule]\nlanguage = "eql"\nquery = "process where a == \\"x\\" and b = 1"\n'
+    rule = rule_from_text(text, "rules/example.toml").rule
+    (found,) = eql_query(rule, Config())
+    assert (found.line, found.column) == (3, text.splitlines()[2].index("= 1") + 1)
+
+
+def test_rule_without_a_string_query_is_left_to_the_schema_check():
+    text = '[rule]\nlanguage = "eql"\nquery = 5\n'
+    assert list(eql_query(rule_from_text(text, "rules/example.toml").rule, Config())) == []
