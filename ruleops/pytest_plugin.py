@@ -39,7 +39,12 @@ def _config(root: str) -> Config | None:
 
     try:
         return load_config(start=Path(root))
-    except ConfigError:
+    except ConfigError as error:
+        # Said once per session root, rather than fixtures silently not being collected.
+        warnings.warn(
+            pytest.PytestConfigWarning(f"ruleops: {error}; rule fixtures are not collected"),
+            stacklevel=1,
+        )
         return None
 
 

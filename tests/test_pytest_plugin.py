@@ -203,3 +203,12 @@ def test_toml_files_outside_fixture_paths_are_not_collected(repo):
 def test_toml_files_that_are_not_fixtures_are_not_collected(repo):
     write_fixture(repo, '[settings]\ncolour = "blue"\n', name="settings.toml")
     run(repo).assert_outcomes()
+
+
+def test_broken_ruleops_configuration_is_a_warning_not_silence(repo):
+    write_fixture(repo)
+    repo.makefile(".toml", pyproject="[tool.ruleops]\nrule_pathz = []\n")
+    result = run(repo)
+    result.stdout.fnmatch_lines(
+        ["*ruleops: *unknown key(s) rule_pathz*fixtures are not collected*"]
+    )
