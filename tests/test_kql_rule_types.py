@@ -385,3 +385,44 @@ def test_ip_terms_compare_addresses_not_spellings():
 def test_cidr_text_on_a_keyword_field_stays_text():
     rule = compile_rule_type({"type": "query", "query": "network.name:10.0.0.0/8"})
     assert rule.run([{"network": {"name": "10.1.2.3"}}]) == []
+
+
+# ---------------------------------------------------------------------------- text fields
+
+
+def text_rule(query: str):
+    return compile_rule_type({"type": "query", "query": query})
+
+
+def script(text: str) -> dict:
+    return {"powershell": {"file": {"script_block_text": text}}}
+
+
+def test_phrase_on_a_text_field_matches_its_words_in_any_case():
+    rule = text_rule('powershell.file.script_block_text:"Get-Clipboard"')
+    assert len(rule.run([script("$x = get-clipboard -Raw")])) == 1
+
+
+def test_phrase_on_a_text_field_needs_whole_words_in_order():
+    rule = text_rule('powershell.file.script_block_text:"Get-Clipboard"')
+    assert rule.run([script("GetClipboard"), script("clipboard get")]) == []
+
+
+def test_unquoted_value_on_a_text_field_matches_any_of_its_words():
+    rule = text_rule("message:mimikatz")
+    assert len(rule.run([{"message": "ran Mimikatz today"}])) == 1
+
+
+def test_dotted_words_are_one_word_of_the_text():
+    rule = text_rule("message:mimikatz")
+    assert rule.run([{"message": "mimikatz.exe was blocked"}]) == []
+
+
+def test_wildcard_on_a_text_field_ignores_case():
+    rule = text_rule("powershell.file.script_block_text:*Set-MpPreference*")
+    assert len(rule.run([script("set-mppreference -DisableRealtimeMonitoring $true")])) == 1
+
+
+def test_keyword_fields_stay_case_sensitive():
+    rule = text_rule("process.name:cmd.exe")
+    assert rule.run([{"process": {"name": "CMD.EXE"}}]) == []

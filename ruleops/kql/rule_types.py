@@ -366,7 +366,7 @@ def _compile(key: str) -> RuleType:
     if rule_type not in SUPPORTED_TYPES:
         raise RuleTypeError(f"ruleops cannot run KQL rules of type {rule_type!r}")
     condition = _with_filters(
-        _ip_blocks(parse_kql(section.get("query") or "")), section.get("filters")
+        _typed_fields(parse_kql(section.get("query") or "")), section.get("filters")
     )
     timestamp = section.get("timestamp_override") or "@timestamp"
     common = {"type": rule_type, "condition": condition, "timestamp_field": timestamp}
@@ -392,7 +392,7 @@ def _compile(key: str) -> RuleType:
         window = windows[0].get("value", "now-7d") if isinstance(windows, list) else windows
         return NewTerms(**common, terms=tuple(terms), history_window=str(window),
                         lookback=section.get("from") or DEFAULT_FROM)  # fmt: skip
-    threat = _with_filters(_ip_blocks(parse_kql(section.get("threat_query") or "")),
+    threat = _with_filters(_typed_fields(parse_kql(section.get("threat_query") or "")),
                            section.get("threat_filters"))  # fmt: skip
     mapping = tuple(
         tuple((entry["field"], entry["value"]) for entry in group.get("entries", []))
@@ -401,6 +401,66 @@ def _compile(key: str) -> RuleType:
     if not mapping or not all(mapping):
         raise RuleTypeError("threat_mapping must have at least one group of entries")
     return ThreatMatch(**common, threat_condition=threat, mapping=mapping)
+
+
+# Text fields outside ECS that KQL rules query most: the Windows integration maps PowerShell
+# script block text as an analysed text field (307 uses in Elastic's rules).
+_KNOWN_TEXT_FIELDS = frozenset({"powershell.file.script_block_text"})
+_TEXT_TYPES = frozenset({"text", "match_only_text"})
+_NON_WORD = "[^a-zA-Z0-9_]"
+_TOKEN = re.compile(r"[a-zA-Z0-9_]+(?:[.'][a-zA-Z0-9_]+)*")
+# Lucene regex contexts: what may come before a word (nothing, a separator, or a joiner
+# that follows a separator) and after it, so that the word is a whole word of the text.
+_BEFORE = "(.*[^a-zA-Z0-9_.']|(.*[^a-zA-Z0-9_])?[.'])?"
+_AFTER = "([^a-zA-Z0-9_.'].*|[.']([^a-zA-Z0-9_].*)?)?"
+
+
+def _analysed(match: Match) -> Expr:
+    """KQL on an analysed text field, as a case-insensitive full-match regex over the text.
+
+    The standard analyzer lower-cases and splits on non-word characters, so a phrase
+    (`"Get-Clipboard"`) matches its words in sequence with any separators between them,
+    and an unquoted value (a `match` query) matches when any of its words is a word of the
+    text. Wildcard patterns are matched against the whole text, case-insensitively.
+    Words are runs of ASCII letters, digits and `_`, joined by single `.` or `'`
+    (`mimikatz.exe` is one word): an approximation of Unicode word breaking.
+    """
+    regexes = []
+    for pattern in match.patterns:
+        words = [_escape_regex(w) for w in _TOKEN.findall(pattern.lower())]
+        if match.kind == "wildcard":
+            regexes.append(".*".join(_escape_regex(part) for part in pattern.split("*")))
+        elif not words:
+            regexes.append("#")  # the analyzer leaves no term: nothing matches
+        elif match.kind == "phrase":
+            regexes.append(_BEFORE + f"{_NON_WORD}+".join(words) + _AFTER)
+        else:
+            regexes.append(_BEFORE + "(" + "|".join(words) + ")" + _AFTER)
+    return Match(match.value, tuple(regexes), kind="regex", case_insensitive=True, span=match.span)
+
+
+def _escape_regex(text: str) -> str:
+    return "".join(c if c.isalnum() or c == "_" else "\\" + c for c in text)
+
+
+def _typed_fields(expr: Expr) -> Expr:
+    """Matches whose meaning depends on the field's type: analysed text fields, and
+    addresses and CIDR blocks on ip fields (see `_ip_blocks`)."""
+    from ruleops.ecs import load_ecs
+
+    try:
+        ecs = load_ecs()
+    except Exception:  # no ECS data in this build: keep keyword semantics
+        return expr
+
+    def visit(node: Expr) -> Expr:
+        if isinstance(node, Match) and isinstance(node.value, Field) and node.kind != "regex":
+            name = node.value.name
+            if name in _KNOWN_TEXT_FIELDS or ecs.field_type(name) in _TEXT_TYPES:
+                return _analysed(node)
+        return _rebuild(node, visit)
+
+    return _ip_blocks(visit(expr))
 
 
 def _ip_blocks(expr: Expr) -> Expr:
