@@ -317,3 +317,13 @@ def test_position_accounts_for_escapes_in_a_basic_string_query():
 def test_rule_without_a_string_query_is_left_to_the_schema_check():
     text = '[rule]\nlanguage = "eql"\nquery = 5\n'
     assert list(eql_query(rule_from_text(text, "rules/example.toml").rule, Config())) == []
+
+
+def test_cidr_match_with_an_invalid_block():
+    found = only('network where cidrMatch(destination.ip, "10.0.0.0/8", "10.0.0.0/33")', "RO303")
+    assert '"10.0.0.0/33" is not an IP address or CIDR block' in found.message
+
+
+def test_cidr_match_accepts_host_bits_single_addresses_and_ipv6():
+    query = 'network where cidrMatch(destination.ip, "10.6.48.157/8", "127.0.0.1", "fe80::/10")'
+    assert codes(query) == []

@@ -300,6 +300,25 @@ def _call(call: Call) -> Iterator[Problem]:
             call.args[3].span,
             hint=f"usage: {_usage(signature)}",
         )
+    if call.name == "cidrmatch":
+        for arg in call.args[1:]:
+            if isinstance(arg, Literal) and isinstance(arg.value, str) and not _is_cidr(arg.value):
+                yield Problem(
+                    FUNCTION_ARGUMENTS,
+                    f'"{arg.value}" is not an IP address or CIDR block',
+                    arg.span,
+                    hint='write an IPv4 or IPv6 block such as "10.0.0.0/8" or "fe80::/10"',
+                )
+
+
+def _is_cidr(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_network(text, strict=False)  # host bits may be set, as in ES
+    except ValueError:
+        return False
+    return True
 
 
 def _kind(expr: Expr) -> str:
