@@ -132,3 +132,10 @@ def test_every_example_fixture_follows_the_format():
     for path in files:
         loaded = fixture_from_text(path.read_text(encoding="utf-8"), str(path))
         assert loaded.fixture is not None and not loaded.diagnostics, path
+
+
+def test_single_bracket_case_table_gets_a_double_bracket_hint():
+    text = VALID.replace("[[case]]", "[case]").split("[[case.events]]")[0]
+    (problem,) = fixture_from_text(text, "f.toml").diagnostics
+    assert problem.message == "case must be an array, not a table"
+    assert problem.hint == "write each case as a [[case]] table (double brackets)"
