@@ -426,3 +426,17 @@ def test_wildcard_on_a_text_field_ignores_case():
 def test_keyword_fields_stay_case_sensitive():
     rule = text_rule("process.name:cmd.exe")
     assert rule.run([{"process": {"name": "CMD.EXE"}}]) == []
+
+
+# ---------------------------------------------------------------------------- field-name wildcards
+
+
+def test_field_name_wildcard_covers_every_ecs_field_it_names():
+    rule = compile_rule_type({"type": "query", "query": "file.hash.*:abc"})
+    assert len(rule.run([{"file": {"hash": {"sha1": "abc"}}}])) == 1
+
+
+def test_field_name_wildcard_exists_on_any_of_its_fields():
+    rule = compile_rule_type({"type": "query", "query": "not file.hash.*:*"})
+    assert rule.run([{"file": {"hash": {"md5": "x"}}}]) == []
+    assert len(rule.run([{"file": {"name": "x"}}])) == 1

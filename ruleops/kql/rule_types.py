@@ -27,7 +27,19 @@ from typing import Any
 
 from ruleops.kql.filters import UnsupportedFilter, filters_condition
 from ruleops.kql.parser import KqlSyntaxError, parse_kql
-from ruleops.query.ast import And, Call, Compare, Expr, Field, Literal, Match, fields, walk
+from ruleops.query.ast import (
+    And,
+    Call,
+    Compare,
+    Exists,
+    Expr,
+    Field,
+    Literal,
+    Match,
+    Or,
+    fields,
+    walk,
+)
 from ruleops.query.values import flat_values, make_getter
 
 Event = Mapping[str, Any]
@@ -454,6 +466,14 @@ def _typed_fields(expr: Expr) -> Expr:
         return expr
 
     def visit(node: Expr) -> Expr:
+        target = _field_of(node)
+        if target is not None and "*" in target.name and target.path != ("*",):
+            names = _expand(target.name, ecs.fields)
+            if names:
+                copies = tuple(
+                    visit(_with_field(node, Field(tuple(n.split(".")), target.span))) for n in names
+                )
+                return copies[0] if len(copies) == 1 else Or(copies, node.span)
         if isinstance(node, Match) and isinstance(node.value, Field) and node.kind != "regex":
             name = node.value.name
             if name in _KNOWN_TEXT_FIELDS or ecs.field_type(name) in _TEXT_TYPES:
@@ -461,6 +481,38 @@ def _typed_fields(expr: Expr) -> Expr:
         return _rebuild(node, visit)
 
     return _ip_blocks(visit(expr))
+
+
+def _field_of(node: Expr) -> Field | None:
+    if isinstance(node, Match) and isinstance(node.value, Field):
+        return node.value
+    if isinstance(node, Exists):
+        return node.field
+    if isinstance(node, Compare) and isinstance(node.left, Field):
+        return node.left
+    return None
+
+
+def _with_field(node: Expr, field: Field) -> Expr:
+    import dataclasses
+
+    if isinstance(node, Match):
+        return dataclasses.replace(node, value=field)
+    if isinstance(node, Exists):
+        return dataclasses.replace(node, field=field)
+    return dataclasses.replace(node, left=field)
+
+
+@lru_cache(maxsize=256)
+def _expand_cached(pattern: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    regex = re.compile(".*".join(re.escape(part) for part in pattern.split("*")))
+    return tuple(name for name in names if regex.fullmatch(name))
+
+
+def _expand(pattern: str, fields: Mapping[str, str]) -> tuple[str, ...]:
+    """The ECS fields a field-name wildcard stands for (`file.hash.*` → file.hash.md5, …),
+    as Kibana expands it against the data view; `*` spans dots."""
+    return _expand_cached(pattern, tuple(sorted(fields)))
 
 
 def _ip_blocks(expr: Expr) -> Expr:
