@@ -664,3 +664,8 @@ def test_a_query_with_an_insertion_parses_or_fails_cleanly(query, position, inse
         parse_eql(text)
     except EqlSyntaxError as error:
         assert 0 <= error.offset <= len(text)
+
+
+def test_a_missing_list_says_a_parenthesis_was_expected():
+    assert rejected("process where a in").message.endswith("expected `(`")
+    assert rejected("process where a like x").message.endswith("expected a string or `(`")

@@ -48,6 +48,7 @@ _WORDS: dict[str, str] = {
     "ASSIGN": "`=`",
     "PIPE": "a pipe (`| head N`, `| tail N`)",
     "LPAR": "`(`",
+    "STRING_LIST": "`(`",
     "RPAR": "`)`",
     "LSQB": "`[`",
     "RSQB": "`]`",

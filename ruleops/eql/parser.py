@@ -109,7 +109,7 @@ class _Reject(Exception):
 @functools.lru_cache(maxsize=8192)
 def parse_eql(text: str) -> Query:
     """Parse an EQL query. Raises `EqlSyntaxError`."""
-    from lark.exceptions import UnexpectedInput, VisitError
+    from lark.exceptions import UnexpectedInput
 
     try:
         return _parser().parse(text)
@@ -117,13 +117,6 @@ def parse_eql(text: str) -> Query:
         raise EqlSyntaxError(
             reject.message, reject.start, text, reject.hint, reject.code, reject.end
         ) from None
-    except VisitError as error:  # pragma: no cover - inline transformers raise directly
-        inner = error.orig_exc
-        if isinstance(inner, _Reject):
-            raise EqlSyntaxError(
-                inner.message, inner.start, text, inner.hint, inner.code, inner.end
-            ) from None
-        raise
     except UnexpectedInput as error:
         from ruleops.eql.errors import explain
 
