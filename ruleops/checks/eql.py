@@ -81,8 +81,9 @@ FUNCTION_ARGUMENTS = register(
             "Elasticsearch checks each call before running the query: the number of "
             "arguments, and the types of literal arguments and of the values other functions "
             "return (`length` takes a string, `substring`'s offsets are whole numbers, "
-            "`between`'s `greedy` is the literal `true` or `false`). Field arguments are "
-            "checked against ECS field types by the field checks, not here."
+            "`between`'s `greedy` is the literal `true` or `false`, `cidrMatch`'s blocks are "
+            "IP addresses or CIDR blocks). Field arguments are checked against ECS field types "
+            "by the field checks, not here."
         ),
         bad='process where length(5) > 2 and substring(process.name, "1") == "md"',
         good='process where length(process.name) > 2 and substring(process.name, 1) == "md"',
