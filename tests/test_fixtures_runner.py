@@ -301,3 +301,19 @@ def test_sequence_with_runs_takes_one_event_per_run(rule_repo):
     )
     explanation = only(run(rule_repo, query, body)).explanation
     assert "event 2 (line 15) does not satisfy clause 2 of the sequence" in explanation
+
+
+def test_event_category_override_decides_the_category(rule_repo):
+    body = case(
+        "category read from event.type",
+        "match",
+        event(event__category=None, event__type="registry"),
+    )
+    suite = run(rule_repo, SERVICE_QUERY, body, extra='event_category_override = "event.type"')
+    assert only(suite).outcome == "pass"
+
+
+def test_event_category_override_names_its_field_when_rejecting(rule_repo):
+    body = case("wrong type", "match", event(event__category=None, event__type="process"))
+    suite = run(rule_repo, SERVICE_QUERY, body, extra='event_category_override = "event.type"')
+    assert 'event.type was "process", but the query looks for "registry"' in only(suite).explanation
