@@ -328,7 +328,7 @@ def test_lucene_wildcard_becomes_an_anchored_regex():
 
 def why(rule_section: dict, events: list[dict]) -> str | None:
     from ruleops.kql.no_alert import why_no_alert
-    from ruleops.kql.rule_types import parse_time
+    from ruleops.kql.dates import parse_time
 
     rule = compile_rule_type(rule_section)
     times = [parse_time(e.get("@timestamp")) for e in events]

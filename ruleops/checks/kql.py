@@ -222,7 +222,8 @@ def _settings_fields(section: dict) -> Iterator[tuple[str, str]]:
 def _history_window(rule: Rule, section: dict) -> Iterator[Diagnostic]:
     import datetime as dt
 
-    from ruleops.kql.rule_types import DEFAULT_FROM, relative_time
+    from ruleops.kql.dates import relative_time
+    from ruleops.kql.rule_types import DEFAULT_FROM
 
     windows = (section.get("new_terms") or {}).get("history_window_start")
     if not isinstance(windows, list) or not windows or not isinstance(windows[0], dict):

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ruleops.kql.dates import relative_time, resolve_date_math
 from ruleops.kql.rule_types import (
     NewTerms,
     RuleType,
@@ -20,8 +21,6 @@ from ruleops.kql.rule_types import (
     _combinations,
     _getter,
     _key,
-    _resolve_date_math,
-    relative_time,
 )
 
 Event = Mapping[str, Any]
@@ -158,7 +157,7 @@ def _threat_match(rule: ThreatMatch, events: Sequence[Event], now, label: Labele
         for i, event in enumerate(events[:_MAX]):
             if i in sources:
                 continue
-            resolved, types = _resolve_date_math(
+            resolved, types = resolve_date_math(
                 rule.threat_condition, now or dt.datetime.now(dt.UTC)
             )
             reasons = explain(resolved, event, dialect="kql", field_types=types).failing_leaves()

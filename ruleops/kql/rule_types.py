@@ -19,26 +19,20 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from ruleops.kql.dates import has_date_math, parse_time, relative_time, resolve_date_math
+from ruleops.kql.field_types import typed_fields
 from ruleops.kql.filters import UnsupportedFilter, filters_condition
 from ruleops.kql.parser import KqlSyntaxError, parse_kql
 from ruleops.query.ast import (
     And,
-    Call,
-    Compare,
-    Exists,
     Expr,
-    Field,
     Literal,
-    Match,
-    Or,
     fields,
-    walk,
 )
 from ruleops.query.values import flat_values, make_getter
 
@@ -60,92 +54,6 @@ class Alert:
 
     events: tuple[Event, ...]
     key: tuple[Any, ...] = ()
-
-
-# ---------------------------------------------------------------------------- time
-
-
-_RELATIVE = re.compile(r"^now(?:-(\d+)([smhdwMy]))?(?:/([smhdwMy]))?$")
-_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "M": 30 * 86400, "y": 365 * 86400}
-
-
-def relative_time(text: str, now: dt.datetime) -> dt.datetime | None:
-    """Elasticsearch date math of the forms rules use: `now`, `now-7d`, `now-30d/d`.
-    Months and years are counted as 30 and 365 days."""
-    match = _RELATIVE.match(text.strip())
-    if not match:
-        return None
-    amount, unit, rounding = match.groups()
-    moment = now - dt.timedelta(seconds=int(amount) * _UNIT[unit]) if amount else now
-    if rounding in ("d", "w", "M", "y"):
-        moment = moment.replace(hour=0, minute=0, second=0, microsecond=0)
-    elif rounding == "h":
-        moment = moment.replace(minute=0, second=0, microsecond=0)
-    elif rounding == "m":
-        moment = moment.replace(second=0, microsecond=0)
-    return moment
-
-
-def parse_time(value: Any) -> dt.datetime | None:
-    if isinstance(value, list):
-        value = next(iter(flat_values(value)), None)
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        return dt.datetime.fromtimestamp(value / 1000, tz=dt.UTC)
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    try:
-        moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
-def _iso(moment: dt.datetime) -> str:
-    moment = moment.astimezone(dt.UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def _resolve_date_math(expr: Expr, now: dt.datetime) -> tuple[Expr, dict[str, str]]:
-    """`@timestamp >= "now-30d/d"`: the bound as a date, and the field typed as a date so
-    the evaluator compares instants rather than text."""
-    dated: dict[str, str] = {}
-
-    def visit(node: Expr) -> Expr:
-        if isinstance(node, Compare) and isinstance(node.left, Field):
-            bound = node.right
-            if isinstance(bound, Literal) and isinstance(bound.value, str):
-                moment = relative_time(bound.value, now)
-                if moment is not None:
-                    dated[node.left.name] = "date"
-                    return Compare(node.op, node.left, Literal(_iso(moment), bound.span), node.span)
-        return _rebuild(node, visit)
-
-    return visit(expr), dated
-
-
-def _rebuild(node: Expr, visit: Callable[[Expr], Expr]) -> Expr:
-    import dataclasses
-
-    changes: dict[str, Any] = {}
-    for name in ("operand", "left", "right", "value"):
-        child = getattr(node, name, None)
-        if child is not None and not isinstance(child, str | int | float | bool):
-            changes[name] = visit(child)
-    if hasattr(node, "operands"):
-        changes["operands"] = tuple(visit(child) for child in node.operands)
-    return dataclasses.replace(node, **changes) if changes else node
-
-
-def _has_date_math(expr: Expr) -> bool:
-    return any(
-        isinstance(n, Compare)
-        and isinstance(n.right, Literal)
-        and isinstance(n.right.value, str)
-        and n.right.value.strip().startswith("now")
-        for n in walk(expr)
-    )
 
 
 # ---------------------------------------------------------------------------- field values
@@ -189,8 +97,8 @@ class RuleType:
     def matcher(self, expr: Expr, now: dt.datetime | None) -> Predicate:
         from ruleops.query.evaluate import compile_condition
 
-        if _has_date_math(expr):
-            resolved, types = _resolve_date_math(expr, now or dt.datetime.now(dt.UTC))
+        if has_date_math(expr):
+            resolved, types = resolve_date_math(expr, now or dt.datetime.now(dt.UTC))
             return compile_condition(resolved, dialect="kql", field_types=types)
         return compile_condition(expr, dialect="kql")
 
@@ -378,7 +286,7 @@ def _compile(key: str) -> RuleType:
     if rule_type not in SUPPORTED_TYPES:
         raise RuleTypeError(f"ruleops cannot run KQL rules of type {rule_type!r}")
     condition = _with_filters(
-        _typed_fields(parse_kql(section.get("query") or "")), section.get("filters")
+        typed_fields(parse_kql(section.get("query") or "")), section.get("filters")
     )
     timestamp = section.get("timestamp_override") or "@timestamp"
     common = {"type": rule_type, "condition": condition, "timestamp_field": timestamp}
@@ -404,7 +312,7 @@ def _compile(key: str) -> RuleType:
         window = windows[0].get("value", "now-7d") if isinstance(windows, list) else windows
         return NewTerms(**common, terms=tuple(terms), history_window=str(window),
                         lookback=section.get("from") or DEFAULT_FROM)  # fmt: skip
-    threat = _with_filters(_typed_fields(parse_kql(section.get("threat_query") or "")),
+    threat = _with_filters(typed_fields(parse_kql(section.get("threat_query") or "")),
                            section.get("threat_filters"))  # fmt: skip
     mapping = tuple(
         tuple((entry["field"], entry["value"]) for entry in group.get("entries", []))
@@ -413,141 +321,6 @@ def _compile(key: str) -> RuleType:
     if not mapping or not all(mapping):
         raise RuleTypeError("threat_mapping must have at least one group of entries")
     return ThreatMatch(**common, threat_condition=threat, mapping=mapping)
-
-
-# Text fields outside ECS that KQL rules query most: the Windows integration maps PowerShell
-# script block text as an analysed text field (307 uses in Elastic's rules).
-_KNOWN_TEXT_FIELDS = frozenset({"powershell.file.script_block_text"})
-_TEXT_TYPES = frozenset({"text", "match_only_text"})
-_NON_WORD = "[^a-zA-Z0-9_]"
-_TOKEN = re.compile(r"[a-zA-Z0-9_]+(?:[.'][a-zA-Z0-9_]+)*")
-# Lucene regex contexts: what may come before a word (nothing, a separator, or a joiner
-# that follows a separator) and after it, so that the word is a whole word of the text.
-_BEFORE = "(.*[^a-zA-Z0-9_.']|(.*[^a-zA-Z0-9_])?[.'])?"
-_AFTER = "([^a-zA-Z0-9_.'].*|[.']([^a-zA-Z0-9_].*)?)?"
-
-
-def _analysed(match: Match) -> Expr:
-    """KQL on an analysed text field, as a case-insensitive full-match regex over the text.
-
-    The standard analyzer lower-cases and splits on non-word characters, so a phrase
-    (`"Get-Clipboard"`) matches its words in sequence with any separators between them,
-    and an unquoted value (a `match` query) matches when any of its words is a word of the
-    text. Wildcard patterns are matched against the whole text, case-insensitively.
-    Words are runs of ASCII letters, digits and `_`, joined by single `.` or `'`
-    (`mimikatz.exe` is one word): an approximation of Unicode word breaking.
-    """
-    regexes = []
-    for pattern in match.patterns:
-        words = [_escape_regex(w) for w in _TOKEN.findall(pattern.lower())]
-        if match.kind == "wildcard":
-            regexes.append(".*".join(_escape_regex(part) for part in pattern.split("*")))
-        elif not words:
-            regexes.append("#")  # the analyzer leaves no term: nothing matches
-        elif match.kind == "phrase":
-            regexes.append(_BEFORE + f"{_NON_WORD}+".join(words) + _AFTER)
-        else:
-            regexes.append(_BEFORE + "(" + "|".join(words) + ")" + _AFTER)
-    return Match(match.value, tuple(regexes), kind="regex", case_insensitive=True, span=match.span)
-
-
-def _escape_regex(text: str) -> str:
-    return "".join(c if c.isalnum() or c == "_" else "\\" + c for c in text)
-
-
-def _typed_fields(expr: Expr) -> Expr:
-    """Matches whose meaning depends on the field's type: analysed text fields, and
-    addresses and CIDR blocks on ip fields (see `_ip_blocks`)."""
-    from ruleops.ecs import load_ecs
-
-    try:
-        ecs = load_ecs()
-    except Exception:  # no ECS data in this build: keep keyword semantics
-        return expr
-
-    def visit(node: Expr) -> Expr:
-        target = _field_of(node)
-        if target is not None and "*" in target.name and target.path != ("*",):
-            names = _expand(target.name, ecs.fields)
-            if names:
-                copies = tuple(
-                    visit(_with_field(node, Field(tuple(n.split(".")), target.span))) for n in names
-                )
-                return copies[0] if len(copies) == 1 else Or(copies, node.span)
-        if isinstance(node, Match) and isinstance(node.value, Field) and node.kind != "regex":
-            name = node.value.name
-            if name in _KNOWN_TEXT_FIELDS or ecs.field_type(name) in _TEXT_TYPES:
-                return _analysed(node)
-        return _rebuild(node, visit)
-
-    return _ip_blocks(visit(expr))
-
-
-def _field_of(node: Expr) -> Field | None:
-    if isinstance(node, Match) and isinstance(node.value, Field):
-        return node.value
-    if isinstance(node, Exists):
-        return node.field
-    if isinstance(node, Compare) and isinstance(node.left, Field):
-        return node.left
-    return None
-
-
-def _with_field(node: Expr, field: Field) -> Expr:
-    import dataclasses
-
-    if isinstance(node, Match):
-        return dataclasses.replace(node, value=field)
-    if isinstance(node, Exists):
-        return dataclasses.replace(node, field=field)
-    return dataclasses.replace(node, left=field)
-
-
-@lru_cache(maxsize=256)
-def _expand_cached(pattern: str, names: tuple[str, ...]) -> tuple[str, ...]:
-    regex = re.compile(".*".join(re.escape(part) for part in pattern.split("*")))
-    return tuple(name for name in names if regex.fullmatch(name))
-
-
-def _expand(pattern: str, fields: Mapping[str, str]) -> tuple[str, ...]:
-    """The ECS fields a field-name wildcard stands for (`file.hash.*` → file.hash.md5, …),
-    as Kibana expands it against the data view; `*` spans dots."""
-    return _expand_cached(pattern, tuple(sorted(fields)))
-
-
-def _ip_blocks(expr: Expr) -> Expr:
-    """A term on an ECS `ip` field is an address or CIDR block, compared as addresses
-    (`destination.ip:10.0.0.0/8`, `source.ip:"::1"`): those matches become cidrMatch calls,
-    which the evaluator answers on addresses rather than text."""
-    import ipaddress
-
-    from ruleops.ecs import load_ecs
-
-    try:
-        ecs = load_ecs()
-    except Exception:  # no ECS data in this build: keep the text comparison
-        return expr
-
-    def is_address(pattern: str) -> bool:
-        try:
-            ipaddress.ip_network(pattern, strict=False)
-        except ValueError:
-            return False
-        return True
-
-    def visit(node: Expr) -> Expr:
-        if (
-            isinstance(node, Match)
-            and node.kind in ("term", "phrase")
-            and isinstance(node.value, Field)
-            and ecs.field_type(node.value.name) == "ip"
-            and all(is_address(p) for p in node.patterns)
-        ):
-            blocks = tuple(Literal(p, node.span) for p in node.patterns)
-            return Call("cidrmatch", (node.value, *blocks), span=node.span)
-        return _rebuild(node, visit)
-
-    return visit(expr)
 
 
 def _with_filters(expr: Expr, filters: Any) -> Expr:

@@ -1,0 +1,152 @@
+"""What a KQL match means given the field's type, made explicit for the evaluator.
+
+Kibana's Query DSL depends on the mapping: a term on an analysed text field matches words,
+a term on an `ip` field takes CIDR blocks, a field-name wildcard stands for the fields it
+matches. The evaluator compares values without knowing types, so before running a rule
+the executor rewrites those matches, using ECS types, into conditions that say the same
+thing without types: case-insensitive regexes over the text, cidrMatch calls, `or`s of the
+expanded fields. semantics.md lists the approximations.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+
+from ruleops.kql.rewrite import rebuild
+from ruleops.query.ast import Call, Compare, Exists, Expr, Field, Literal, Match, Or
+
+# Text fields outside ECS that KQL rules query most: the Windows integration maps PowerShell
+# script block text as an analysed text field (307 uses in Elastic's rules).
+_KNOWN_TEXT_FIELDS = frozenset({"powershell.file.script_block_text"})
+_TEXT_TYPES = frozenset({"text", "match_only_text"})
+_NON_WORD = "[^a-zA-Z0-9_]"
+_TOKEN = re.compile(r"[a-zA-Z0-9_]+(?:[.'][a-zA-Z0-9_]+)*")
+# Lucene regex contexts: what may come before a word (nothing, a separator, or a joiner
+# that follows a separator) and after it, so that the word is a whole word of the text.
+_BEFORE = "(.*[^a-zA-Z0-9_.']|(.*[^a-zA-Z0-9_])?[.'])?"
+_AFTER = "([^a-zA-Z0-9_.'].*|[.']([^a-zA-Z0-9_].*)?)?"
+
+
+def _analysed(match: Match) -> Expr:
+    """KQL on an analysed text field, as a case-insensitive full-match regex over the text.
+
+    The standard analyzer lower-cases and splits on non-word characters, so a phrase
+    (`"Get-Clipboard"`) matches its words in sequence with any separators between them,
+    and an unquoted value (a `match` query) matches when any of its words is a word of the
+    text. Wildcard patterns are matched against the whole text, case-insensitively.
+    Words are runs of ASCII letters, digits and `_`, joined by single `.` or `'`
+    (`mimikatz.exe` is one word): an approximation of Unicode word breaking.
+    """
+    regexes = []
+    for pattern in match.patterns:
+        words = [_escape_regex(w) for w in _TOKEN.findall(pattern.lower())]
+        if match.kind == "wildcard":
+            regexes.append(".*".join(_escape_regex(part) for part in pattern.split("*")))
+        elif not words:
+            regexes.append("#")  # the analyzer leaves no term: nothing matches
+        elif match.kind == "phrase":
+            regexes.append(_BEFORE + f"{_NON_WORD}+".join(words) + _AFTER)
+        else:
+            regexes.append(_BEFORE + "(" + "|".join(words) + ")" + _AFTER)
+    return Match(match.value, tuple(regexes), kind="regex", case_insensitive=True, span=match.span)
+
+
+def _escape_regex(text: str) -> str:
+    return "".join(c if c.isalnum() or c == "_" else "\\" + c for c in text)
+
+
+def typed_fields(expr: Expr) -> Expr:
+    """Matches whose meaning depends on the field's type: analysed text fields, and
+    addresses and CIDR blocks on ip fields (see `_ip_blocks`)."""
+    from ruleops.ecs import load_ecs
+
+    try:
+        ecs = load_ecs()
+    except Exception:  # no ECS data in this build: keep keyword semantics
+        return expr
+
+    def visit(node: Expr) -> Expr:
+        target = _field_of(node)
+        if target is not None and "*" in target.name and target.path != ("*",):
+            names = _expand(target.name, ecs.fields)
+            if names:
+                copies = tuple(
+                    visit(_with_field(node, Field(tuple(n.split(".")), target.span))) for n in names
+                )
+                return copies[0] if len(copies) == 1 else Or(copies, node.span)
+        if isinstance(node, Match) and isinstance(node.value, Field) and node.kind != "regex":
+            name = node.value.name
+            if name in _KNOWN_TEXT_FIELDS or ecs.field_type(name) in _TEXT_TYPES:
+                return _analysed(node)
+        return rebuild(node, visit)
+
+    return _ip_blocks(visit(expr))
+
+
+def _field_of(node: Expr) -> Field | None:
+    if isinstance(node, Match) and isinstance(node.value, Field):
+        return node.value
+    if isinstance(node, Exists):
+        return node.field
+    if isinstance(node, Compare) and isinstance(node.left, Field):
+        return node.left
+    return None
+
+
+def _with_field(node: Expr, field: Field) -> Expr:
+    import dataclasses
+
+    if isinstance(node, Match):
+        return dataclasses.replace(node, value=field)
+    if isinstance(node, Exists):
+        return dataclasses.replace(node, field=field)
+    return dataclasses.replace(node, left=field)
+
+
+@lru_cache(maxsize=256)
+def _expand_cached(pattern: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    regex = re.compile(".*".join(re.escape(part) for part in pattern.split("*")))
+    return tuple(name for name in names if regex.fullmatch(name))
+
+
+def _expand(pattern: str, fields: Mapping[str, str]) -> tuple[str, ...]:
+    """The ECS fields a field-name wildcard stands for (`file.hash.*` → file.hash.md5, …),
+    as Kibana expands it against the data view; `*` spans dots."""
+    return _expand_cached(pattern, tuple(sorted(fields)))
+
+
+def _ip_blocks(expr: Expr) -> Expr:
+    """A term on an ECS `ip` field is an address or CIDR block, compared as addresses
+    (`destination.ip:10.0.0.0/8`, `source.ip:"::1"`): those matches become cidrMatch calls,
+    which the evaluator answers on addresses rather than text."""
+    import ipaddress
+
+    from ruleops.ecs import load_ecs
+
+    try:
+        ecs = load_ecs()
+    except Exception:  # no ECS data in this build: keep the text comparison
+        return expr
+
+    def is_address(pattern: str) -> bool:
+        try:
+            ipaddress.ip_network(pattern, strict=False)
+        except ValueError:
+            return False
+        return True
+
+    def visit(node: Expr) -> Expr:
+        if (
+            isinstance(node, Match)
+            and node.kind in ("term", "phrase")
+            and isinstance(node.value, Field)
+            and ecs.field_type(node.value.name) == "ip"
+            and all(is_address(p) for p in node.patterns)
+        ):
+            blocks = tuple(Literal(p, node.span) for p in node.patterns)
+            return Call("cidrmatch", (node.value, *blocks), span=node.span)
+        return rebuild(node, visit)
+
+    return visit(expr)
