@@ -23,6 +23,7 @@ class RunResult:
     files: int = 0
     rules: list[Rule] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    summary: dict = field(default_factory=dict)  # extra summary figures (fixture coverage)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for d in self.diagnostics if d.severity == severity)
@@ -139,7 +140,7 @@ def run_check(
 ) -> RunResult:
     """Check the rule files under `paths`. `extra_checks` run like corpus checks, for
     checks that depend on the invocation (version discipline needs `--changed-since`)."""
-    from ruleops.checks import CORPUS_CHECKS
+    from ruleops.checks import CORPUS_CHECKS, SUMMARIES
 
     load_all_checks()
     files = list(discover(paths, config))
@@ -156,6 +157,11 @@ def run_check(
             raw.extend(check(result.rules, config))
         except Exception as error:
             raw.append(_crash("<run>", check.__name__, error))
+    for summary in SUMMARIES:
+        try:
+            result.summary.update(summary(result.rules, config))
+        except Exception as error:
+            raw.append(_crash("<run>", summary.__name__, error))
     result.diagnostics = finalize(raw, config, result.rules)
     return result
 

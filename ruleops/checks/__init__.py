@@ -25,12 +25,14 @@ ALL_CHECK_MODULES: tuple[str, ...] = (
     "ruleops.checks.fields",
     "ruleops.checks.kql",
     "ruleops.checks.fixtures",
+    "ruleops.checks.properties",
     "ruleops.suppressions",
     "ruleops.versioning",
 )
 
 RULE_CHECKS: list[Callable[..., Iterable[Diagnostic]]] = []
 CORPUS_CHECKS: list[Callable[..., Iterable[Diagnostic]]] = []
+SUMMARIES: list[Callable[..., dict]] = []
 
 def rule_check(function: Callable[[Rule, Config], Iterable[Diagnostic]]):
     """Run `function(rule, config)` on every rule that loaded."""
@@ -40,4 +42,9 @@ def rule_check(function: Callable[[Rule, Config], Iterable[Diagnostic]]):
 def corpus_check(function: Callable[[list[Rule], Config], Iterable[Diagnostic]]):
     """Run `function(rules, config)` once over all rules of the run (cross-file checks)."""
     CORPUS_CHECKS.append(function)
+    return function
+
+def corpus_summary(function: Callable[[list[Rule], Config], dict]):
+    """Run `function(rules, config)` once per run; its keys join the report's summary."""
+    SUMMARIES.append(function)
     return function

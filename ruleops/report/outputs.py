@@ -49,7 +49,7 @@ def _write(name: str, result: Any, failing: Severity, out: IO[Any]) -> None:
     if name == "json":
         from ruleops.report.json_report import write_json
 
-        write_json(diagnostics, result.files, out)
+        write_json(diagnostics, result.files, out, **getattr(result, "summary", {}))
     elif name == "sarif":
         from ruleops import __version__
         from ruleops.diagnostics import load_all_checks
@@ -80,6 +80,13 @@ def _write(name: str, result: Any, failing: Severity, out: IO[Any]) -> None:
         from ruleops.report.text import source_line_reader, write_text
 
         write_text(diagnostics, result.files, out, source_line_reader(result.rules))
+        coverage = getattr(result, "summary", {}).get("coverage")
+        if coverage:
+            out.write(
+                f"fixture coverage: {coverage['exercised']} of {coverage['parts']} `or` "
+                f"branches and exclusions exercised ({coverage['percent']}%) in "
+                f"{coverage['rules']} rule{'s' if coverage['rules'] != 1 else ''} with fixtures\n"
+            )
 
 
 def _atomic(target: Path, binary: bool, write: Callable[[IO[Any]], None]) -> None:

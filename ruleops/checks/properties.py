@@ -1,0 +1,235 @@
+"""Property checks (RO550–RO599): what no fixture shows, found by proof and by generation.
+
+* RO550–RO552: satisfiability (`ruleops.query.satisfiability`), on every EQL and KQL rule:
+  a query that can never match, an exclusion that never applies, an exclusion that removes
+  every match. Proofs only: "unknown" reports nothing.
+* RO553: evasion, on rules with fixtures: a positive case stops matching when a value the
+  platform compares case-insensitively (Windows paths, process names, registry keys) changes
+  case, because the rule compares it case-sensitively.
+* RO554: coverage, on rules with fixtures: `or` branches and exclusions no case exercises.
+  The corpus figure goes in the summary of `ruleops check`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ruleops.checks import corpus_check, corpus_summary, rule_check
+from ruleops.config import Config
+from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, register
+from ruleops.loading import Rule
+
+NEVER_MATCHES = register(
+    CheckInfo(
+        code="RO550",
+        name="query.never-matches",
+        severity=Severity.ERROR,
+        summary="the query can never match: its conditions contradict each other",
+        explanation=(
+            "ruleops proved that no event satisfies the query (or one clause of a sequence or "
+            "sample, which then never completes): every alternative of the condition asks "
+            "one field for values it cannot have together — two different exact values of a "
+            "single-valued field, wildcard patterns no string matches at once, numeric ranges "
+            "that do not overlap, a field both present and absent. Case folding is taken into "
+            "account (`:`, `like~`, `in~` fold ASCII letters, as Elasticsearch does). Fields "
+            "ECS marks as arrays, and fields ECS does not define, may hold several values, "
+            "so two values of such a field are no contradiction. The check only reports "
+            "proofs: conditions it cannot model (functions of fields, regular expressions, "
+            "very large alternations) are never called contradictory. A rule that can never "
+            "match never alerts: usually an `and` meant as `or`, or a typo in a value."
+        ),
+        bad='process where process.name : "cmd.exe" and process.name : "powershell.exe"',
+        good='process where process.name : ("cmd.exe", "powershell.exe")',
+    )
+)
+DEAD_EXCLUSION = register(
+    CheckInfo(
+        code="RO551",
+        name="query.exclusion-never-applies",
+        severity=Severity.WARNING,
+        summary="an exclusion (`and not …`) can never apply to an event the rest matches",
+        explanation=(
+            "For a query `A and not X`, ruleops proved that no event satisfies both A and X: "
+            "the exclusion removes nothing. It is either redundant (another condition already "
+            "excludes those events) or wrong (a typo, a field that differs from the one A "
+            "tests), and then the false positives it was written for still alert. The "
+            "message names the field whose conditions contradict."
+        ),
+        bad=(
+            'process where process.name in ("bash", "sh") and\n'
+            '  not (process.name like "python*" and process.command_line like "*pip*")'
+        ),
+        good=(
+            'process where process.name in ("bash", "sh") and\n'
+            '  not (process.parent.name like "python*" and process.command_line like "*pip*")'
+        ),
+    )
+)
+EXCLUSION_REMOVES_ALL = register(
+    CheckInfo(
+        code="RO552",
+        name="query.exclusion-removes-every-match",
+        severity=Severity.ERROR,
+        summary="an exclusion removes every event the rest of the query matches",
+        explanation=(
+            "For a query `A and not X`, A can match (ruleops generated an event that "
+            "satisfies it) but every event that satisfies A also satisfies X, so the rule "
+            "never alerts. Usually the exclusion is broader than meant (`*` where a path "
+            "was meant, a pattern that covers the whole detection)."
+        ),
+        bad='process where process.name : "rundll32.exe" and not process.name : "*.exe"',
+        good=(
+            'process where process.name : "rundll32.exe" and\n'
+            '  not process.parent.executable : "C:\\\\Windows\\\\System32\\\\*.exe"'
+        ),
+    )
+)
+CASE_EVASION = register(
+    CheckInfo(
+        code="RO553",
+        name="fixture.case-evasion",
+        severity=Severity.WARNING,
+        summary="changing the case of a case-insensitive value makes a matching event evade",
+        explanation=(
+            "Windows compares file paths and names, process names and registry keys without "
+            "regard to case: `C:\\WINDOWS\\SYSTEM32\\CMD.EXE` runs the same program as "
+            "`C:\\Windows\\System32\\cmd.exe`. A rule comparing such a field case-sensitively "
+            "(`==`, `like`, `in`, KQL values, functions without `~`) misses the attacker who "
+            "changes the case. ruleops takes each positive fixture case of a rule, changes the "
+            "case of each such value and runs the rule again; when the rule stops matching, "
+            "the finding shows the evading event. Use `:`, `like~` or `in~` (EQL) or the "
+            "`.caseless` field, or list the spellings. The platform fields are listed in "
+            "ruleops/data/case_insensitive_fields.json."
+        ),
+        bad='process where host.os.type == "windows" and process.name == "cmd.exe"',
+        good='process where host.os.type == "windows" and process.name : "cmd.exe"',
+    )
+)
+UNCOVERED = register(
+    CheckInfo(
+        code="RO554",
+        name="fixture.uncovered-branch",
+        severity=Severity.INFO,
+        summary="an `or` branch or an exclusion of the query is exercised by no fixture case",
+        explanation=(
+            "A branch of an `or` is exercised when some matching case has an event that "
+            "satisfies that branch and the whole query; an exclusion (`and not X`) when some "
+            '"no match" case is rejected by that exclusion alone. A branch no case exercises '
+            "can break unnoticed (a typo in a path, a wrong field). `ruleops fixtures "
+            "generate` writes cases for every branch and exclusion. The summary of `ruleops "
+            "check` gives the share of branches and exclusions exercised over all rules with "
+            "fixtures."
+        ),
+        bad='# query: process.name : "cmd.exe" or process.name : "pwsh.exe"\n'
+        '[[case]]\nname = "cmd"\nexpect = "match"\n[[case.events]]\nprocess.name = "cmd.exe"',
+        good='[[case]]\nname = "pwsh"\nexpect = "match"\n[[case.events]]\n'
+        'process.name = "pwsh.exe"',
+    )
+)
+
+
+# ------------------------------------------------------------------------- satisfiability
+
+
+@rule_check
+def satisfiability(rule: Rule, config: Config) -> Iterator[Diagnostic]:
+    from ruleops.query.conditions import walk_conditions
+
+    for condition in walk_conditions(rule):
+        yield from _condition_findings(rule, condition)
+
+
+def _condition_findings(rule: Rule, condition) -> Iterator[Diagnostic]:
+    from ruleops.query.conditions import exclusions
+    from ruleops.query.locate import query_position
+    from ruleops.query.satisfiability import decide
+
+    whole = decide(condition.condition, dialect=condition.dialect, category=condition.category)
+    if whole.unsatisfiable:
+        for exclusion in exclusions(condition.condition):
+            if _has_match(exclusion.rest, condition):
+                where = query_position(rule, exclusion.node.span.start)
+                yield rule.diagnostic(
+                    EXCLUSION_REMOVES_ALL.code,
+                    f"{condition.label}: the exclusion `{condition.source(exclusion.node)}` "
+                    "removes every event the rest of the query matches, so the rule never "
+                    "alerts",
+                    "rule.query",
+                    position=where,
+                    hint="narrow the exclusion to the benign events it was written for",
+                )
+                return
+        where = query_position(rule, condition.condition.span.start)  # type: ignore[union-attr]
+        what = "the query" if condition.label == "the query" else condition.label
+        tail = "" if what == "the query" else ", so the rule never matches"
+        yield rule.diagnostic(
+            NEVER_MATCHES.code,
+            f"{what} can never match{tail}: {_why(whole, condition)}",
+            "rule.query",
+            position=where,
+            hint="an `and` meant as `or`, or a mistyped value? Use one condition with both "
+            'values (`field : ("a", "b")`) to match either',
+        )
+        return
+    for exclusion in exclusions(condition.condition):
+        both = decide(
+            _and(exclusion.rest, exclusion.excluded),
+            dialect=condition.dialect,
+            category=condition.category,
+        )
+        if both.unsatisfiable:
+            yield rule.diagnostic(
+                DEAD_EXCLUSION.code,
+                f"{condition.label}: the exclusion `{condition.source(exclusion.node)}` never "
+                f"applies: {_why(both, condition, exclusion=True)}",
+                "rule.query",
+                position=query_position(rule, exclusion.node.span.start),
+                hint="remove the exclusion if another condition already covers it, or fix "
+                "the field or value it tests",
+            )
+
+
+def _and(a, b):
+    from ruleops.query.ast import And
+
+    return And((a, b))
+
+
+def _has_match(expr, condition) -> bool:
+    from ruleops.query.generate import category_base, events_for
+
+    base = category_base(condition.category)
+    return next(iter(events_for(expr, dialect=condition.dialect, base=base)), None) is not None
+
+
+def _why(verdict, condition, *, exclusion: bool = False) -> str:
+    first = verdict.contradictions[0]
+    parts = " and ".join(
+        f"`{'' if atom.want else 'not '}{condition.source(atom.node, 60)}`" for atom in first.atoms
+    )
+    if exclusion:
+        text = f"whenever the rest of the query matches, {first.field} cannot also meet {parts}"
+    else:
+        text = f"{first.field} cannot meet {parts} at once"
+    if verdict.alternatives > 1:
+        text += f" (and each of the other {verdict.alternatives - 1} alternatives contradicts "
+        text += "itself likewise)"
+    return text
+
+
+# ------------------------------------------------------------------------- fixtures
+
+
+@corpus_check
+def fixture_properties(rules: list[Rule], config: Config) -> Iterator[Diagnostic]:
+    from ruleops.fixtures.properties import analyse
+
+    yield from analyse(rules, config).diagnostics
+
+
+@corpus_summary
+def coverage_summary(rules: list[Rule], config: Config) -> dict:
+    from ruleops.fixtures.properties import analyse
+
+    figures = analyse(rules, config).coverage
+    return {"coverage": figures} if figures["rules"] else {}

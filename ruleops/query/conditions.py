@@ -1,0 +1,171 @@
+"""The single-event conditions of a rule, and the parts of a condition that fixtures exercise.
+
+Shared by the satisfiability, evasion and coverage checks and by fixture generation: each
+needs a rule's conditions (one per EQL clause, or the KQL query with its filters), the
+exclusions (`not X` operands of the top-level `and`) and the `or` branches a matching event
+goes through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ruleops.loading import Rule
+from ruleops.query.ast import NO_SPAN, And, Compare, Expr, Field, Literal, Not, Or, Span
+
+
+@dataclass(frozen=True)
+class RuleCondition:
+    label: str  # "the query", "clause 2 of the sequence"
+    category: str | None  # EQL event category (None for `any` and for KQL)
+    condition: Expr
+    dialect: str  # "eql" or "kql"
+    text: str  # the query text the spans point into
+    missing: bool = False  # an EQL `![ … ]` clause
+    until: bool = False
+
+    @property
+    def full(self) -> Expr:
+        """The condition with the category as ES runs it (a term on event.category)."""
+        if self.category is None:
+            return self.condition
+        category = Compare("==", Field(("event", "category")), Literal(self.category))
+        return And((category, self.condition))
+
+    def source(self, node: Expr, limit: int = 80) -> str:
+        """The query text of `node`, on one line, shortened; a description for filters."""
+        span = getattr(node, "span", NO_SPAN)
+        if span == NO_SPAN or span.end > len(self.text):
+            return "a condition of the rule's filters"
+        text = " ".join(self.text[span.start : span.end].split())
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def rule_conditions(rule: Rule) -> list[RuleCondition]:
+    """The conditions of an EQL or KQL rule; [] when the query does not parse (the query
+    checks report that) or the rule has no query language ruleops reads."""
+    section = rule.rule
+    language, query = section.get("language"), section.get("query")
+    if not isinstance(query, str):
+        return []
+    if language == "eql":
+        return _eql_conditions(query)
+    if language == "kuery":
+        return _kql_conditions(section, query)
+    return []
+
+
+def _eql_conditions(query: str) -> list[RuleCondition]:
+    from ruleops.eql.ast import EventQuery, Sequence
+    from ruleops.eql.parser import EqlSyntaxError, parse_eql
+
+    try:
+        body = parse_eql(query).body
+    except EqlSyntaxError:
+        return []
+    if isinstance(body, EventQuery):
+        return [RuleCondition("the query", body.category, body.condition, "eql", query)]
+    kind = "sequence" if isinstance(body, Sequence) else "sample"
+    out = [
+        RuleCondition(
+            f"clause {n} of the {kind}",
+            c.query.category,
+            c.query.condition,
+            "eql",
+            query,
+            missing=c.missing,
+        )
+        for n, c in enumerate(body.clauses, start=1)
+    ]
+    if isinstance(body, Sequence) and body.until is not None:
+        until = body.until.query
+        out.append(
+            RuleCondition(
+                "the until clause", until.category, until.condition, "eql", query, until=True
+            )
+        )
+    return out
+
+
+def _kql_conditions(section, query: str) -> list[RuleCondition]:
+    from ruleops.kql.filters import UnsupportedFilter
+    from ruleops.kql.parser import KqlSyntaxError
+    from ruleops.kql.rule_types import RuleTypeError, compile_rule_type
+
+    try:
+        compiled = compile_rule_type(section)
+    except (KqlSyntaxError, UnsupportedFilter, RuleTypeError, KeyError, TypeError, ValueError):
+        return []
+    return [RuleCondition("the query", None, compiled.condition, "kql", query)]
+
+
+# ------------------------------------------------------------------------- structure
+
+
+def conjuncts(expr: Expr) -> list[Expr]:
+    """The operands of the top-level `and`, nested `and`s flattened."""
+    if isinstance(expr, And):
+        return [part for operand in expr.operands for part in conjuncts(operand)]
+    return [expr]
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """`not X` under the top-level `and`: `rest` is the condition without it."""
+
+    node: Not
+    rest: Expr
+
+    @property
+    def excluded(self) -> Expr:
+        return self.node.operand
+
+
+def exclusions(expr: Expr) -> list[Exclusion]:
+    parts = conjuncts(expr)
+    found = []
+    for index, part in enumerate(parts):
+        if isinstance(part, Not):
+            others = parts[:index] + parts[index + 1 :]
+            rest = others[0] if len(others) == 1 else And(tuple(others))
+            found.append(Exclusion(part, rest if others else Literal(True)))
+    return found
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One operand of an `or` that a matching event may go through."""
+
+    node: Expr
+    parent: Or
+    index: int  # 1-based position in the `or`
+
+    @property
+    def span(self) -> Span:
+        return getattr(self.node, "span", NO_SPAN)
+
+
+def branches(expr: Expr) -> list[Branch]:
+    """Operands of every `or` reached from the root through `and`/`or` only (an `or` under
+    a `not` is part of an exclusion, not a way to match)."""
+    found: list[Branch] = []
+
+    def visit(node: Expr) -> None:
+        if isinstance(node, And):
+            for operand in node.operands:
+                visit(operand)
+        elif isinstance(node, Or):
+            for index, operand in enumerate(node.operands, start=1):
+                found.append(Branch(operand, node, index))
+                visit(operand)
+
+    visit(expr)
+    return found
+
+
+def walk_conditions(rule: Rule) -> Iterator[RuleCondition]:
+    """The conditions an alert needs to hold (not `![ … ]` clauses, not `until`)."""
+    for condition in rule_conditions(rule):
+        if not condition.missing and not condition.until:
+            yield condition
