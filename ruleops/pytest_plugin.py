@@ -162,7 +162,7 @@ class CaseItem(pytest.Item):
         try:
             program = compile_rule(self.rule)
         except NotRunnable as error:
-            if error.message.startswith("ruleops cannot run"):
+            if error.unsupported:
                 pytest.skip(f"{error.message} ({self.rule.path})")
             raise CaseFailed(f"cannot run against {self.rule.path}: {error.message}") from None
         for d in unread_diagnostics(self.fixture, self.rule, program, cases=only):

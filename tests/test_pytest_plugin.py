@@ -212,3 +212,14 @@ def test_broken_ruleops_configuration_is_a_warning_not_silence(repo):
     result.stdout.fnmatch_lines(
         ["*ruleops: *unknown key(s) rule_pathz*fixtures are not collected*"]
     )
+
+
+def test_cases_of_a_rule_type_without_executor_are_skipped_with_the_reason(repo):
+    esql = RULE.replace('language = "eql"', 'language = "esql"').replace(
+        'type = "eql"', 'type = "esql"'
+    )
+    (repo.path / "rules" / "windows" / "shell.toml").write_text(esql, encoding="utf-8")
+    write_fixture(repo)
+    result = run(repo, "-rs")
+    result.assert_outcomes(skipped=3)
+    result.stdout.fnmatch_lines(["*ruleops cannot run fixtures of esql rules in esql yet*"])
