@@ -106,7 +106,7 @@ class FixtureFile(pytest.File):
             yield BrokenFixture.from_parent(self, name="fixture file", problems=loaded.diagnostics)
             return
         fixture = loaded.fixture
-        rule = _rule_of(fixture, config)
+        rule = _rule_of(fixture, config, self.path)
         if rule is None:
             problem = (
                 f"{fixture.path}:{fixture.locate('rule_id').line}: RO503 no rule under "
@@ -119,10 +119,10 @@ class FixtureFile(pytest.File):
         )
 
 
-def _rule_of(fixture: Fixture, config: Config) -> Rule | None:
+def _rule_of(fixture: Fixture, config: Config, path: Path) -> Rule | None:
     from ruleops.fixtures.suite import find_rule
 
-    return find_rule(fixture, config)
+    return find_rule(fixture, config, path=path)
 
 
 class RuleNode(pytest.Collector):

@@ -223,3 +223,11 @@ def test_cases_of_a_rule_type_without_executor_are_skipped_with_the_reason(repo)
     result = run(repo, "-rs")
     result.assert_outcomes(skipped=3)
     result.stdout.fnmatch_lines(["*ruleops cannot run fixtures of esql rules in esql yet*"])
+
+
+def test_running_from_a_subfolder_finds_the_rules(repo, monkeypatch):
+    write_fixture(repo)
+    monkeypatch.chdir(repo.path / "tests")
+    run(repo, "--rootdir", str(repo.path), str(repo.path / "tests" / "rules")).assert_outcomes(
+        passed=3
+    )
