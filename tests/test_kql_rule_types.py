@@ -440,3 +440,9 @@ def test_field_name_wildcard_exists_on_any_of_its_fields():
     rule = compile_rule_type({"type": "query", "query": "not file.hash.*:*"})
     assert rule.run([{"file": {"hash": {"md5": "x"}}}]) == []
     assert len(rule.run([{"file": {"name": "x"}}])) == 1
+
+
+def test_question_mark_in_a_rule_pattern_is_a_literal_character():
+    rule = compile_rule_type({"type": "query", "query": "url.path:/api/v1/secrets?limit*"})
+    assert len(rule.run([{"url": {"path": "/api/v1/secrets?limit=500"}}])) == 1
+    assert rule.run([{"url": {"path": "/api/v1/secretsXlimit=500"}}]) == []

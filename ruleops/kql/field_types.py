@@ -5,7 +5,9 @@ a term on an `ip` field takes CIDR blocks, a field-name wildcard stands for the 
 matches. The evaluator compares values without knowing types, so before running a rule
 the executor rewrites those matches, using ECS types, into conditions that say the same
 thing without types: case-insensitive regexes over the text, cidrMatch calls, `or`s of the
-expanded fields. semantics.md lists the approximations.
+expanded fields. It also writes wildcard patterns with a `?` as regexes, since `?` is a
+literal character in KQL but a wildcard in the shared form. semantics.md lists the
+approximations.
 """
 
 from __future__ import annotations
@@ -53,6 +55,13 @@ def _analysed(match: Match) -> Expr:
     return Match(match.value, tuple(regexes), kind="regex", case_insensitive=True, span=match.span)
 
 
+def _literal_question_marks(match: Match) -> Match:
+    """KQL's only wildcard is `*`; the shared wildcard form also reads `?` as one character
+    (EQL), so a KQL pattern with a `?` is written as a regex in which `?` is literal."""
+    regexes = tuple(".*".join(_escape_regex(part) for part in p.split("*")) for p in match.patterns)
+    return Match(match.value, regexes, kind="regex", case_insensitive=False, span=match.span)
+
+
 def _escape_regex(text: str) -> str:
     return "".join(c if c.isalnum() or c == "_" else "\\" + c for c in text)
 
@@ -80,6 +89,8 @@ def typed_fields(expr: Expr) -> Expr:
             name = node.value.name
             if name in _KNOWN_TEXT_FIELDS or ecs.field_type(name) in _TEXT_TYPES:
                 return _analysed(node)
+            if node.kind == "wildcard" and any("?" in p for p in node.patterns):
+                return _literal_question_marks(node)
         return rebuild(node, visit)
 
     return _ip_blocks(visit(expr))
