@@ -92,3 +92,10 @@ def test_invalid_json_is_reported_with_file_line_and_column(tmp_path, capsys):
 def test_a_missing_events_file_is_reported_without_a_traceback(tmp_path, capsys):
     code = main(["eval", "any where true", str(tmp_path / "nope.ndjson")])
     assert code == 2 and "cannot read events" in capsys.readouterr().err
+
+
+def test_a_pretty_printed_json_object_file_is_one_event(tmp_path, capsys):
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(EVENTS[0], indent=2))
+    main(["eval", "process where true", str(path)])
+    assert len(capsys.readouterr().out.splitlines()) == 1

@@ -92,6 +92,14 @@ def read_events(path: str) -> list[tuple[str, int, Mapping]]:
                 raise InputError(f"{name}: element {index} of the array is not a JSON object")
             out.append((name, index + 1, item))
         return out
+    if stripped.startswith("{") and "\n" in stripped.rstrip():
+        # a single pretty-printed object is one event (NDJSON objects fit on one line)
+        try:
+            whole = json.loads(text)
+        except json.JSONDecodeError:
+            whole = None
+        if isinstance(whole, dict):
+            return [(name, 1, whole)]
     events = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
