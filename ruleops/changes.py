@@ -216,3 +216,61 @@ def targets(
         if any(rule == w or (w.is_dir() and rule.is_relative_to(w)) for w in wanted)
     ]
     return narrowed, selection
+
+
+_NAME = re.compile(r'^\s*name\s*=\s*"(?P<value>(?:[^"\\]|\\.)*)"', re.MULTILINE)
+_DEPRECATED = re.compile(r'^\s*maturity\s*=\s*"deprecated"', re.MULTILINE)
+
+
+def unchanged_duplicates(selection: Selection, config: Config):
+    """A whole-run check: a changed rule must not take the rule_id or name of a rule the
+    change did not touch (which `--changed-since` does not load, so the cross-file check
+    alone would miss it). Unchanged rules are only scanned for those two values."""
+    from ruleops.checks.crossfile import DUPLICATE_ID, DUPLICATE_NAME
+
+    def duplicates_of_unchanged(rules: list, config: Config):
+        if not rules:
+            return
+        checked = {Path(rule.path).resolve() for rule in rules} | set(selection.rules)
+        ids: dict[str, list[Path]] = {}
+        names: dict[str, list[Path]] = {}
+        fixture_roots = [(config.root / p).resolve() for p in config.fixture_paths]
+        for root in [(config.root / p).resolve() for p in config.rule_paths]:
+            for path in sorted(root.rglob("*.toml")):
+                if path in checked or _under(path, fixture_roots):
+                    continue
+                try:
+                    text = path.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError):
+                    continue
+                if match := _RULE_ID.search(text):
+                    ids.setdefault(match["id"], []).append(path)
+                name = _NAME.search(text)
+                if name and not _DEPRECATED.search(text):
+                    names.setdefault(name["value"].strip().lower(), []).append(path)
+        for rule in rules:
+            deprecated = rule.metadata.get("maturity") == "deprecated"
+            for code, label, key, value, owners in (
+                (DUPLICATE_ID.code, "rule_id", "rule.rule_id", rule.rule_id, ids),
+                (DUPLICATE_NAME.code, "name", "rule.name", rule.name, names),
+            ):
+                if not value or (label == "name" and deprecated):
+                    continue
+                others = owners.get(value.strip().lower() if label == "name" else value)
+                if others:
+                    shown = ", ".join(_shown(p) for p in others)
+                    yield rule.diagnostic(
+                        code,
+                        f"{label} {value!r} is also used by {shown} (not changed since the ref)",
+                        key,
+                        hint=f"each rule needs its own {label}",
+                    )
+
+    return duplicates_of_unchanged
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

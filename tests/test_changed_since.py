@@ -143,3 +143,23 @@ def test_fixture_file_given_as_a_path_checks_the_rule_it_tests(repo, capsys):
     assert report["files"] == 1
     # Checked as the fixture of rules/b.toml, not as a rule: no rule-schema findings on it.
     assert not [d for d in report["diagnostics"] if d["code"].startswith("RO1")]
+
+
+def test_changed_rule_that_takes_the_rule_id_of_an_unchanged_rule_is_reported(repo, capsys):
+    copy = (repo / "rules" / "a.toml").read_text().replace('name = "Rule a"', 'name = "Copy"')
+    (repo / "rules" / "copy.toml").write_text(copy)
+    assert main(["check", "--changed-since", "main", "--format", "json"]) == 1
+    found = [d for d in json.loads(capsys.readouterr().out)["diagnostics"] if d["code"] == "RO050"]
+    (finding,) = found
+    assert finding["path"] == "rules/copy.toml"
+    assert finding["message"] == (
+        f"rule_id {rule_id_of(copy)!r} is also used by rules/a.toml (not changed since the ref)"
+    )
+
+
+def test_changed_rule_that_takes_the_name_of_an_unchanged_rule_is_reported(repo, capsys):
+    (repo / "rules" / "new.toml").write_text(rule_text("Rule B"))  # names ignore case
+    main(["check", "--changed-since", "main", "--format", "json"])
+    found = [d for d in json.loads(capsys.readouterr().out)["diagnostics"] if d["code"] == "RO051"]
+    assert [d["path"] for d in found] == ["rules/new.toml"]
+    assert "rules/b.toml" in found[0]["message"]

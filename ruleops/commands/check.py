@@ -57,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
     if selection is not None:
         from ruleops.versioning import selection_check
 
-        extra.append(selection_check(selection))
+        from ruleops.changes import unchanged_duplicates
+
+        extra += [selection_check(selection), unchanged_duplicates(selection, config)]
     result = run_check(paths, config, extra_checks=extra)
     if getattr(args, "fix", False):
         from ruleops.fixing import fix_diagnostics
