@@ -129,3 +129,20 @@ def test_one_run_writes_text_sarif_junit_and_json_together(tmp_path, monkeypatch
         == len(document["diagnostics"])
         == int(junit.get("failures"))
     )
+
+
+def test_real_fixture_case_results_become_junit_test_cases():
+    from pathlib import Path
+
+    from ruleops.config import load_config
+    from ruleops.fixtures.suite import run_paths
+
+    repo = Path(__file__).resolve().parents[1]
+    suite = run_paths([repo / "rules"], load_config(repo))
+    assert suite.results  # the example rules have fixtures
+    root = _junit([], [], cases=suite.results)
+    fixtures = root.find("testsuite[@name='ruleops.fixtures']")
+    assert fixtures.get("tests") == str(len(suite.results))
+    assert fixtures.get("failures") == str(suite.failed)
+    first = fixtures.find("testcase")
+    assert first.get("name") == f"{suite.results[0].case} (expect {suite.results[0].expect})"
