@@ -60,3 +60,18 @@ def test_a_function_leaf_shows_the_value_it_computed():
 def test_render_writes_the_condition_back_as_eql():
     condition = parse_eql('any where a.b in~ ("x", "y") and not c : ("d*", "e")').body.condition
     assert render(condition) == 'a.b in~ ("x", "y") and not c : ("d*", "e")'
+
+
+def test_reasons_of_a_match_name_the_branch_that_let_the_event_through():
+    result = explained('process.name == "y" or process.name == "x.exe"', EVENT)
+    assert [r.condition for r in result.reasons()] == ['process.name == "x.exe"']
+
+
+def test_a_failing_not_is_its_own_reason():
+    result = explained('not process.name == "x.exe"', EVENT)
+    assert [r.condition for r in result.failing_leaves()] == ['not process.name == "x.exe"']
+
+
+def test_summary_is_one_line_naming_the_rejecting_condition():
+    summary = explained('process.name == "y"', EVENT).summary()
+    assert summary.startswith('`process.name == "y"`') and summary.endswith("rejected the event")

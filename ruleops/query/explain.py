@@ -52,6 +52,7 @@ class Explanation:
     children: tuple[Explanation, ...] = ()
     field: str | None = None
     seen: Any = None
+    kind: str = "leaf"  # "leaf", "and", "or", "not"
 
     def text(self, indent: int = 0) -> str:
         mark = "match   " if self.matched else "no match"
@@ -62,13 +63,29 @@ class Explanation:
         lines.extend(child.text(indent + 1) for child in self.children)
         return "\n".join(lines)
 
+    def reasons(self) -> list[Explanation]:
+        """The conditions that decided the outcome: for a non-match, the failing conditions
+        (every failing operand of an `and`, every operand of an `or`); for a match, the
+        branches that let the event through. A `not` is its own reason."""
+        if self.kind in ("leaf", "not"):
+            return [self]
+        if self.kind == "and":
+            chosen = [c for c in self.children if not c.matched] or list(self.children)
+        else:
+            chosen = [c for c in self.children if c.matched] or list(self.children)
+        return [reason for child in chosen for reason in child.reasons()]
+
     def failing_leaves(self) -> list[Explanation]:
-        """The leaves that decided a non-match (for one-line summaries)."""
-        if not self.children:
-            return [] if self.matched else [self]
-        return [
-            leaf for child in self.children if not child.matched for leaf in child.failing_leaves()
+        """The conditions that rejected the event ([] when it matched)."""
+        return [] if self.matched else self.reasons()
+
+    def summary(self) -> str:
+        """One line: which conditions rejected the event, or which let it through."""
+        verb = "let the event through" if self.matched else "rejected the event"
+        parts = [
+            f"`{r.condition}`" + (f" ({r.detail})" if r.detail else "") for r in self.reasons()
         ]
+        return f"{'; '.join(parts)} {verb}"
 
 
 def explain(
@@ -93,7 +110,8 @@ class _Explainer:
         text = render(node)
         if isinstance(node, And | Or):
             children = tuple(self.node(o) for o in node.operands)
-            return Explanation(text, matched, children=children)
+            kind = "and" if isinstance(node, And) else "or"
+            return Explanation(text, matched, children=children, kind=kind)
         if isinstance(node, Not):
             compiled = compile_node(node, dialect=self.dialect, field_types=self.field_types)
             inner = self.node(node.operand)
@@ -112,7 +130,7 @@ class _Explainer:
                     f"{', '.join(absent)} {verb} missing; `not` over a field condition matches "
                     "events without the field (Elasticsearch runs it as a must_not query)"
                 )
-            return Explanation(text, matched, detail, (inner,))
+            return Explanation(text, matched, detail, (inner,), kind="not")
         return self.leaf(node, matched, text)
 
     def leaf(self, node: Expr, matched: bool, text: str) -> Explanation:
