@@ -194,3 +194,22 @@ def test_legacy_fractional_maxspan_is_rejected():
         if "maxspan=0.5s" in entry["query"]
     )
     assert [p.code for p in verify(parse_eql(query))] == ["RO306"]
+
+
+def test_no_current_spec_query_has_a_structural_error():
+    require(SPEC)
+    found = {
+        (entry["name"], problem.code)
+        for name in CURRENT_SPEC_FILES
+        for entry in load_spec(name)["queries"]
+        for problem in verify(parse_eql(entry["query"].strip()))
+    }
+    # Only the wildcard warning, on the tests written to show that `in~` and `!=` match
+    # `*` and `?` literally.
+    assert {code for _, code in found} == {"RO304"}
+    assert {name for name, _ in found} == {
+        "multipleConditions2",
+        "insensitiveInSingleArgPatternVerbatimMatch",
+        "insensitiveInSingleArgPatternQuestionMarkVerbatimMatch",
+        "insensitiveMultipleArgsWildcardPatternVerbatimMatch",
+    }
