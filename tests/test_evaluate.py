@@ -292,10 +292,20 @@ def test_not_over_starts_with_on_a_missing_field_matches():
     assert matches('not startsWith(user.name, "a")', PROC)
 
 
-def test_not_over_a_comparison_of_arithmetic_on_a_missing_field_does_not_match():
-    assert not matches("not user.id + 1 > 3", PROC)
-
-
 def test_and_over_a_script_and_a_query_negated_is_two_valued():
     # `not (script and query)` negates a bool query: the null script counts as false.
     assert matches('not (length(user.name) > 3 and process.name == "cmd.exe")', PROC)
+
+
+def test_arithmetic_on_a_field_compared_with_an_integer_becomes_a_field_comparison():
+    # SimplifyComparisonsArithmetics: `x + 1 > 3` is `x > 2`, a range query, so `not`
+    # over it matches an event without x.
+    assert matches("not user.id + 1 > 3", PROC)
+
+
+def test_integer_division_is_not_simplified():
+    assert not matches("not user.id / 2 > 3", PROC)
+
+
+def test_negation_of_a_field_flips_the_comparison():
+    assert matches("-process.pid < -41", PROC)

@@ -19,9 +19,10 @@ Elasticsearch evaluates an EQL condition in two different ways, and the differen
   multi-valued field (`MultiValueAwareScriptQuery`): any value combination that yields true
   matches.
 
-Before translating, ES's optimizer rewrites a few shapes, reproduced in `_normalize`:
+Before translating, ES's optimizer rewrites a few shapes, reproduced in `normalize`:
 literals move to the right of comparisons (`0 < x` is `x > 0`), `x == null`/`x != null` become
-is-null checks, `f(x) == true`/`== false` become `f(x)`/`not f(x)`, and `not not x` is `x`.
+is-null checks, `f(x) == true`/`== false` become `f(x)`/`not f(x)`, `not not x` is `x`, and
+integer arithmetic on a field moves to the literal (`x + 1 > 3` is `x > 2`).
 ES deliberately does *not* push `not` into comparisons (`EqlBooleanSimplification`), so
 `not x > 1` stays a negation.
 
@@ -193,6 +194,10 @@ def normalize(expr: Expr) -> Expr:
                 if isinstance(right.value, bool) and _is_boolean_function(left):
                     keep = (right.value is True) == (op == "==")
                     return left if keep else normalize(Not(left, span))
+            if isinstance(right, Literal) and _is_integer(right.value):
+                simplified = _simplify_arithmetic(op, left, right.value, span)
+                if simplified is not None:
+                    return normalize(simplified)
             return Compare(op, left, right, span)
         case Not(operand=operand, span=span):
             inner = normalize(operand)
@@ -226,6 +231,32 @@ def normalize(expr: Expr) -> Expr:
             return Negate(normalize(operand), span)
         case _:
             return expr
+
+
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _simplify_arithmetic(op: str, left: Expr, value: int, span: Span) -> Compare | None:
+    """ES's SimplifyComparisonsArithmetics: `x + 1 > 3` is `x > 2`, `-x > 3` is `x < -3`,
+    `x * 2 == 6` is `x == 3` — integer literals only, never integer division or a product
+    that does not divide exactly. The result is a field comparison, i.e. a Lucene query, so
+    `not x + 1 > 3` matches an event without x, as ES does."""
+    if isinstance(left, Negate):
+        return Compare(_FLIP[op], left.operand, Literal(-value, span), span)  # type: ignore[arg-type]
+    if not isinstance(left, Arithmetic) or not isinstance(left.right, Literal):
+        return None
+    operand = left.right.value
+    if not _is_integer(operand) or isinstance(left.left, Literal):
+        return None
+    if left.op == "+":
+        return Compare(op, left.left, Literal(value - operand, span), span)  # type: ignore[arg-type, operator]
+    if left.op == "-":
+        return Compare(op, left.left, Literal(value + operand, span), span)  # type: ignore[arg-type, operator]
+    if left.op == "*" and operand != 0 and value % operand == 0:
+        new_op = _FLIP[op] if operand < 0 else op
+        return Compare(new_op, left.left, Literal(value // operand, span), span)  # type: ignore[arg-type, operator]
+    return None
 
 
 def _is_boolean_function(expr: Expr) -> bool:
