@@ -12,7 +12,7 @@ import sys
 from ruleops import __version__
 
 # Order is the order of `ruleops --help`.
-COMMANDS = ("check", "fmt", "test", "parse", "eval", "rule", "docs", "attack")
+COMMANDS = ("check", "fmt", "test", "fixtures", "parse", "eval", "rule", "docs", "attack")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 

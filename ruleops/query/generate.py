@@ -152,7 +152,7 @@ def _solve_field(path, leaves: list[Leaf], event, dialect: str, field_type) -> A
     kind = field_type(".".join(path)) if field_type else None
     pool: list[Any] = []
     for leaf in sorted(leaves, key=lambda lf: not lf.want):  # positive leaves propose first
-        pool.extend(candidates(leaf.node, leaf.want))
+        pool.extend(candidates(leaf.node, leaf.want, kind))
     pool.extend(_generic(kind))
     pool.append(MISSING)
     tried: set[str] = set()
@@ -163,6 +163,8 @@ def _solve_field(path, leaves: list[Leaf], event, dialect: str, field_type) -> A
         tried.add(marker)
         if len(tried) > MAX_CANDIDATES * max(1, len(leaves)):
             break
+        if value is not MISSING and not _fits(kind, value):
+            continue  # a value the field's mapping would not store
         trial = _deep_copy(event)
         if value is not MISSING:
             set_path(trial, path, value)
@@ -171,13 +173,33 @@ def _solve_field(path, leaves: list[Leaf], event, dialect: str, field_type) -> A
     return None
 
 
+def _fits(kind: str | None, value: Any) -> bool:
+    """Whether a field of ECS type `kind` can hold `value` (unknown types hold anything)."""
+    if kind in ("long", "integer", "short", "byte", "unsigned_long"):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind in ("float", "double", "scaled_float", "half_float"):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind == "ip":
+        import ipaddress
+
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            return False
+        return True
+    return True
+
+
 def _generic(kind: str | None) -> list[Any]:
     if kind in ("long", "integer", "short", "byte", "unsigned_long"):
         return [1, 0, 4242]
     if kind in ("float", "double", "scaled_float", "half_float"):
         return [1.5, 0.0]
     if kind == "ip":
-        return ["10.1.2.3", "192.0.2.7"]
+        # private, documentation and public addresses: rules exclude whole ranges of them
+        return ["10.1.2.3", "192.0.2.7", "93.184.216.34", "2001:db8::5", "2606:4700::1111"]
     if kind == "boolean":
         return [True, False]
     if kind in ("date", "date_nanos"):
@@ -185,8 +207,9 @@ def _generic(kind: str | None) -> list[Any]:
     return ["ruleops-generated", "x", "", 1]
 
 
-def candidates(node: Expr, want: bool) -> list[Any]:
-    """Values for the single field of `node` that are likely to give it the value `want`."""
+def candidates(node: Expr, want: bool, kind: str | None = None) -> list[Any]:
+    """Values for the single field of `node` that are likely to give it the value `want`
+    (`kind`, the field's ECS type when known, picks a plausible value for `field:*`)."""
     if isinstance(node, Match):
         if want:
             return [v for p in node.patterns for v in pattern_examples(p, node.kind)]
@@ -195,16 +218,19 @@ def candidates(node: Expr, want: bool) -> list[Any]:
         values = [o.value for o in node.options if isinstance(o, Literal)]
         return values if want else [_other(v) for v in values] + ["ruleops-miss"]
     if isinstance(node, Exists):
-        return ["present"] if want else [MISSING]
+        return ([*_generic(kind)[:1], "present"] if kind else ["present"]) if want else [MISSING]
     if isinstance(node, Compare) and isinstance(node.right, Literal):
-        return _compare_candidates(node.op, node.right.value, want) + _literals_in(node)
+        out = _compare_candidates(node.op, node.right.value, want) + _literals_in(node)
+        if kind and kind not in ("keyword", "constant_keyword", "wildcard", "text"):
+            out = [_generic(kind)[0] if v == "present" else v for v in out]
+        return out
     if isinstance(node, Call):
         return _call_candidates(node, want)
     return [*_literals_in(node), "", "a", "abc", "x" * 8, 0, 1, 100, -1]
 
 
 def _compare_candidates(op: str, value: Any, want: bool) -> list[Any]:
-    if value is None:  # == null / != null
+    if value is None:  # == null / != null (the field's generic value follows in the pool)
         return [MISSING, "present"] if (op == "==") == want else ["present", MISSING]
     if not want:
         op = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}[op]
@@ -242,7 +268,7 @@ def _call_candidates(node: Call, want: bool) -> list[Any]:
         elif name == "stringcontains":
             out += ["x" + s + "y"] if want else ["ruleops-miss"]
         elif name == "cidrmatch":
-            out += [_address_in(s)] if want else ["203.0.113.254"]
+            out += [_address_in(s)] if want else ["203.0.113.254", "93.184.216.34"]
         else:
             out += [s, "x" + s + "y"]
     return [*out, "", "a", "abc", "0"]

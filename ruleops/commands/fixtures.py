@@ -1,0 +1,108 @@
+"""`ruleops fixtures generate RULE...`: draft fixture files from the rules' own conditions.
+
+Each file holds one matching case per `or` branch, a near miss per matching case and a case
+per exclusion, every one confirmed by the evaluator (see `ruleops.fixtures.generate`). The
+file goes where convention puts the rule's fixture (or under `--out`), written atomically;
+an existing file is never replaced without `--force`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from ruleops.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("fixtures", help="work with rule fixtures (generate drafts)")
+    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    gen = actions.add_parser(
+        "generate",
+        help="write a fixture with generated, evaluator-confirmed cases for each rule",
+    )
+    gen.add_argument("rules", nargs="+", type=Path, help="rule files or folders of rules")
+    gen.add_argument("--force", action="store_true", help="replace existing fixture files")
+    gen.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="write fixtures under DIR (same file names) instead of the fixture_paths",
+    )
+    gen.add_argument("--config", type=Path, help="pyproject.toml to read [tool.ruleops] from")
+    gen.set_defaults(run=run)
+    p.set_defaults(run=lambda args: _usage(p))
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return EXIT_USAGE
+
+
+def run(args: argparse.Namespace) -> int:
+    from ruleops.config import ConfigError, load_config
+    from ruleops.engine import discover, display_path
+    from ruleops.fixtures.discover import fixture_path_for
+    from ruleops.fixtures.generate import draft_fixture, render
+    from ruleops.loading import load_rule
+
+    try:
+        config = load_config(explicit=args.config)
+    except ConfigError as error:
+        print(f"ruleops: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    missing = [p for p in args.rules if not p.exists()]
+    if missing:
+        for p in missing:
+            print(f"ruleops: no such file or folder: {p}", file=sys.stderr)
+        return EXIT_USAGE
+    failed = 0
+    for path in discover(args.rules, config):
+        shown = display_path(path)
+        loaded = load_rule(path, shown)
+        rule = loaded.rule
+        if rule is None or not rule.rule_id:
+            why = loaded.diagnostics[0].message if loaded.diagnostics else "it has no rule_id"
+            print(f"{shown}: not generated: the rule does not load ({why})")
+            failed += 1
+            continue
+        target = args.out / path.name if args.out else fixture_path_for(path, config)
+        if target is None:
+            print(
+                f"{shown}: not generated: the rule is outside rule_paths "
+                f"({', '.join(config.rule_paths)}); pass --out DIR"
+            )
+            failed += 1
+            continue
+        if target.exists() and not args.force:
+            print(f"{shown}: not generated: {display_path(target)} exists (--force replaces it)")
+            failed += 1
+            continue
+        draft = draft_fixture(rule)
+        if not draft.ok:
+            print(f"{shown}: not generated: {draft.problem}")
+            failed += 1
+            continue
+        _write_atomically(target, render(rule.rule_id, draft.cases, shown))
+        dropped = f"; {draft.dropped} unconfirmed case(s) left out" if draft.dropped else ""
+        print(
+            f"{shown}: wrote {display_path(target)}: {draft.count('match')} matching and "
+            f"{draft.count('no match')} non-matching case(s), each confirmed by the "
+            f"evaluator{dropped}; review them before you keep them"
+        )
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
