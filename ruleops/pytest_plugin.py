@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 
 class RuleopsFixtureWarning(UserWarning):
-    """A fixture sets a field the query never reads (RO506)."""
+    """A fixture finding that does not fail its case: a field the query never reads
+    (RO506), a categorisation value ECS does not allow (RO510)."""
 
 
 class CaseFailed(Exception):
@@ -151,14 +152,18 @@ class CaseItem(pytest.Item):
         return self.parent.rule
 
     def runtest(self) -> None:
+        from ruleops.diagnostics import Severity
         from ruleops.fixtures.languages import NotRunnable, compile_rule
         from ruleops.fixtures.runner import run_case, type_diagnostics, unread_diagnostics
 
         only = (self.case,)
         ecs = _ecs(str(self.config.rootpath))
-        bad_types = list(type_diagnostics(self.fixture, ecs, cases=only))
-        if bad_types:
-            raise CaseFailed("\n".join(_line(d) for d in bad_types))
+        found = list(type_diagnostics(self.fixture, ecs, cases=only))
+        errors = [d for d in found if d.severity >= Severity.ERROR]
+        if errors:
+            raise CaseFailed("\n".join(_line(d) for d in errors))
+        for d in found:
+            self._warn(d)
         try:
             program = compile_rule(self.rule)
         except NotRunnable as error:
@@ -166,13 +171,7 @@ class CaseItem(pytest.Item):
                 pytest.skip(f"{error.message} ({self.rule.path})")
             raise CaseFailed(f"cannot run against {self.rule.path}: {error.message}") from None
         for d in unread_diagnostics(self.fixture, self.rule, program, cases=only):
-            # Attributed to the fixture's line, not to this plugin's source.
-            warnings.warn_explicit(
-                RuleopsFixtureWarning(f"{d.code} {d.message} ({d.hint})"),
-                RuleopsFixtureWarning,
-                str(self.path),
-                d.line,
-            )
+            self._warn(d)
         result: CaseResult = run_case(self.fixture, self.rule, program, self.case)
         if not result.passed:
             raise CaseFailed(
@@ -181,6 +180,15 @@ class CaseItem(pytest.Item):
                 + ("did not match" if result.expect == "match" else "matched")
                 + f" ({self.rule.path}):\n{result.explanation}"
             )
+
+    def _warn(self, d) -> None:
+        # Attributed to the fixture's line, not to this plugin's source.
+        warnings.warn_explicit(
+            RuleopsFixtureWarning(f"{d.code} {d.message} ({d.hint})"),
+            RuleopsFixtureWarning,
+            str(self.path),
+            d.line,
+        )
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, CaseFailed):

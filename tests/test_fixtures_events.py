@@ -137,3 +137,15 @@ def test_canonical_timestamps_sort_as_the_times_they_stand_for(millis):
     by_string = sorted(range(len(stamps)), key=lambda i: (stamps[i], i))
     by_time = sorted(range(len(stamps)), key=lambda i: (prepared.times[i], i))
     assert by_string == by_time
+
+
+def test_event_category_outside_ecs_values_is_a_warning_with_a_suggestion():
+    fixture = case_of('[[case.events]]\nevent.category = "registery"\n')
+    (problem,) = type_diagnostics(fixture)
+    assert (problem.code, str(problem.severity), problem.line) == ("RO510", "warning", 7)
+    assert problem.hint == "did you mean 'registry'?"
+
+
+def test_ecs_categorisation_values_pass():
+    fixture = case_of('[[case.events]]\nevent.category = ["process"]\nevent.type = "start"\n')
+    assert list(type_diagnostics(fixture)) == []

@@ -231,3 +231,12 @@ def test_running_from_a_subfolder_finds_the_rules(repo, monkeypatch):
     run(repo, "--rootdir", str(repo.path), str(repo.path / "tests" / "rules")).assert_outcomes(
         passed=3
     )
+
+
+def test_ecs_value_outside_the_allowed_list_is_a_warning(repo):
+    write_fixture(
+        repo, FIXTURE.replace('event.category = "process"', 'event.category = "proces"', 1)
+    )
+    result = run(repo)
+    result.assert_outcomes(passed=2, failed=1, warnings=1)
+    result.stdout.fnmatch_lines(["*RO510 event.category 'proces'*did you mean 'process'?*"])
