@@ -403,3 +403,13 @@ def test_double_ampersand_gets_a_hint():
 def test_missing_field_before_colon_is_rejected():
     e = error(":b")
     assert e.offset == 0
+
+
+def test_escape_letters_are_lower_case_but_escaped_keywords_any_case():
+    assert error(r"a:x\T").offset == 3
+    assert error(r"a:x\U0041").offset == 3
+    assert match(parse_kql(r"a:\NOT")).patterns == ("NOT",)
+
+
+def test_number_with_underscores_is_not_a_number_bound():
+    assert parse_kql("a > 1_000").right.value == "1_000"

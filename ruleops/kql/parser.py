@@ -132,7 +132,7 @@ class _Value:
 
 
 _UNQUOTED_ESCAPE = re.compile(
-    r"\\([trn])|\\([\\():<>\"*{}])|\\u([0-9a-fA-F]{4})|\\(or|and|not)|(\*)|([^\\*]+)",
+    r"\\((?-i:[trn]))|\\([\\():<>\"*{}])|\\(?-i:u)([0-9a-fA-F]{4})|\\(or|and|not)|(\*)|([^\\*]+)",
     re.IGNORECASE,
 )
 _QUOTED_ESCAPE = re.compile(r"\\([trn])|\\u([0-9a-fA-F]{4})|\\([\"\\])")
@@ -151,7 +151,7 @@ def _decode(token: Any) -> _Value:
             pieces.append(None)
         else:
             char = (
-                _WHITESPACE_ESCAPES[space.lower()]
+                _WHITESPACE_ESCAPES[space]
                 if space
                 else special or keyword or plain or chr(int(code, 16))
             )
@@ -179,6 +179,8 @@ def _quoted_escape(match: re.Match[str]) -> str:
 
 
 def _number(text: str) -> int | float | None:
+    if "_" in text:  # Python reads 1_000 as a number; Elasticsearch does not
+        return None
     try:
         return int(text)
     except ValueError:
