@@ -309,3 +309,13 @@ def test_integer_division_is_not_simplified():
 
 def test_negation_of_a_field_flips_the_comparison():
     assert matches("-process.pid < -41", PROC)
+
+
+def test_an_unknown_optional_field_makes_a_conjunction_null_even_under_not():
+    # `?x == "a"` folds to null; `null and ...` is null (PruneFilters); `not null` is null.
+    types = {"process.pid": "long"}
+    assert not matches('not (?x == "a" and process.pid == 42)', PROC, field_types=types)
+
+
+def test_or_with_a_false_literal_keeps_the_other_operand():
+    assert matches("false or process.pid == 42", PROC)

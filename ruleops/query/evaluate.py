@@ -198,18 +198,28 @@ def normalize(expr: Expr) -> Expr:
                 simplified = _simplify_arithmetic(op, left, right.value, span)
                 if simplified is not None:
                     return normalize(simplified)
+            if isinstance(left, Literal) and isinstance(right, Literal):  # ConstantFolding
+                if op in ("==", "!="):
+                    equal = _eq3(left.value, right.value)
+                    return Literal(equal if op == "==" else _not3(equal), span)
+                c = compare_values(left.value, right.value)
+                return Literal(None if c is None else _ORDER_TESTS[op](c), span)
             return Compare(op, left, right, span)
         case Not(operand=operand, span=span):
             inner = normalize(operand)
             if isinstance(inner, Not):
                 return inner.operand
-            if isinstance(inner, Literal) and isinstance(inner.value, bool):
-                return Literal(not inner.value, span)
+            if isinstance(inner, Literal) and (
+                inner.value is None or isinstance(inner.value, bool)
+            ):
+                return Literal(None if inner.value is None else not inner.value, span)
             return Not(inner, span)
         case And(operands=operands, span=span):
-            return And(tuple(normalize(o) for o in operands), span)
+            return _fold_logic(And, [normalize(o) for o in operands], span)
         case Or(operands=operands, span=span):
-            return Or(tuple(normalize(o) for o in operands), span)
+            return _fold_logic(Or, [normalize(o) for o in operands], span)
+        case IsNull(value=Literal(value=value), span=span):
+            return Literal(value is None, span)
         case Match(value=value):
             return Match(
                 normalize(value), expr.patterns, expr.kind, expr.case_insensitive, expr.span
@@ -231,6 +241,31 @@ def normalize(expr: Expr) -> Expr:
             return Negate(normalize(operand), span)
         case _:
             return expr
+
+
+def _fold_logic(kind: type, operands: list[Expr], span: Span) -> Expr:
+    """ES's BooleanSimplification and PruneFilters on literal operands: `x and true` is x,
+    `x and false` false, `x and null` null; `x or true` true, `x or false`/`x or null` x.
+    (Optional fields unknown to the mapping become null literals, so this is reachable.)"""
+    is_and = kind is And
+    absorbing, neutral = (False, True) if is_and else (True, False)
+    kept: list[Expr] = []
+    saw_null = False
+    for operand in operands:
+        if isinstance(operand, Literal) and (
+            operand.value is None or isinstance(operand.value, bool)
+        ):
+            if operand.value is absorbing:
+                return Literal(absorbing, span)
+            if operand.value is None:
+                saw_null = True
+            continue  # the neutral element
+        kept.append(operand)
+    if is_and and saw_null:
+        return Literal(None, span)
+    if not kept:
+        return Literal(None if saw_null else neutral, span)
+    return kept[0] if len(kept) == 1 else kind(tuple(kept), span)
 
 
 def _is_integer(value: Any) -> bool:
