@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ruleops.eql.parser import parse_eql
 from ruleops.query.ast import Call, Compare, Field, Literal, Match, Not
 from ruleops.query.evaluate import EvaluationError, compile_condition, script_value
-from ruleops.query.wildcard import compile_wildcard, lucene_regex_to_python
+from ruleops.query.wildcard import (
+    compile_wildcard,
+    compile_wildcard_set,
+    lucene_regex_to_python,
+)
 
 
 def matches(condition: str, event: dict, **kwargs) -> bool:
@@ -319,3 +327,26 @@ def test_an_unknown_optional_field_makes_a_conjunction_null_even_under_not():
 
 def test_or_with_a_false_literal_keeps_the_other_operand():
     assert matches("false or process.pid == 42", PROC)
+
+
+_alphabet = st.sampled_from(list("abAB*?\\.x"))
+_patterns = st.text(_alphabet, max_size=6)
+_values = st.text(st.sampled_from(list("abAB*?\\.x")), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_patterns, min_size=1, max_size=5), _values, st.booleans())
+def test_a_pattern_set_matches_exactly_when_one_of_its_patterns_does(patterns, value, ci):
+    """The grouped matcher (exact set, prefix/suffix tuples, one regex) agrees with testing
+    each pattern on its own."""
+    grouped = compile_wildcard_set(tuple(patterns), case_insensitive=ci)
+    single = [compile_wildcard(p, case_insensitive=ci) for p in patterns]
+    assert grouped(value) == any(t(value) for t in single)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_patterns, _values)
+def test_wildcards_agree_with_a_regex_reference(pattern, value):
+    """`*` is any run, `?` one character, everything else literal (backslash included)."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    assert compile_wildcard(pattern)(value) == (re.fullmatch(regex, value, re.DOTALL) is not None)
