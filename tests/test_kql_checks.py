@@ -60,7 +60,7 @@ def test_quoted_wildcard_is_reported_once_per_list():
     found = diagnostics(rule_text('process.name:("python*" or "perl*" or bash)'))
     assert [d.code for d in found] == ["RO401"]
     assert "and 1 more" in found[0].message
-    assert found[0].column == len('process.name:("') + 1
+    assert found[0].column == len("process.name:(") + 1
 
 
 def test_lone_quoted_star_is_not_reported():
@@ -147,3 +147,8 @@ def test_unknown_threshold_field_is_reported():
     )
     (found,) = settings_diagnostics(text)
     assert (found.code, found.line) == ("RO350", 10)
+
+
+def test_disallowed_value_is_reported_at_the_value():
+    (found,) = [d for d in diagnostics(rule_text("event.category:proces")) if d.code == "RO352"]
+    assert found.column == len("event.category:") + 1

@@ -8,6 +8,7 @@ value findings come from `ruleops.query.fieldcheck`, shared with EQL (codes RO35
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from ruleops.checks import rule_check
@@ -335,12 +336,19 @@ def _broken_line(text: str, node: Match, pattern: str) -> bool:
     return "\n" in following[: len(following) - len(following.lstrip(" \t\r\n"))]
 
 
-def _pattern_span(text: str, node: Match, needle: str) -> Span:
-    """The span of one pattern of a (possibly merged) match, for a precise caret."""
-    at = text.find(needle, node.span.start, node.span.end)
-    if at < 0:
-        return node.span
-    return Span(at, at + len(needle))
+def _pattern_span(text: str, node: Match | Span, needle: str) -> Span:
+    """The span of one value of a (possibly merged) match, for a precise caret: the value
+    as a whole quoted or unquoted word of the list, else its first occurrence."""
+    span = node if isinstance(node, Span) else node.span
+    quoted = text.find(f'"{needle}"', span.start, span.end)
+    if quoted >= 0:
+        return Span(quoted, quoted + len(needle) + 2)
+    word = re.compile(r"(?<![^\s(:])" + re.escape(needle) + r"(?![^\s)])")
+    found = word.search(text, span.start, span.end)
+    if found:
+        return Span(found.start(), found.end())
+    at = text.find(needle, span.start, span.end)
+    return Span(at, at + len(needle)) if at >= 0 else span
 
 
 def _fields(
@@ -355,7 +363,10 @@ def _fields(
         if key in seen:
             continue
         seen.add(key)
-        yield _at(rule, key_path, text, finding.code, finding.message, finding.hint, finding.span)
+        # A finding on one value of a list quotes it: put the caret on that value.
+        quoted = re.match(r'"([^"]+)"', finding.message)
+        span = _pattern_span(text, finding.span, quoted.group(1)) if quoted else finding.span
+        yield _at(rule, key_path, text, finding.code, finding.message, finding.hint, span)
 
 
 def _at(
