@@ -16,6 +16,7 @@ Events come from `ruleops.query.generate`, confirmed by the evaluator.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -57,7 +58,11 @@ def wildcard_near_misses(
     """Strings one edit away from a match that the pattern does not match.
 
     The edits: a character added at either end, a character dropped, replaced by its
-    neighbour in Unicode, or given the other case (which only ASCII letters fold).
+    neighbour in Unicode, given the other case (which only ASCII letters fold), or a
+    non-ASCII letter whose Unicode case folds to an ASCII one (`K` the Kelvin sign, `ſ`,
+    `İ`: Elasticsearch does not fold them); a Windows separator turned round (`\\` ↔ `/`)
+    or doubled (the classic escaping slip); and a `?` given no character or two (which is
+    where `?` and `*` differ, at the edges of a pattern above all).
     Raises ValueError for patterns that match every string (`*`): nothing misses them.
     """
     if set(pattern) <= {"*"}:
@@ -65,7 +70,11 @@ def wildcard_near_misses(
     matches = compile_wildcard(pattern, case_insensitive=case_insensitive)
     example = wildcard_matches(pattern, case_insensitive=case_insensitive, alphabet=alphabet)
     edits = st.tuples(example, st.integers(min_value=0, max_value=10**6), st.sampled_from(_EDITS))
-    return edits.map(lambda drawn: _edit(*drawn)).filter(lambda s: s is not None and not matches(s))
+    edited = edits.map(lambda drawn: _edit(*drawn))
+    options = [edited]
+    if "?" in pattern:
+        options.append(_question_marks(pattern, case_insensitive, alphabet))
+    return st.one_of(options).filter(lambda s: s is not None and not matches(s))
 
 
 def _edit(text: str, seed: int, kind: str) -> str | None:
@@ -80,11 +89,109 @@ def _edit(text: str, seed: int, kind: str) -> str | None:
         return text[:i] + text[i + 1 :]
     if kind == "neighbour":
         return text[:i] + chr(ord(text[i]) + 1) + text[i + 1 :]
+    if kind == "unicode_fold":
+        spots = [k for k, c in enumerate(text) if c.lower() in _UNICODE_FOLDS]
+        if not spots:
+            return None
+        k = spots[seed % len(spots)]
+        return text[:k] + _UNICODE_FOLDS[text[k].lower()] + text[k + 1 :]
+    if kind in ("separator", "double_separator"):
+        spots = [k for k, c in enumerate(text) if c in "\\/"]
+        if not spots:
+            return None
+        k = spots[seed % len(spots)]
+        if kind == "double_separator":
+            return text[:k] + text[k] + text[k:]
+        return text[:k] + ("/" if text[k] == "\\" else "\\") + text[k + 1 :]
     swapped = text[i].swapcase()  # "swapcase"
     return text[:i] + swapped + text[i + 1 :] if len(swapped) == 1 else None
 
 
-_EDITS = ("append", "prepend", "drop", "neighbour", "swapcase")
+# Non-ASCII letters whose Unicode case folding gives an ASCII letter.
+_UNICODE_FOLDS = {"k": "\u212a", "s": "\u017f", "i": "\u0130"}
+_EDITS = (
+    "append",
+    "prepend",
+    "drop",
+    "neighbour",
+    "swapcase",
+    "unicode_fold",
+    "separator",
+    "double_separator",
+)
+
+
+def _question_marks(pattern: str, case_insensitive: bool, alphabet: str):
+    """Matches of `pattern` except that one `?` (the first or the last: the edges) gets
+    no character or two."""
+    marks = [i for i, c in enumerate(pattern) if c == "?"]
+    chosen = st.sampled_from(sorted({marks[0], marks[-1]}))
+
+    def build(index: int) -> st.SearchStrategy[str]:
+        head, tail = pattern[:index], pattern[index + 1 :]
+        replacement = st.sampled_from(("", "ab", "\\\\"))
+        return st.tuples(
+            wildcard_matches(head, case_insensitive=case_insensitive, alphabet=alphabet),
+            replacement,
+            wildcard_matches(tail, case_insensitive=case_insensitive, alphabet=alphabet),
+        ).map("".join)
+
+    return chosen.flatmap(build)
+
+
+def kql_value_pattern(value: str) -> str:
+    """The wildcard pattern of an unquoted KQL value: `\\x` is a literal x, `*` any run.
+
+    Raises ValueError when the value has a literal `*` or `?` (escaped `\\*`, or any `?`,
+    which KQL does not treat as a wildcard), which a wildcard pattern cannot express: use
+    `kql_value_matches`, which handles them.
+    """
+    parts = _kql_parts(value)
+    if any(kind == "literal" and text in "*?" for kind, text in parts):
+        raise ValueError(f"KQL value {value!r} has a literal * or ?; no wildcard pattern says so")
+    return "".join("*" if kind == "star" else text for kind, text in parts)
+
+
+def _kql_parts(value: str) -> list[tuple[str, str]]:
+    parts: list[tuple[str, str]] = []
+    i = 0
+    while i < len(value):
+        char = value[i]
+        if char == "\\" and i + 1 < len(value):
+            parts.append(("literal", value[i + 1]))
+            i += 2
+            continue
+        parts.append(("star", "*") if char == "*" else ("literal", char))
+        i += 1
+    return parts
+
+
+def kql_value_matches(value: str, *, alphabet: str = EDGE_ALPHABET) -> st.SearchStrategy[str]:
+    """Strings an unquoted KQL value matches on a keyword field (case-sensitively): escaped
+    characters (`\\*`, `\\:`, `\\\\`) stand for themselves, a bare `*` for any run."""
+    parts = [
+        st.text(alphabet=alphabet, max_size=6) if kind == "star" else st.just(text)
+        for kind, text in _kql_parts(value)
+    ]
+    return st.tuples(*parts).map("".join) if parts else st.just("")
+
+
+def kql_value_near_misses(value: str, *, alphabet: str = EDGE_ALPHABET) -> st.SearchStrategy[str]:
+    """Strings one edit from a match of an unquoted KQL value that it does not match; an
+    escaped `\\*` is a literal star, so a string with anything else in its place misses."""
+    parts = _kql_parts(value)
+    if all(kind == "star" for kind, _ in parts):
+        raise ValueError(f"KQL value {value!r} matches every string; it has no near misses")
+    pattern = "".join(".*" if kind == "star" else re.escape(text) for kind, text in parts)
+    fullmatch = re.compile(pattern, re.DOTALL).fullmatch
+    example = kql_value_matches(value, alphabet=alphabet)
+    edits = st.tuples(example, st.integers(min_value=0, max_value=10**6), st.sampled_from(_EDITS))
+    literal_stars = [i for i, (kind, text) in enumerate(parts) if kind == "literal" and text == "*"]
+    options = [edits.map(lambda drawn: _edit(*drawn))]
+    if literal_stars:
+        # the escaped star given another character: the value wanted a literal `*`
+        options.append(st.just("".join("x" if t == "*" else t for _, t in parts)))
+    return st.one_of(options).filter(lambda s: s is not None and fullmatch(s) is None)
 
 
 def _condition(query: Any, language: str):
