@@ -88,3 +88,40 @@ def test_the_lucene_rule_is_not_kql():
     assert rule["language"] == "lucene"
     with pytest.raises(KqlSyntaxError):
         parse_kql(rule["query"])
+
+
+# The KQL pitfalls (RO401-RO405) found in the corpus, each a real defect or, for RO404 (an
+# info), a `?` worth a second look:
+# - RO401: quoted patterns whose `*` the author meant as a wildcard;
+# - RO402: `*confluence/conf/server.xml` and the next path with no `or` between them;
+# - RO404: `GitHub?Copilot` (meant as one character) and `secrets?limit*` (a real `?`).
+KNOWN_PITFALLS = {
+    ("RO401", "_deprecated/defense_evasion_posh_obfuscation.toml"),
+    ("RO401", "_deprecated/persistence_shell_activity_by_web_server.toml"),
+    ("RO401", "network/initial_access_splunk_postgres_recovery_body_injection.toml"),
+    (
+        "RO402",
+        "linux/credential_access_kubernetes_and_cloud_credential_paths_via_process_args.toml",
+    ),
+    ("RO404", "cross-platform/defense_evasion_genai_config_modification.toml"),
+    (
+        "RO404",
+        "integrations/kubernetes/"
+        "credential_access_kubernetes_secrets_list_cluster_and_sensitive_namespaces.toml",
+    ),
+}
+
+
+def test_kql_checks_find_only_the_known_pitfalls_of_the_corpus():
+    from ruleops.checks.kql import kql_query, kql_rule_settings
+    from ruleops.config import Config
+    from ruleops.loading import load_rule
+
+    found = set()
+    for name, _ in corpus_rules():
+        rule = load_rule(CORPUS / name).rule
+        for check in (kql_query, kql_rule_settings):
+            for diagnostic in check(rule, Config()):
+                if diagnostic.code.startswith("RO4"):
+                    found.add((diagnostic.code, name))
+    assert found == KNOWN_PITFALLS
