@@ -41,7 +41,7 @@ QUOTED_WILDCARD = register(
         code="RO401",
         name="kql.quoted-wildcard",
         severity=Severity.WARNING,
-        summary="a `*` inside a quoted KQL value is a literal star, not a wildcard",
+        summary="a `*` inside a quoted KQL value is not a wildcard",
         explanation=(
             'KQL quotes make a phrase: `process.name:"python*"` matches only a process '
             "literally named `python*` (on text fields the analyzer drops the `*` and the "
