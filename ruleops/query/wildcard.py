@@ -57,8 +57,23 @@ def _compile_wildcard(pattern: str, case_insensitive: bool, escapes: bool) -> St
             return _wrap(fold, lambda s: text in s)
     regex = "".join(".*" if t == "*" else "." if t == "?" else re.escape(t) for t in tokens)
     flags = re.DOTALL | (re.IGNORECASE if case_insensitive else 0)
-    fullmatch = re.compile(regex, flags).fullmatch
+    fullmatch = _lazy_fullmatch(regex, flags)
     return lambda s: fullmatch(s) is not None
+
+
+def _lazy_fullmatch(regex: str, flags: int) -> Callable[[str], re.Match | None]:
+    """`re.compile(regex).fullmatch`, compiled on first use: a commit hook compiles every rule
+    but evaluates few, and compiling regexes is most of the compile time. Escaped wildcard
+    regexes cannot fail to compile, so nothing is deferred but the cost."""
+    compiled: Callable[[str], re.Match | None] | None = None
+
+    def fullmatch(s: str) -> re.Match | None:
+        nonlocal compiled
+        if compiled is None:
+            compiled = re.compile(regex, flags).fullmatch
+        return compiled(s)
+
+    return fullmatch
 
 
 def compile_wildcard_set(patterns: tuple[str, ...], *, case_insensitive: bool = False) -> StrTest:
@@ -99,7 +114,7 @@ def _compile_wildcard_set(patterns: tuple[str, ...], case_insensitive: bool) -> 
             )
     prefix_tuple, suffix_tuple = tuple(prefixes), tuple(suffixes)
     fullmatch = (
-        re.compile("|".join(f"(?:{r})" for r in regexes), re.DOTALL).fullmatch if regexes else None
+        _lazy_fullmatch("|".join(f"(?:{r})" for r in regexes), re.DOTALL) if regexes else None
     )
 
     def test(s: str) -> bool:
