@@ -327,8 +327,8 @@ def test_lucene_wildcard_becomes_an_anchored_regex():
 
 
 def why(rule_section: dict, events: list[dict]) -> str | None:
-    from ruleops.kql.no_alert import why_no_alert
     from ruleops.kql.dates import parse_time
+    from ruleops.kql.no_alert import why_no_alert
 
     rule = compile_rule_type(rule_section)
     times = [parse_time(e.get("@timestamp")) for e in events]
