@@ -170,7 +170,45 @@ def _solve_field(path, leaves: list[Leaf], event, dialect: str, field_type) -> A
             set_path(trial, path, value)
         if all(bool(check(trial)) == want for check, want in checks):
             return value
+    return _combined(path, leaves, checks, event, kind)
+
+
+def _combined(path, leaves: list[Leaf], checks, event, kind) -> Any:
+    """When no single value meets every leaf: one value per positive leaf, joined into one
+    string (`*a*` and `*b*` both hold in "a b") or, for a field that may hold several values
+    (ECS arrays, unknown fields), listed (`process.args == "-c" and process.args == "x"`)."""
+    negative = [(c, w) for (c, w), leaf in zip(checks, leaves, strict=True) if not leaf.want]
+    chosen: list[Any] = []
+    for (check, _), leaf in zip(checks, leaves, strict=True):
+        if not leaf.want:
+            continue
+        for value in candidates(leaf.node, True, kind):
+            if value is MISSING or not _fits(kind, value):
+                continue
+            trial = _deep_copy(event)
+            set_path(trial, path, value)
+            if check(trial) and all(not c(trial) for c, _ in negative):
+                chosen.append(value)
+                break
+        else:
+            return None
+    options: list[Any] = []
+    if chosen and all(isinstance(v, str) for v in chosen):
+        options.append(" ".join(chosen))
+    if len(chosen) > 1 and (kind is None or ".".join(path) in _array_fields()):
+        options.append(list(dict.fromkeys(chosen)))
+    for value in options:
+        trial = _deep_copy(event)
+        set_path(trial, path, value)
+        if all(bool(check(trial)) == want for check, want in checks):
+            return value
     return None
+
+
+def _array_fields() -> frozenset[str]:
+    from ruleops.query.satisfiability import array_fields
+
+    return array_fields()
 
 
 def _fits(kind: str | None, value: Any) -> bool:
@@ -190,6 +228,11 @@ def _fits(kind: str | None, value: Any) -> bool:
             return False
         return True
     return True
+
+
+def generic_value(kind: str | None) -> Any:
+    """A plausible value for a field of ECS type `kind` (an address for `ip`, a number…)."""
+    return _generic(kind)[0]
 
 
 def _generic(kind: str | None) -> list[Any]:

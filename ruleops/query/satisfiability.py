@@ -331,7 +331,8 @@ def _collapse(tokens: tuple[str, ...]) -> tuple[str, ...]:
 
 
 @cache
-def _array_fields() -> frozenset[str]:
+def array_fields() -> frozenset[str]:
+    """ECS fields that may hold several values (`normalize: array`)."""
     text = resources.files("ruleops.data").joinpath("ecs_arrays.json").read_text("utf-8")
     return frozenset(json.loads(text)["fields"])
 
@@ -377,7 +378,7 @@ class _Model:
         (kind,) = kinds
         if not self._typed_ok(kind, es_type, constraints):
             return True
-        multi = es_type is None or name in _array_fields()
+        multi = es_type is None or name in array_fields()
         if kind == "str":
             return _strings_satisfiable(positives, negatives, multi)
         if kind == "num":

@@ -1,0 +1,154 @@
+"""`ruleops fixtures generate`: drafted fixtures that `ruleops test` passes, never overwriting."""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from ruleops.cli import main
+from ruleops.fixtures.generate import draft_fixture
+from ruleops.loading import load_rule
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+CORPUS = REPOSITORY.parent / "shared" / "corpus" / "detection-rules" / "rules"
+ORS = (
+    'process where (process.name : "cmd.exe" and process.args : "/c") or process.name : "pwsh.exe"'
+)
+
+
+def cases(path: Path) -> list[dict]:
+    return tomllib.loads(path.read_text(encoding="utf-8"))["case"]
+
+
+def test_generate_writes_the_conventional_fixture_that_ruleops_test_passes(rule_repo, capsys):
+    rule_repo.rule("windows/cmd.toml", ORS)
+    assert main(["fixtures", "generate", "rules/windows/cmd.toml"]) == 0
+    written = rule_repo.root / "tests" / "rules" / "windows" / "cmd.toml"
+    assert "wrote tests/rules/windows/cmd.toml" in capsys.readouterr().out
+    assert main(["test"]) == 0
+    assert "0 failed" in capsys.readouterr().out
+    assert tomllib.loads(written.read_text())["rule_id"] == "11111111-1111-4111-8111-111111111111"
+
+
+def test_generate_writes_a_matching_case_per_or_branch(rule_repo):
+    rule_repo.rule("cmd.toml", ORS)
+    main(["fixtures", "generate", "rules/cmd.toml"])
+    names = [
+        c["name"] for c in cases(rule_repo.root / "tests/rules/cmd.toml") if c["expect"] == "match"
+    ]
+    assert len(names) == 2
+    assert any("pwsh.exe" in n for n in names)
+    assert any("cmd.exe" in n for n in names)
+
+
+def test_generate_writes_a_near_miss_and_a_case_per_exclusion(rule_repo):
+    rule_repo.rule("cmd.toml", 'process where process.name : "cmd.exe" and not process.args : "/k"')
+    main(["fixtures", "generate", "rules/cmd.toml"])
+    names = [
+        c["name"]
+        for c in cases(rule_repo.root / "tests/rules/cmd.toml")
+        if c["expect"] == "no match"
+    ]
+    assert any(n.startswith("near miss: `process.name") for n in names)
+    assert 'excluded by `not process.args : "/k"`' in names
+
+
+def test_generate_writes_nested_fields_as_dotted_keys(rule_repo):
+    rule_repo.rule("cmd.toml", 'process where process.parent.name == "explorer.exe"')
+    main(["fixtures", "generate", "rules/cmd.toml"])
+    text = (rule_repo.root / "tests/rules/cmd.toml").read_text()
+    assert 'process.parent.name = "explorer.exe"' in text
+
+
+def test_generate_never_overwrites_without_force(rule_repo, capsys):
+    rule_repo.rule("cmd.toml", ORS)
+    existing = rule_repo.fixture("cmd.toml", "# mine\n")
+    assert main(["fixtures", "generate", "rules/cmd.toml"]) == 1
+    assert existing.read_text() == "# mine\n"
+    assert "exists (--force replaces it)" in capsys.readouterr().out
+
+
+def test_generate_overwrites_with_force(rule_repo):
+    rule_repo.rule("cmd.toml", ORS)
+    existing = rule_repo.fixture("cmd.toml", "# mine\n")
+    assert main(["fixtures", "generate", "--force", "rules/cmd.toml"]) == 0
+    assert "[[case]]" in existing.read_text()
+
+
+def test_generate_writes_under_out(rule_repo, tmp_path):
+    rule_repo.rule("cmd.toml", ORS)
+    out = tmp_path / "drafts"
+    assert main(["fixtures", "generate", "--out", str(out), "rules/cmd.toml"]) == 0
+    assert (out / "cmd.toml").is_file()
+
+
+def test_a_sequence_gets_one_event_per_clause_sharing_the_join_key(rule_repo, capsys):
+    rule_repo.rule(
+        "seq.toml",
+        'sequence by host.id with maxspan=1s [process where process.name == "a"] '
+        '[file where file.name == "b"]',
+    )
+    assert main(["fixtures", "generate", "rules/seq.toml"]) == 0
+    [positive] = [
+        c for c in cases(rule_repo.root / "tests/rules/seq.toml") if c["expect"] == "match"
+    ]
+    first, second = positive["events"]
+    assert first["host"]["id"] == second["host"]["id"]
+    assert main(["test"]) == 0
+    capsys.readouterr()
+
+
+def test_a_rule_that_cannot_be_generated_says_why(rule_repo, capsys):
+    rule_repo.rule("never.toml", 'process where process.name : "a" and process.name : "b"')
+    assert main(["fixtures", "generate", "rules/never.toml"]) == 1
+    assert "not generated: no event satisfying the condition" in capsys.readouterr().out
+    assert not (rule_repo.root / "tests/rules/never.toml").exists()
+
+
+def test_kql_threshold_rules_repeat_the_event_up_to_the_threshold(rule_repo, capsys):
+    rule_repo.rule(
+        "threshold.toml",
+        "event.category:authentication and event.outcome:failure",
+        type="threshold",
+        language="kuery",
+        extra='threshold = { field = ["source.ip"], value = 3 }',
+    )
+    assert main(["fixtures", "generate", "rules/threshold.toml"]) == 0
+    written = cases(rule_repo.root / "tests/rules/threshold.toml")
+    assert len(next(c for c in written if c["expect"] == "match")["events"]) == 3
+    assert any(c["name"].startswith("threshold not reached") for c in written)
+    assert main(["test"]) == 0
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (REPOSITORY / "rules").rglob("*.toml")))
+def test_every_example_rule_gets_a_confirmed_fixture_or_a_reason(name):
+    path = next((REPOSITORY / "rules").rglob(name))
+    draft = draft_fixture(load_rule(path).rule)
+    assert (
+        draft.ok or draft.problem == "indicator match rules are not supported by fixture generation"
+    )
+
+
+CORPUS_RULES = [
+    "windows/persistence_services_registry.toml",
+    "linux/persistence_git_hook_netcon.toml",
+    "windows/initial_access_execution_remote_via_msiexec.toml",
+    "integrations/endpoint/elastic_endpoint_security.toml",
+]
+
+
+def test_generated_fixtures_of_corpus_rules_pass_ruleops_test(rule_repo, capsys):
+    if not CORPUS.is_dir():
+        pytest.skip("../shared not present")
+    for relative in CORPUS_RULES:
+        target = rule_repo.root / "rules" / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(CORPUS / relative, target)
+    assert main(["fixtures", "generate", "rules"]) == 0
+    capsys.readouterr()
+    assert main(["test", "--format", "json"]) == 0
+    assert '"failed": 0' in capsys.readouterr().out
