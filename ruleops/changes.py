@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import subprocess
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -222,16 +223,19 @@ _NAME = re.compile(r'^\s*name\s*=\s*"(?P<value>(?:[^"\\]|\\.)*)"', re.MULTILINE)
 _DEPRECATED = re.compile(r'^\s*maturity\s*=\s*"deprecated"', re.MULTILINE)
 
 
-def unchanged_duplicates(selection: Selection, config: Config):
-    """A whole-run check: a changed rule must not take the rule_id or name of a rule the
-    change did not touch (which `--changed-since` does not load, so the cross-file check
-    alone would miss it). Unchanged rules are only scanned for those two values."""
+def unchecked_duplicates(config: Config, selected: Iterable[Path] = ()):
+    """A whole-run check: a checked rule must not take the rule_id or name of a rule of the
+    repository that the run does not load (the rules a pull request did not change, the
+    files a commit does not stage), which the cross-file check alone would miss. Those
+    other rules are only scanned for the two values, not parsed."""
     from ruleops.checks.crossfile import DUPLICATE_ID, DUPLICATE_NAME
 
-    def duplicates_of_unchanged(rules: list, config: Config):
+    selected = {p.resolve() for p in selected}
+
+    def duplicates_of_unchecked(rules: list, config: Config):
         if not rules:
             return
-        checked = {Path(rule.path).resolve() for rule in rules} | set(selection.rules)
+        checked = {Path(rule.path).resolve() for rule in rules} | selected
         ids: dict[str, list[Path]] = {}
         names: dict[str, list[Path]] = {}
         fixture_roots = [(config.root / p).resolve() for p in config.fixture_paths]
@@ -261,12 +265,12 @@ def unchanged_duplicates(selection: Selection, config: Config):
                     shown = ", ".join(_shown(p) for p in others)
                     yield rule.diagnostic(
                         code,
-                        f"{label} {value!r} is also used by {shown} (not changed since the ref)",
+                        f"{label} {value!r} is also used by {shown} (not checked in this run)",
                         key,
                         hint=f"each rule needs its own {label}",
                     )
 
-    return duplicates_of_unchanged
+    return duplicates_of_unchecked
 
 
 def _shown(path: Path) -> str:

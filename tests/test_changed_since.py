@@ -153,7 +153,7 @@ def test_changed_rule_that_takes_the_rule_id_of_an_unchanged_rule_is_reported(re
     (finding,) = found
     assert finding["path"] == "rules/copy.toml"
     assert finding["message"] == (
-        f"rule_id {rule_id_of(copy)!r} is also used by rules/a.toml (not changed since the ref)"
+        f"rule_id {rule_id_of(copy)!r} is also used by rules/a.toml (not checked in this run)"
     )
 
 
@@ -163,3 +163,13 @@ def test_changed_rule_that_takes_the_name_of_an_unchanged_rule_is_reported(repo,
     found = [d for d in json.loads(capsys.readouterr().out)["diagnostics"] if d["code"] == "RO051"]
     assert [d["path"] for d in found] == ["rules/new.toml"]
     assert "rules/b.toml" in found[0]["message"]
+
+
+def test_single_file_check_compares_its_rule_id_with_the_rest_of_the_repository(repo, capsys):
+    copy = (repo / "rules" / "a.toml").read_text().replace('name = "Rule a"', 'name = "Copy"')
+    (repo / "rules" / "copy.toml").write_text(copy)
+    assert main(["check", "--format", "json", "rules/copy.toml"]) == 1
+    found = [d for d in json.loads(capsys.readouterr().out)["diagnostics"] if d["code"] == "RO050"]
+    assert [(d["path"], "rules/a.toml" in d["message"]) for d in found] == [
+        ("rules/copy.toml", True)
+    ]

@@ -57,9 +57,12 @@ def run(args: argparse.Namespace) -> int:
     if selection is not None:
         from ruleops.versioning import selection_check
 
-        from ruleops.changes import unchanged_duplicates
+        extra.append(selection_check(selection))
+    if selection is not None or any(p.is_file() for p in paths):
+        # Only part of the repository is loaded: compare ids and names with the rest too.
+        from ruleops.changes import unchecked_duplicates
 
-        extra += [selection_check(selection), unchanged_duplicates(selection, config)]
+        extra.append(unchecked_duplicates(config, selection.rules if selection else ()))
     result = run_check(paths, config, extra_checks=extra)
     if getattr(args, "fix", False):
         from ruleops.fixing import fix_diagnostics
