@@ -152,3 +152,16 @@ def test_unknown_threshold_field_is_reported():
 def test_disallowed_value_is_reported_at_the_value():
     (found,) = [d for d in diagnostics(rule_text("event.category:proces")) if d.code == "RO352"]
     assert found.column == len("event.category:") + 1
+
+
+def test_and_inside_or_without_parentheses_is_noted():
+    (found,) = diagnostics(
+        rule_text("event.category:process and process.name:ufw or process.name:iptables")
+    )
+    assert found.code == "RO406"
+    assert (found.line, found.column) == (9, 1)
+
+
+def test_parenthesised_and_inside_or_is_not_noted():
+    assert codes(rule_text("(event.category:process and process.name:ufw) or process.name:x")) == []
+    assert codes(rule_text("a.b:x or c.d:((y) and (z))")) == []

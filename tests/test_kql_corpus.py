@@ -94,7 +94,9 @@ def test_the_lucene_rule_is_not_kql():
 # info), a `?` worth a second look:
 # - RO401: quoted patterns whose `*` the author meant as a wildcard;
 # - RO402: `*confluence/conf/server.xml` and the next path with no `or` between them;
-# - RO404: `GitHub?Copilot` (meant as one character) and `secrets?limit*` (a real `?`).
+# - RO404: `GitHub?Copilot` (meant as one character) and `secrets?limit*` (a real `?`);
+# - RO406 (an info): `a and b or c` without parentheses; in the deprecated iptables rule the
+#   leading `event.category:process and` does not reach the second branch, a real defect.
 KNOWN_PITFALLS = {
     ("RO401", "_deprecated/defense_evasion_posh_obfuscation.toml"),
     ("RO401", "_deprecated/persistence_shell_activity_by_web_server.toml"),
@@ -104,6 +106,16 @@ KNOWN_PITFALLS = {
         "linux/credential_access_kubernetes_and_cloud_credential_paths_via_process_args.toml",
     ),
     ("RO404", "cross-platform/defense_evasion_genai_config_modification.toml"),
+    ("RO406", "_deprecated/defense_evasion_attempt_to_disable_iptables_or_firewall.toml"),
+    (
+        "RO406",
+        "integrations/azure/initial_access_entra_id_device_code_auth_with_broker_client.toml",
+    ),
+    ("RO406", "integrations/gcp/credential_access_gcp_gke_pod_exec_sensitive_file_access.toml"),
+    ("RO406", "linux/defense_evasion_symlink_binary_to_writable_dir.toml"),
+    ("RO406", "linux/persistence_webserver_unusual_child_execution.toml"),
+    ("RO406", "linux/persistence_webserver_unusual_command_execution.toml"),
+    ("RO406", "network/initial_access_splunk_postgres_recovery_body_injection.toml"),
     (
         "RO404",
         "integrations/kubernetes/"

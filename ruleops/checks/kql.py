@@ -15,7 +15,7 @@ from ruleops.checks import rule_check
 from ruleops.config import Config
 from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, register
 from ruleops.loading import Rule
-from ruleops.query.ast import Expr, Match, Span, walk
+from ruleops.query.ast import And, Expr, Match, Or, Span, walk
 
 SYNTAX = register(
     CheckInfo(
@@ -123,6 +123,24 @@ HISTORY_WINDOW = register(
         ),
         bad='from = "now-9m"\n[[rule.new_terms.history_window_start]]\nvalue = "now-5m"',
         good='from = "now-9m"\n[[rule.new_terms.history_window_start]]\nvalue = "now-7d"',
+    )
+)
+
+MIXED_AND_OR = register(
+    CheckInfo(
+        code="RO406",
+        name="kql.and-or-without-parentheses",
+        severity=Severity.INFO,
+        summary="`and` and `or` mixed without parentheses",
+        explanation=(
+            "`and` binds tighter than `or`, so `a and b or c` means `(a and b) or c`: the "
+            "conditions before the `or` do not apply to what follows it. That is sometimes "
+            "meant and often not (a shared `event.category:process and` at the start silently "
+            "stops applying after the first `or`). Parentheses say which reading is meant and "
+            "keep the next edit from changing it."
+        ),
+        bad="event.category:process and process.name:ufw or process.name:iptables",
+        good="event.category:process and (process.name:ufw or process.name:iptables)",
     )
 )
 
@@ -259,6 +277,31 @@ def _pitfalls(rule: Rule, key_path: str, text: str, expr: Expr) -> Iterator[Diag
     from ruleops.kql.parser import ALL_FIELDS
 
     for node in walk(expr):
+        if isinstance(node, Or):
+            bare = next(
+                (
+                    op
+                    for op in node.operands
+                    if isinstance(op, And)
+                    and _bare_and(text, op.span)
+                    and not _in_parentheses(text, op.span)
+                ),
+                None,
+            )
+            if bare is not None:
+                yield _at(
+                    rule,
+                    key_path,
+                    text,
+                    MIXED_AND_OR.code,
+                    "`and` binds tighter than `or`: "
+                    f"`{_excerpt(text, bare.span)}` is one branch of the `or`",
+                    "add parentheses around the conditions you mean to group",
+                    Span(
+                        bare.span.start,
+                        bare.span.start + len(_excerpt(text, bare.span, 1000).split("\n")[0]),
+                    ),
+                )
         if not isinstance(node, Match):
             continue
         if node.value.path == ALL_FIELDS:
@@ -322,6 +365,42 @@ def _pattern_pitfalls(rule: Rule, key_path: str, text: str, node: Match) -> Iter
             "really contains `?`",
             _pattern_span(text, node, question[0]),
         )
+
+
+def _bare_and(text: str, span: Span) -> bool:
+    """An `and` keyword outside any parentheses of the span's own text: `a and b`, not
+    `(a and b)` nor `field:(x and y)`."""
+    depth, quoted, escaped = 0, False, False
+    inner = text[span.start : span.end]
+    for index, char in enumerate(inner):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif char in "({":
+            depth += 1
+        elif char in ")}":
+            depth -= 1
+        elif depth == 0 and char in _SPACES and _AND.match(inner, index):
+            return True
+    return False
+
+
+def _in_parentheses(text: str, span: Span) -> bool:
+    return text[: span.start].rstrip().endswith("(") and text[span.end :].lstrip().startswith(")")
+
+
+_SPACES = " \t\r\n\u00a0"
+_AND = re.compile(r"[ \t\r\n\u00a0]and[ \t\r\n\u00a0]", re.IGNORECASE)
+
+
+def _excerpt(text: str, span: Span, limit: int = 60) -> str:
+    shown = " ".join(text[span.start : span.end].split())
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def _broken_line(text: str, node: Match, pattern: str) -> bool:
