@@ -1,0 +1,89 @@
+"""RO553: a change of case that Windows ignores turns a matching fixture event into a miss."""
+
+from __future__ import annotations
+
+from ruleops.engine import run_check
+from ruleops.eql.parser import parse_eql
+from ruleops.fixtures.properties import case_sensitive_leaves, other_case, with_value
+
+WINDOWS_EVENT = """
+rule_id = "11111111-1111-4111-8111-111111111111"
+
+[[case]]
+name = "cmd starts"
+expect = "match"
+[[case.events]]
+event.category = "process"
+host.os.type = "windows"
+process.name = "cmd.exe"
+"""
+
+
+def evasions(repo) -> list:
+    result = run_check([repo.root / "rules"], repo.config())
+    return [d for d in result.diagnostics if d.code == "RO553"]
+
+
+def test_a_case_sensitive_process_name_is_an_evasion_with_the_evading_event(rule_repo):
+    rule_repo.rule("cmd.toml", 'process where process.name == "cmd.exe"')
+    rule_repo.fixture("cmd.toml", WINDOWS_EVENT)
+    [found] = evasions(rule_repo)
+    assert found.path == "rules/cmd.toml"
+    assert 'process.name = "CMD.EXE" instead of "cmd.exe"' in found.message
+    assert "case 'cmd starts'" in found.message
+
+
+def test_a_case_insensitive_comparison_is_no_evasion(rule_repo):
+    rule_repo.rule("cmd.toml", 'process where process.name : "cmd.exe"')
+    rule_repo.fixture("cmd.toml", WINDOWS_EVENT)
+    assert evasions(rule_repo) == []
+
+
+def test_a_field_the_platform_compares_exactly_is_no_evasion(rule_repo):
+    rule_repo.rule(
+        "cmd.toml", 'process where host.os.type == "windows" and process.name : "cmd.exe"'
+    )
+    rule_repo.fixture("cmd.toml", WINDOWS_EVENT)
+    assert evasions(rule_repo) == []
+
+
+def test_a_linux_event_is_no_evasion(rule_repo):
+    rule_repo.rule("sh.toml", 'process where process.name == "bash"')
+    rule_repo.fixture(
+        "sh.toml",
+        WINDOWS_EVENT.replace('"windows"', '"linux"').replace('"cmd.exe"', '"bash"'),
+    )
+    assert evasions(rule_repo) == []
+
+
+def test_kql_values_on_windows_rules_are_case_sensitive(rule_repo):
+    rule_repo.rule(
+        "cmd.toml",
+        "process.name:cmd.exe",
+        type="query",
+        language="kuery",
+        extra='tags = ["OS: Windows"]',
+    )
+    rule_repo.fixture("cmd.toml", WINDOWS_EVENT.replace('host.os.type = "windows"\n', ""))
+    [found] = evasions(rule_repo)
+    assert "process.name:cmd.exe" in found.message
+
+
+def test_case_sensitive_leaves_name_the_compared_fields():
+    condition = parse_eql(
+        'process where process.name == "a" and process.executable : "b" and '
+        'startsWith(file.path, "c") and registry.path in~ ("d")'
+    ).body.condition
+    assert sorted(case_sensitive_leaves(condition)) == ["file.path", "process.name"]
+
+
+def test_other_case_upper_cases_and_lower_cases_what_is_already_upper():
+    assert other_case("cmd.exe") == "CMD.EXE"
+    assert other_case("CMD.EXE") == "cmd.exe"
+    assert other_case("1234") is None
+    assert other_case(["a", "1"]) == ["A", "1"]
+
+
+def test_with_value_replaces_nested_and_dotted_fields():
+    assert with_value({"process": {"name": "a"}}, "process.name", "A") == {"process": {"name": "A"}}
+    assert with_value({"process.name": "a"}, "process.name", "A") == {"process.name": "A"}
