@@ -102,6 +102,9 @@ def _write(document: Any, steps: list[str | int], value: object, key_path: str) 
     old = container.get(last)
     if isinstance(value, str):
         container[last] = _string_like(old, value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        # tomlkit keeps the comment and trivia of the item it replaces in place
+        container[last] = value
     elif isinstance(value, list) and all(isinstance(v, Mapping) for v in value):
         if old is not None:
             raise FixError(f"{key_path}: already set; fixes add tables, they do not merge them")

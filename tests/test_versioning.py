@@ -141,10 +141,6 @@ def test_new_rule_has_nothing_to_be_compared_with(repo, capsys):
     assert _found(capsys) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ruleops.fixing writes strings and tables only; an int fix (rule.version) is refused",
-)
 def test_check_fix_raises_the_version_where_the_repository_uses_it(tmp_path, monkeypatch, capsys):
     root = make_repo(tmp_path / "versioned", names=("a",))
     rule = root / "rules" / "a.toml"
