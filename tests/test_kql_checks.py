@@ -165,3 +165,9 @@ def test_and_inside_or_without_parentheses_is_noted():
 def test_parenthesised_and_inside_or_is_not_noted():
     assert codes(rule_text("(event.category:process and process.name:ufw) or process.name:x")) == []
     assert codes(rule_text("a.b:x or c.d:((y) and (z))")) == []
+
+
+def test_value_listed_twice_is_noted_at_the_copy():
+    (found,) = diagnostics(rule_text("process.name:(yum or dnf or yum)"))
+    assert found.code == "RO407"
+    assert found.column == len("process.name:(yum or dnf or ") + 1

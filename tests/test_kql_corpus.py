@@ -96,7 +96,8 @@ def test_the_lucene_rule_is_not_kql():
 # - RO402: `*confluence/conf/server.xml` and the next path with no `or` between them;
 # - RO404: `GitHub?Copilot` (meant as one character) and `secrets?limit*` (a real `?`);
 # - RO406 (an info): `a and b or c` without parentheses; in the deprecated iptables rule the
-#   leading `event.category:process and` does not reach the second branch, a real defect.
+#   leading `event.category:process and` does not reach the second branch, a real defect;
+# - RO407 (an info): a value listed twice in one list.
 KNOWN_PITFALLS = {
     ("RO401", "_deprecated/defense_evasion_posh_obfuscation.toml"),
     ("RO401", "_deprecated/persistence_shell_activity_by_web_server.toml"),
@@ -107,6 +108,13 @@ KNOWN_PITFALLS = {
     ),
     ("RO404", "cross-platform/defense_evasion_genai_config_modification.toml"),
     ("RO406", "_deprecated/defense_evasion_attempt_to_disable_iptables_or_firewall.toml"),
+    ("RO407", "integrations/o365/collection_exchange_mailbox_access_by_unusual_client_app_id.toml"),
+    ("RO407", "linux/defense_evasion_file_mod_writable_dir.toml"),
+    ("RO407", "linux/execution_suspicious_executable_running_system_commands.toml"),
+    ("RO407", "linux/persistence_credential_access_modify_ssh_binaries.toml"),
+    ("RO407", "linux/persistence_webserver_unusual_file_creation.toml"),
+    ("RO407", "windows/credential_access_lsass_memdump_handle_access.toml"),
+    ("RO407", "windows/execution_posh_hacktool_functions.toml"),
     (
         "RO406",
         "integrations/azure/initial_access_entra_id_device_code_auth_with_broker_client.toml",

@@ -144,6 +144,22 @@ MIXED_AND_OR = register(
     )
 )
 
+DUPLICATE_VALUE = register(
+    CheckInfo(
+        code="RO407",
+        name="kql.duplicate-value",
+        severity=Severity.INFO,
+        summary="a value listed twice for the same field",
+        explanation=(
+            "`f:(a or b or a)` lists `a` twice. The query means the same without the copy, so "
+            "it is harmless, but in a long list it often stands where another value was meant "
+            "(a copy-paste left unedited). Remove the copy, or write the value you meant."
+        ),
+        bad="process.name:(yum or dnf or yum)",
+        good="process.name:(yum or dnf or rpm)",
+    )
+)
+
 # The KQL strings of a rule, by key, and what makes them KQL.
 _KQL_KEYS = (
     ("rule.query", "query", "language"),
@@ -353,6 +369,25 @@ def _pattern_pitfalls(rule: Rule, key_path: str, text: str, node: Match) -> Iter
                     "add the missing `or` (or `and`) at the end of the line",
                     _pattern_span(text, node, first.strip()),
                 )
+    seen: set[str] = set()
+    repeated = []
+    for pattern in patterns:
+        if pattern in seen:
+            repeated.append(pattern)
+        seen.add(pattern)
+    if repeated:
+        first = _pattern_span(text, node, repeated[0])
+        again = _pattern_span(text, Span(first.end, node.span.end), repeated[0])
+        more = f" (and {len(repeated) - 1} more)" if len(repeated) > 1 else ""
+        yield _at(
+            rule,
+            key_path,
+            text,
+            DUPLICATE_VALUE.code,
+            f"`{repeated[0]}` is listed twice for {node.value.name}{more}",
+            "remove the copy, or write the value that was meant",
+            again if again.start >= first.end else first,
+        )
     question = [p for p in patterns if node.kind == "wildcard" and "?" in p]
     if question:
         yield _at(
