@@ -253,7 +253,7 @@ def unchecked_duplicates(config: Config, selected: Iterable[Path] = ()):
                 if name and not _DEPRECATED.search(text):
                     names.setdefault(name["value"].strip().lower(), []).append(path)
         for rule in rules:
-            deprecated = rule.metadata.get("maturity") == "deprecated"
+            deprecated = rule.maturity == "deprecated"
             for code, label, key, value, owners in (
                 (DUPLICATE_ID.code, "rule_id", "rule.rule_id", rule.rule_id, ids),
                 (DUPLICATE_NAME.code, "name", "rule.name", rule.name, names),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import traceback
@@ -10,6 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ruleops.cache import file_key
 from ruleops.config import Config
 from ruleops.diagnostics import INTERNAL_ERROR, Diagnostic, Severity, load_all_checks
 from ruleops.loading import Rule, load_rule
@@ -137,21 +139,56 @@ def run_check(
     *,
     jobs: int | None = None,
     extra_checks: Iterable[Callable[[list[Rule], Config], Iterable[Diagnostic]]] = (),
+    cache: bool = True,
 ) -> RunResult:
     """Check the rule files under `paths`. `extra_checks` run like corpus checks, for
-    checks that depend on the invocation (version discipline needs `--changed-since`)."""
+    checks that depend on the invocation (version discipline needs `--changed-since`).
+
+    With `cache`, files whose content, configuration and ruleops are unchanged since an
+    earlier run are answered from `.ruleops-cache/` (see `ruleops.cache`).
+    """
     from ruleops.checks import CORPUS_CHECKS, SUMMARIES
 
-    load_all_checks()
+    extra_checks = tuple(extra_checks)
     files = list(discover(paths, config))
     result = RunResult(files=len(files))
-    raw: list[Diagnostic] = []
+    store = _open_cache(config) if cache else None
+    keys: dict[Path, str] = {}
+    cached: dict[Path, tuple[Rule | None, list[Diagnostic]]] = {}
+    if store is not None:
+        for path in files:
+            display = display_path(path)
+            try:
+                raw = path.read_bytes()
+            except OSError:
+                continue
+            keys[path] = file_key(store.fingerprint, display, raw)
+            hit = store.file(keys[path])
+            if hit is not None:
+                found, summary = hit
+                rule = Rule(display, _decode(raw), None, summary) if summary is not None else None
+                cached[path] = (rule, found)
+        whole = None if extra_checks else _run_key(store, files, keys, config)
+        if whole is not None and len(cached) == len(files):
+            hit = store.run(whole)
+            if hit is not None:
+                result.rules = [cached[p][0] for p in files if cached[p][0] is not None]
+                result.diagnostics, result.summary = hit
+                store.save()
+                return result
+    load_all_checks()
+    misses = [p for p in files if p not in cached]
     use_fork = "fork" in multiprocessing.get_all_start_methods()
-    jobs = default_jobs(len(files)) if jobs is None else jobs
-    for rule, found in _check_all(files, config, jobs if use_fork else 1):
+    jobs = default_jobs(len(misses)) if jobs is None else jobs
+    checked = dict(zip(misses, _check_all(misses, config, jobs if use_fork else 1), strict=True))
+    raw: list[Diagnostic] = []
+    for path in files:
+        rule, found = cached.get(path) or checked[path]
         raw.extend(found)
         if rule is not None:
             result.rules.append(rule)
+        if store is not None and path in checked and path in keys:
+            store.store_file(keys[path], found, rule.summary() if rule is not None else None)
     for check in (*CORPUS_CHECKS, *extra_checks):
         try:
             raw.extend(check(result.rules, config))
@@ -163,7 +200,38 @@ def run_check(
         except Exception as error:
             raw.append(_crash("<run>", summary.__name__, error))
     result.diagnostics = finalize(raw, config, result.rules)
+    if store is not None:
+        if whole is not None:
+            store.store_run(whole, result.diagnostics, result.summary)
+        store.save()
     return result
+
+
+def _open_cache(config: Config):
+    from ruleops.cache import CheckCache, fingerprint
+
+    return CheckCache(config.root, fingerprint(config))
+
+
+def _run_key(store, files: list[Path], keys: dict[Path, str], config: Config) -> str | None:
+    """The key of a whole run: its rule files' keys and the content of every fixture file."""
+    from ruleops.cache import run_key
+
+    if len(keys) != len(files):
+        return None
+    parts = [("rule", keys[p]) for p in files]
+    for root in (config.root / p for p in config.fixture_paths):
+        for fixture in sorted(root.rglob("*.toml")) if root.is_dir() else ():
+            try:
+                digest = hashlib.sha256(fixture.read_bytes()).hexdigest()
+            except OSError:
+                return None
+            parts.append((str(fixture), digest))
+    return run_key(store.fingerprint, parts)
+
+
+def _decode(raw: bytes) -> str:
+    return raw.decode("utf-8").removeprefix("\ufeff")
 
 
 def finalize(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -24,14 +24,35 @@ _TOML_ERROR_AT = re.compile(r"^(?P<message>.*) \(at line (?P<line>\d+), column (
 _TOML_ERROR_END = re.compile(r"^(?P<message>.*) \(at end of document\)$")
 
 
-@dataclass(frozen=True, eq=False)
 class Rule:
-    """A parsed rule file. Positions are computed on first use."""
+    """A rule file. Its data are parsed, and its positions computed, on first use.
 
-    path: str
-    text: str
-    data: dict[str, Any]
-    extras: dict[str, Any] = field(default_factory=dict)
+    A rule answered from the check cache starts with only `summary` (rule_id, name,
+    maturity): cross-file checks that need no more never parse the file.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        text: str,
+        data: dict[str, Any] | None = None,
+        summary: dict[str, str | None] | None = None,
+    ) -> None:
+        self.path = path
+        self.text = text
+        self._data = data
+        self._summary = summary
+
+    @property
+    def data(self) -> dict[str, Any]:
+        if self._data is None:
+            # Only cached rules start without data, and they parsed when they were cached.
+            self._data = tomllib.loads(self.text)
+        return self._data
+
+    def summary(self) -> dict[str, str | None]:
+        """What cross-file checks read of every rule, kept in the check cache."""
+        return {"rule_id": self.rule_id, "name": self.name, "maturity": self.maturity}
 
     @cached_property
     def positions(self) -> KeyPositions:
@@ -63,12 +84,23 @@ class Rule:
 
     @property
     def rule_id(self) -> str | None:
+        if self._summary is not None and self._data is None:
+            return self._summary.get("rule_id")
         value = self.rule.get("rule_id")
         return value if isinstance(value, str) else None
 
     @property
     def name(self) -> str | None:
+        if self._summary is not None and self._data is None:
+            return self._summary.get("name")
         value = self.rule.get("name")
+        return value if isinstance(value, str) else None
+
+    @property
+    def maturity(self) -> str | None:
+        if self._summary is not None and self._data is None:
+            return self._summary.get("maturity")
+        value = self.metadata.get("maturity")
         return value if isinstance(value, str) else None
 
     def diagnostic(

@@ -52,7 +52,7 @@ def duplicates(rules: list[Rule], config: Config) -> Iterator[Diagnostic]:
     ):
         owners: dict[str, list[Rule]] = defaultdict(list)
         for rule in rules:
-            if attribute == "name" and rule.metadata.get("maturity") == "deprecated":
+            if attribute == "name" and rule.maturity == "deprecated":
                 continue
             value = getattr(rule, attribute)
             if value:

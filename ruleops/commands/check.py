@@ -26,6 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="REF",
         help="only rules changed since REF (merge base with HEAD) and rules whose fixtures changed",
     )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="check every file again instead of reusing findings from .ruleops-cache/",
+    )
     p.add_argument("--config", type=Path, help="pyproject.toml to read [tool.ruleops] from")
     p.set_defaults(run=run)
 
@@ -63,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         from ruleops.changes import unchecked_duplicates
 
         extra.append(unchecked_duplicates(config, selection.rules if selection else ()))
-    result = run_check(paths, config, extra_checks=extra)
+    result = run_check(paths, config, extra_checks=extra, cache=not args.no_cache)
     if getattr(args, "fix", False):
         from ruleops.fixing import fix_diagnostics
 

@@ -1,0 +1,144 @@
+"""The check cache: unchanged rules are not checked again.
+
+Two levels, both keyed on content:
+- per file: the findings of the single-rule checks, keyed on the file's bytes and path;
+- per run: the final report, keyed on every rule file and every fixture file of the run.
+Both keys start with a fingerprint of everything else a finding depends on: the ruleops
+version and code, its packaged data, the configuration and the data files it names.
+
+The cache is one JSON file in `.ruleops-cache/` beside the configuration, replaced
+atomically; a missing, stale or corrupt cache is simply rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from ruleops import __version__
+from ruleops.config import Config
+from ruleops.diagnostics import Diagnostic, Severity
+
+FORMAT = 1
+DIRECTORY = ".ruleops-cache"
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _stat_signature(paths: list[Path]) -> list[tuple[str, int, int]]:
+    out = []
+    for path in paths:
+        try:
+            stat = path.stat()
+        except OSError:
+            out.append((str(path), -1, -1))
+        else:
+            out.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return out
+
+
+def fingerprint(config: Config) -> str:
+    """A digest of everything besides the rule file that a finding depends on."""
+    code = sorted(p for p in _PACKAGE.rglob("*") if p.suffix in (".py", ".json", ".lark"))
+    external = [*config.field_definitions, *([config.attack_data] if config.attack_data else [])]
+    material = {
+        "format": FORMAT,
+        "version": __version__,
+        "python": sys.version,
+        "code": _stat_signature(code),
+        "data": _stat_signature(list(external)),
+        "config": repr(config),
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+def file_key(run_fingerprint: str, display: str, raw: bytes) -> str:
+    digest = hashlib.sha256(run_fingerprint.encode())
+    digest.update(display.encode())
+    digest.update(b"\0")
+    digest.update(raw)
+    return digest.hexdigest()
+
+
+def run_key(run_fingerprint: str, parts: list[tuple[str, str]]) -> str:
+    digest = hashlib.sha256(run_fingerprint.encode())
+    for name, value in parts:
+        digest.update(f"{name}\0{value}\n".encode())
+    return digest.hexdigest()
+
+
+def encode(diagnostic: Diagnostic) -> dict[str, Any]:
+    item = asdict(diagnostic)
+    item["severity"] = int(diagnostic.severity)
+    return item
+
+
+def decode(item: dict[str, Any]) -> Diagnostic:
+    fix = tuple((key, value) for key, value in item.get("fix", ()))
+    return Diagnostic(**{**item, "severity": Severity(item["severity"]), "fix": fix})
+
+
+class CheckCache:
+    def __init__(self, root: Path, run_fingerprint: str) -> None:
+        self.path = root / DIRECTORY / "check.json"
+        self.fingerprint = run_fingerprint
+        self._files: dict[str, Any] = {}
+        self._runs: dict[str, Any] = {}
+        self._used: set[str] = set()
+        self._dirty = False
+        try:
+            stored = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if isinstance(stored, dict) and stored.get("fingerprint") == run_fingerprint:
+            self._files = stored.get("files", {})
+            self._runs = stored.get("runs", {})
+
+    def file(self, key: str) -> tuple[list[Diagnostic], dict[str, Any] | None] | None:
+        entry = self._files.get(key)
+        if entry is None:
+            return None
+        self._used.add(key)
+        return [decode(d) for d in entry["diagnostics"]], entry["summary"]
+
+    def store_file(self, key: str, diagnostics: list[Diagnostic], summary: dict | None) -> None:
+        self._files[key] = {"diagnostics": [encode(d) for d in diagnostics], "summary": summary}
+        self._used.add(key)
+        self._dirty = True
+
+    def run(self, key: str) -> tuple[list[Diagnostic], dict[str, Any]] | None:
+        entry = self._runs.get(key)
+        if entry is None:
+            return None
+        return [decode(d) for d in entry["diagnostics"]], entry["summary"]
+
+    def store_run(self, key: str, diagnostics: list[Diagnostic], summary: dict[str, Any]) -> None:
+        # One run entry is enough: the next run either repeats this one or differs.
+        self._runs = {key: {"diagnostics": [encode(d) for d in diagnostics], "summary": summary}}
+        self._dirty = True
+
+    def save(self) -> None:
+        """Write the cache, keeping only the file entries this run used."""
+        if not self._dirty:
+            return
+        document = {
+            "fingerprint": self.fingerprint,
+            "files": {k: v for k, v in self._files.items() if k in self._used},
+            "runs": self._runs,
+        }
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            ignore = self.path.parent / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("*\n", encoding="utf-8")
+            handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(document, out, separators=(",", ":"))
+            os.replace(temporary, self.path)
+        except OSError:
+            pass  # a read-only checkout still gets its findings, only not cached

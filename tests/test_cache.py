@@ -1,0 +1,71 @@
+"""The check cache answers unchanged runs from disk and never hides a change."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ruleops.cli import main
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "rules"
+RULE = EXAMPLES / "windows" / "persistence_services_registry.toml"
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[tool.ruleops]\n")
+    (tmp_path / "rules").mkdir()
+    shutil.copy(RULE, tmp_path / "rules" / "a.toml")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _check(capsys, *args: str) -> dict:
+    main(["check", "rules", "--format", "json", *args])
+    return json.loads(capsys.readouterr().out)
+
+
+def test_second_run_reports_exactly_what_the_first_did(repo, capsys):
+    first = _check(capsys)
+    assert (repo / ".ruleops-cache" / "check.json").exists()
+    assert _check(capsys) == first
+
+
+def test_a_changed_rule_is_checked_again(repo, capsys):
+    _check(capsys)
+    rule = repo / "rules" / "a.toml"
+    rule.write_text(rule.read_text().replace('severity = "low"', 'severity = "urgent"'))
+    codes = [d["code"] for d in _check(capsys)["diagnostics"]]
+    assert "RO103" in codes
+
+
+def test_a_changed_configuration_is_not_answered_from_the_cache(repo, capsys):
+    rule = repo / "rules" / "a.toml"
+    rule.write_text(rule.read_text().replace('severity = "low"', 'severity = "urgent"'))
+    assert _check(capsys)["summary"]["errors"] == 1
+    (repo / "pyproject.toml").write_text('[tool.ruleops]\nignore = ["RO103", "RO150"]\n')
+    assert _check(capsys)["summary"]["errors"] == 0
+
+
+def test_a_changed_fixture_is_not_answered_from_the_cache(repo, capsys):
+    _check(capsys)
+    fixture = repo / "tests" / "rules" / "a.toml"
+    fixture.parent.mkdir(parents=True)
+    fixture.write_text(
+        'rule_id = "403ef0d3-8259-40c9-a5b6-d48354712e49"\n\n[[case]]\nname = "benign"\n'
+        'expect = "match"\n[[case.events]]\nevent.category = "process"\n'
+    )
+    codes = [d["code"] for d in _check(capsys)["diagnostics"]]
+    assert "RO501" in codes
+
+
+def test_a_corrupt_cache_is_rebuilt(repo, capsys):
+    first = _check(capsys)
+    (repo / ".ruleops-cache" / "check.json").write_text("{not json")
+    assert _check(capsys) == first
+
+
+def test_no_cache_neither_reads_nor_writes_the_cache(repo, capsys):
+    _check(capsys, "--no-cache")
+    assert not (repo / ".ruleops-cache").exists()
