@@ -100,6 +100,9 @@ def decide(
     expr = normalize(expr)
     if category is not None:
         expr = And((Compare("==", Field(("event", "category")), Literal(category)), expr))
+    if not _field_constrained_twice(expr):
+        # One constraint on a field can always be met, so only shared fields contradict.
+        return Verdict(False, 0, reason="no field is constrained twice")
     try:
         conjunctions = _dnf(expr, True)
     except _TooMany:
@@ -115,6 +118,22 @@ def decide(
 
 
 # ------------------------------------------------------------------------- alternatives
+
+
+def _field_constrained_twice(expr: Expr) -> bool:
+    seen: set[tuple[str, ...]] = set()
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, And | Or | Not):
+            stack.extend(node.operands if isinstance(node, And | Or) else (node.operand,))
+            continue
+        field = _subject(node)
+        if field is not None:
+            if field.path in seen:
+                return True
+            seen.add(field.path)
+    return False
 
 
 class _TooMany(Exception):
