@@ -152,3 +152,18 @@ def test_generated_fixtures_of_corpus_rules_pass_ruleops_test(rule_repo, capsys)
     capsys.readouterr()
     assert main(["test", "--format", "json"]) == 0
     assert '"failed": 0' in capsys.readouterr().out
+
+
+def test_the_category_goes_in_the_rules_event_category_override(rule_repo, capsys):
+    rule_repo.rule(
+        "aws.toml",
+        'info where event.action == "PutBucketLogging"',
+        extra='event_category_override = "event.type"',
+    )
+    assert main(["fixtures", "generate", "rules/aws.toml"]) == 0
+    [positive] = [
+        c for c in cases(rule_repo.root / "tests/rules/aws.toml") if c["expect"] == "match"
+    ]
+    assert positive["events"][0]["event"]["type"] == "info"
+    assert main(["test"]) == 0
+    capsys.readouterr()

@@ -144,7 +144,12 @@ def _condition_findings(rule: Rule, condition) -> Iterator[Diagnostic]:
     from ruleops.query.locate import query_position
     from ruleops.query.satisfiability import decide
 
-    whole = decide(condition.condition, dialect=condition.dialect, category=condition.category)
+    whole = decide(
+        condition.condition,
+        dialect=condition.dialect,
+        category=condition.category,
+        category_field=condition.category_field,
+    )
     if whole.unsatisfiable:
         for exclusion in exclusions(condition.condition):
             if _has_match(exclusion.rest, condition):
@@ -176,6 +181,7 @@ def _condition_findings(rule: Rule, condition) -> Iterator[Diagnostic]:
             _and(exclusion.rest, exclusion.excluded),
             dialect=condition.dialect,
             category=condition.category,
+            category_field=condition.category_field,
         )
         if both.unsatisfiable:
             yield rule.diagnostic(
@@ -196,10 +202,10 @@ def _and(a, b):
 
 
 def _has_match(expr, condition) -> bool:
-    from ruleops.query.generate import category_base, events_for
+    from ruleops.query.generate import events_for
 
-    base = category_base(condition.category)
-    return next(iter(events_for(expr, dialect=condition.dialect, base=base)), None) is not None
+    found = events_for(expr, dialect=condition.dialect, base=condition.base())
+    return next(iter(found), None) is not None
 
 
 def _why(verdict, condition, *, exclusion: bool = False) -> str:

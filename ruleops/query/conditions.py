@@ -8,6 +8,7 @@ goes through.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -24,14 +25,24 @@ class RuleCondition:
     text: str  # the query text the spans point into
     missing: bool = False  # an EQL `![ … ]` clause
     until: bool = False
+    category_field: str = "event.category"  # the rule's event_category_override, if any
 
     @property
     def full(self) -> Expr:
-        """The condition with the category as ES runs it (a term on event.category)."""
+        """The condition with the category as ES runs it (a term on the category field)."""
         if self.category is None:
             return self.condition
-        category = Compare("==", Field(("event", "category")), Literal(self.category))
-        return And((category, self.condition))
+        field = Field(tuple(self.category_field.split(".")))
+        return And((Compare("==", field, Literal(self.category)), self.condition))
+
+    def base(self) -> dict:
+        """The part of an event that the category fixes."""
+        from ruleops.query.generate import set_path
+
+        event: dict = {}
+        if self.category is not None:
+            set_path(event, tuple(self.category_field.split(".")), self.category)
+        return event
 
     def source(self, node: Expr, limit: int = 80) -> str:
         """The query text of `node`, on one line, shortened; a description for filters."""
@@ -50,6 +61,9 @@ def rule_conditions(rule: Rule) -> list[RuleCondition]:
     if not isinstance(query, str):
         return []
     if language == "eql":
+        override = section.get("event_category_override")
+        if isinstance(override, str) and override:
+            return [dataclasses.replace(c, category_field=override) for c in _eql_conditions(query)]
         return _eql_conditions(query)
     if language == "kuery":
         return _kql_conditions(section, query)

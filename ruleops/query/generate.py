@@ -151,6 +151,9 @@ def _solve_field(path, leaves: list[Leaf], event, dialect: str, field_type) -> A
     checks = [(compile_condition(leaf.node, dialect=dialect), leaf.want) for leaf in leaves]
     kind = field_type(".".join(path)) if field_type else None
     pool: list[Any] = []
+    current = _get_path(event, path)
+    if current is not None:
+        pool.append(current)  # a value the base already has (a shared join key) comes first
     for leaf in sorted(leaves, key=lambda lf: not lf.want):  # positive leaves propose first
         pool.extend(candidates(leaf.node, leaf.want, kind))
     pool.extend(_generic(kind))
@@ -381,6 +384,15 @@ def set_path(event: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
             node[part] = child
         node = child
     node[path[-1]] = value
+
+
+def _get_path(event: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    node: Any = event
+    for part in path:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(part)
+    return None if isinstance(node, Mapping) else node
 
 
 def _deep_copy(event: Mapping[str, Any]) -> dict[str, Any]:

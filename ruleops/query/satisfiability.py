@@ -94,12 +94,18 @@ class Verdict:
 
 
 def decide(
-    expr: Expr, *, dialect: str = "eql", category: str | None = None, ecs: Any = None
+    expr: Expr,
+    *,
+    dialect: str = "eql",
+    category: str | None = None,
+    category_field: str = "event.category",
+    ecs: Any = None,
 ) -> Verdict:
     """Is `expr` (with an EQL event category, if any) provably never true?"""
     expr = normalize(expr)
     if category is not None:
-        expr = And((Compare("==", Field(("event", "category")), Literal(category)), expr))
+        field = Field(tuple(category_field.split(".")))
+        expr = And((Compare("==", field, Literal(category)), expr))
     if not _field_constrained_twice(expr):
         # One constraint on a field can always be met, so only shared fields contradict.
         return Verdict(False, 0, reason="no field is constrained twice")
