@@ -6,8 +6,9 @@ Two levels, both keyed on content:
 Both keys start with a fingerprint of everything else a finding depends on: the ruleops
 version and code, its packaged data, the configuration and the data files it names.
 
-The cache is one JSON file in `.ruleops-cache/` beside the configuration, replaced
-atomically; a missing, stale or corrupt cache is simply rebuilt.
+The cache is one JSON file per project in the user's cache folder (never in the project:
+`check` writes nothing there), replaced atomically; a missing, stale or corrupt cache is
+simply rebuilt.
 """
 
 from __future__ import annotations
@@ -26,8 +27,21 @@ from ruleops.config import Config
 from ruleops.diagnostics import Diagnostic, Severity
 
 FORMAT = 1
-DIRECTORY = ".ruleops-cache"
 _PACKAGE = Path(__file__).resolve().parent
+
+
+def user_cache_dir() -> Path | None:
+    """`$XDG_CACHE_HOME/ruleops` (default ~/.cache/ruleops), created; None if impossible.
+
+    The user's own folder, not the shared temporary one: caches are read back as trusted.
+    """
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    folder = Path(base) / "ruleops"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder
 
 
 def _stat_signature(paths: list[Path]) -> list[tuple[str, int, int]]:
@@ -85,12 +99,16 @@ def decode(item: dict[str, Any]) -> Diagnostic:
 
 class CheckCache:
     def __init__(self, root: Path, run_fingerprint: str) -> None:
-        self.path = root / DIRECTORY / "check.json"
+        folder = user_cache_dir()
+        project = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:24]
+        self.path = folder / "check" / f"{project}.json" if folder else None
         self.fingerprint = run_fingerprint
         self._files: dict[str, Any] = {}
         self._runs: dict[str, Any] = {}
         self._used: set[str] = set()
         self._dirty = False
+        if self.path is None:
+            return
         try:
             stored = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -124,7 +142,7 @@ class CheckCache:
 
     def save(self) -> None:
         """Write the cache, keeping only the file entries this run used."""
-        if not self._dirty:
+        if not self._dirty or self.path is None:
             return
         document = {
             "fingerprint": self.fingerprint,
@@ -133,9 +151,6 @@ class CheckCache:
         }
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            ignore = self.path.parent / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("*\n", encoding="utf-8")
             handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 json.dump(document, out, separators=(",", ":"))

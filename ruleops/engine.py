@@ -145,7 +145,7 @@ def run_check(
     checks that depend on the invocation (version discipline needs `--changed-since`).
 
     With `cache`, files whose content, configuration and ruleops are unchanged since an
-    earlier run are answered from `.ruleops-cache/` (see `ruleops.cache`).
+    earlier run are answered from the user cache folder (see `ruleops.cache`).
     """
     from ruleops.checks import CORPUS_CHECKS, SUMMARIES
 

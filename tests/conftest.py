@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import textwrap
 from pathlib import Path
 
 import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Every test run gets its own cache folder: the user's check and grammar caches are
+    # neither read (a stale cache must not decide a test) nor filled with test projects.
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="ruleops-test-cache-")
 
 _RULE = """\
 [metadata]

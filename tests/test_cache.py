@@ -14,6 +14,7 @@ RULE = EXAMPLES / "windows" / "persistence_services_registry.toml"
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
     (tmp_path / "pyproject.toml").write_text("[tool.ruleops]\n")
     (tmp_path / "rules").mkdir()
     shutil.copy(RULE, tmp_path / "rules" / "a.toml")
@@ -28,7 +29,7 @@ def _check(capsys, *args: str) -> dict:
 
 def test_second_run_reports_exactly_what_the_first_did(repo, capsys):
     first = _check(capsys)
-    assert (repo / ".ruleops-cache" / "check.json").exists()
+    assert list((repo / "user-cache" / "ruleops" / "check").glob("*.json"))
     assert _check(capsys) == first
 
 
@@ -62,10 +63,18 @@ def test_a_changed_fixture_is_not_answered_from_the_cache(repo, capsys):
 
 def test_a_corrupt_cache_is_rebuilt(repo, capsys):
     first = _check(capsys)
-    (repo / ".ruleops-cache" / "check.json").write_text("{not json")
+    (cache,) = (repo / "user-cache" / "ruleops" / "check").glob("*.json")
+    cache.write_text("{not json")
     assert _check(capsys) == first
 
 
 def test_no_cache_neither_reads_nor_writes_the_cache(repo, capsys):
     _check(capsys, "--no-cache")
-    assert not (repo / ".ruleops-cache").exists()
+    assert not (repo / "user-cache" / "ruleops" / "check").exists()
+
+
+def test_check_writes_nothing_into_the_project(repo, capsys):
+    before = sorted(p.relative_to(repo) for p in repo.rglob("*") if "user-cache" not in p.parts)
+    _check(capsys)
+    after = sorted(p.relative_to(repo) for p in repo.rglob("*") if "user-cache" not in p.parts)
+    assert after == before

@@ -38,7 +38,10 @@ def test_changed_query_without_new_updated_date_is_reported_with_a_fix(base_text
     assert finding.code == "RO611"
     assert "query changed" in finding.message
     assert finding.fix == (("metadata.updated_date", "2025/03/04"),)
-    assert finding.line == 5  # where updated_date is written
+    written = base_text.splitlines().index(
+        next(line for line in base_text.splitlines() if line.startswith("updated_date"))
+    )
+    assert finding.line == written + 1  # where updated_date is written
 
 
 def test_changed_description_or_tags_need_no_new_date(base_text):

@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--no-cache",
         action="store_true",
-        help="check every file again instead of reusing findings from .ruleops-cache/",
+        help="check every file again instead of reusing findings from the cache",
     )
     p.add_argument("--config", type=Path, help="pyproject.toml to read [tool.ruleops] from")
     p.set_defaults(run=run)

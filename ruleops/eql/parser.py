@@ -144,16 +144,14 @@ def _parser():
 
 
 def _cache_file() -> str | bool:
-    """A file in the user's own cache folder (not the shared temporary folder: the cache is
-    a pickle, and nobody else should be able to plant one); False if there is none."""
-    import os
+    """A file in the user's own cache folder (the cache is a pickle: nobody else should be
+    able to plant one); False if there is none."""
     import sys
 
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    folder = Path(base) / "ruleops"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
+    from ruleops.cache import user_cache_dir
+
+    folder = user_cache_dir()
+    if folder is None:
         return False
     return str(folder / f"eql-grammar-py{sys.version_info[0]}{sys.version_info[1]}.lark")
 
