@@ -58,6 +58,7 @@ from ruleops.query.ast import (
     Span,
 )
 from ruleops.query.values import (
+    MISSING,
     Version,
     coerce_to_type,
     flat_values,
@@ -389,51 +390,68 @@ class _Compiler:
     ) -> Compiled:
         """A Lucene leaf: true when any value of the field passes `test`.
 
-        `str_test`, when given, is `test` specialised for a string value (most values are),
-        saving a call per event.
+        `str_test`, when given, is `test` specialised for a string value (most values are);
+        with it, the nested-dict lookup of two- and three-part paths is written into the
+        leaf itself, saving a call per event (the general getter handles every other shape).
         """
         get = self.getter(field)
-        if str_test is not None:
 
-            def leaf_str(event: Mapping) -> bool:
-                raw = get(event)
-                if raw.__class__ is str:
-                    return str_test(raw)
-                if raw is None:
-                    return False
-                if raw.__class__ is list:
-                    return any(test(v) for v in flat_values(raw))
-                return test(raw)
-
-            return Compiled(leaf_str, script=False)
-
-        def leaf(event: Mapping) -> bool:
-            raw = get(event)
+        def other_shapes(raw: Any) -> bool:
             if raw is None:
                 return False
             if raw.__class__ is list:
                 return any(test(v) for v in flat_values(raw))
             return test(raw)
 
-        return Compiled(leaf, script=False)
+        if str_test is None:
+            return Compiled(lambda event: other_shapes(get(event)), script=False)
+        path = field.path
+        if len(path) == 3 and self.field_type(field) is None:
+            p0, p1, p2 = path
+
+            def leaf_str3(event: Mapping) -> bool:
+                a = event.get(p0)
+                if a.__class__ is dict:
+                    b = a.get(p1)
+                    if b.__class__ is dict:
+                        raw = b.get(p2, MISSING)
+                        if raw.__class__ is str:
+                            return str_test(raw)
+                        if raw is not MISSING:
+                            return other_shapes(raw)
+                raw = get(event)
+                return str_test(raw) if raw.__class__ is str else other_shapes(raw)
+
+            return Compiled(leaf_str3, script=False)
+        if len(path) == 2 and self.field_type(field) is None:
+            q0, q1 = path
+
+            def leaf_str2(event: Mapping) -> bool:
+                a = event.get(q0)
+                if a.__class__ is dict:
+                    raw = a.get(q1, MISSING)
+                    if raw.__class__ is str:
+                        return str_test(raw)
+                    if raw is not MISSING:
+                        return other_shapes(raw)
+                raw = get(event)
+                return str_test(raw) if raw.__class__ is str else other_shapes(raw)
+
+            return Compiled(leaf_str2, script=False)
+
+        def leaf_str(event: Mapping) -> bool:
+            raw = get(event)
+            if raw.__class__ is str:
+                return str_test(raw)
+            return other_shapes(raw)
+
+        return Compiled(leaf_str, script=False)
 
     def equality_leaf(self, field: Field, literal: Any) -> Compiled:
         test = _equality_test(literal)
         if literal.__class__ is not str:
             return self.field_leaf(field, test)
-        get = self.getter(field)
-
-        def leaf_eq(event: Mapping) -> bool:
-            raw = get(event)
-            if raw == literal:
-                return True
-            if raw is None or raw.__class__ is str:
-                return False
-            if raw.__class__ is list:
-                return any(test(v) for v in flat_values(raw))
-            return test(raw)
-
-        return Compiled(leaf_eq, script=False)
+        return self.field_leaf(field, test, literal.__eq__)
 
     def lucene_compare(self, field: Field, op: str, value: Any) -> Compiled:
         literal = self.literal_for(field, value)

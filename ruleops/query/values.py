@@ -16,7 +16,7 @@ from typing import Any
 Getter = Callable[[Mapping], Any]
 
 
-_MISSING = object()
+MISSING = object()
 
 
 def make_getter(path: tuple[str, ...]) -> Getter:
@@ -47,8 +47,8 @@ def make_getter(path: tuple[str, ...]) -> Getter:
             for key in dotted[k]:
                 if key in node:
                     return lookup(event, path)
-            node = node.get(part, _MISSING)
-            if node is _MISSING:
+            node = node.get(part, MISSING)
+            if node is MISSING:
                 return None
         return lookup(event, path)
 
@@ -58,8 +58,8 @@ def make_getter(path: tuple[str, ...]) -> Getter:
         def get2(event: Mapping) -> Any:
             outer = event.get(first)
             if outer.__class__ is dict:
-                value = outer.get(second, _MISSING)
-                if value is not _MISSING:
+                value = outer.get(second, MISSING)
+                if value is not MISSING:
                     return value
             return slow(event)
 
@@ -73,8 +73,8 @@ def make_getter(path: tuple[str, ...]) -> Getter:
             if a.__class__ is dict:
                 b = a.get(p1)
                 if b.__class__ is dict:
-                    value = b.get(p2, _MISSING)
-                    if value is not _MISSING:
+                    value = b.get(p2, MISSING)
+                    if value is not MISSING:
                         return value
             return slow(event)
 
@@ -85,8 +85,8 @@ def make_getter(path: tuple[str, ...]) -> Getter:
         for part in path:
             if node.__class__ is not dict:
                 return slow(event)
-            node = node.get(part, _MISSING)
-            if node is _MISSING:
+            node = node.get(part, MISSING)
+            if node is MISSING:
                 return slow(event)
         return node
 
