@@ -166,8 +166,10 @@ def _solve_field(path, leaves: list[Leaf], event, dialect: str, field_type) -> A
         tried.add(marker)
         if len(tried) > MAX_CANDIDATES * max(1, len(leaves)):
             break
-        if value is not MISSING and not _fits(kind, value):
-            continue  # a value the field's mapping would not store
+        if value is not MISSING:
+            value = _coerce(kind, value)
+            if not _fits(kind, value):
+                continue  # a value the field's mapping would not store
         trial = _deep_copy(event)
         if value is not MISSING:
             set_path(trial, path, value)
@@ -212,6 +214,28 @@ def _array_fields() -> frozenset[str]:
     from ruleops.query.satisfiability import array_fields
 
     return array_fields()
+
+
+def _coerce(kind: str | None, value: Any) -> Any:
+    """A text candidate (KQL values are text) as the field's type stores it: `8000` on a
+    port, an address inside `10.0.0.0/8` on an IP field, `true` on a boolean."""
+    if not isinstance(value, str):
+        return value
+    if kind in ("long", "integer", "short", "byte", "unsigned_long"):
+        try:
+            return int(value)
+        except ValueError:
+            return value
+    if kind in ("float", "double", "scaled_float", "half_float"):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    if kind == "boolean" and value in ("true", "false"):
+        return value == "true"
+    if kind == "ip" and "/" in value:
+        return _address_in(value)
+    return value
 
 
 def _fits(kind: str | None, value: Any) -> bool:

@@ -70,12 +70,8 @@ def _render(items) -> str:
 def _first_member(members) -> str:
     negated = any(op is sre_constants.NEGATE for op, _ in members)
     if negated:
-        excluded = set()
-        for op, arg in members:
-            if op is sre_constants.LITERAL:
-                excluded.add(chr(arg))
-        for candidate in "aZ0_-":
-            if candidate not in excluded:
+        for candidate in " -/#!aZ0_":
+            if not any(_member_has(op, arg, candidate) for op, arg in members):
                 return candidate
         raise _Unsupported("negated class")
     for op, arg in members:
@@ -86,3 +82,22 @@ def _first_member(members) -> str:
         if op is sre_constants.CATEGORY:
             return _CATEGORY_EXAMPLES.get(arg, "a")
     raise _Unsupported("empty class")
+
+
+def _member_has(op, arg, char: str) -> bool:
+    """Whether one member of a character class takes `char`."""
+    if op is sre_constants.LITERAL:
+        return chr(arg) == char
+    if op is sre_constants.RANGE:
+        return arg[0] <= ord(char) <= arg[1]
+    if op is sre_constants.CATEGORY:
+        pattern = {
+            sre_constants.CATEGORY_DIGIT: r"\d",
+            sre_constants.CATEGORY_NOT_DIGIT: r"\D",
+            sre_constants.CATEGORY_SPACE: r"\s",
+            sre_constants.CATEGORY_NOT_SPACE: r"\S",
+            sre_constants.CATEGORY_WORD: r"\w",
+            sre_constants.CATEGORY_NOT_WORD: r"\W",
+        }.get(arg)
+        return pattern is not None and re.fullmatch(pattern, char) is not None
+    return False
