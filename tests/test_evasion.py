@@ -31,6 +31,7 @@ def test_a_case_sensitive_process_name_is_an_evasion_with_the_evading_event(rule
     assert found.path == "rules/cmd.toml"
     assert 'process.name = "CMD.EXE" instead of "cmd.exe"' in found.message
     assert "case 'cmd starts'" in found.message
+    assert '"process.name": "CMD.EXE"' in found.message.split("the evading event: ")[1]
 
 
 def test_a_case_insensitive_comparison_is_no_evasion(rule_repo):
