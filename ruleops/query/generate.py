@@ -15,6 +15,7 @@ figures; `ruleops.query.satisfiability` proves the cases it cannot solve.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from ruleops.query.ast import (
     Compare,
     Exists,
     Expr,
+    Field,
     InSet,
     Literal,
     Match,
@@ -200,6 +202,7 @@ def _combined(path, leaves: list[Leaf], checks, event, kind) -> Any:
     options: list[Any] = []
     if chosen and all(isinstance(v, str) for v in chosen):
         options.append(" ".join(chosen))
+        options.append(" ".join(reversed(chosen)))  # `POST*` and `*/x*`: the prefix first
     if len(chosen) > 1 and (kind is None or ".".join(path) in _array_fields()):
         options.append(list(dict.fromkeys(chosen)))
     for value in options:
@@ -293,10 +296,23 @@ def candidates(node: Expr, want: bool, kind: str | None = None) -> list[Any]:
         out = _compare_candidates(node.op, node.right.value, want) + _literals_in(node)
         if kind and kind not in ("keyword", "constant_keyword", "wildcard", "text"):
             out = [_generic(kind)[0] if v == "present" else v for v in out]
+        if not isinstance(node.left, Field):  # `length(x) > 255`: the field's own values
+            out += _fallback(node)
         return out
     if isinstance(node, Call):
         return _call_candidates(node, want)
-    return [*_literals_in(node), "", "a", "abc", "x" * 8, 0, 1, 100, -1]
+    return _fallback(node)
+
+
+def _fallback(node: Expr) -> list[Any]:
+    literals = _literals_in(node)
+    # `length(x) > 255`: a string just past each small number the condition names
+    long = [
+        "x" * (int(v) + 1)
+        for v in literals
+        if isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v < 5000
+    ]
+    return [*literals, "", "a", "abc", "x" * 8, *long, 0, 1, 100, -1]
 
 
 def _compare_candidates(op: str, value: Any, want: bool) -> list[Any]:
@@ -333,10 +349,13 @@ def _call_candidates(node: Call, want: bool) -> list[Any]:
     for s in strings:
         if name == "startswith":
             out += [s + "x", s] if want else ["x" + s]
-        elif name == "endswith":
-            out += ["x" + s, s] if want else [s + "x"]
-        elif name == "stringcontains":
-            out += ["x" + s + "y"] if want else ["ruleops-miss"]
+        elif name in ("endswith", "stringcontains"):
+            # ES runs these as Lucene wildcards, where `\\*` is a literal star
+            plain = re.sub(r"\\(.)", r"\1", s)
+            if name == "endswith":
+                out += ["x" + plain, plain, "x" + s] if want else [s + "x"]
+            else:
+                out += ["x" + plain + "y", "x" + s + "y"] if want else ["ruleops-miss"]
         elif name == "cidrmatch":
             out += [_address_in(s)] if want else ["203.0.113.254", "93.184.216.34"]
         else:

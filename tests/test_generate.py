@@ -1,0 +1,75 @@
+"""Event generation on the condition form: every event is confirmed by the evaluator."""
+
+from __future__ import annotations
+
+from ruleops.ecs import load_ecs
+from ruleops.eql.parser import parse_eql
+from ruleops.kql.parser import parse_kql
+from ruleops.query.evaluate import compile_condition
+from ruleops.query.generate import events_for, near_misses
+from ruleops.query.regex_examples import regex_example
+
+
+def first_event(query: str, *, language: str = "eql") -> dict:
+    if language == "eql":
+        condition, dialect = parse_eql(query).body.condition, "eql"
+    else:
+        condition, dialect = parse_kql(query), "kql"
+    found = next(iter(events_for(condition, dialect=dialect, field_type=load_ecs().field_type)))
+    assert compile_condition(condition, dialect=dialect)(found.event)
+    return found.event
+
+
+def test_an_array_field_gets_one_value_per_condition():
+    event = first_event('process where process.args == "-c" and process.args == "id"')
+    assert event["process"]["args"] == ["-c", "id"]
+
+
+def test_two_contains_patterns_on_one_string_are_joined():
+    event = first_event(
+        'process where process.command_line : "*curl*" and process.command_line : "*| sh*"'
+    )
+    assert "curl" in event["process"]["command_line"]
+
+
+def test_a_prefix_and_a_contains_pattern_are_joined_prefix_first():
+    event = first_event(
+        'network where http.request.body.content : ("POST*") and '
+        'http.request.body.content : "*/upload*"'
+    )
+    assert event["http"]["request"]["body"]["content"].startswith("POST")
+
+
+def test_kql_values_take_the_type_of_their_field():
+    event = first_event("destination.port:8000", language="kql")
+    assert event["destination"]["port"] == 8000
+
+
+def test_a_present_ip_field_gets_an_address():
+    event = first_event("network where destination.ip != null")
+    assert event["destination"]["ip"][0].isdigit()
+
+
+def test_a_length_bound_gets_a_long_enough_string():
+    event = first_event("process where length(process.command_line) > 255")
+    assert len(event["process"]["command_line"]) > 255
+
+
+def test_an_escaped_star_in_string_contains_is_a_literal_star():
+    event = first_event('any where stringContains(aws.request, "Principal=\\\\*")')
+    assert "Principal=*" in event["aws"]["request"]
+
+
+def test_near_misses_turn_exactly_one_condition():
+    condition = parse_eql(
+        'process where process.name : "cmd.exe" and process.pid == 4'
+    ).body.condition
+    positive = next(iter(events_for(condition)))
+    check = compile_condition(condition)
+    misses = list(near_misses(condition, positive))
+    assert len(misses) == 2
+    assert all(not check(event) for _, event in misses)
+
+
+def test_regex_examples_avoid_negated_classes():
+    assert regex_example("[^a-z0-9]+x") == " x"
