@@ -88,3 +88,13 @@ def test_other_case_upper_cases_and_lower_cases_what_is_already_upper():
 def test_with_value_replaces_nested_and_dotted_fields():
     assert with_value({"process": {"name": "a"}}, "process.name", "A") == {"process": {"name": "A"}}
     assert with_value({"process.name": "a"}, "process.name", "A") == {"process.name": "A"}
+
+
+def test_the_example_rules_have_no_case_evasion():
+    from pathlib import Path
+
+    from ruleops.config import load_config
+
+    root = Path(__file__).resolve().parent.parent
+    result = run_check([root / "rules"], load_config(start=root))
+    assert [d for d in result.diagnostics if d.code == "RO553"] == []

@@ -276,6 +276,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+@lru_cache(maxsize=16384)
 def constraint(node: Expr, want: bool, dialect: str) -> _Constraint | None:
     """What a leaf (taking the value `want`) says about its field; None when not modelled."""
     match node:
