@@ -104,10 +104,13 @@ def solve(
 ) -> dict[str, Any] | None:
     """An event on which every leaf takes its wanted value and `expr` evaluates to `want`."""
     by_field: dict[tuple[str, ...], list[Leaf]] = {}
+    related: list[tuple[str, ...]] = []  # fields only conditions over several fields read
     for leaf in conjunction:
         paths = {f.path for f in fields(leaf.node)}
         if len(paths) == 1:
             by_field.setdefault(paths.pop(), []).append(leaf)
+        else:
+            related.extend(sorted(paths))
     event: dict[str, Any] = _deep_copy(base or {})
     for path, leaves in by_field.items():
         value = _solve_field(path, leaves, event, dialect, field_type)
@@ -116,7 +119,25 @@ def solve(
         if value is not MISSING:
             set_path(event, path, value)
     check = compile_condition(expr, dialect=dialect)
-    return event if check(event) == want else None
+    if check(event) == want:
+        return event
+    # `endsWith(user.domain, host.name)` and the like: try the free fields of conditions
+    # over several fields with one shared value, then with distinct values.
+    free = [p for p in dict.fromkeys(related) if p not in by_field and _get_path(event, p) is None]
+    for shared in (True, False):
+        if not free:
+            break
+        trial = _deep_copy(event)
+        for index, path in enumerate(free):
+            kind = field_type(".".join(path)) if field_type else None
+            generic = _generic(kind)
+            value = generic[0] if shared else generic[index % len(generic)]
+            if not shared and isinstance(value, str) and kind in (None, "keyword"):
+                value = f"ruleops-{index + 1}"
+            set_path(trial, path, value)
+        if check(trial) == want:
+            return trial
+    return None
 
 
 def events_for(expr: Expr, want: bool = True, *, dialect: str = "eql", base=None, field_type=None):
