@@ -65,7 +65,12 @@ from ruleops.query.values import (
     make_getter,
     parse_date_millis,
 )
-from ruleops.query.wildcard import compile_regex, compile_wildcard, compile_wildcard_set
+from ruleops.query.wildcard import (
+    ascii_lower,
+    compile_regex,
+    compile_wildcard,
+    compile_wildcard_set,
+)
 
 Predicate = Callable[[Mapping], bool]
 FieldTypes = Mapping[str, str]
@@ -498,16 +503,16 @@ class _Compiler:
     def lucene_in(self, field: Field, node: InSet) -> Compiled:
         literals = [self.literal_for(field, o.value) for o in node.options if o.value is not None]  # type: ignore[union-attr]
         if node.case_insensitive:
-            folded = {v.lower() for v in literals if isinstance(v, str)}
+            folded = {ascii_lower(v) for v in literals if isinstance(v, str)}
             others = [_equality_test(v) for v in literals if not isinstance(v, str)]
 
             def test_ci(x: Any) -> bool:
                 if isinstance(x, str):
-                    return x.lower() in folded
+                    return ascii_lower(x) in folded
                 return any(t(x) for t in others)
 
             if not others:
-                return self.field_leaf(field, test_ci, lambda x: x.lower() in folded)
+                return self.field_leaf(field, test_ci, lambda x: ascii_lower(x) in folded)
             return self.field_leaf(field, test_ci)
         strings = {v for v in literals if isinstance(v, str)}
         others = [_equality_test(v) for v in literals if not isinstance(v, str)]
@@ -535,9 +540,9 @@ class _Compiler:
         values = [a.value for a in rest]  # type: ignore[union-attr]
         ci = call.case_insensitive
         if name == "startswith" and len(values) == 1 and isinstance(values[0], str):
-            prefix = values[0].lower() if ci else values[0]
+            prefix = ascii_lower(values[0]) if ci else values[0]
             if ci:
-                return self.field_leaf(field, lambda x: _as_text(x).lower().startswith(prefix))
+                return self.field_leaf(field, lambda x: ascii_lower(_as_text(x)).startswith(prefix))
             return self.field_leaf(field, lambda x: _as_text(x).startswith(prefix))
         if (
             name in ("stringcontains", "endswith")

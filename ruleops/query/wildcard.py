@@ -8,6 +8,13 @@ match a literal `*` or `?`.
 Lucene wildcards (the raw query ES builds for `stringContains`/`endsWith` on a field) differ:
 there `\\` escapes the next character.
 
+Case folding: Elasticsearch's case-insensitive term, prefix and wildcard queries fold ASCII
+letters only (`AutomatonQueries.toCaseInsensitiveChar` leaves code points above 128 alone), so
+`:` matches `cmd.EXE` against `cmd.exe` but not `É` against `é`; `ascii_lower` does the same.
+
+Matching never backtracks badly: a pattern with several `*` is matched part by part
+(`_parts_matcher`), since a regex of many `.*` can take exponential time on a near miss.
+
 Regular expressions (`regex`, `regex~`): ES runs a Lucene `regexp` query (default flags), which
 always matches the whole value and has its own syntax; `lucene_regex_to_python` translates it.
 """
@@ -15,10 +22,18 @@ always matches the whole value and has its own syntax; `lucene_regex_to_python` 
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable
 from functools import lru_cache
 
 StrTest = Callable[[str], bool]
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def ascii_lower(text: str) -> str:
+    """`text` with its ASCII letters lower-cased and every other character as it was."""
+    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
 
 
 def compile_wildcard(
@@ -35,9 +50,9 @@ def compile_wildcard(
 def _compile_wildcard(pattern: str, case_insensitive: bool, escapes: bool) -> StrTest:
     tokens = _wildcard_tokens(pattern, escapes)
     if case_insensitive:
-        tokens = [t if t in ("*", "?") else t.lower() for t in tokens]
+        tokens = [t if t in ("*", "?") else ascii_lower(t) for t in tokens]
     literal_parts = [t for t in tokens if t not in ("*", "?")]
-    fold = str.lower if case_insensitive else None
+    fold = ascii_lower if case_insensitive else None
 
     # Fast special cases: the bulk of detection-rule patterns are exact, prefix, suffix or
     # contains patterns, which `str` methods answer much faster than a regex.
@@ -55,10 +70,56 @@ def _compile_wildcard(pattern: str, case_insensitive: bool, escapes: bool) -> St
             return _wrap(fold, lambda s: s.endswith(text))
         if shape == (True, False, True):
             return _wrap(fold, lambda s: text in s)
-    regex = "".join(".*" if t == "*" else "." if t == "?" else re.escape(t) for t in tokens)
-    flags = re.DOTALL | (re.IGNORECASE if case_insensitive else 0)
-    fullmatch = _lazy_fullmatch(regex, flags)
-    return lambda s: fullmatch(s) is not None
+    if tokens.count("*") > 1:
+        return _wrap(fold, _parts_matcher(tokens))
+    fullmatch = _lazy_fullmatch(_regex(tokens), re.DOTALL)
+    return _wrap(fold, lambda s: fullmatch(s) is not None)
+
+
+def _regex(tokens: list[str]) -> str:
+    return "".join(".*" if t == "*" else "." if t == "?" else re.escape(t) for t in tokens)
+
+
+def _parts_matcher(tokens: list[str]) -> StrTest:
+    """Anchored matching of a pattern with stars, without backtracking.
+
+    The parts between stars have fixed lengths; the first must start the string, the last
+    end it, and each middle part is taken at its leftmost place after the previous one —
+    for `*` patterns the leftmost place is always a right choice, so one pass decides.
+    """
+    parts: list[list[str]] = [[]]
+    for token in tokens:
+        if token == "*":
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    regexes = [re.compile(_regex(part), re.DOTALL) if part else None for part in parts]
+    lengths = [sum(1 if t == "?" else len(t) for t in part) for part in parts]
+    head, tail, middle = (
+        regexes[0],
+        regexes[-1],
+        list(zip(regexes[1:-1], lengths[1:-1], strict=True)),
+    )
+    head_length, tail_length = lengths[0], lengths[-1]
+
+    def test(s: str) -> bool:
+        start, end = head_length, len(s) - tail_length
+        if end < start:
+            return False
+        if head is not None and head.match(s) is None:
+            return False
+        if tail is not None and tail.fullmatch(s, end) is None:
+            return False
+        for regex, length in middle:
+            if regex is None:
+                continue
+            found = regex.search(s, start, end)
+            if found is None:
+                return False
+            start = found.start() + length
+        return True
+
+    return test
 
 
 def _lazy_fullmatch(regex: str, flags: int) -> Callable[[str], re.Match | None]:
@@ -92,8 +153,9 @@ def _compile_wildcard_set(patterns: tuple[str, ...], case_insensitive: bool) -> 
     suffixes: list[str] = []
     contains: list[str] = []
     regexes: list[str] = []
+    many_stars: list[StrTest] = []
     for pattern in patterns:
-        tokens = _wildcard_tokens(pattern.lower() if case_insensitive else pattern, False)
+        tokens = _wildcard_tokens(ascii_lower(pattern) if case_insensitive else pattern, False)
         shape = tuple(t == "*" for t in tokens)
         if "?" in tokens:
             shape = ()
@@ -108,10 +170,10 @@ def _compile_wildcard_set(patterns: tuple[str, ...], case_insensitive: bool) -> 
             suffixes.append(literal)
         elif shape == (True, False, True):
             contains.append(literal)
+        elif tokens.count("*") > 1:
+            many_stars.append(_parts_matcher(tokens))
         else:
-            regexes.append(
-                "".join(".*" if t == "*" else "." if t == "?" else re.escape(t) for t in tokens)
-            )
+            regexes.append(_regex(tokens))
     prefix_tuple, suffix_tuple = tuple(prefixes), tuple(suffixes)
     fullmatch = (
         _lazy_fullmatch("|".join(f"(?:{r})" for r in regexes), re.DOTALL) if regexes else None
@@ -119,7 +181,7 @@ def _compile_wildcard_set(patterns: tuple[str, ...], case_insensitive: bool) -> 
 
     def test(s: str) -> bool:
         if case_insensitive:
-            s = s.lower()
+            s = ascii_lower(s)
         if s in exact:
             return True
         if prefix_tuple and s.startswith(prefix_tuple):
@@ -129,7 +191,9 @@ def _compile_wildcard_set(patterns: tuple[str, ...], case_insensitive: bool) -> 
         for part in contains:
             if part in s:
                 return True
-        return fullmatch is not None and fullmatch(s) is not None
+        if fullmatch is not None and fullmatch(s) is not None:
+            return True
+        return any(match(s) for match in many_stars)
 
     return test
 
