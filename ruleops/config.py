@@ -92,7 +92,9 @@ def _from_section(section: dict[str, Any], source: Path) -> Config:
     where = f"{source}: [tool.ruleops]"
     unknown = sorted(set(section) - _KNOWN_KEYS)
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(_KNOWN_KEYS))}")
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(_KNOWN_KEYS))}"
+        )
 
     def strings(key: str, default: tuple[str, ...]) -> tuple[str, ...]:
         value = section.get(key, list(default))
@@ -103,7 +105,7 @@ def _from_section(section: dict[str, Any], source: Path) -> Config:
     severities: dict[str, Severity] = {}
     raw = section.get("severity", {})
     if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: severity must be a table of CODE = \"error\"|\"warning\"|\"info\"")
+        raise ConfigError(f'{where}: severity must be a table of CODE = "error"|"warning"|"info"')
     for code, text in raw.items():
         try:
             severities[code] = Severity.parse(str(text))

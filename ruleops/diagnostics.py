@@ -76,7 +76,9 @@ class CheckInfo:
 
     def render(self) -> str:
         lines = [f"{self.code} ({self.name}) — {self.summary}", ""]
-        lines.append(f"Default severity: {self.severity}" + ("  [house style]" if self.house_style else ""))
+        lines.append(
+            f"Default severity: {self.severity}" + ("  [house style]" if self.house_style else "")
+        )
         lines += ["", self.explanation.strip()]
         if self.bad:
             lines += ["", "Fails:", "", _indent(self.bad)]
@@ -103,9 +105,9 @@ def register(info: CheckInfo) -> CheckInfo:
 
 def load_all_checks() -> dict[str, CheckInfo]:
     """Import every module that declares codes, so the registry is complete."""
-    from ruleops.checks import ALL_CHECK_MODULES  # noqa: PLC0415 - lazy by design
-
     import importlib
+
+    from ruleops.checks import ALL_CHECK_MODULES
 
     for name in ALL_CHECK_MODULES:
         importlib.import_module(name)

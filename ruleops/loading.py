@@ -142,7 +142,9 @@ def read_text(path: Path, display: str) -> tuple[str | None, Diagnostic | None]:
     """The file's text, or a diagnostic saying why it cannot be read as UTF-8 text."""
 
     def fail(message: str, hint: str, line: int = 1, column: int = 1) -> tuple[None, Diagnostic]:
-        return None, Diagnostic(LOAD_ERROR.code, Severity.ERROR, message, display, line, column, hint)
+        return None, Diagnostic(
+            LOAD_ERROR.code, Severity.ERROR, message, display, line, column, hint
+        )
 
     try:
         size = path.stat().st_size
@@ -154,7 +156,9 @@ def read_text(path: Path, display: str) -> tuple[str | None, Diagnostic | None]:
             )
         raw = path.read_bytes()
     except OSError as error:
-        return fail(f"cannot read file: {error.strerror or error}", "check the path and permissions")
+        return fail(
+            f"cannot read file: {error.strerror or error}", "check the path and permissions"
+        )
     if b"\x00" in raw:
         line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
         return fail("file contains NUL bytes: it is binary, not a TOML text file", "", line)

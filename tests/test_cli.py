@@ -14,7 +14,11 @@ EXAMPLES = REPO / "rules"
 
 def _run(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "ruleops", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "ruleops", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

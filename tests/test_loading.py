@@ -30,7 +30,9 @@ def test_byte_order_mark_is_accepted(tmp_path: Path):
 
 
 def test_rule_diagnostic_lands_on_the_line_of_its_key():
-    rule = rule_from_text('[metadata]\nmaturity = "production"\n\n[rule]\nseverity = "urgent"\n').rule
+    rule = rule_from_text(
+        '[metadata]\nmaturity = "production"\n\n[rule]\nseverity = "urgent"\n'
+    ).rule
     diagnostic = rule.diagnostic("RO002", "example", "rule.severity")
     assert (diagnostic.line, diagnostic.column) == (5, 1)
 

@@ -39,7 +39,10 @@ inline = { value = 3, deep = { key = "v" } }
 
 def test_plain_keys_point_at_their_line_and_column():
     positions = KeyPositions(RULE)
-    assert (positions.locate("metadata.creation_date").line, positions.locate("rule.name").line) == (3, 6)
+    assert (
+        positions.locate("metadata.creation_date").line,
+        positions.locate("rule.name").line,
+    ) == (3, 6)
     assert positions.locate("rule.name").column == 1
 
 

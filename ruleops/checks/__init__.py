@@ -14,8 +14,6 @@ if TYPE_CHECKING:
     from ruleops.diagnostics import Diagnostic
     from ruleops.loading import Rule
 
-RuleCheck = "Callable[[Rule, Config], Iterable[Diagnostic]]"
-
 ALL_CHECK_MODULES: tuple[str, ...] = (
     "ruleops.checks.crossfile",
     "ruleops.checks.attack",
@@ -34,15 +32,18 @@ RULE_CHECKS: list[Callable[..., Iterable[Diagnostic]]] = []
 CORPUS_CHECKS: list[Callable[..., Iterable[Diagnostic]]] = []
 SUMMARIES: list[Callable[..., dict]] = []
 
+
 def rule_check(function: Callable[[Rule, Config], Iterable[Diagnostic]]):
     """Run `function(rule, config)` on every rule that loaded."""
     RULE_CHECKS.append(function)
     return function
 
+
 def corpus_check(function: Callable[[list[Rule], Config], Iterable[Diagnostic]]):
     """Run `function(rules, config)` once over all rules of the run (cross-file checks)."""
     CORPUS_CHECKS.append(function)
     return function
+
 
 def corpus_summary(function: Callable[[list[Rule], Config], dict]):
     """Run `function(rules, config)` once per run; its keys join the report's summary."""

@@ -35,11 +35,14 @@ DUPLICATE_NAME = register(
         explanation=(
             "Analysts triage alerts by rule name; two rules with one name make alerts "
             "ambiguous and break name-based exceptions and dashboards. Rename one of them. "
-            "Deprecated rules (maturity = \"deprecated\") are left out: a retired rule keeps "
+            'Deprecated rules (maturity = "deprecated") are left out: a retired rule keeps '
             "the name of the rule that replaced it."
         ),
         bad='# a.toml\nname = "Suspicious PowerShell"\n# b.toml\nname = "Suspicious PowerShell"',
-        good='# a.toml\nname = "Suspicious PowerShell Download"\n# b.toml\nname = "Suspicious PowerShell Encoded Command"',
+        good=(
+            '# a.toml\nname = "Suspicious PowerShell Download"\n'
+            '# b.toml\nname = "Suspicious PowerShell Encoded Command"'
+        ),
     )
 )
 

@@ -11,7 +11,12 @@ from ruleops.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="check rule files (schema, ATT&CK, queries, fixtures)")
-    p.add_argument("paths", nargs="*", type=Path, help="rule files or folders (default: [tool.ruleops] rule_paths)")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        help="rule files or folders (default: [tool.ruleops] rule_paths)",
+    )
     from ruleops.report.outputs import add_report_arguments
 
     add_report_arguments(p)

@@ -134,7 +134,9 @@ class Negate:
     span: Span = NO_SPAN
 
 
-Expr = Field | Literal | Compare | Match | InSet | Exists | Not | And | Or | Call | Arithmetic | Negate
+Expr = (
+    Field | Literal | Compare | Match | InSet | Exists | Not | And | Or | Call | Arithmetic | Negate
+)
 
 
 def children(node: Expr) -> tuple[Expr, ...]:
