@@ -125,12 +125,11 @@ def test_kql_threshold_rules_repeat_the_event_up_to_the_threshold(rule_repo, cap
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in (REPOSITORY / "rules").rglob("*.toml")))
-def test_every_example_rule_gets_a_confirmed_fixture_or_a_reason(name):
+def test_every_example_rule_gets_a_confirmed_fixture(name):
     path = next((REPOSITORY / "rules").rglob(name))
     draft = draft_fixture(load_rule(path).rule)
-    assert (
-        draft.ok or draft.problem == "indicator match rules are not supported by fixture generation"
-    )
+    assert draft.ok, draft.problem
+    assert draft.count("match") and draft.count("no match")
 
 
 CORPUS_RULES = [
@@ -165,5 +164,16 @@ def test_the_category_goes_in_the_rules_event_category_override(rule_repo, capsy
         c for c in cases(rule_repo.root / "tests/rules/aws.toml") if c["expect"] == "match"
     ]
     assert positive["events"][0]["event"]["type"] == "info"
+    assert main(["test"]) == 0
+    capsys.readouterr()
+
+
+def test_an_indicator_match_rule_gets_a_source_event_and_its_indicator(rule_repo, capsys):
+    shutil.copytree(REPOSITORY / "rules" / "threat_intel", rule_repo.root / "rules" / "ti")
+    assert main(["fixtures", "generate", "rules/ti"]) == 0
+    written = next((rule_repo.root / "tests" / "rules" / "ti").glob("*.toml"))
+    source, indicator = next(c for c in cases(written) if c["expect"] == "match")["events"]
+    wanted = indicator["threat"]["indicator"]["file"]["hash"]["sha256"]
+    assert source["file"]["hash"]["sha256"] == wanted
     assert main(["test"]) == 0
     capsys.readouterr()
