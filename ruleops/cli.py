@@ -41,8 +41,14 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    from ruleops.commands import UsageError
+
     try:
         return int(args.run(args))
+    except UsageError as error:
+        for line in str(error).splitlines():
+            print(f"ruleops: {line}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -41,21 +41,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ruleops.config import ConfigError, load_config
+    from ruleops.commands import config_and_paths
     from ruleops.diagnostics import Severity
     from ruleops.engine import run_check
 
-    try:
-        config = load_config(explicit=args.config)
-    except ConfigError as error:
-        print(f"ruleops: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    paths = args.paths or [config.root / p for p in config.rule_paths]
-    missing = [p for p in paths if not p.exists()]
-    if missing:
-        for p in missing:
-            print(f"ruleops: no such file or folder: {p}", file=sys.stderr)
-        return EXIT_USAGE
+    config, paths = config_and_paths(args)
     from ruleops.changes import GitError, targets
 
     try:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ruleops.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ruleops.cli import EXIT_FINDINGS, EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from ruleops.attack import load_attack
-    from ruleops.config import ConfigError, load_config
+    from ruleops.commands import config_and_paths
     from ruleops.docs.coverage import (
         coverage,
         navigator_layer,
@@ -34,23 +34,14 @@ def run(args: argparse.Namespace) -> int:
     from ruleops.engine import discover, display_path
     from ruleops.loading import load_rule
 
-    try:
-        config = load_config(explicit=args.config)
-    except ConfigError as error:
-        print(f"ruleops: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    missing = [p for p in args.paths if not p.exists()]
-    for p in missing:
-        print(f"ruleops: no such file or folder: {p}", file=sys.stderr)
-    if missing:
-        return EXIT_USAGE
+    config, paths = config_and_paths(args)
     options = PageOptions(release=args.release)
     anchors = Anchors()
     entries = []
     failed = 0
     used: set[str] = set()
     args.out.mkdir(parents=True, exist_ok=True)
-    for path in discover(args.paths, config):
+    for path in discover(paths, config):
         loaded = load_rule(path, display_path(path))
         if loaded.rule is None or not loaded.rule.name:
             failed += 1

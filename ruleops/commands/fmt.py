@@ -31,22 +31,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ruleops.config import ConfigError, load_config
+    from ruleops.commands import config_and_paths
     from ruleops.engine import discover, display_path
     from ruleops.formatting import FormatError, format_text
     from ruleops.loading import read_text
 
-    try:
-        config = load_config(explicit=args.config)
-    except ConfigError as error:
-        print(f"ruleops: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    paths = args.paths or [config.root / p for p in config.rule_paths]
-    missing = [p for p in paths if not p.exists()]
-    for p in missing:
-        print(f"ruleops: no such file or folder: {p}", file=sys.stderr)
-    if missing:
-        return EXIT_USAGE
+    config, paths = config_and_paths(args)
     fixture_roots = [(config.root / p).resolve() for p in config.fixture_paths]
     changed = failed = total = 0
     for path in discover(paths, config):

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from ruleops.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ruleops.cli import EXIT_FINDINGS, EXIT_OK
 
 JSON_VERSION = 1
 
@@ -28,22 +28,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ruleops.config import ConfigError, load_config
+    from ruleops.commands import config_and_paths
     from ruleops.diagnostics import Severity, load_all_checks
     from ruleops.engine import finalize
     from ruleops.fixtures.suite import run_paths
 
-    try:
-        config = load_config(explicit=args.config)
-    except ConfigError as error:
-        print(f"ruleops: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    paths = args.paths or [config.root / p for p in config.rule_paths]
-    missing = [p for p in paths if not p.exists()]
-    if missing:
-        for p in missing:
-            print(f"ruleops: no such file or folder: {p}", file=sys.stderr)
-        return EXIT_USAGE
+    config, paths = config_and_paths(args)
     load_all_checks()
     suite = run_paths(paths, config)
     suite.diagnostics = finalize(suite.diagnostics, config)
