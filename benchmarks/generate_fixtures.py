@@ -22,7 +22,10 @@ DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "detection
 def main() -> int:
     from ruleops.checks.properties import satisfiability
     from ruleops.config import Config
-    from ruleops.fixtures.generate import draft_fixture
+    from ruleops.fixtures.generate import draft_fixture, render
+    from ruleops.fixtures.languages import compile_rule
+    from ruleops.fixtures.load import fixture_from_text
+    from ruleops.fixtures.properties import coverage
     from ruleops.loading import load_rule
 
     root = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
@@ -41,8 +44,10 @@ def main() -> int:
     reasons: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
     started = time.perf_counter()
+    drafts = []
     for rule in rules:
         draft = draft_fixture(rule)
+        drafts.append(draft)
         if draft.ok:
             confirmed += 1
             positives += draft.count("match")
@@ -52,6 +57,15 @@ def main() -> int:
         dropped += draft.dropped
         kinds[f"{rule.rule.get('language')}/{rule.rule.get('type')}"] += 1
     elapsed = time.perf_counter() - started
+    drafts = [d for d in drafts if d.ok]
+    parts = exercised = 0
+    covering = time.perf_counter()
+    for draft in drafts:
+        fixture = fixture_from_text(render(draft.rule.rule_id, draft.cases)).fixture
+        found = coverage(draft.rule, fixture, compile_rule(draft.rule))
+        parts += found.parts
+        exercised += found.parts - len(found.missed)
+    covering = time.perf_counter() - covering
     print(f"\nfixture generation: {elapsed:.1f} s ({1000 * elapsed / len(rules):.1f} ms per rule)")
     print(f"  confirmed fixtures: {confirmed} of {len(rules)} rules")
     print(f"  cases: {positives} matching, {negatives} non-matching (all confirmed)")
@@ -59,6 +73,11 @@ def main() -> int:
     print(f"  not generated: {len(rules) - confirmed}")
     for reason, count in reasons.most_common():
         print(f"    {count:5d}  {reason}")
+    share = 100 * exercised / parts if parts else 100.0
+    print(
+        f"  the confirmed fixtures exercise {exercised} of {parts} `or` branches and "
+        f"exclusions ({share:.1f}%; measured in {covering:.1f} s)"
+    )
     print("  rules by language/type: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
 
     config = Config()
