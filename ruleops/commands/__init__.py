@@ -14,17 +14,20 @@ class UsageError(Exception):
     """The command cannot run as asked; the CLI prints the message and exits with 2."""
 
 
-def config_and_paths(args: argparse.Namespace) -> tuple[Config, list[Path]]:
+def config_and_paths(
+    args: argparse.Namespace, given: list[Path] | None = None
+) -> tuple[Config, list[Path]]:
     """The configuration (`--config` or found by walking up) and the paths to work on:
-    those given, else the configured rule paths. Raises UsageError for a missing path or an
-    unusable configuration."""
+    `given` (default: `args.paths`), else the configured rule paths. Raises UsageError for
+    a missing path or an unusable configuration."""
     from ruleops.config import ConfigError, load_config
 
     try:
         config = load_config(explicit=getattr(args, "config", None))
     except ConfigError as error:
         raise UsageError(str(error)) from None
-    paths = list(args.paths) or [config.root / p for p in config.rule_paths]
+    paths = list(args.paths if given is None else given)
+    paths = paths or [config.root / p for p in config.rule_paths]
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise UsageError("\n".join(f"no such file or folder: {p}" for p in missing))

@@ -43,24 +43,15 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ruleops.config import ConfigError, load_config
+    from ruleops.commands import config_and_paths
     from ruleops.engine import discover, display_path
     from ruleops.fixtures.discover import fixture_path_for
     from ruleops.fixtures.generate import draft_fixture, render
     from ruleops.loading import load_rule
 
-    try:
-        config = load_config(explicit=args.config)
-    except ConfigError as error:
-        print(f"ruleops: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    missing = [p for p in args.rules if not p.exists()]
-    if missing:
-        for p in missing:
-            print(f"ruleops: no such file or folder: {p}", file=sys.stderr)
-        return EXIT_USAGE
+    config, paths = config_and_paths(args, args.rules)
     failed = 0
-    for path in discover(args.rules, config):
+    for path in discover(paths, config):
         shown = display_path(path)
         loaded = load_rule(path, shown)
         rule = loaded.rule
