@@ -24,7 +24,59 @@ _TOML_ERROR_AT = re.compile(r"^(?P<message>.*) \(at line (?P<line>\d+), column (
 _TOML_ERROR_END = re.compile(r"^(?P<message>.*) \(at end of document\)$")
 
 
-class Rule:
+class TomlDocument:
+    """A TOML file that reports on its own lines: rule files and fixture files.
+
+    Subclasses provide `path` (as displayed) and `text`; positions are computed on first use.
+    """
+
+    path: str
+    text: str
+
+    @cached_property
+    def positions(self) -> KeyPositions:
+        try:
+            return KeyPositions(self.text)
+        except RecursionError:
+            return KeyPositions("")
+
+    def locate(self, key_path: str) -> Position:
+        return self.positions.locate(key_path)
+
+    def line_text(self, line: int) -> str:
+        return self.positions.line_text(line)
+
+    def string_origin(self, key_path: str) -> StringOrigin | None:
+        return self.positions.string_origin(key_path)
+
+    def diagnostic(
+        self,
+        code: str,
+        message: str,
+        key_path: str = "",
+        *,
+        hint: str | None = None,
+        severity: Severity | None = None,
+        position: Position | None = None,
+        end_column: int | None = None,
+    ) -> Diagnostic:
+        """A diagnostic of `code` on the line where `key_path` is written."""
+        from ruleops.diagnostics import REGISTRY
+
+        where = position or self.locate(key_path)
+        return Diagnostic(
+            code=code,
+            severity=severity or REGISTRY[code].severity,
+            message=message,
+            path=self.path,
+            line=where.line,
+            column=where.column,
+            hint=hint,
+            end_column=end_column,
+        )
+
+
+class Rule(TomlDocument):
     """A rule file. Its data are parsed, and its positions computed, on first use.
 
     A rule answered from the check cache starts with only `summary` (rule_id, name,
@@ -53,22 +105,6 @@ class Rule:
     def summary(self) -> dict[str, str | None]:
         """What cross-file checks read of every rule, kept in the check cache."""
         return {"rule_id": self.rule_id, "name": self.name, "maturity": self.maturity}
-
-    @cached_property
-    def positions(self) -> KeyPositions:
-        try:
-            return KeyPositions(self.text)
-        except RecursionError:
-            return KeyPositions("")
-
-    def locate(self, key_path: str) -> Position:
-        return self.positions.locate(key_path)
-
-    def line_text(self, line: int) -> str:
-        return self.positions.line_text(line)
-
-    def string_origin(self, key_path: str) -> StringOrigin | None:
-        return self.positions.string_origin(key_path)
 
     # Convenience accessors that never raise on malformed files: a wrong type is the
     # schema check's finding, not a crash in another check.
@@ -102,32 +138,6 @@ class Rule:
             return self._summary.get("maturity")
         value = self.metadata.get("maturity")
         return value if isinstance(value, str) else None
-
-    def diagnostic(
-        self,
-        code: str,
-        message: str,
-        key_path: str = "",
-        *,
-        hint: str | None = None,
-        severity: Severity | None = None,
-        position: Position | None = None,
-        end_column: int | None = None,
-    ) -> Diagnostic:
-        """A diagnostic of `code` on the line where `key_path` is written."""
-        from ruleops.diagnostics import REGISTRY
-
-        where = position or self.locate(key_path)
-        return Diagnostic(
-            code=code,
-            severity=severity or REGISTRY[code].severity,
-            message=message,
-            path=self.path,
-            line=where.line,
-            column=where.column,
-            hint=hint,
-            end_column=end_column,
-        )
 
 
 @dataclass(frozen=True)
