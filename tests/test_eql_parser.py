@@ -375,6 +375,18 @@ def test_not_span_starts_at_the_keyword():
     assert text[cond.span.start : cond.span.end] == "not a"
 
 
+def test_not_span_covers_the_closing_parenthesis_of_its_group():
+    text = "any where x == 1 and not (a == 1 or b == 2) and y == 2"
+    negation = parse_eql(text).body.condition.operands[1]
+    assert text[negation.span.start : negation.span.end] == "not (a == 1 or b == 2)"
+
+
+def test_parenthesised_condition_span_includes_its_parentheses():
+    text = "any where (a == 1 or b == 2) and c == 3"
+    group = parse_eql(text).body.condition.operands[0]
+    assert text[group.span.start : group.span.end] == "(a == 1 or b == 2)"
+
+
 # ---------------------------------------------------------------- caching
 
 

@@ -165,6 +165,18 @@ def test_not_spans_from_the_keyword():
     assert expr.span == Span(0, 7)
 
 
+def test_not_span_covers_the_closing_parenthesis_of_its_group():
+    text = "x:1 and not (a:1 or b:2) and y:2"
+    expr = parse_kql(text).operands[1]
+    assert text[expr.span.start : expr.span.end] == "not (a:1 or b:2)"
+
+
+def test_parenthesised_group_span_includes_its_parentheses():
+    text = "(a:1 or b:2) and c:3"
+    group = parse_kql(text).operands[0]
+    assert text[group.span.start : group.span.end] == "(a:1 or b:2)"
+
+
 # ---------------------------------------------------------------------------- value lists
 
 

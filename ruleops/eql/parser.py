@@ -11,6 +11,7 @@ mistakes people coming from Endgame EQL, SQL or KQL make (`=`, single quotes, `?
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from pathlib import Path
@@ -506,7 +507,9 @@ class _Builder:
         return Negate(operand, span)
 
     def parenthesized(self, children: list) -> Expr:
-        return children[1]
+        # the group's text includes its parentheses, so that `not (…)` ends at its `)`
+        lpar, inner, rpar = children
+        return dataclasses.replace(inner, span=Span(lpar.start_pos, rpar.end_pos))
 
     def call(self, children: list) -> Call:
         name, _lpar, args, rpar = children

@@ -29,6 +29,7 @@ what was expected and where, with a hint for the usual mistakes.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass
@@ -358,7 +359,9 @@ class _Builder:
         return Not(operand, Span(not_token.start_pos, _end(operand)))
 
     def group(self, items: list) -> Expr:
-        return items[1]
+        # the group's text includes its parentheses, so that `not (…)` ends at its `)`
+        lpar, inner, rpar = items
+        return dataclasses.replace(inner, span=Span(lpar.start_pos, rpar.end_pos))
 
     def nested(self, items: list) -> Expr:
         field, _lbrace, inner, _rbrace = items

@@ -49,15 +49,7 @@ class RuleCondition:
         span = getattr(node, "span", NO_SPAN)
         if span == NO_SPAN or span.end > len(self.text):
             return "a condition of the rule's filters"
-        end = span.end
-        # `not (…)` spans stop before the closing parenthesis: take it in.
-        while self.text[span.start : end].count("(") > self.text[span.start : end].count(")"):
-            rest = self.text[end:]
-            stripped = rest.lstrip()
-            if not stripped.startswith(")"):
-                break
-            end += len(rest) - len(stripped) + 1
-        text = " ".join(self.text[span.start : end].split())
+        text = " ".join(self.text[span.start : span.end].split())
         return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
