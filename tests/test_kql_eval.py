@@ -3,14 +3,15 @@
 Kibana compiles KQL to Elasticsearch Query DSL, so a KQL condition is a Lucene query: two-
 valued, any-value-matches on arrays, and `not` (bool must_not) matches an event that lacks
 the field. These tests parse real KQL and evaluate it with the shared evaluator in its
-`dialect="kql"` mode. Behaviours the evaluator does not implement yet are marked
-xfail(strict=True) with the reason, so they turn into failures the day they start working.
+`dialect="kql"` mode. The evaluator knows no field types: a term that is an address or
+CIDR block compares as addresses, and everything else compares as on a keyword field.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from ruleops.eql.parser import parse_eql
 from ruleops.kql.parser import parse_kql
 from ruleops.query.evaluate import compile_condition
 
@@ -72,17 +73,30 @@ def test_escaped_characters_are_literal_in_a_wildcard_pattern():
     assert matches(query, {"file": {"path": "C:\\Users\\bob\\evil.exe"}})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the evaluator reads `?` as EQL's one-character wildcard in every dialect; "
-    "KQL's only wildcard is `*` (Kibana escapes `?` in the wildcard query it builds)",
-)
 def test_question_mark_is_a_literal_character():
     assert not matches("url.path:/a?b*", {"url": {"path": "/axb/c"}})
 
 
 def test_question_mark_matches_itself():
     assert matches("url.path:/a?b*", {"url": {"path": "/a?b/c"}})
+
+
+def test_question_mark_is_literal_in_a_list_of_patterns():
+    query = "url.path:(/a?b* or /c/*)"
+    assert matches(query, {"url": {"path": "/a?b/x"}})
+    assert not matches(query, {"url": {"path": "/axb/x"}})
+    assert matches(query, {"url": {"path": "/c/x"}})
+
+
+def test_question_mark_between_stars_is_literal():
+    query = "url.original:*secrets?limit*"
+    assert matches(query, {"url": {"original": "/api/v1/secrets?limit=5"}})
+    assert not matches(query, {"url": {"original": "/api/v1/secrets/limit=5"}})
+
+
+def test_question_mark_is_still_a_wildcard_in_eql():
+    condition = parse_eql('any where url.path : "/a?b*"').body.condition
+    assert compile_condition(condition, dialect="eql")({"url": {"path": "/axb/c"}})
 
 
 def test_escaped_star_next_to_a_wildcard_matches_a_literal_star():
@@ -185,33 +199,86 @@ def test_empty_query_matches_every_event():
     assert matches("", {"anything": 1})
 
 
-# ---------------------------------------------------------------------------- beyond the evaluator
+# ------------------------------------------------------------------ field names and nesting
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="field-name wildcards (`file.hash.*`) need the evaluator to expand a `*` path "
-    "segment against the event's fields; it looks the segment up literally",
-)
 def test_wildcard_field_name_matches_any_matching_field():
     assert matches("file.hash.*:abc", {"file": {"hash": {"sha256": "abc"}}})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="free text (Field(('*',))) needs the evaluator to search every field",
-)
+def test_wildcard_field_name_does_not_match_other_fields():
+    assert not matches("file.hash.*:abc", {"file": {"name": "abc", "hash": {"md5": "x"}}})
+
+
+def test_star_in_a_field_name_spans_dots():
+    assert matches("process.*:bash", {"process": {"parent": {"name": "bash"}}})
+
+
+def test_star_in_the_middle_of_a_field_name_matches_array_positions():
+    event = {"target_resources": {"0": {"type": "User"}, "1": {"type": "Group"}}}
+    assert matches("target_resources.*.type:Group", event)
+
+
+def test_wildcard_field_name_matches_dotted_keys():
+    assert matches("file.hash.*:abc", {"file.hash.md5": "abc"})
+
+
+def test_wildcard_field_name_with_star_value_needs_one_field_with_a_value():
+    assert matches("file.hash.*:*", {"file": {"hash": {"md5": "abc"}}})
+    assert not matches("file.hash.*:*", {"file": {"name": "x"}})
+
+
+def test_not_wildcard_field_name_fails_when_any_matching_field_matches():
+    event = {"file": {"hash": {"md5": "x", "sha1": "abc"}}}
+    assert not matches("not file.hash.*:abc", event)
+    assert matches("not file.hash.*:abc", {"file": {"hash": {"md5": "x"}}})
+
+
 def test_free_text_matches_a_value_in_any_field():
     assert matches("mimikatz", {"process": {"name": "mimikatz"}})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="KQL on an ip field takes CIDR blocks (a term query on an ip field); the "
-    "evaluator compares the block as text",
-)
+def test_free_text_does_not_match_when_no_field_holds_the_value():
+    assert not matches("mimikatz", {"process": {"name": "cmd.exe"}, "mimikatz": "x"})
+
+
+def test_free_text_wildcard_matches_in_any_field():
+    assert matches("mimi*", {"file": {"path": ["a", "mimikatz.exe"]}})
+
+
+def test_free_text_number_matches_a_numeric_field():
+    assert matches("4625", {"event": {"code": 4625}})
+
+
 def test_cidr_block_matches_an_address_of_an_ip_field():
     assert matches("destination.ip:10.0.0.0/8", {"destination": {"ip": "10.1.2.3"}})
+
+
+def test_cidr_block_does_not_match_an_address_outside_it():
+    assert not matches("destination.ip:10.0.0.0/8", {"destination": {"ip": "11.1.2.3"}})
+
+
+def test_cidr_blocks_in_a_value_list_match_any_block():
+    query = "destination.ip:(10.0.0.0/8 or 192.168.0.0/16)"
+    assert matches(query, {"destination": {"ip": ["8.8.8.8", "192.168.1.1"]}})
+    assert not matches(query, {"destination": {"ip": "172.16.0.1"}})
+
+
+def test_not_cidr_block_matches_an_address_outside_it():
+    assert matches("not source.ip:10.0.0.0/8", {"source": {"ip": "8.8.8.8"}})
+    assert not matches("not source.ip:10.0.0.0/8", {"source": {"ip": "10.0.0.1"}})
+
+
+def test_address_matches_the_same_address_written_another_way():
+    assert matches('source.ip:"::1"', {"source": {"ip": "0:0:0:0:0:0:0:1"}})
+
+
+def test_cidr_block_on_a_field_known_not_to_be_ip_compares_as_text():
+    condition = compile_condition(
+        parse_kql("a:10.0.0.0/8"), dialect="kql", field_types={"a": "keyword"}
+    )
+    assert not condition({"a": "10.1.2.3"})
+    assert condition({"a": "10.0.0.0/8"})
 
 
 @pytest.mark.xfail(

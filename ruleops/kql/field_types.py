@@ -2,12 +2,13 @@
 
 Kibana's Query DSL depends on the mapping: a term on an analysed text field matches words,
 a term on an `ip` field takes CIDR blocks, a field-name wildcard stands for the fields it
-matches. The evaluator compares values without knowing types, so before running a rule
-the executor rewrites those matches, using ECS types, into conditions that say the same
-thing without types: case-insensitive regexes over the text, cidrMatch calls, `or`s of the
-expanded fields. It also writes wildcard patterns with a `?` as regexes, since `?` is a
-literal character in KQL but a wildcard in the shared form. semantics.md lists the
-approximations.
+matches. The evaluator, which knows no types, reads an address or CIDR term as addresses and
+expands field-name wildcards against the event's own fields. Before running a rule the
+executor rewrites, using ECS types, what the evaluator cannot know: matches on text fields
+become case-insensitive regexes over the text, address-like terms on fields that are not
+`ip` fields exact regexes (text), and field-name wildcards `or`s of the ECS fields they
+stand for (real field names for the fixture generator, and text fields analysed).
+semantics.md lists the approximations.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from ruleops.kql.rewrite import rebuild
-from ruleops.query.ast import Call, Compare, Exists, Expr, Field, Literal, Match, Or
+from ruleops.query.ast import Compare, Exists, Expr, Field, Match, Or
 
 # Text fields outside ECS that KQL rules query most: the Windows integration maps PowerShell
 # script block text as an analysed text field (307 uses in Elastic's rules).
@@ -55,20 +56,13 @@ def _analysed(match: Match) -> Expr:
     return Match(match.value, tuple(regexes), kind="regex", case_insensitive=True, span=match.span)
 
 
-def _literal_question_marks(match: Match) -> Match:
-    """KQL's only wildcard is `*`; the shared wildcard form also reads `?` as one character
-    (EQL), so a KQL pattern with a `?` is written as a regex in which `?` is literal."""
-    regexes = tuple(".*".join(_escape_regex(part) for part in p.split("*")) for p in match.patterns)
-    return Match(match.value, regexes, kind="regex", case_insensitive=False, span=match.span)
-
-
 def _escape_regex(text: str) -> str:
     return "".join(c if c.isalnum() or c == "_" else "\\" + c for c in text)
 
 
 def typed_fields(expr: Expr) -> Expr:
-    """Matches whose meaning depends on the field's type: analysed text fields, and
-    addresses and CIDR blocks on ip fields (see `_ip_blocks`)."""
+    """Matches whose meaning depends on the field's type: analysed text fields, field-name
+    wildcards, and address-like terms on fields that are not ip fields (`_text_terms`)."""
     from ruleops.ecs import load_ecs
 
     try:
@@ -89,11 +83,9 @@ def typed_fields(expr: Expr) -> Expr:
             name = node.value.name
             if name in _KNOWN_TEXT_FIELDS or ecs.field_type(name) in _TEXT_TYPES:
                 return _analysed(node)
-            if node.kind == "wildcard" and any("?" in p for p in node.patterns):
-                return _literal_question_marks(node)
         return rebuild(node, visit)
 
-    return _ip_blocks(visit(expr))
+    return _text_terms(visit(expr))
 
 
 def _field_of(node: Expr) -> Field | None:
@@ -128,17 +120,17 @@ def _expand(pattern: str, fields: Mapping[str, str]) -> tuple[str, ...]:
     return _expand_cached(pattern, tuple(sorted(fields)))
 
 
-def _ip_blocks(expr: Expr) -> Expr:
-    """A term on an ECS `ip` field is an address or CIDR block, compared as addresses
-    (`destination.ip:10.0.0.0/8`, `source.ip:"::1"`): those matches become cidrMatch calls,
-    which the evaluator answers on addresses rather than text."""
+def _text_terms(expr: Expr) -> Expr:
+    """The evaluator reads a term that is an address or CIDR block (`10.0.0.0/8`) as
+    addresses, as on an `ip` field; on an ECS field of another type (keyword) Elasticsearch
+    compares it as text, so such matches become exact regexes, which compare text."""
     import ipaddress
 
     from ruleops.ecs import load_ecs
 
     try:
         ecs = load_ecs()
-    except Exception:  # no ECS data in this build: keep the text comparison
+    except Exception:  # no ECS data in this build: keep the evaluator's reading
         return expr
 
     def is_address(pattern: str) -> bool:
@@ -153,11 +145,11 @@ def _ip_blocks(expr: Expr) -> Expr:
             isinstance(node, Match)
             and node.kind in ("term", "phrase")
             and isinstance(node.value, Field)
-            and ecs.field_type(node.value.name) == "ip"
-            and all(is_address(p) for p in node.patterns)
+            and ecs.field_type(node.value.name) not in (None, "ip")
+            and any(is_address(p) for p in node.patterns)
         ):
-            blocks = tuple(Literal(p, node.span) for p in node.patterns)
-            return Call("cidrmatch", (node.value, *blocks), span=node.span)
+            regexes = tuple(_escape_regex(p) for p in node.patterns)
+            return Match(node.value, regexes, kind="regex", span=node.span)
         return rebuild(node, visit)
 
     return visit(expr)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -323,8 +324,13 @@ class _Compiler:
     def field_type(self, field: Field) -> str | None:
         return self.field_types.get(field.name)
 
+    def expands(self, field: Field) -> bool:
+        """KQL field-name wildcards (`process.*`, and `*` for free text) stand for every
+        field of the event they match, as Kibana expands them against the data view."""
+        return self.dialect == "kql" and any("*" in part for part in field.path)
+
     def getter(self, field: Field) -> Callable[[Mapping], Any]:
-        get = make_getter(field.path)
+        get = wildcard_getter(field.name) if self.expands(field) else make_getter(field.path)
         es_type = self.field_type(field)
         if es_type in ("date", "date_nanos", "version"):
 
@@ -411,6 +417,8 @@ class _Compiler:
         if str_test is None:
             return Compiled(lambda event: other_shapes(get(event)), script=False)
         path = field.path
+        if self.expands(field):
+            return Compiled(lambda event: other_shapes(get(event)), script=False)
         if len(path) == 3 and self.field_type(field) is None:
             p0, p1, p2 = path
 
@@ -477,16 +485,20 @@ class _Compiler:
     def lucene_match(self, field: Field, node: Match) -> Compiled:
         if node.kind == "wildcard" and len(node.patterns) > 1:
             any_pattern = compile_wildcard_set(
-                node.patterns, case_insensitive=node.case_insensitive
+                node.patterns,
+                case_insensitive=node.case_insensitive,
+                question_mark=self.dialect != "kql",
             )
             return self.field_leaf(field, lambda x: any_pattern(_as_text(x)), any_pattern)
-        tests = [self.string_test(node, p) for p in node.patterns]
+        tests = [self.string_test(node, p, field) for p in node.patterns]
         if len(tests) == 1:
             single = tests[0]
             return self.field_leaf(field, lambda x: single(_as_text(x)), single)
         return self.field_leaf(field, lambda x: any(t(_as_text(x)) for t in tests))
 
-    def string_test(self, node: Match, pattern: str) -> Callable[[str | None], bool]:
+    def string_test(
+        self, node: Match, pattern: str, field: Field | None = None
+    ) -> Callable[[str], bool]:
         ci = node.case_insensitive
         if node.kind == "regex":
             try:
@@ -494,11 +506,24 @@ class _Compiler:
             except ValueError as error:
                 raise EvaluationError(str(error)) from error
         elif node.kind == "wildcard":
-            test = compile_wildcard(pattern, case_insensitive=ci)
+            # KQL's only wildcard is `*`: Kibana escapes `?` in the wildcard query it builds
+            test = compile_wildcard(
+                pattern, case_insensitive=ci, question_mark=self.dialect != "kql"
+            )
         else:  # KQL term/phrase: an exact comparison
             folded = pattern.lower() if ci else pattern
             test = (lambda s: s.lower() == folded) if ci else (lambda s: s == folded)
+            if self.dialect == "kql" and self.may_be_ip(field):
+                test = _ip_term(pattern, test)
         return test
+
+    def may_be_ip(self, field: Field | None) -> bool:
+        """A KQL term may be an address or CIDR block when the field is (or may be, its type
+        being unknown) an `ip` field."""
+        if field is None:
+            return False
+        es_type = self.field_type(field)
+        return es_type is None or es_type == "ip"
 
     def lucene_in(self, field: Field, node: InSet) -> Compiled:
         literals = [self.literal_for(field, o.value) for o in node.options if o.value is not None]  # type: ignore[union-attr]
@@ -651,7 +676,10 @@ class _Compiler:
                 return ordered
             case Match():
                 get = self.value(node.value, slots)
-                tests = [self.string_test(node, p) for p in node.patterns]
+                tests = [
+                    self.string_test(node, p, node.value if isinstance(node.value, Field) else None)
+                    for p in node.patterns
+                ]
 
                 def matches(s: list) -> Any:
                     v = get(s)
@@ -724,6 +752,62 @@ _ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
     "/": fn.java_divide,
     "%": fn.java_modulo,
 }
+
+
+def _ip_term(pattern: str, text_test: Callable[[str], bool]) -> Callable[[str], bool]:
+    """A term on an `ip` field takes an address or a CIDR block (`10.0.0.0/8`, `"::1"`) and
+    matches the addresses in it, however they are written (`0:0:0:0:0:0:0:1`). A value that
+    is not an address is compared as text, as on a keyword field."""
+    if not _IP_SHAPE.fullmatch(pattern):
+        return text_test
+    network = fn.parse_network(pattern)
+    if network is None:
+        return text_test
+
+    def ip_test(s: str) -> bool:
+        if text_test(s):
+            return True
+        if not _IP_SHAPE.fullmatch(s):
+            return False
+        address = fn.parse_ip(s)
+        return address is not None and address.version == network.version and address in network
+
+    return ip_test
+
+
+# What an address or block looks like, checked before the (slower) ipaddress parse.
+_IP_SHAPE = re.compile(r"[0-9a-fA-F:.]+(?:%[^/]*)?(?:/[0-9]{1,3})?")
+
+
+def wildcard_getter(pattern: str) -> Callable[[Mapping], Any]:
+    """The values of every field of an event whose dotted name matches `pattern`, where `*`
+    is any run of characters, dots included (None when no field matches)."""
+    regex = re.compile(".*".join(re.escape(part) for part in pattern.split("*")), re.DOTALL)
+    decided: dict[str, bool] = {}  # field names recur from event to event
+
+    def get(event: Mapping) -> Any:
+        found: list[Any] = []
+        for name, value in _leaves(event, ""):
+            hit = decided.get(name)
+            if hit is None:
+                hit = decided[name] = regex.fullmatch(name) is not None
+            if hit:
+                found.append(value)
+        return found or None
+
+    return get
+
+
+def _leaves(node: Any, prefix: str):
+    """(dotted field name, value) of every value in an event; arrays of objects flatten."""
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            yield from _leaves(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(node, list):
+        for item in node:
+            yield from _leaves(item, prefix)
+    elif node is not None and prefix:
+        yield prefix, node
 
 
 def _as_text(value: Any) -> str:

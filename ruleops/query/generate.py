@@ -420,7 +420,10 @@ def pattern_examples(pattern: str, kind: str = "wildcard") -> list[str]:
         return [example] if example is not None else []
     if kind != "wildcard":
         return [pattern]
-    return [pattern.replace("*", fill).replace("?", "a") for fill in _FILLERS]
+    examples = [pattern.replace("*", fill).replace("?", "a") for fill in _FILLERS]
+    if "?" in pattern:  # `?` is one character in EQL but itself in KQL: both match `?`
+        examples += [pattern.replace("*", fill) for fill in _FILLERS]
+    return examples
 
 
 def pattern_misses(pattern: str, kind: str = "wildcard") -> list[str]:

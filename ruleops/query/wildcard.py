@@ -37,13 +37,60 @@ def ascii_lower(text: str) -> str:
 
 
 def compile_wildcard(
-    pattern: str, *, case_insensitive: bool = False, escapes: bool = False
+    pattern: str,
+    *,
+    case_insensitive: bool = False,
+    escapes: bool = False,
+    question_mark: bool = True,
 ) -> StrTest:
     """A test `str -> bool` for an anchored wildcard pattern.
 
     With `escapes=True` a backslash makes the next character literal (Lucene's wildcard query).
+    With `question_mark=False` `?` is a literal character and `*` the only wildcard (KQL).
     """
+    if not question_mark and "?" in pattern:
+        return _compile_stars_only(pattern, case_insensitive, escapes)
     return _compile_wildcard(pattern, case_insensitive, escapes)
+
+
+@lru_cache(maxsize=1024)
+def _compile_stars_only(pattern: str, case_insensitive: bool, escapes: bool) -> StrTest:
+    """A pattern whose only wildcard is `*`, matched with `str` methods: the literal parts
+    between the stars, each taken at its leftmost place (always a right choice for `*`)."""
+    parts = [""]
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if escapes and char == "\\" and i + 1 < len(pattern):
+            parts[-1] += pattern[i + 1]
+            i += 2
+            continue
+        if char == "*":
+            parts.append("")
+        else:
+            parts[-1] += char
+        i += 1
+    if case_insensitive:
+        parts = [ascii_lower(part) for part in parts]
+    fold = ascii_lower if case_insensitive else None
+    if len(parts) == 1:
+        text = parts[0]
+        return _wrap(fold, lambda s: s == text)
+    head, tail, middle = parts[0], parts[-1], [part for part in parts[1:-1] if part]
+    shortest = len(head) + len(tail) + sum(len(part) for part in middle)
+
+    def test(s: str) -> bool:
+        if len(s) < shortest or not s.startswith(head) or not s.endswith(tail):
+            return False
+        start, end = len(head), len(s) - len(tail)
+        for part in middle:
+            found = s.find(part, start, end)
+            if found < 0:
+                return False
+            start = found + len(part)
+        return True
+
+    return _wrap(fold, test)
 
 
 @lru_cache(maxsize=4096)
@@ -137,11 +184,27 @@ def _lazy_fullmatch(regex: str, flags: int) -> Callable[[str], re.Match | None]:
     return fullmatch
 
 
-def compile_wildcard_set(patterns: tuple[str, ...], *, case_insensitive: bool = False) -> StrTest:
+def compile_wildcard_set(
+    patterns: tuple[str, ...], *, case_insensitive: bool = False, question_mark: bool = True
+) -> StrTest:
     """One test for "matches any of these wildcard patterns", grouped by shape: exact values
     in a set, prefixes and suffixes as tuples for `str.startswith`/`endswith`, the rest in one
-    alternation regex — detection rules often list dozens of patterns."""
-    return _compile_wildcard_set(tuple(patterns), case_insensitive)
+    alternation regex — detection rules often list dozens of patterns.
+
+    With `question_mark=False` `?` is a literal character (KQL): patterns with a `?` are
+    matched on their own, the others grouped as usual."""
+    if question_mark or not any("?" in p for p in patterns):
+        return _compile_wildcard_set(tuple(patterns), case_insensitive)
+    literal = [_compile_stars_only(p, case_insensitive, False) for p in patterns if "?" in p]
+    rest = tuple(p for p in patterns if "?" not in p)
+    grouped = _compile_wildcard_set(rest, case_insensitive) if rest else None
+
+    def test(s: str) -> bool:
+        if grouped is not None and grouped(s):
+            return True
+        return any(match(s) for match in literal)
+
+    return test
 
 
 @lru_cache(maxsize=2048)
