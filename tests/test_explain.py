@@ -75,3 +75,16 @@ def test_a_failing_not_is_its_own_reason():
 def test_summary_is_one_line_naming_the_rejecting_condition():
     summary = explained('process.name == "y"', EVENT).summary()
     assert summary.startswith('`process.name == "y"`') and summary.endswith("rejected the event")
+
+
+def test_a_nested_query_met_only_by_different_objects_is_its_own_reason():
+    from ruleops.kql.parser import parse_kql
+
+    query = parse_kql("bindings:{ action:ADD and role:owner }")
+    event = {
+        "bindings": [{"action": "ADD", "role": "viewer"}, {"action": "REMOVE", "role": "owner"}]
+    }
+    explanation = explain(query, event, dialect="kql")
+    (reason,) = explanation.failing_leaves()
+    assert reason.condition.startswith("bindings:{ ")
+    assert "one object of bindings must meet every condition" in reason.detail

@@ -9,8 +9,6 @@ CIDR block compares as addresses, and everything else compares as on a keyword f
 
 from __future__ import annotations
 
-import pytest
-
 from ruleops.eql.parser import parse_eql
 from ruleops.kql.parser import parse_kql
 from ruleops.query.evaluate import compile_condition
@@ -281,11 +279,6 @@ def test_cidr_block_on_a_field_known_not_to_be_ip_compares_as_text():
     assert condition({"a": "10.0.0.0/8"})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the parser flattens `f:{ … }` into prefixed fields, so the conditions may be "
-    "met by different objects of an array; ES's nested query needs one object to meet all",
-)
 def test_nested_query_needs_one_object_to_meet_every_condition():
     event = {
         "bindings": [{"action": "ADD", "role": "viewer"}, {"action": "REMOVE", "role": "owner"}]
@@ -296,3 +289,51 @@ def test_nested_query_needs_one_object_to_meet_every_condition():
 def test_nested_query_matches_when_one_object_meets_every_condition():
     event = {"bindings": [{"action": "ADD", "role": "owner"}]}
     assert matches("bindings:{ action:ADD and role:owner }", event)
+
+
+def test_nested_query_matches_any_object_of_the_array():
+    event = {
+        "bindings": [{"action": "REMOVE", "role": "owner"}, {"action": "ADD", "role": "owner"}]
+    }
+    assert matches("bindings:{ action:ADD and role:owner }", event)
+
+
+def test_nested_query_matches_a_single_object():
+    assert matches(
+        "bindings:{ action:ADD and role:owner }", {"bindings": {"action": "ADD", "role": "owner"}}
+    )
+
+
+def test_nested_query_reads_dotted_keys_as_one_object():
+    event = {"bindings.action": "ADD", "bindings.role": "owner"}
+    assert matches("bindings:{ action:ADD and role:owner }", event)
+
+
+def test_nested_query_on_a_missing_array_does_not_match_even_with_not_inside():
+    assert not matches("bindings:{ not action:ADD }", {"other": 1})
+
+
+def test_not_nested_query_matches_when_no_object_meets_the_conditions():
+    event = {"bindings": [{"action": "ADD", "role": "viewer"}]}
+    assert matches("not bindings:{ action:ADD and role:owner }", event)
+
+
+def test_separate_nested_queries_may_be_met_by_different_objects():
+    event = {
+        "bindings": [{"action": "ADD", "role": "viewer"}, {"action": "REMOVE", "role": "owner"}]
+    }
+    assert matches("bindings:{ action:ADD } and bindings:{ role:owner }", event)
+
+
+def test_nested_query_within_a_nested_query_needs_one_inner_object():
+    query = "a:{ x:1 and b:{ c:1 and d:2 } }"
+    one = {"a": [{"x": 1, "b": [{"c": 1, "d": 2}]}]}
+    split = {"a": [{"x": 1, "b": [{"c": 1, "d": 3}, {"c": 3, "d": 2}]}]}
+    assert matches(query, one)
+    assert not matches(query, split)
+
+
+def test_nested_query_combines_with_conditions_on_the_event():
+    query = "event.action:grant and bindings:{ role:owner }"
+    assert matches(query, {"event": {"action": "grant"}, "bindings": [{"role": "owner"}]})
+    assert not matches(query, {"event": {"action": "deny"}, "bindings": [{"role": "owner"}]})

@@ -277,9 +277,30 @@ def test_nested_query_prefixes_its_fields():
     assert expr.operands[1].patterns == ("owner", "editor")
 
 
+def test_nested_query_is_an_and_marked_with_its_nested_path():
+    text = "x:1 and bindings:{ action:ADD }"
+    nested = parse_kql(text).operands[1]
+    assert isinstance(nested, And) and nested.nested == ("bindings",)
+    assert match(nested.operands[0]).value.path == ("bindings", "action")
+    assert text[nested.span.start : nested.span.end] == "bindings:{ action:ADD }"
+
+
+def test_nested_query_is_not_flattened_into_the_and_around_it():
+    expr = parse_kql("x:1 and b:{ c:1 and d:2 } and y:2")
+    assert isinstance(expr, And) and len(expr.operands) == 3
+    assert expr.operands[1].nested == ("b",) and len(expr.operands[1].operands) == 2
+
+
+def test_plain_and_has_no_nested_path():
+    assert parse_kql("a:1 and b:2").nested == ()
+
+
 def test_nested_queries_nest():
-    expr = parse_kql("a:{ b:{ c:1 } }")
-    assert match(expr).value.path == ("a", "b", "c")
+    outer = parse_kql("a:{ b:{ c:1 } }")
+    assert outer.nested == ("a",)
+    inner = outer.operands[0]
+    assert inner.nested == ("a", "b")
+    assert match(inner.operands[0]).value.path == ("a", "b", "c")
 
 
 # ---------------------------------------------------------------------------- whole queries

@@ -11,7 +11,8 @@ first use, into an LALR parser whose callbacks lower each construct as it is rec
     field:*              Exists
     field >= 10          Compare (numbers when the bound is an unquoted number)
     not / and / or       Not / And / Or
-    field:{ sub:v }      the inner query with every field prefixed: Field("field.sub")
+    field:{ sub:v }      And(nested=("field",)) of the inner query, fields prefixed:
+                         one object of the array `field` must satisfy all of it
     value                free text: Match on `ALL_FIELDS`, Field(("*",)), i.e. any field
 
 Field names may contain `*` (`process.*:x`): the path keeps the `*` segment, and a consumer
@@ -314,7 +315,7 @@ def _prefixed(node: Expr, prefix: tuple[str, ...]) -> Expr:
         case Not():
             return Not(new[0], node.span)
         case And():
-            return And(new, node.span)
+            return And(new, node.span, prefix + node.nested if node.nested else ())
         case Or():
             return Or(new, node.span)
     raise AssertionError(f"unexpected node in a KQL query: {node!r}")  # pragma: no cover
@@ -323,7 +324,11 @@ def _prefixed(node: Expr, prefix: tuple[str, ...]) -> Expr:
 def _flatten(kind: type, operands: list[Expr]) -> tuple[Expr, ...]:
     out: list[Expr] = []
     for operand in operands:
-        out.extend(operand.operands if isinstance(operand, kind) else (operand,))
+        # a nested query's `and` is a unit: one object must satisfy all of it
+        if isinstance(operand, kind) and not getattr(operand, "nested", ()):
+            out.extend(operand.operands)
+        else:
+            out.append(operand)
     return tuple(out)
 
 
@@ -364,7 +369,7 @@ class _Builder:
         return dataclasses.replace(inner, span=Span(lpar.start_pos, rpar.end_pos))
 
     def nested(self, items: list) -> Expr:
-        field, _lbrace, inner, _rbrace = items
+        field, _lbrace, inner, rbrace = items
         if any(part == "*" or "*" in part for part in field.path):
             raise _Reject(
                 "the path of a nested query cannot contain a wildcard",
@@ -372,7 +377,11 @@ class _Builder:
                 field.span.end,
                 hint="name the nested field in full",
             )
-        return _prefixed(inner, field.path)
+        prefixed = _prefixed(inner, field.path)
+        operands = (
+            prefixed.operands if isinstance(prefixed, And) and not prefixed.nested else (prefixed,)
+        )
+        return And(operands, Span(field.span.start, rbrace.end_pos), nested=field.path)
 
     def range(self, items: list) -> Expr:
         field, op, bound = items

@@ -100,8 +100,14 @@ class Not:
 
 @dataclass(frozen=True)
 class And:
+    """`and`. With `nested` (KQL `f:{ … }`, an Elasticsearch nested query on the array of
+    objects `f`), one object at that path must satisfy every operand at once; the operands'
+    fields are written in full (`f.a`), so a consumer that ignores `nested` reads the
+    conditions as a plain `and` over the event."""
+
     operands: tuple[Expr, ...]
     span: Span = NO_SPAN
+    nested: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

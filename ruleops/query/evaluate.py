@@ -57,6 +57,7 @@ from ruleops.query.ast import (
     Not,
     Or,
     Span,
+    fields,
 )
 from ruleops.query.values import (
     MISSING,
@@ -221,6 +222,9 @@ def normalize(expr: Expr) -> Expr:
             ):
                 return Literal(None if inner.value is None else not inner.value, span)
             return Not(inner, span)
+        case And(operands=operands, span=span, nested=nested) if nested:
+            inner = _fold_logic(And, [normalize(o) for o in operands], span)
+            return And((inner,), span, nested)
         case And(operands=operands, span=span):
             return _fold_logic(And, [normalize(o) for o in operands], span)
         case Or(operands=operands, span=span):
@@ -356,6 +360,8 @@ class _Compiler:
         match node:
             case Literal(value=value):
                 return Compiled(_TRUE if value is True else _FALSE, script=False)
+            case And(nested=nested) if nested:
+                return self.nested(node)
             case And(operands=operands):
                 tests = [self.predicate(o).test for o in operands]
                 return Compiled(_all_of(tests), script=False)
@@ -392,6 +398,25 @@ class _Compiler:
                 if self.dialect == "kql":
                     raise EvaluationError(f"KQL cannot evaluate {type(node).__name__}")
                 return self.script(node)
+
+    def nested(self, node: And) -> Compiled:
+        """ES's nested query: one object of the array at `node.nested` satisfies every
+        operand. The operands are compiled once more with paths relative to the object.
+        Dotted keys (`{"f.a": 1, "f.b": 2}`) hold one object, read from the event itself."""
+        depth = len(node.nested)
+        relative = self.predicate(_strip_prefix(And(node.operands, node.span), depth)).test
+        whole = self.predicate(And(node.operands, node.span)).test
+        get_objects = make_getter(node.nested)
+        field_getters = [make_getter(f.path) for f in fields(node)]
+
+        def one_object(event: Mapping) -> bool:
+            objects = [v for v in flat_values(get_objects(event)) if isinstance(v, Mapping)]
+            if objects:
+                return any(relative(o) for o in objects)
+            # no object at the path: the inner fields, if any, are dotted keys of one object
+            return any(flat_values(g(event)) for g in field_getters) and whole(event)
+
+        return Compiled(one_object, script=False)
 
     def field_leaf(
         self,
@@ -777,6 +802,29 @@ def _ip_term(pattern: str, text_test: Callable[[str], bool]) -> Callable[[str], 
 
 # What an address or block looks like, checked before the (slower) ipaddress parse.
 _IP_SHAPE = re.compile(r"[0-9a-fA-F:.]+(?:%[^/]*)?(?:/[0-9]{1,3})?")
+
+
+def _strip_prefix(expr: Expr, depth: int) -> Expr:
+    """`expr` with the first `depth` parts of every field path (and nested path) removed:
+    the condition as it reads on one object of a nested array."""
+
+    def visit(node: Expr) -> Expr:
+        if isinstance(node, Field):
+            return dataclasses.replace(node, path=node.path[depth:])
+        changes: dict[str, Any] = {}
+        if isinstance(node, And) and node.nested:
+            changes["nested"] = node.nested[depth:]
+        for attribute in ("left", "right", "operand", "value", "field"):
+            child = getattr(node, attribute, None)
+            if isinstance(child, _EXPR_TYPES):
+                changes[attribute] = visit(child)
+        for attribute in ("operands", "options", "args"):
+            children = getattr(node, attribute, None)
+            if isinstance(children, tuple):
+                changes[attribute] = tuple(visit(c) for c in children)
+        return dataclasses.replace(node, **changes) if changes else node
+
+    return visit(expr)
 
 
 def wildcard_getter(pattern: str) -> Callable[[Mapping], Any]:

@@ -70,6 +70,8 @@ class Explanation:
         if self.kind in ("leaf", "not"):
             return [self]
         if self.kind == "and":
+            if not self.matched and all(c.matched for c in self.children):
+                return [self]  # a nested query: each condition holds, on different objects
             chosen = [c for c in self.children if not c.matched] or list(self.children)
         else:
             chosen = [c for c in self.children if c.matched] or list(self.children)
@@ -111,7 +113,13 @@ class _Explainer:
         if isinstance(node, And | Or):
             children = tuple(self.node(o) for o in node.operands)
             kind = "and" if isinstance(node, And) else "or"
-            return Explanation(text, matched, children=children, kind=kind)
+            detail = ""
+            if isinstance(node, And) and node.nested and not matched:
+                detail = (
+                    f"a nested query: one object of {'.'.join(node.nested)} must meet every "
+                    "condition at once"
+                )
+            return Explanation(text, matched, detail, children, kind=kind)
         if isinstance(node, Not):
             compiled = compile_node(node, dialect=self.dialect, field_types=self.field_types)
             inner = self.node(node.operand)
@@ -284,6 +292,9 @@ def render(node: Expr | IsNull) -> str:
             return text.replace(" in", " not in", 1)
         case Not(operand=operand):
             return f"not {_wrap(operand, Not)}"
+        case And(operands=operands, nested=nested) if nested:
+            inner = " and ".join(_wrap(o, And) for o in operands)
+            return f"{'.'.join(nested)}:{{ {inner} }}"
         case And(operands=operands):
             return " and ".join(_wrap(o, And) for o in operands)
         case Or(operands=operands):
