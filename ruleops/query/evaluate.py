@@ -838,6 +838,8 @@ def wildcard_getter(pattern: str) -> Callable[[Mapping], Any]:
         for name, value in _leaves(event, ""):
             hit = decided.get(name)
             if hit is None:
+                if len(decided) > 4096:  # events with ever new field names: stay bounded
+                    decided.clear()
                 hit = decided[name] = regex.fullmatch(name) is not None
             if hit:
                 found.append(value)
