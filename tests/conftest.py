@@ -15,6 +15,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # neither read (a stale cache must not decide a test) nor filled with test projects.
     os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="ruleops-test-cache-")
 
+
 _RULE = """\
 [metadata]
 creation_date = "2024/01/01"
