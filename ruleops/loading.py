@@ -1,17 +1,23 @@
 """Rule files → `Rule` objects that know where each of their keys is written.
 
-Checking reads with the standard library's tomllib (eight times faster than tomlkit on the
-corpus); the code that rewrites files (fmt, --fix) uses tomlkit to keep comments and layout.
+Checking reads with tomli's compiled parser where it is installed (three times faster than
+the standard library's tomllib, itself eight times faster than tomlkit on the corpus; the
+same parser, so the same data and errors), else with tomllib. The code that rewrites files
+(fmt, --fix) uses tomlkit to keep comments and layout.
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+
+try:
+    import tomli as toml_reader
+except ImportError:  # pragma: no cover - tomli is a dependency; tomllib is the same parser
+    import tomllib as toml_reader
 
 from ruleops.diagnostics import LOAD_ERROR, TOML_ERROR, Diagnostic, Severity
 from ruleops.positions import KeyPositions, Position, StringOrigin
@@ -99,7 +105,7 @@ class Rule(TomlDocument):
     def data(self) -> dict[str, Any]:
         if self._data is None:
             # Only cached rules start without data, and they parsed when they were cached.
-            self._data = tomllib.loads(self.text)
+            self._data = toml_reader.loads(self.text)
         return self._data
 
     def summary(self) -> dict[str, str | None]:
@@ -188,8 +194,8 @@ def read_text(path: Path, display: str) -> tuple[str | None, Diagnostic | None]:
 
 def parse_toml(text: str, display: str) -> tuple[dict[str, Any] | None, Diagnostic | None]:
     try:
-        return tomllib.loads(text), None
-    except tomllib.TOMLDecodeError as error:
+        return toml_reader.loads(text), None
+    except toml_reader.TOMLDecodeError as error:
         message, line, column = str(error), 1, 1
         if match := _TOML_ERROR_AT.match(message):
             message, line, column = match["message"], int(match["line"]), int(match["column"])
