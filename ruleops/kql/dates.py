@@ -10,8 +10,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from ruleops.kql.rewrite import rebuild
-from ruleops.query.ast import Compare, Expr, Field, Literal, walk
+from ruleops.query.ast import Compare, Expr, Field, Literal, rebuild, walk
 from ruleops.query.values import flat_values
 
 _RELATIVE = re.compile(r"^now(?:-(\d+)([smhdwMy]))?(?:/([smhdwMy]))?$")

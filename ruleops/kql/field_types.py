@@ -17,8 +17,7 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 
-from ruleops.kql.rewrite import rebuild
-from ruleops.query.ast import Compare, Exists, Expr, Field, Match, Or
+from ruleops.query.ast import Compare, Exists, Expr, Field, Match, Or, rebuild
 
 # Text fields outside ECS that KQL rules query most: the Windows integration maps PowerShell
 # script block text as an analysed text field (307 uses in Elastic's rules).

@@ -10,6 +10,8 @@ map to the rule file's own lines and columns.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal as TypingLiteral
 
@@ -164,6 +166,21 @@ def children(node: Expr) -> tuple[Expr, ...]:
             return args
         case _:
             return ()
+
+
+def rebuild(node: Expr, visit: Callable[[Expr], Expr]) -> Expr:
+    """`node` with `visit` applied to each of its direct sub-expressions (a copy only when
+    there are some), for rewrites that change a few kinds of node and keep the rest."""
+    changes: dict[str, object] = {}
+    for attribute in ("left", "right", "operand", "value", "field"):
+        child = getattr(node, attribute, None)
+        if isinstance(child, Expr):
+            changes[attribute] = visit(child)
+    for attribute in ("operands", "options", "args"):
+        items = getattr(node, attribute, None)
+        if isinstance(items, tuple):
+            changes[attribute] = tuple(visit(item) for item in items)
+    return dataclasses.replace(node, **changes) if changes else node  # type: ignore[type-var]
 
 
 def walk(node: Expr):

@@ -58,6 +58,7 @@ from ruleops.query.ast import (
     Or,
     Span,
     fields,
+    rebuild,
 )
 from ruleops.query.values import (
     MISSING,
@@ -138,16 +139,7 @@ def resolve_optional_fields(expr: Expr, field_types: FieldTypes) -> Expr:
     def visit(node: Expr) -> Expr:
         if isinstance(node, Field):
             return node if not node.optional or known(node) else Literal(None, node.span)
-        changes = {}
-        for attribute in ("left", "right", "operand", "value"):
-            child = getattr(node, attribute, None)
-            if isinstance(child, _EXPR_TYPES):
-                changes[attribute] = visit(child)
-        for attribute in ("operands", "options", "args"):
-            children = getattr(node, attribute, None)
-            if isinstance(children, tuple):
-                changes[attribute] = tuple(visit(c) for c in children)
-        return dataclasses.replace(node, **changes) if changes else node
+        return rebuild(node, visit)
 
     return visit(expr)
 
@@ -170,20 +162,6 @@ def _first(raw: Any) -> Any:
 
 # --- ES optimizer rewrites ----------------------------------------------------------------
 
-_EXPR_TYPES = (
-    Field,
-    Literal,
-    Compare,
-    Match,
-    InSet,
-    Exists,
-    Not,
-    And,
-    Or,
-    Call,
-    Arithmetic,
-    Negate,
-)
 _FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _BOOLEAN_NODES = (Call, Compare, Match, InSet, Not, And, Or, IsNull, Exists)
 
@@ -811,18 +789,9 @@ def _strip_prefix(expr: Expr, depth: int) -> Expr:
     def visit(node: Expr) -> Expr:
         if isinstance(node, Field):
             return dataclasses.replace(node, path=node.path[depth:])
-        changes: dict[str, Any] = {}
         if isinstance(node, And) and node.nested:
-            changes["nested"] = node.nested[depth:]
-        for attribute in ("left", "right", "operand", "value", "field"):
-            child = getattr(node, attribute, None)
-            if isinstance(child, _EXPR_TYPES):
-                changes[attribute] = visit(child)
-        for attribute in ("operands", "options", "args"):
-            children = getattr(node, attribute, None)
-            if isinstance(children, tuple):
-                changes[attribute] = tuple(visit(c) for c in children)
-        return dataclasses.replace(node, **changes) if changes else node
+            node = dataclasses.replace(node, nested=node.nested[depth:])
+        return rebuild(node, visit)
 
     return visit(expr)
 
