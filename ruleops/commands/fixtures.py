@@ -9,9 +9,7 @@ an existing file is never replaced without `--force`.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from ruleops.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
@@ -45,6 +43,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 def run(args: argparse.Namespace) -> int:
     from ruleops.commands import config_and_paths
     from ruleops.engine import discover, display_path
+    from ruleops.fixing import replace_atomically
     from ruleops.fixtures.discover import fixture_path_for
     from ruleops.fixtures.generate import draft_fixture, render
     from ruleops.loading import load_rule
@@ -77,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"{shown}: not generated: {draft.problem}")
             failed += 1
             continue
-        _write_atomically(target, render(rule.rule_id, draft.cases, shown))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        replace_atomically(target, render(rule.rule_id, draft.cases, shown).encode("utf-8"))
         dropped = f"; {draft.dropped} unconfirmed case(s) left out" if draft.dropped else ""
         print(
             f"{shown}: wrote {display_path(target)}: {draft.count('match')} matching and "
@@ -85,15 +85,3 @@ def run(args: argparse.Namespace) -> int:
             f"evaluator{dropped}; review them before you keep them"
         )
     return EXIT_FINDINGS if failed else EXIT_OK
-
-
-def _write_atomically(target: Path, text: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

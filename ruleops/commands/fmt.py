@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from ruleops.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
@@ -33,6 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ruleops.commands import config_and_paths
     from ruleops.engine import discover, display_path
+    from ruleops.fixing import replace_atomically
     from ruleops.formatting import FormatError, format_text
     from ruleops.loading import read_text
 
@@ -70,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
             )
             print(f"would reformat {shown}", file=sys.stderr)
         else:
-            write_atomically(path, formatted.text)
+            replace_atomically(path, formatted.text.encode("utf-8"))
             print(f"reformatted {shown}", file=sys.stderr)
     verb = "would be reformatted" if args.check else "reformatted"
     print(
@@ -82,17 +81,3 @@ def run(args: argparse.Namespace) -> int:
     if failed:
         return EXIT_USAGE
     return EXIT_FINDINGS if args.check and changed else EXIT_OK
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text`: written to a file beside it, then renamed over it."""
-    mode = path.stat().st_mode & 0o7777
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
