@@ -439,6 +439,19 @@ def _text(table: Mapping[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _id_entries(
+    tables: list[Any], path: str, key: str
+) -> Iterator[tuple[str, Mapping[str, Any], str, bool]]:
+    """(id, table, key path, id seen before) for each entry of `tables` that has an id."""
+    seen: set[str] = set()
+    for index, table in enumerate(tables):
+        entry_id = _text(table, "id") if isinstance(table, Mapping) else None
+        if entry_id is None:
+            continue
+        yield entry_id, table, f"{path}.{key}[{index}]", entry_id in seen
+        seen.add(entry_id)
+
+
 class _ThreatWalk:
     """One pass over a rule's threat entries; shapes are the schema check's business."""
 
@@ -522,22 +535,14 @@ class _ThreatWalk:
     ) -> Iterator[Diagnostic]:
         techniques = _tables(threat, "technique")
         listed = [_text(t, "id") for t in techniques if isinstance(t, Mapping)]
-        seen: set[str] = set()
-        for index, technique in enumerate(techniques):
-            if not isinstance(technique, Mapping):
-                continue
-            tpath = f"{path}.technique[{index}]"
-            technique_id = _text(technique, "id")
-            if technique_id is None:
-                continue
-            if technique_id in seen:
+        for technique_id, technique, tpath, repeated in _id_entries(techniques, path, "technique"):
+            if repeated:
                 yield self.rule.diagnostic(
                     DUPLICATE_TECHNIQUE.code,
                     f"technique {technique_id} is listed twice under this tactic",
                     f"{tpath}.id",
                     hint="keep one entry and move its subtechniques there",
                 )
-            seen.add(technique_id)
             known = self.attack.technique(technique_id)
             if known is None:
                 yield self._unknown(
@@ -578,22 +583,14 @@ class _ThreatWalk:
     ) -> Iterator[Diagnostic]:
         subtechniques = _tables(technique, "subtechnique")
         listed = [_text(s, "id") for s in subtechniques if isinstance(s, Mapping)]
-        seen: set[str] = set()
-        for index, sub in enumerate(subtechniques):
-            if not isinstance(sub, Mapping):
-                continue
-            spath = f"{path}.subtechnique[{index}]"
-            sub_id = _text(sub, "id")
-            if sub_id is None:
-                continue
-            if sub_id in seen:
+        for sub_id, sub, spath, repeated in _id_entries(subtechniques, path, "subtechnique"):
+            if repeated:
                 yield self.rule.diagnostic(
                     DUPLICATE_TECHNIQUE.code,
                     f"subtechnique {sub_id} is listed twice under technique {parent.id}",
                     f"{spath}.id",
                     hint="remove the repeated entry",
                 )
-            seen.add(sub_id)
             known = self.attack.technique(sub_id)
             if known is None:
                 yield self._unknown(
