@@ -34,6 +34,7 @@ from ruleops.query.ast import (
     Or,
     Span,
 )
+from ruleops.query.syntax_error import QuerySyntaxError
 
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 
@@ -56,11 +57,11 @@ ENDGAME_PIPES = {
 LINEAGE_WORDS = frozenset({"descendant", "child", "event"})
 
 
-class EqlSyntaxError(Exception):
+class EqlSyntaxError(QuerySyntaxError):
     """A query Elasticsearch would not accept, located in the query text.
 
-    `offset` is into the query text; `line` and `column` are 1-based within it.
-    `code` is the diagnostic code to report it under (RO300 unless the mistake has its own).
+    `code` is RO300 unless the mistake has its own; without `end_offset` the error covers
+    the character at `offset`.
     """
 
     def __init__(
@@ -72,26 +73,9 @@ class EqlSyntaxError(Exception):
         code: str = SYNTAX,
         end_offset: int | None = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.offset = max(0, min(offset, len(text)))
-        self.line = text.count("\n", 0, self.offset) + 1
-        self.column = self.offset - (text.rfind("\n", 0, self.offset) + 1) + 1
-        self.hint = hint
-        self.code = code
-        self.end_offset = end_offset if end_offset is not None else self.offset + 1
-        self.text = text
-
-    def __str__(self) -> str:
-        return f"{self.line}:{self.column}: {self.message}"
-
-    def excerpt(self) -> str:
-        """The offending line of the query and a caret under the error."""
-        start = self.text.rfind("\n", 0, self.offset) + 1
-        end = self.text.find("\n", self.offset)
-        line = self.text[start : end if end != -1 else len(self.text)]
-        width = max(1, min(self.end_offset, start + len(line)) - self.offset)
-        return f"{line.expandtabs(1)}\n{' ' * (self.column - 1)}^{'~' * (width - 1)}"
+        clamped = max(0, min(offset, len(text)))
+        end = end_offset if end_offset is not None else clamped + 1
+        super().__init__(message, offset, text, hint, code, end)
 
 
 class _Reject(Exception):

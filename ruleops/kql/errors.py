@@ -11,17 +11,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ruleops.query.syntax_error import QuerySyntaxError
+
 # The diagnostic code a parse failure is reported under (declared in ruleops.checks.kql).
 SYNTAX = "RO400"
 
 _SPACE = " \t\r\n\u00a0"
 
 
-class KqlSyntaxError(Exception):
-    """A query Kibana would not accept, located in the query text.
-
-    `offset` is into the query text; `line` and `column` are 1-based within it.
-    """
+class KqlSyntaxError(QuerySyntaxError):
+    """A query Kibana would not accept, located in the query text (RO400 by default); the
+    error covers at least the character at `offset`."""
 
     def __init__(
         self,
@@ -32,26 +32,8 @@ class KqlSyntaxError(Exception):
         end_offset: int | None = None,
         code: str = SYNTAX,
     ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.offset = max(0, min(offset, len(text)))
-        self.line = text.count("\n", 0, self.offset) + 1
-        self.column = self.offset - (text.rfind("\n", 0, self.offset) + 1) + 1
-        self.hint = hint
-        self.end_offset = max(self.offset + 1, end_offset or 0)
-        self.code = code
-        self.text = text
-
-    def __str__(self) -> str:
-        return f"{self.line}:{self.column}: {self.message}"
-
-    def excerpt(self) -> str:
-        """The offending line of the query and a caret under the error."""
-        start = self.text.rfind("\n", 0, self.offset) + 1
-        end = self.text.find("\n", self.offset)
-        line = self.text[start : end if end != -1 else len(self.text)]
-        width = max(1, min(self.end_offset, start + len(line)) - self.offset)
-        return f"{line.expandtabs(1)}\n{' ' * (self.column - 1)}^{'~' * (width - 1)}"
+        clamped = max(0, min(offset, len(text)))
+        super().__init__(message, offset, text, hint, code, max(clamped + 1, end_offset or 0))
 
 
 _NAMES = {
