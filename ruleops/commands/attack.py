@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from ruleops.cli import EXIT_OK, EXIT_USAGE
+from ruleops.commands import add_config_argument, load_configuration, show_help
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,17 +35,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     update.add_argument(
         "--attack-version", help="ATT&CK version, for a bundle that does not record it"
     )
-    update.add_argument("--config", type=Path, help="pyproject.toml to read [tool.ruleops] from")
+    add_config_argument(update)
     update.set_defaults(run=run_update)
     info = actions.add_parser("info", help="show which ATT&CK data checks use")
-    info.add_argument("--config", type=Path, help="pyproject.toml to read [tool.ruleops] from")
+    add_config_argument(info)
     info.set_defaults(run=run_info)
-    p.set_defaults(run=lambda args: _usage(p))
-
-
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
-    return EXIT_USAGE
+    p.set_defaults(run=lambda args: show_help(p))
 
 
 def _fail(message: str) -> int:
@@ -56,13 +52,9 @@ def run_update(args: argparse.Namespace) -> int:
     import json
 
     from ruleops.attack_stix import StixError, compact_from_bundle, dumps
-    from ruleops.config import ConfigError, load_config
     from ruleops.fixing import replace_atomically
 
-    try:
-        config = load_config(explicit=args.config)
-    except ConfigError as error:
-        return _fail(str(error))
+    config = load_configuration(args)
     output = args.output or config.attack_data
     if output is None:
         return _fail(
@@ -99,12 +91,11 @@ def run_update(args: argparse.Namespace) -> int:
 
 def run_info(args: argparse.Namespace) -> int:
     from ruleops.attack import PACKAGED, AttackDataError, load_attack
-    from ruleops.config import ConfigError, load_config
 
+    config = load_configuration(args)
     try:
-        config = load_config(explicit=args.config)
         attack = load_attack(config.attack_data)
-    except (ConfigError, AttackDataError) as error:
+    except AttackDataError as error:
         return _fail(str(error))
     source = config.attack_data or f"{PACKAGED} (shipped with ruleops)"
     print(f"ATT&CK Enterprise {attack.version} from {source}")

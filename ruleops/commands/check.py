@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ruleops.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ruleops.commands import add_config_argument, config_and_paths
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,12 +37,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="check every file again instead of reusing findings from the cache",
     )
-    p.add_argument("--config", type=Path, help="pyproject.toml to read [tool.ruleops] from")
+    add_config_argument(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ruleops.commands import config_and_paths
     from ruleops.diagnostics import Severity
     from ruleops.engine import run_check
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ruleops.cli import EXIT_FINDINGS, EXIT_OK
+from ruleops.commands import add_config_argument, config_and_paths
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -14,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("paths", nargs="+", type=Path, help="rule files or folders")
     p.add_argument("--out", type=Path, required=True, help="folder to write the pages into")
     p.add_argument("--release", help="prebuilt-rules package version for page ids, e.g. 1.0.2")
-    p.add_argument("--config", type=Path, help="pyproject.toml to read [tool.ruleops] from")
+    add_config_argument(p)
     p.set_defaults(run=run)
 
 
@@ -22,7 +23,6 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from ruleops.attack import load_attack
-    from ruleops.commands import config_and_paths
     from ruleops.docs.coverage import (
         coverage,
         navigator_layer,

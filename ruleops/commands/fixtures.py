@@ -9,10 +9,10 @@ an existing file is never replaced without `--force`.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from ruleops.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ruleops.cli import EXIT_FINDINGS, EXIT_OK
+from ruleops.commands import add_config_argument, config_and_paths, show_help
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,18 +30,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="write fixtures under DIR (same file names) instead of the fixture_paths",
     )
-    gen.add_argument("--config", type=Path, help="pyproject.toml to read [tool.ruleops] from")
+    add_config_argument(gen)
     gen.set_defaults(run=run)
-    p.set_defaults(run=lambda args: _usage(p))
-
-
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
-    return EXIT_USAGE
+    p.set_defaults(run=lambda args: show_help(p))
 
 
 def run(args: argparse.Namespace) -> int:
-    from ruleops.commands import config_and_paths
     from ruleops.engine import discover, display_path
     from ruleops.fixing import replace_atomically
     from ruleops.fixtures.discover import fixture_path_for

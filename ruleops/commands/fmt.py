@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from ruleops.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ruleops.commands import add_config_argument, config_and_paths
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,12 +25,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="change nothing; show the diff and exit 1 when a file is not formatted",
     )
-    p.add_argument("--config", type=Path, help="pyproject.toml to read [tool.ruleops] from")
+    add_config_argument(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ruleops.commands import config_and_paths
     from ruleops.engine import discover, display_path
     from ruleops.fixing import replace_atomically
     from ruleops.formatting import FormatError, format_text

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ruleops.cli import EXIT_FINDINGS, EXIT_OK
+from ruleops.commands import add_config_argument, config_and_paths
 
 JSON_VERSION = 1
 
@@ -23,12 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     p.add_argument("-q", "--quiet", action="store_true", help="text: show failures only")
-    p.add_argument("--config", type=Path, help="pyproject.toml to read [tool.ruleops] from")
+    add_config_argument(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ruleops.commands import config_and_paths
     from ruleops.diagnostics import Severity, load_all_checks
     from ruleops.engine import finalize
     from ruleops.fixtures.suite import run_paths
