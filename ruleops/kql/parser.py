@@ -49,7 +49,7 @@ from ruleops.query.ast import (
     Not,
     Or,
     Span,
-    children,
+    rebuild,
 )
 
 __all__ = ["ALL_FIELDS", "SYNTAX", "KqlSyntaxError", "parse_kql"]
@@ -300,25 +300,9 @@ def _prefixed(node: Expr, prefix: tuple[str, ...]) -> Expr:
     """`outer:{ inner }`: the inner query's fields are sub-fields of `outer`."""
     if isinstance(node, Field):
         return Field(prefix + node.path, node.span, node.optional)
-    kids = children(node)
-    if not kids:
-        return node
-    new = tuple(_prefixed(kid, prefix) for kid in kids)
-    match node:
-        case Match():
-            return Match(new[0], node.patterns, node.kind, node.case_insensitive, node.span)
-        case Exists():
-            assert isinstance(new[0], Field)
-            return Exists(new[0], node.span)
-        case Compare():
-            return Compare(node.op, new[0], new[1], node.span)
-        case Not():
-            return Not(new[0], node.span)
-        case And():
-            return And(new, node.span, prefix + node.nested if node.nested else ())
-        case Or():
-            return Or(new, node.span)
-    raise AssertionError(f"unexpected node in a KQL query: {node!r}")  # pragma: no cover
+    if isinstance(node, And) and node.nested:
+        node = dataclasses.replace(node, nested=prefix + node.nested)
+    return rebuild(node, lambda kid: _prefixed(kid, prefix))
 
 
 def _flatten(kind: type, operands: list[Expr]) -> tuple[Expr, ...]:
