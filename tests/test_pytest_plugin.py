@@ -92,6 +92,12 @@ def write_fixture(repo: pytest.Pytester, text: str = FIXTURE, name: str = "shell
     path.write_text(textwrap.dedent(text), encoding="utf-8")
 
 
+def _first_event_also_sets(line: str) -> str:
+    """FIXTURE with `line` added to the first case's event, on the line before its name."""
+    name = 'process.name = "cmd.exe"\n'
+    return FIXTURE.replace(name, f"{line}\n{name}", 1)
+
+
 def test_each_case_is_a_test_named_after_the_rule_and_the_case(repo):
     write_fixture(repo)
     result = run(repo, "--collect-only", "-q")
@@ -151,12 +157,7 @@ def test_matching_negative_names_the_exclusion_that_did_not_apply(repo):
 
 
 def test_ecs_type_mistake_fails_its_case(repo):
-    write_fixture(
-        repo,
-        FIXTURE.replace(
-            'process.name = "cmd.exe"\n', 'process.name = "cmd.exe"\nprocess.pid = "4"\n', 1
-        ),
-    )
+    write_fixture(repo, _first_event_also_sets('process.pid = "4"'))
     result = run(repo)
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(
@@ -165,12 +166,7 @@ def test_ecs_type_mistake_fails_its_case(repo):
 
 
 def test_unread_field_is_a_pytest_warning_on_the_fixture_line(repo):
-    write_fixture(
-        repo,
-        FIXTURE.replace(
-            'process.name = "cmd.exe"\n', 'proces.name = "x"\nprocess.name = "cmd.exe"\n', 1
-        ),
-    )
+    write_fixture(repo, _first_event_also_sets('proces.name = "x"'))
     result = run(repo)
     result.assert_outcomes(passed=3, warnings=1)
     result.stdout.fnmatch_lines(
