@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from ruleops.query.ast import Compare, Exists, Expr, Field, Match, Or, rebuild
+from ruleops.query.wildcard import regex_literal
 
 # Text fields outside ECS that KQL rules query most: the Windows integration maps PowerShell
 # script block text as an analysed text field (307 uses in Elastic's rules).
@@ -43,9 +44,9 @@ def _analysed(match: Match) -> Expr:
     """
     regexes = []
     for pattern in match.patterns:
-        words = [_escape_regex(w) for w in _TOKEN.findall(pattern.lower())]
+        words = [regex_literal(w) for w in _TOKEN.findall(pattern.lower())]
         if match.kind == "wildcard":
-            regexes.append(".*".join(_escape_regex(part) for part in pattern.split("*")))
+            regexes.append(".*".join(regex_literal(part) for part in pattern.split("*")))
         elif not words:
             regexes.append("#")  # the analyzer leaves no term: nothing matches
         elif match.kind == "phrase":
@@ -53,10 +54,6 @@ def _analysed(match: Match) -> Expr:
         else:
             regexes.append(_BEFORE + "(" + "|".join(words) + ")" + _AFTER)
     return Match(match.value, tuple(regexes), kind="regex", case_insensitive=True, span=match.span)
-
-
-def _escape_regex(text: str) -> str:
-    return "".join(c if c.isalnum() or c == "_" else "\\" + c for c in text)
 
 
 def typed_fields(expr: Expr) -> Expr:
@@ -147,7 +144,7 @@ def _text_terms(expr: Expr) -> Expr:
             and ecs.field_type(node.value.name) not in (None, "ip")
             and any(is_address(p) for p in node.patterns)
         ):
-            regexes = tuple(_escape_regex(p) for p in node.patterns)
+            regexes = tuple(regex_literal(p) for p in node.patterns)
             return Match(node.value, regexes, kind="regex", span=node.span)
         return rebuild(node, visit)
 

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ruleops.query.ast import And, Compare, Exists, Expr, Field, Literal, Match, Not, Or
+from ruleops.query.wildcard import regex_literal
 
 
 class UnsupportedFilter(ValueError):
@@ -125,13 +126,9 @@ def lucene_wildcard_regex(pattern: str) -> str:
     while i < len(pattern):
         char = pattern[i]
         if char == "\\" and i + 1 < len(pattern):
-            out.append(_literal(pattern[i + 1]))
+            out.append(regex_literal(pattern[i + 1]))
             i += 2
             continue
-        out.append(".*" if char == "*" else "." if char == "?" else _literal(char))
+        out.append(".*" if char == "*" else "." if char == "?" else regex_literal(char))
         i += 1
     return "".join(out)
-
-
-def _literal(char: str) -> str:
-    return char if char.isalnum() or char == "_" else "\\" + char

@@ -51,6 +51,7 @@ from ruleops.query.ast import (
     Span,
     rebuild,
 )
+from ruleops.query.wildcard import regex_literal
 
 __all__ = ["ALL_FIELDS", "SYNTAX", "KqlSyntaxError", "parse_kql"]
 
@@ -214,7 +215,7 @@ def _regex_for(value: _Value) -> str:
         if piece is None:
             parts.append(".*")
         else:
-            parts.append("".join(c if c.isalnum() or c == "_" else "\\" + c for c in piece))
+            parts.append(regex_literal(piece))
     return "".join(parts)
 
 

@@ -296,6 +296,13 @@ def has_wildcard(pattern: str) -> bool:
     return "*" in pattern or "?" in pattern
 
 
+def regex_literal(text: str) -> str:
+    """A regular expression matching exactly `text`, in the syntax Lucene and Python share:
+    every character but letters, digits and `_` is backslash-escaped. (`re.escape` would
+    leave Lucene's operators `@`, `<`, `>` and `"` bare.)"""
+    return "".join(c if c.isalnum() or c == "_" else "\\" + c for c in text)
+
+
 class RegexSyntaxError(ValueError):
     """A Lucene regular expression that ruleops cannot translate or that is invalid."""
 
