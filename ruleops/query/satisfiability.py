@@ -51,6 +51,7 @@ from ruleops.query.ast import (
     Or,
 )
 from ruleops.query.evaluate import IsNull, normalize
+from ruleops.query.wildcard import ascii_lower
 
 MAX_ALTERNATIVES = 512  # conjunctions enumerated before the answer becomes "unknown"
 MAX_STEPS = 4000  # automaton transitions tried per field before the answer becomes "unknown"
@@ -528,13 +529,6 @@ def _has_letter(pattern: _Pattern) -> bool:
     return any(t.isascii() and t.isalpha() for t in pattern.tokens)
 
 
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
-
-def _fold_ascii(text: str) -> str:
-    return text.translate(_ASCII_LOWER)
-
-
 @lru_cache(maxsize=4096)
 def _union_test(patterns: tuple[_Pattern, ...]):
     """A full-match test for a union of patterns, folding ASCII letters only (as
@@ -542,14 +536,14 @@ def _union_test(patterns: tuple[_Pattern, ...]):
     (no regular expressions: compiling them cost more than the whole check)."""
     exact = {_example(p, "") for p in patterns if not p.case_insensitive and _is_literal(p)}
     folded = {
-        _fold_ascii(_example(p, "")) for p in patterns if p.case_insensitive and _is_literal(p)
+        ascii_lower(_example(p, "")) for p in patterns if p.case_insensitive and _is_literal(p)
     }
     others = [_Matcher(p) for p in patterns if not _is_literal(p)]
 
     def test(text: str) -> bool:
         if text in exact:
             return True
-        lowered = _fold_ascii(text)
+        lowered = ascii_lower(text)
         if lowered in folded:
             return True
         return any(m.match(lowered if m.fold else text) for m in others)
@@ -571,7 +565,7 @@ class _Matcher:
             if t == STAR:
                 pieces.append([])
             else:
-                pieces[-1].append(_fold_ascii(t) if self.fold and t != ONE else t)
+                pieces[-1].append(ascii_lower(t) if self.fold and t != ONE else t)
         self.head = pieces[0]
         self.tail = pieces[-1] if len(pieces) > 1 else None
         self.middle = [p for p in pieces[1:-1] if p]
@@ -625,10 +619,6 @@ def _alphabet(groups) -> tuple[str, ...]:
     return (*sorted(chars), other)
 
 
-def _fold(char: str) -> str:
-    return char.lower() if char.isascii() else char
-
-
 class _Union:
     """A union of anchored wildcard patterns as a nondeterministic automaton: a state is a
     set of (pattern, position) pairs."""
@@ -656,7 +646,9 @@ class _Union:
             token = pattern.tokens[i]
             if token == STAR:
                 out.add((k, i))
-            elif token in (ONE, char) or (pattern.case_insensitive and _fold(token) == _fold(char)):
+            elif token in (ONE, char) or (
+                pattern.case_insensitive and ascii_lower(token) == ascii_lower(char)
+            ):
                 out.add((k, i + 1))
         return self._closure(out)
 
