@@ -292,10 +292,6 @@ def _wildcard_tokens(pattern: str, escapes: bool) -> list[str]:
     return tokens
 
 
-def has_wildcard(pattern: str) -> bool:
-    return "*" in pattern or "?" in pattern
-
-
 def regex_literal(text: str) -> str:
     """A regular expression matching exactly `text`, in the syntax Lucene and Python share:
     every character but letters, digits and `_` is backslash-escaped. (`re.escape` would
