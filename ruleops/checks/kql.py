@@ -183,9 +183,11 @@ def kql_strings(rule: Rule) -> Iterator[tuple[str, str]]:
 
 @rule_check
 def kql_query(rule: Rule, config: Config) -> Iterator[Diagnostic]:
-    from ruleops.kql.parser import KqlSyntaxError, parse_kql
-
     for key_path, text in kql_strings(rule):
+        # Imported here, not above the loop: most rules (EQL, ES|QL) have no KQL string and
+        # the commit hook should not pay for the KQL parser on them.
+        from ruleops.kql.parser import KqlSyntaxError, parse_kql
+
         try:
             expr = parse_kql(text)
         except KqlSyntaxError as error:
