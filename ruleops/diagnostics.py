@@ -31,6 +31,10 @@ class Severity(enum.IntEnum):
             ) from None
 
 
+# An automatic fix: (key path, new value) pairs that `check --fix` writes with tomlkit.
+Fix = tuple[tuple[str, object], ...]
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     code: str
@@ -42,8 +46,7 @@ class Diagnostic:
     hint: str | None = None
     # Optional extent of the offending text on `line`, for carets wider than one column.
     end_column: int | None = None
-    # An automatic fix: (key path, new value) pairs that `check --fix` writes with tomlkit.
-    fix: tuple[tuple[str, object], ...] = ()
+    fix: Fix = ()
     fixed: bool = False
 
     @property

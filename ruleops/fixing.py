@@ -26,8 +26,6 @@ from tomlkit.items import InlineTable, String, StringType, Table
 
 from ruleops.diagnostics import Diagnostic, Severity
 
-Fix = tuple[tuple[str, object], ...]
-
 _SEGMENT = re.compile(r"(?P<key>[A-Za-z0-9_-]+)(?P<indexes>(?:\[\d+\])*)")
 _INDEX = re.compile(r"\[(\d+)\]")
 _BOM = "\ufeff"

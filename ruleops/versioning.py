@@ -18,7 +18,7 @@ from typing import Any
 
 from ruleops.changes import Selection, text_at
 from ruleops.config import Config
-from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, register
+from ruleops.diagnostics import CheckInfo, Diagnostic, Fix, Severity, register
 from ruleops.loading import Rule
 
 # Keys of [rule] that describe, grade or present a rule without changing what it matches.
@@ -147,7 +147,7 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _with_fix(d: Diagnostic, fix: tuple[tuple[str, object], ...]) -> Diagnostic:
+def _with_fix(d: Diagnostic, fix: Fix) -> Diagnostic:
     from dataclasses import replace
 
     return replace(d, fix=fix)

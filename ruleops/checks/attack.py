@@ -24,7 +24,7 @@ from ruleops.attack import (
 )
 from ruleops.checks import corpus_check, rule_check
 from ruleops.config import Config
-from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, register
+from ruleops.diagnostics import CheckInfo, Diagnostic, Fix, Severity, register
 from ruleops.loading import Rule
 
 FRAMEWORK = "MITRE ATT&CK"
@@ -662,9 +662,7 @@ class _ThreatWalk:
                 ((f"{path}.reference", reference),),
             )
 
-    def _fixable(
-        self, code: str, message: str, key_path: str, hint: str, fix: tuple[tuple[str, object], ...]
-    ) -> Diagnostic:
+    def _fixable(self, code: str, message: str, key_path: str, hint: str, fix: Fix) -> Diagnostic:
         found = self.rule.diagnostic(code, message, key_path, hint=hint)
         return replace(found, fix=fix) if fix else found
 
