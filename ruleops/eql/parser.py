@@ -54,7 +54,6 @@ ENDGAME_PIPES = {
     "sort": "remove the pipe: results come in timestamp order",
     "window": "remove the pipe; use `sequence … with maxspan=` for a time window",
 }
-LINEAGE_WORDS = frozenset({"descendant", "child", "event"})
 
 
 class EqlSyntaxError(QuerySyntaxError):
