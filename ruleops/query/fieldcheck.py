@@ -473,13 +473,13 @@ class _Checker:
                 f"none of {shown} is an ECS {f.name} value, "
                 "so this comparison never matches ECS data",
                 span,
-                _allowed_hint(f.name, allowed),
+                _allowed_hint(allowed),
             )
             return
         [value] = values
         if wildcard and _has_wildcard(value, self.wildcards):
             message = f'the pattern "{value}" matches no ECS {f.name} value'
-            hint = _allowed_hint(f.name, allowed)
+            hint = _allowed_hint(allowed)
         else:
             message = (
                 f'"{value}" is not an ECS {f.name} value, so this comparison never matches ECS data'
@@ -488,7 +488,7 @@ class _Checker:
             if value.lower() in allowed:
                 hint = f'ECS values are lower case: "{value.lower()}"'
             else:
-                hint = (f'did you mean "{near}"? ' if near else "") + _allowed_hint(f.name, allowed)
+                hint = (f'did you mean "{near}"? ' if near else "") + _allowed_hint(allowed)
         self._add(DISALLOWED_VALUE, message, span, hint)
 
     def event_types(self, expr: Expr, category: str | None) -> None:
@@ -648,5 +648,5 @@ def _nearest(value: str, allowed: Iterable[str]) -> str | None:
     return found[0] if found else None
 
 
-def _allowed_hint(name: str, allowed: frozenset[str]) -> str:
+def _allowed_hint(allowed: frozenset[str]) -> str:
     return f"ECS allows: {', '.join(sorted(allowed))}"
