@@ -34,6 +34,7 @@ from ruleops.query.ast import (
     Or,
     Span,
 )
+from ruleops.query.lark_spans import end_of, span_of, start_of
 from ruleops.query.syntax_error import QuerySyntaxError
 
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
@@ -141,20 +142,6 @@ def _cache_file() -> str | bool:
 
 
 # ---------------------------------------------------------------------------- AST building
-
-
-def _start(item: Any) -> int:
-    span = getattr(item, "span", None)
-    return span.start if span is not None else item.start_pos
-
-
-def _end(item: Any) -> int:
-    span = getattr(item, "span", None)
-    return span.end if span is not None else item.end_pos
-
-
-def _span(first: Any, last: Any) -> Span:
-    return Span(_start(first), _end(last))
 
 
 _ESCAPES = {"t": "\t", "b": "\b", "f": "\f", "n": "\n", "r": "\r", '"': '"', "'": "'", "\\": "\\"}
@@ -286,11 +273,11 @@ class _Builder:
 
     def query(self, children: list) -> Query:
         body, *pipes = children
-        return Query(body, tuple(pipes), _span(body, children[-1]))
+        return Query(body, tuple(pipes), span_of(body, children[-1]))
 
     def event_query(self, children: list) -> EventQuery:
         category, _where, condition = children
-        return EventQuery(category[0], condition, Span(category[1], _end(condition)))
+        return EventQuery(category[0], condition, Span(category[1], end_of(condition)))
 
     def category(self, children: list) -> tuple[str | None, int]:
         (token,) = children
@@ -308,8 +295,8 @@ class _Builder:
         keys = children[0]
         raise _Reject(
             "`by` must come before `with maxspan=…` in the sequence header",
-            _start(keys[0]) if keys else 0,
-            _end(keys[-1]) if keys else 1,
+            start_of(keys[0]) if keys else 0,
+            end_of(keys[-1]) if keys else 1,
             hint="write `sequence by <keys> with maxspan=<time>`",
         )
 
@@ -318,8 +305,8 @@ class _Builder:
         if not isinstance(value, Field):
             raise _Reject(
                 "join keys must be field names, not expressions",
-                _start(value),
-                _end(value),
+                start_of(value),
+                end_of(value),
                 hint="Elasticsearch joins on field values only; key on the field itself",
                 code=ENDGAME,
             )
@@ -330,7 +317,7 @@ class _Builder:
         text = str(number.value) + (str(unit) if unit is not None else "")
         factor = MAXSPAN_UNITS_MS.get(str(unit)) if unit is not None else None
         ms = number.value * factor if factor is not None and type(number.value) is int else None
-        return text, ms, _span(with_token, unit if unit is not None else number)
+        return text, ms, span_of(with_token, unit if unit is not None else number)
 
     def runs(self, children: list) -> tuple[int, Span]:
         _with, name, _assign, number = children
@@ -343,7 +330,7 @@ class _Builder:
             )
         if type(number.value) is not int:
             raise _Reject("`runs` takes a whole number", number.span.start, number.span.end)
-        return number.value, Span(_start(children[0]), number.span.end)
+        return number.value, Span(start_of(children[0]), number.span.end)
 
     def subquery(self, children: list) -> tuple[EventQuery, bool, int, int]:
         open_token, query, close = children
@@ -353,7 +340,7 @@ class _Builder:
         (query, missing, start, end), keys, runs = children
         count, runs_span = 1, NO_SPAN
         if keys:
-            end = _end(keys[-1])
+            end = end_of(keys[-1])
         if runs is not None:
             count, runs_span = runs
             end = runs_span.end
@@ -366,7 +353,7 @@ class _Builder:
         head, keys, maxspan, _late, *terms, until = children
         _check_clause_count("sequence", head, terms)
         text, ms, maxspan_span = maxspan if maxspan else (None, None, NO_SPAN)
-        span = Span(head.start_pos, _end(until if until is not None else terms[-1]))
+        span = Span(head.start_pos, end_of(until if until is not None else terms[-1]))
         return Sequence(tuple(terms), tuple(keys or ()), ms, text, until, span, maxspan_span)
 
     def sample(self, children: list) -> Sample:
@@ -389,12 +376,12 @@ class _Builder:
                 hint="use a sequence if an event must cancel the match",
                 code=SAMPLE_OPTION,
             )
-        return Sample(tuple(terms), tuple(keys or ()), Span(head.start_pos, _end(terms[-1])))
+        return Sample(tuple(terms), tuple(keys or ()), Span(head.start_pos, end_of(terms[-1])))
 
     def pipe(self, children: list) -> Pipe:
         bar, name, args = children
         kind = str(name)
-        end = _end(args[-1]) if args else name.end_pos
+        end = end_of(args[-1]) if args else name.end_pos
         if kind in ENDGAME_PIPES:
             raise _Reject(
                 f"`| {kind}` is Endgame EQL syntax; "
@@ -434,25 +421,25 @@ class _Builder:
         operands: list[Expr] = []
         for child in children[::2]:
             operands.extend(child.operands if isinstance(child, Or) else (child,))
-        return Or(tuple(operands), _span(children[0], children[-1]))
+        return Or(tuple(operands), span_of(children[0], children[-1]))
 
     def and_expr(self, children: list) -> Expr:
         operands: list[Expr] = []
         for child in children[::2]:
             operands.extend(child.operands if isinstance(child, And) else (child,))
-        return And(tuple(operands), _span(children[0], children[-1]))
+        return And(tuple(operands), span_of(children[0], children[-1]))
 
     def negation(self, children: list) -> Not:
         not_token, operand = children
-        return Not(operand, _span(not_token, operand))
+        return Not(operand, span_of(not_token, operand))
 
     def in_set(self, children: list) -> InSet:
         value, op, (options, close) = children
-        return InSet(value, options, op == "in~", _span(value, close))
+        return InSet(value, options, op == "in~", span_of(value, close))
 
     def not_in_set(self, children: list) -> Not:
         value, _not, op, (options, close) = children
-        span = _span(value, close)
+        span = span_of(value, close)
         return Not(InSet(value, options, op == "in~", span), span)
 
     def value_list(self, children: list) -> tuple[tuple[Expr, ...], Any]:
@@ -464,7 +451,7 @@ class _Builder:
         value, op, (patterns, last) = children
         kind = "regex" if op.startswith("regex") else "wildcard"
         insensitive = op == ":" or op.endswith("~")
-        return Match(value, patterns, kind, insensitive, _span(value, last))
+        return Match(value, patterns, kind, insensitive, span_of(value, last))
 
     def patterns(self, children: list) -> tuple[tuple[str, ...], Any]:
         if len(children) == 1 and getattr(children[0], "type", None) == "STRING_LIST":
@@ -474,15 +461,15 @@ class _Builder:
 
     def compare(self, children: list) -> Compare:
         left, op, right = children
-        return Compare(str(op), left, right, _span(left, right))
+        return Compare(str(op), left, right, span_of(left, right))
 
     def arithmetic(self, children: list) -> Arithmetic:
         left, op, right = children
-        return Arithmetic(str(op), left, right, _span(left, right))
+        return Arithmetic(str(op), left, right, span_of(left, right))
 
     def unary(self, children: list) -> Expr:
         op, operand = children
-        span = _span(op, operand)
+        span = span_of(op, operand)
         if op == "+":
             return operand
         if isinstance(operand, Literal) and type(operand.value) in (int, float):
@@ -498,7 +485,7 @@ class _Builder:
         name, _lpar, args, rpar = children
         text = str(name)
         insensitive = text.endswith("~")
-        return Call(text.rstrip("~").lower(), tuple(args or ()), insensitive, _span(name, rpar))
+        return Call(text.rstrip("~").lower(), tuple(args or ()), insensitive, span_of(name, rpar))
 
     def arguments(self, children: list) -> list[Expr]:
         return children
@@ -543,7 +530,7 @@ def _check_clause_count(kind: str, head: Any, terms: list[Clause]) -> None:
         raise _Reject(
             f"a {kind} needs at least two bracketed queries, found {len(terms)}",
             head.start_pos,
-            _end(terms[-1]),
+            end_of(terms[-1]),
             hint="for a single event, write the event query without brackets",
         )
     if kind == "sequence" and all(term.missing for term in terms):
@@ -551,5 +538,5 @@ def _check_clause_count(kind: str, head: Any, terms: list[Clause]) -> None:
             "every query of this sequence is a missing event (`![ … ]`); at least one must "
             "be an event that occurs",
             head.start_pos,
-            _end(terms[-1]),
+            end_of(terms[-1]),
         )

@@ -51,6 +51,7 @@ from ruleops.query.ast import (
     Span,
     rebuild,
 )
+from ruleops.query.lark_spans import end_of, span_of
 from ruleops.query.wildcard import regex_literal
 
 __all__ = ["ALL_FIELDS", "SYNTAX", "KqlSyntaxError", "parse_kql"]
@@ -317,16 +318,6 @@ def _flatten(kind: type, operands: list[Expr]) -> tuple[Expr, ...]:
     return tuple(out)
 
 
-def _start(item: Any) -> int:
-    span = getattr(item, "span", None)
-    return span.start if span is not None else item.start_pos
-
-
-def _end(item: Any) -> int:
-    span = getattr(item, "span", None)
-    return span.end if span is not None else item.end_pos
-
-
 _RANGE_OPS = {"<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
 
@@ -338,15 +329,15 @@ class _Builder:
 
     def or_query(self, items: list) -> Expr:
         operands = [item for item in items if not _is_token(item)]
-        return Or(_flatten(Or, operands), Span(_start(items[0]), _end(items[-1])))
+        return Or(_flatten(Or, operands), span_of(items[0], items[-1]))
 
     def and_query(self, items: list) -> Expr:
         operands = [item for item in items if not _is_token(item)]
-        return And(_flatten(And, operands), Span(_start(items[0]), _end(items[-1])))
+        return And(_flatten(And, operands), span_of(items[0], items[-1]))
 
     def negation(self, items: list) -> Expr:
         not_token, operand = items
-        return Not(operand, Span(not_token.start_pos, _end(operand)))
+        return Not(operand, Span(not_token.start_pos, end_of(operand)))
 
     def group(self, items: list) -> Expr:
         # the group's text includes its parentheses, so that `not (…)` ends at its `)`
@@ -385,7 +376,7 @@ class _Builder:
         field, values = items
         if _is_token(values):
             values = _decode(values)
-        return _lower_values(field, values, Span(field.span.start, _end(values)))
+        return _lower_values(field, values, Span(field.span.start, end_of(values)))
 
     def free_text(self, items: list) -> Expr:
         value = _decode(items[0])
@@ -409,7 +400,7 @@ class _Builder:
     def value_not(self, items: list) -> _ValueTree:
         not_token, operand = items
         operand = _value_item(operand)
-        return _ValueTree("not", (operand,), Span(not_token.start_pos, _end(operand)))
+        return _ValueTree("not", (operand,), Span(not_token.start_pos, end_of(operand)))
 
     @staticmethod
     def _value_op(op: str, items: list) -> _ValueTree:
@@ -424,7 +415,7 @@ class _Builder:
                 flat.extend(operand.items)
             else:
                 flat.append(operand)
-        return _ValueTree(op, tuple(flat), Span(_start(operands[0]), _end(operands[-1])))
+        return _ValueTree(op, tuple(flat), span_of(operands[0], operands[-1]))
 
 
 def _value_item(item: Any) -> Any:
