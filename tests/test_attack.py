@@ -377,6 +377,15 @@ def test_tactic_tag_naming_no_attack_tactic_is_reported():
     assert codes(text) == ["RO220"]
 
 
+def test_misspelt_tactic_tag_hint_names_the_closest_tactic():
+    text = rule(
+        threat("TA0003", technique("T1543")), tags=("Tactic: Persistence", "Tactic: Persistance")
+    )
+    [found] = findings(text)
+    assert found.code == "RO220"
+    assert found.hint == "did you mean 'Tactic: Persistence'?"
+
+
 def test_tagging_a_subset_of_the_mapped_tactics_passes():
     text = rule(
         threat("TA0006", technique("T1003")),

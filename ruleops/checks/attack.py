@@ -396,11 +396,14 @@ def tactic_tags(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     for index, name in tagged:
         tactic = attack.tactic_named(name)
         if tactic is None:
+            closest = _closest_tactic(attack, name)
             yield rule.diagnostic(
                 TAG_WITHOUT_THREAT.code,
                 f"tag 'Tactic: {name}' names no ATT&CK Enterprise tactic",
                 f"rule.tags[{index}]",
-                hint="use an ATT&CK tactic name, e.g. 'Tactic: Credential Access'",
+                hint=f"did you mean 'Tactic: {closest}'?"
+                if closest
+                else "use an ATT&CK tactic name, e.g. 'Tactic: Credential Access'",
             )
         elif tactic.name.casefold() not in folded:
             where = f"it maps {', '.join(mapped)}" if mapped else "it has no [[rule.threat]] entry"
@@ -420,6 +423,15 @@ def tactic_tags(rule: Rule, config: Config) -> Iterator[Diagnostic]:
             "rule.tags" if "tags" in rule.rule else "rule.threat",
             hint=f"add 'Tactic: {mapped[0]}' (the first mapped tactic) to tags",
         )
+
+
+def _closest_tactic(attack: Attack, name: str) -> str | None:
+    """The tactic name a misspelt one most likely means, compared case-insensitively."""
+    import difflib  # only for the rare misspelt tag
+
+    names = {tactic.name.casefold(): tactic.name for tactic in attack.tactics.values()}
+    close = difflib.get_close_matches(name.strip().casefold(), names, n=1)
+    return names[close[0]] if close else None
 
 
 def _table(value: Any, key: str) -> Mapping[str, Any]:
