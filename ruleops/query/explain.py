@@ -102,13 +102,9 @@ class _Explainer:
         self.dialect = dialect
         self.field_types = field_types
 
-    def holds(self, node: Expr) -> bool:
-        return compile_node(node, dialect=self.dialect, field_types=self.field_types).test(
-            self.event
-        )
-
     def node(self, node: Expr) -> Explanation:
-        matched = self.holds(node)
+        compiled = compile_node(node, dialect=self.dialect, field_types=self.field_types)
+        matched = compiled.test(self.event)
         text = render(node)
         if isinstance(node, And | Or):
             children = tuple(self.node(o) for o in node.operands)
@@ -121,7 +117,6 @@ class _Explainer:
                 )
             return Explanation(text, matched, detail, children, kind=kind)
         if isinstance(node, Not):
-            compiled = compile_node(node, dialect=self.dialect, field_types=self.field_types)
             inner = self.node(node.operand)
             detail = ""
             if compiled.script:
@@ -131,8 +126,11 @@ class _Explainer:
                         f"{render(node.operand)} is null, and `not null` is null: "
                         "a function or expression that yields null never matches, negated or not"
                     )
-            elif matched and not inner.matched and _missing_fields(node.operand, self.event):
-                absent = _missing_fields(node.operand, self.event)
+            elif (
+                matched
+                and not inner.matched
+                and (absent := _missing_fields(node.operand, self.event))
+            ):
                 verb = "is" if len(absent) == 1 else "are"
                 detail = (
                     f"{', '.join(absent)} {verb} missing; `not` over a field condition matches "
