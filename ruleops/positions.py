@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -125,6 +126,17 @@ def _is_escaped(text: str, index: int) -> bool:
     while index - slashes - 1 >= 0 and text[index - slashes - 1] == "\\":
         slashes += 1
     return slashes % 2 == 1
+
+
+def key_path(parts: Iterable[str | int]) -> str:
+    """`['rule', 'threat', 1, 'id']` → `rule.threat[1].id`, the format of Rule.locate."""
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text = f"{text}.{part}" if text else str(part)
+    return text
 
 
 def _parent(path: str) -> str:

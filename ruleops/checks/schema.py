@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ruleops.checks import rule_check
 from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, register
+from ruleops.positions import key_path
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError
@@ -248,17 +249,6 @@ def check_schema(rule: Rule, config: Config) -> Iterator[Diagnostic]:
                 continue
             seen.add((code, where, message))
             yield rule.diagnostic(code, message, where, hint=hint)
-
-
-def key_path(parts: Sequence[str | int]) -> str:
-    """`['rule', 'threat', 1, 'id']` → `rule.threat[1].id`, the format of Rule.locate."""
-    text = ""
-    for part in parts:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text = f"{text}.{part}" if text else str(part)
-    return text
 
 
 def _shown(parts: Sequence[str | int]) -> str:
