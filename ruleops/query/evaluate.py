@@ -471,9 +471,9 @@ class _Compiler:
 
     def lucene_compare(self, field: Field, op: str, value: Any) -> Compiled:
         literal = self.literal_for(field, value)
-        if op in ("==", "!="):
-            if op == "==":
-                return self.equality_leaf(field, literal)
+        if op == "==":
+            return self.equality_leaf(field, literal)
+        if op == "!=":
             # ES translates `!=` to must_not(term): an event without the field matches.
             positive = self.equality_leaf(field, literal).test
             return Compiled(lambda event: not positive(event), script=False)
@@ -530,9 +530,9 @@ class _Compiler:
 
     def lucene_in(self, field: Field, node: InSet) -> Compiled:
         literals = [self.literal_for(field, o.value) for o in node.options if o.value is not None]  # type: ignore[union-attr]
+        others = [_equality_test(v) for v in literals if not isinstance(v, str)]
         if node.case_insensitive:
             folded = {ascii_lower(v) for v in literals if isinstance(v, str)}
-            others = [_equality_test(v) for v in literals if not isinstance(v, str)]
 
             def test_ci(x: Any) -> bool:
                 if isinstance(x, str):
@@ -543,7 +543,6 @@ class _Compiler:
                 return self.field_leaf(field, test_ci, lambda x: ascii_lower(x) in folded)
             return self.field_leaf(field, test_ci)
         strings = {v for v in literals if isinstance(v, str)}
-        others = [_equality_test(v) for v in literals if not isinstance(v, str)]
         tests = [_equality_test(v) for v in literals]
 
         def test(x: Any) -> bool:
@@ -660,21 +659,25 @@ class _Compiler:
                 parts = [self.value(o, slots) for o in operands]
                 return lambda s: _or3(p(s) for p in parts)
             case Compare(op=op, left=left, right=right):
-                get_left, get_right = self.value(left, slots), self.value(right, slots)
+                get_left = self.value(left, slots)
                 if isinstance(right, Literal):
+                    # converted for the field's type once, at compile time
                     converted = self.literal_for(
                         left if isinstance(left, Field) else None, right.value
                     )
                     get_right = lambda s: converted  # noqa: E731
-                check = _ORDER_TESTS.get(op)
+                else:
+                    get_right = self.value(right, slots)
                 if op == "==":
                     return lambda s: _eq3(get_left(s), get_right(s))
                 if op == "!=":
                     return lambda s: _not3(_eq3(get_left(s), get_right(s)))
 
+                check = _ORDER_TESTS[op]
+
                 def ordered(s: list) -> Any:
                     c = compare_values(get_left(s), get_right(s))
-                    return None if c is None else check(c)  # type: ignore[misc]
+                    return None if c is None else check(c)
 
                 return ordered
             case Match():
