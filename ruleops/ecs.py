@@ -16,6 +16,10 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ruleops.config import Config
 
 # Types whose children are open: ECS defines the container, not what goes in it
 # (`labels.*`, `container.labels.*`, `process.env_vars`…).
@@ -234,3 +238,12 @@ def ecs_with_definitions(paths: tuple[Path, ...]) -> Ecs:
     for path in paths:
         ecs = ecs.with_definitions(read_field_definitions(path))
     return ecs
+
+
+def ecs_for(config: Config) -> Ecs:
+    """ECS plus the configured field definitions; ECS alone when those are unusable (the
+    problem is reported once per run by the `field_definitions_usable` check)."""
+    try:
+        return ecs_with_definitions(tuple(config.field_definitions))
+    except FieldDefinitionsError:
+        return load_ecs()

@@ -52,7 +52,7 @@ def _config(root: str) -> Config | None:
 @cache
 def _ecs(root: str):
     """ECS plus the repository's own field definitions, once per session root."""
-    from ruleops.fixtures.suite import ecs_for
+    from ruleops.ecs import ecs_for
 
     config = _config(root)
     return ecs_for(config) if config is not None else None

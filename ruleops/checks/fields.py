@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from ruleops.checks import corpus_check, rule_check
 from ruleops.config import Config
 from ruleops.diagnostics import Diagnostic
-from ruleops.ecs import Ecs, FieldDefinitionsError, ecs_with_definitions, load_ecs
+from ruleops.ecs import Ecs, FieldDefinitionsError, ecs_for, ecs_with_definitions
 from ruleops.eql.ast import EventQuery, Query
 from ruleops.loading import Rule
 from ruleops.query.ast import Span
@@ -25,15 +25,6 @@ from ruleops.query.fieldcheck import (
     check_fields,
 )
 from ruleops.query.locate import query_position
-
-
-def ecs_for(config: Config) -> Ecs:
-    """ECS plus the configured field definitions; ECS alone when those are unusable (the
-    problem is reported once per run by `field_definitions_usable`)."""
-    try:
-        return ecs_with_definitions(tuple(config.field_definitions))
-    except FieldDefinitionsError:
-        return load_ecs()
 
 
 @rule_check

@@ -214,7 +214,7 @@ def kql_rule_settings(rule: Rule, config: Config) -> Iterator[Diagnostic]:
         return
     named = list(_settings_fields(section))
     if named:
-        from ruleops.checks.fields import ecs_for
+        from ruleops.ecs import ecs_for
         from ruleops.query.ast import Field
         from ruleops.query.fieldcheck import check_fields
 
@@ -470,7 +470,7 @@ def _pattern_span(text: str, node: Match | Span, needle: str) -> Span:
 def _fields(
     rule: Rule, key_path: str, text: str, expr: Expr, config: Config
 ) -> Iterator[Diagnostic]:
-    from ruleops.checks.fields import ecs_for
+    from ruleops.ecs import ecs_for
     from ruleops.query.fieldcheck import check_condition
 
     seen: set[tuple[str, int, str]] = set()
