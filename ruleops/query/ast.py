@@ -168,6 +168,14 @@ def children(node: Expr) -> tuple[Expr, ...]:
             return ()
 
 
+def conjuncts(expr: Expr) -> list[Expr]:
+    """The operands of the top-level `and`, nested `and`s flattened: what every match of
+    `expr` must satisfy."""
+    if isinstance(expr, And):
+        return [part for operand in expr.operands for part in conjuncts(operand)]
+    return [expr]
+
+
 def rebuild(node: Expr, visit: Callable[[Expr], Expr]) -> Expr:
     """`node` with `visit` applied to each of its direct sub-expressions (a copy only when
     there are some), for rewrites that change a few kinds of node and keep the rest."""

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ruleops.loading import Rule
-from ruleops.query.ast import NO_SPAN, And, Compare, Expr, Field, Literal, Not, Or, Span
+from ruleops.query.ast import NO_SPAN, And, Compare, Expr, Field, Literal, Not, Or, Span, conjuncts
 
 
 @dataclass(frozen=True)
@@ -115,13 +115,6 @@ def _kql_conditions(section, query: str) -> list[RuleCondition]:
 
 
 # ------------------------------------------------------------------------- structure
-
-
-def conjuncts(expr: Expr) -> list[Expr]:
-    """The operands of the top-level `and`, nested `and`s flattened."""
-    if isinstance(expr, And):
-        return [part for operand in expr.operands for part in conjuncts(operand)]
-    return [expr]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal as TypingLiteral
@@ -23,7 +23,6 @@ from ruleops.diagnostics import REGISTRY, CheckInfo, Severity, register
 from ruleops.ecs import NUMERIC_TYPES, STRING_TYPES, Ecs, load_ecs
 from ruleops.query.ast import (
     NO_SPAN,
-    And,
     Call,
     Compare,
     Expr,
@@ -32,6 +31,7 @@ from ruleops.query.ast import (
     Literal,
     Match,
     Span,
+    conjuncts,
     walk,
 )
 
@@ -493,7 +493,7 @@ class _Checker:
 
     def event_types(self, expr: Expr, category: str | None) -> None:
         """RO359: event.type values none of which ECS expects with the required category."""
-        constraints = [(c, self._values(c)) for c in _conjuncts(expr)]
+        constraints = [(c, self._values(c)) for c in conjuncts(expr)]
         categories: set[str] | None = {category} if category else None
         for _node, found in constraints:
             if found is not None and found[0] == "event.category":
@@ -564,15 +564,6 @@ class _Checker:
                 span,
                 f"compare {f.name} directly, or convert it with string({f.name})",
             )
-
-
-def _conjuncts(expr: Expr) -> Iterator[Expr]:
-    """The operands of the top-level `and` chain: what every match must satisfy."""
-    if isinstance(expr, And):
-        for operand in expr.operands:
-            yield from _conjuncts(operand)
-    else:
-        yield expr
 
 
 def _first_field(node: Expr) -> Field | None:
