@@ -97,6 +97,15 @@ def _display(path: Path, root: Path) -> str:
         return str(path)
 
 
+class _ExplainedFailure(pytest.Item):
+    """An item whose failure is a CaseFailed shows its text, without a traceback."""
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, CaseFailed):
+            return excinfo.value.text
+        return super().repr_failure(excinfo, style=style)
+
+
 class FixtureFile(pytest.File):
     def collect(self):
         from ruleops.fixtures.load import load_fixture
@@ -137,7 +146,7 @@ class RuleNode(pytest.Collector):
             yield CaseItem.from_parent(self, name=case.name, case=case)
 
 
-class CaseItem(pytest.Item):
+class CaseItem(_ExplainedFailure):
     def __init__(self, *, case: Case, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.case = case
@@ -184,28 +193,26 @@ class CaseItem(pytest.Item):
     def _warn(self, d) -> None:
         # Attributed to the fixture's line, not to this plugin's source.
         warnings.warn_explicit(
-            RuleopsFixtureWarning(f"{d.code} {d.message} ({d.hint})"),
+            RuleopsFixtureWarning(_finding(d)),
             RuleopsFixtureWarning,
             str(self.path),
             d.line,
         )
-
-    def repr_failure(self, excinfo, style=None):
-        if isinstance(excinfo.value, CaseFailed):
-            return excinfo.value.text
-        return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self):
         line = self.fixture.case_line(self.case)
         return self.path, line - 1, f"{self.parent.name}::{self.case.name}"
 
 
+def _finding(d) -> str:
+    return f"{d.code} {d.message}" + (f" ({d.hint})" if d.hint else "")
+
+
 def _line(d) -> str:
-    hint = f" ({d.hint})" if d.hint else ""
-    return f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}{hint}"
+    return f"{d.path}:{d.line}:{d.column}: {_finding(d)}"
 
 
-class BrokenFixture(pytest.Item):
+class BrokenFixture(_ExplainedFailure):
     """Stands for a fixture file that cannot be run, so its problem fails the run visibly."""
 
     def __init__(self, *, problems=(), text: str = "", **kwargs: Any) -> None:
@@ -214,11 +221,6 @@ class BrokenFixture(pytest.Item):
 
     def runtest(self) -> None:
         raise CaseFailed(self.text)
-
-    def repr_failure(self, excinfo, style=None):
-        if isinstance(excinfo.value, CaseFailed):
-            return excinfo.value.text
-        return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self):
         return self.path, 0, self.name
