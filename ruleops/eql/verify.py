@@ -113,11 +113,8 @@ def event_queries(query: Query) -> Iterator[EventQuery]:
     if isinstance(body, EventQuery):
         yield body
         return
-    for clause in body.clauses:
+    for clause in _clauses_with_until(body):
         yield clause.query
-    until = getattr(body, "until", None)
-    if until is not None:
-        yield until.query
 
 
 # ---------------------------------------------------------------------------- structure
