@@ -44,7 +44,7 @@ def write_reports(args: argparse.Namespace, result: Any, failing: Severity) -> N
 def _write(name: str, result: Any, failing: Severity, out: IO[Any]) -> None:
     from ruleops.diagnostics import load_all_checks
 
-    load_all_checks()  # every reporter names codes
+    registry = load_all_checks()  # every reporter names codes
     diagnostics = result.diagnostics
     if name == "json":
         from ruleops.report.json_report import write_json
@@ -52,10 +52,9 @@ def _write(name: str, result: Any, failing: Severity, out: IO[Any]) -> None:
         write_json(diagnostics, result.files, out, **getattr(result, "summary", {}))
     elif name == "sarif":
         from ruleops import __version__
-        from ruleops.diagnostics import load_all_checks
         from ruleops.report.sarif import write_sarif
 
-        write_sarif(diagnostics, load_all_checks(), out, tool_version=__version__)
+        write_sarif(diagnostics, registry, out, tool_version=__version__)
     elif name == "junit":
         from ruleops.report.junit import write_junit
 
