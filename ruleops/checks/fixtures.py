@@ -1,7 +1,7 @@
 """Fixtures in `ruleops check`: the fixture of each checked rule is loaded, paired and run.
 
 Failing cases become RO501 errors on the case's line in the fixture file; the other fixture
-findings (RO500–RO509) are reported with them. The codes are declared in
+findings (RO500–RO510) are reported with them. The codes are declared in
 `ruleops.fixtures.codes`; this module only puts the fixtures into the check pipeline.
 """
 
