@@ -152,13 +152,17 @@ class Executor:
 
     def _compile_sequence(self, body: Sequence) -> None:
         stages: list[Clause] = []
+        filters: list[_Filter] = []
         for clause in body.clauses:
-            stages.extend([clause] * max(clause.runs, 1))
+            # `runs=N` repeats a stage; its filter is compiled once and shared
+            stage_filter = _Filter(
+                clause.query, body.keys + clause.keys, self.category_field, self.field_types
+            )
+            runs = max(clause.runs, 1)
+            stages.extend([clause] * runs)
+            filters.extend([stage_filter] * runs)
         self._stages = stages
-        self._stage_filters = [
-            _Filter(c.query, body.keys + c.keys, self.category_field, self.field_types)
-            for c in stages
-        ]
+        self._stage_filters = filters
         self._positive = [i for i, c in enumerate(stages) if not c.missing]
         self._until = (
             _Filter(
