@@ -385,8 +385,7 @@ def _timestamp(raw: Any) -> float | None:
     value = _first(raw)
     if value is None:
         return None
-    millis = parse_date_millis(value)
-    return None if millis is None else millis
+    return parse_date_millis(value)
 
 
 def _first(raw: Any) -> Any:
