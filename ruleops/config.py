@@ -121,8 +121,8 @@ def _from_section(section: dict[str, Any], source: Path) -> Config:
     return Config(
         root=root,
         source=source,
-        rule_paths=strings("rule_paths", ("rules",)),
-        fixture_paths=strings("fixture_paths", ("tests/rules",)),
+        rule_paths=strings("rule_paths", Config.rule_paths),
+        fixture_paths=strings("fixture_paths", Config.fixture_paths),
         ignore=frozenset(strings("ignore", ())),
         severity=severities,
         house_style=house_style,
