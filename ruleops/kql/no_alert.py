@@ -18,9 +18,9 @@ from ruleops.kql.rule_types import (
     RuleType,
     ThreatMatch,
     Threshold,
-    _combinations,
-    _getter,
-    _key,
+    field_values_getter,
+    term_combinations,
+    term_key,
 )
 
 Event = Mapping[str, Any]
@@ -62,11 +62,11 @@ def _threshold(
     matching = [i for i, e in enumerate(events) if test(e)]
     if not matching:
         return None
-    getters = [_getter(name) for name in rule.group_by]
+    getters = [field_values_getter(name) for name in rule.group_by]
     groups: dict[tuple, list[int]] = {}
     ungrouped = []
     for i in matching:
-        keys = _combinations(events[i], getters) if getters else [()]
+        keys = term_combinations(events[i], getters) if getters else [()]
         if not keys:
             ungrouped.append(i)
         for key in keys:
@@ -78,7 +78,7 @@ def _threshold(
         if len(members) < rule.count:
             problems.append(f"{len(members)} event(s), below threshold.value {rule.count}")
         for name, minimum in rule.cardinality:
-            distinct = {_key(v) for i in members for v in _getter(name)(events[i])}
+            distinct = {term_key(v) for i in members for v in field_values_getter(name)(events[i])}
             if len(distinct) < minimum:
                 problems.append(
                     f"{len(distinct)} distinct {name} value(s), below the cardinality {minimum}"
@@ -90,7 +90,9 @@ def _threshold(
         missing = [n for n, g in zip(rule.group_by, getters, strict=True) if not g(events[i])]
         lines.append(f"  - {label(i)} has no {', '.join(missing)}, so it is in no group")
     if wanted is not None:
-        keys = {k for i in wanted for k in (_combinations(events[i], getters) if getters else [()])}
+        keys = {
+            k for i in wanted for k in (term_combinations(events[i], getters) if getters else [()])
+        }
         if len(keys) > 1 and not any(set(wanted) <= set(groups.get(k, [])) for k in keys):
             lines.append(
                 f"the expected group [{_labels(label, list(wanted))}] spans several "
@@ -116,17 +118,17 @@ def _new_terms(rule: NewTerms, events: Sequence[Event], times, now, label: Label
         f"history {rule.history_window} ({history_start:%Y-%m-%dT%H:%M:%SZ} on); "
         f"new: {_labels(label, new) or 'none'}; history: {_labels(label, history) or 'none'}"
     ]
-    getters = [_getter(name) for name in rule.terms]
+    getters = [field_values_getter(name) for name in rule.terms]
     seen: dict[tuple, int] = {}
     for i in history:
         if test(events[i]):
-            for term in _combinations(events[i], getters):
+            for term in term_combinations(events[i], getters):
                 seen.setdefault(term, i)
     for i in new[:_MAX]:
         if not test(events[i]):
             lines.append(f"  - {label(i)} does not match the query")
             continue
-        terms = _combinations(events[i], getters)
+        terms = term_combinations(events[i], getters)
         if not terms:
             missing = [n for n, g in zip(rule.terms, getters, strict=True) if not g(events[i])]
             lines.append(f"  - {label(i)} has no {', '.join(missing)}, so it has no term")
@@ -169,13 +171,15 @@ def _threat_match(rule: ThreatMatch, events: Sequence[Event], now, label: Labele
     )
     for i in sources[:_MAX]:
         pairs = [pair for group in rule.mapping for pair in group]
-        present = [(s, t) for s, t in pairs if _getter(s)(events[i])]
+        present = [(s, t) for s, t in pairs if field_values_getter(s)(events[i])]
         if not present:
             names = ", ".join(dict.fromkeys(s for s, _ in pairs))
             lines.append(f"  - {label(i)} has none of the mapped fields ({names})")
         for source, target in present:
-            values = [_key(v) for v in _getter(source)(events[i])]
-            offered = sorted({_key(v) for j in indicators for v in _getter(target)(events[j])})
+            values = [term_key(v) for v in field_values_getter(source)(events[i])]
+            offered = sorted(
+                {term_key(v) for j in indicators for v in field_values_getter(target)(events[j])}
+            )
             if not set(values) & set(offered):
                 shown = ", ".join(f'"{v}"' for v in offered[:3]) or "none"
                 lines.append(

@@ -59,12 +59,12 @@ class Alert:
 # ---------------------------------------------------------------------------- field values
 
 
-def _getter(name: str) -> Callable[[Event], list[Any]]:
+def field_values_getter(name: str) -> Callable[[Event], list[Any]]:
     get = make_getter(tuple(name.split(".")))
     return lambda event: flat_values(get(event))
 
 
-def _key(value: Any) -> Any:
+def term_key(value: Any) -> Any:
     """A hashable stand-in for a field value, equal for values ES indexes alike."""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -75,9 +75,9 @@ def _key(value: Any) -> Any:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def _combinations(event: Event, getters: Sequence[Callable[[Event], list[Any]]]) -> list[tuple]:
+def term_combinations(event: Event, getters: Sequence[Callable[[Event], list[Any]]]) -> list[tuple]:
     """Every combination of one value per field; none when a field is missing."""
-    values = [[_key(v) for v in get(event)] for get in getters]
+    values = [[term_key(v) for v in get(event)] for get in getters]
     if any(not v for v in values):
         return []
     return [tuple(combo) for combo in itertools.product(*(dict.fromkeys(v) for v in values))]
@@ -104,7 +104,7 @@ class RuleType:
 
     def now(self, timestamp_field: str, *groups: Iterable[Event]) -> dt.datetime | None:
         """The latest event time: "now" for date math and time windows."""
-        get = _getter(timestamp_field)
+        get = field_values_getter(timestamp_field)
         times = [t for group in groups for e in group if (t := parse_time(get(e))) is not None]
         return max(times) if times else None
 
@@ -135,19 +135,19 @@ class Threshold(RuleType):
         test = self.matcher(
             self.condition, self.now(timestamp_field or self.timestamp_field, events)
         )
-        getters = [_getter(name) for name in self.group_by]
+        getters = [field_values_getter(name) for name in self.group_by]
         groups: dict[tuple, list[Event]] = {}
         for event in events:
             if not test(event):
                 continue
-            for key in _combinations(event, getters) if getters else [()]:
+            for key in term_combinations(event, getters) if getters else [()]:
                 groups.setdefault(key, []).append(event)
         alerts = []
         for key, members in groups.items():
             if len(members) < self.count:
                 continue
             if all(
-                len({_key(v) for e in members for v in _getter(name)(e)}) >= minimum
+                len({term_key(v) for e in members for v in field_values_getter(name)(e)}) >= minimum
                 for name, minimum in self.cardinality
             ):
                 alerts.append(Alert(tuple(members), key))
@@ -178,13 +178,15 @@ class NewTerms(RuleType):
         test = self.matcher(self.condition, now)
         if history is None:
             history, events = self.split(events, now, timestamp_field)
-        getters = [_getter(name) for name in self.terms]
-        seen = {term for event in history if test(event) for term in _combinations(event, getters)}
+        getters = [field_values_getter(name) for name in self.terms]
+        seen = {
+            term for event in history if test(event) for term in term_combinations(event, getters)
+        }
         alerts = []
         for event in events:
             if not test(event):
                 continue
-            for term in _combinations(event, getters):
+            for term in term_combinations(event, getters):
                 if term not in seen:
                     seen.add(term)
                     alerts.append(Alert((event,), term))
@@ -200,7 +202,7 @@ class NewTerms(RuleType):
         history_start = relative_time(self.history_window, now) or window_start
         history, new = [], []
         for event in events:
-            moment = parse_time(_getter(timestamp_field)(event))
+            moment = parse_time(field_values_getter(timestamp_field)(event))
             if moment is None or moment >= window_start:
                 new.append(event)
             elif moment >= history_start:
@@ -238,7 +240,7 @@ class ThreatMatch(RuleType):
             sources = list(events)
         test = self.matcher(self.condition, now)
         groups = [
-            [(_getter(source), _getter(target)) for source, target in group]
+            [(field_values_getter(source), field_values_getter(target)) for source, target in group]
             for group in self.mapping
         ]
         alerts = []
@@ -250,8 +252,8 @@ class ThreatMatch(RuleType):
                 for indicator in indicators
                 if any(
                     all(
-                        {_key(v) for v in get_source(event)}
-                        & {_key(v) for v in get_target(indicator)}
+                        {term_key(v) for v in get_source(event)}
+                        & {term_key(v) for v in get_target(indicator)}
                         for get_source, get_target in group
                     )
                     for group in groups
