@@ -73,29 +73,26 @@ def format_text(text: str, *, verify: bool = True) -> Formatted:
     except tomlkit.exceptions.ParseError:
         document = None
     if document is None:
-        try:
-            tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
-            raise _decode_error(error) from None
+        _parse(text)  # a TOML error is reported as such, with its position
         raise FormatError("this TOML cannot be formatted (tomlkit does not read it)")
     _format_container(document, sort=False)
     result = _order_top_level(document.as_string())
     if verify and result != text:
         # Only a changed file needs the comparison; an unchanged one is trivially equal.
-        try:
-            before = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
-            raise _decode_error(error) from None
-        _verify(text, result, before)
+        _verify(text, result, _parse(text))
     return Formatted(text, result)
 
 
-def _decode_error(error: tomllib.TOMLDecodeError) -> FormatError:
-    match = re.search(r"\(at line (\d+), column (\d+)\)$", str(error))
-    message = re.sub(r" \(at .*\)$", "", str(error))
-    if match:
-        return FormatError(f"invalid TOML: {message}", int(match[1]), int(match[2]))
-    return FormatError(f"invalid TOML: {message}")
+def _parse(text: str) -> dict:
+    """The data of `text`; when it is not TOML, a FormatError saying so as `ruleops check`
+    does (RO002), at the same line and column."""
+    from ruleops.loading import parse_toml
+
+    data, problem = parse_toml(text, "")
+    if problem is not None:
+        raise FormatError(problem.message, problem.line, problem.column)
+    assert data is not None
+    return data
 
 
 # --- inside tables: key order, arrays, strings ----------------------------------------------

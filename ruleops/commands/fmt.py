@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"{total} file{'s' if total != 1 else ''}: {changed} {verb}, "
         f"{total - changed - failed} already formatted"
-        + (f", {failed} could not be read" if failed else ""),
+        + (f", {failed} could not be formatted" if failed else ""),
         file=sys.stderr,
     )
     if failed:
