@@ -66,7 +66,7 @@ def _threshold(
     groups: dict[tuple, list[int]] = {}
     ungrouped = []
     for i in matching:
-        keys = term_combinations(events[i], getters) if getters else [()]
+        keys = term_combinations(events[i], getters)
         if not keys:
             ungrouped.append(i)
         for key in keys:
@@ -90,9 +90,7 @@ def _threshold(
         missing = [n for n, g in zip(rule.group_by, getters, strict=True) if not g(events[i])]
         lines.append(f"  - {label(i)} has no {', '.join(missing)}, so it is in no group")
     if wanted is not None:
-        keys = {
-            k for i in wanted for k in (term_combinations(events[i], getters) if getters else [()])
-        }
+        keys = {k for i in wanted for k in term_combinations(events[i], getters)}
         if len(keys) > 1 and not any(set(wanted) <= set(groups.get(k, [])) for k in keys):
             lines.append(
                 f"the expected group [{_labels(label, list(wanted))}] spans several "

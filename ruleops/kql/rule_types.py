@@ -76,7 +76,8 @@ def term_key(value: Any) -> Any:
 
 
 def term_combinations(event: Event, getters: Sequence[Callable[[Event], list[Any]]]) -> list[tuple]:
-    """Every combination of one value per field; none when a field is missing."""
+    """Every combination of one value per field; none when a field is missing; the empty
+    combination alone when there are no fields (one group for everything)."""
     values = [[term_key(v) for v in get(event)] for get in getters]
     if any(not v for v in values):
         return []
@@ -140,7 +141,7 @@ class Threshold(RuleType):
         for event in events:
             if not test(event):
                 continue
-            for key in term_combinations(event, getters) if getters else [()]:
+            for key in term_combinations(event, getters):
                 groups.setdefault(key, []).append(event)
         alerts = []
         for key, members in groups.items():
