@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from ruleops.ecs import ecs_with_definitions
+from ruleops.eql.parser import parse_eql
 from ruleops.query.ast import (
     And,
     Call,
@@ -352,13 +353,7 @@ def test_findings_come_in_text_order():
 # Through the EQL front end
 
 
-@pytest.fixture
-def parse_eql():
-    parser = pytest.importorskip("ruleops.eql.parser", reason="the EQL parser is not present")
-    return parser.parse_eql
-
-
-def test_eql_sequence_clauses_and_keys_are_checked(parse_eql):
+def test_eql_sequence_clauses_and_keys_are_checked():
     from ruleops.checks.fields import eql_findings
     from ruleops.ecs import load_ecs
 
@@ -371,7 +366,7 @@ def test_eql_sequence_clauses_and_keys_are_checked(parse_eql):
     assert found == ["RO350", "RO350", "RO351", "RO353"]
 
 
-def test_eql_rule_diagnostic_lands_on_the_query_line(parse_eql):
+def test_eql_rule_diagnostic_lands_on_the_query_line():
     from ruleops.checks.fields import eql_fields
     from ruleops.config import Config
     from ruleops.loading import rule_from_text
@@ -389,7 +384,7 @@ def test_eql_rule_diagnostic_lands_on_the_query_line(parse_eql):
     assert (diagnostic.line, diagnostic.column, diagnostic.end_column) == (8, 3, 15)
 
 
-def test_eql_query_that_does_not_parse_is_left_to_the_syntax_check(parse_eql):
+def test_eql_query_that_does_not_parse_is_left_to_the_syntax_check():
     from ruleops.checks.fields import eql_fields
     from ruleops.config import Config
     from ruleops.loading import rule_from_text
@@ -398,7 +393,7 @@ def test_eql_query_that_does_not_parse_is_left_to_the_syntax_check(parse_eql):
     assert list(eql_fields(rule_from_text(text).rule, Config())) == []
 
 
-def test_eql_where_category_requires_expected_event_types(parse_eql):
+def test_eql_where_category_requires_expected_event_types():
     from ruleops.checks.fields import eql_findings
     from ruleops.ecs import load_ecs
 
@@ -406,7 +401,7 @@ def test_eql_where_category_requires_expected_event_types(parse_eql):
     assert [f.code for f in eql_findings(query, load_ecs())] == ["RO359"]
 
 
-def test_eql_category_is_checked_against_the_rules_override(parse_eql):
+def test_eql_category_is_checked_against_the_rules_override():
     from ruleops.checks.fields import eql_fields
     from ruleops.config import Config
     from ruleops.loading import rule_from_text
@@ -418,7 +413,7 @@ def test_eql_category_is_checked_against_the_rules_override(parse_eql):
     assert list(eql_fields(rule_from_text(text).rule, Config())) == []
 
 
-def test_eql_rule_uses_configured_field_definitions(parse_eql, tmp_path):
+def test_eql_rule_uses_configured_field_definitions(tmp_path):
     from ruleops.checks.fields import eql_fields
     from ruleops.config import Config
     from ruleops.loading import rule_from_text
@@ -445,7 +440,7 @@ def test_unusable_field_definitions_are_reported_once_on_the_configuration(tmp_p
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "detection-rules" / "rules"
 
 
-def test_production_eql_rules_get_no_field_errors_and_rare_warnings(parse_eql):
+def test_production_eql_rules_get_no_field_errors_and_rare_warnings():
     """The corpus rules are correct: no RO35x error on any of them, and at most a handful
     of warnings (measured: one, a lexicographic `user.id >= "1000000000"`)."""
     if not CORPUS.is_dir():
