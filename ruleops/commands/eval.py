@@ -127,10 +127,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         query = parse_eql(args.query)
     except EqlSyntaxError as error:
-        print(f"query:{error.line}:{error.column}: {error.message}", file=sys.stderr)
-        _print_caret(args.query, error.line, error.column)
-        if error.hint:
-            print(f"  hint: {error.hint}", file=sys.stderr)
+        from ruleops.commands.parse import report_syntax_error
+
+        report_syntax_error(error, "query")
         return EXIT_USAGE
     try:
         sourced = [item for path in args.events for item in read_events(path)]
@@ -177,13 +176,6 @@ def _is_event_query(query: Any) -> bool:
     from ruleops.eql.ast import EventQuery
 
     return isinstance(query.body, EventQuery)
-
-
-def _print_caret(text: str, line: int, column: int) -> None:
-    lines = text.splitlines() or [""]
-    if 1 <= line <= len(lines):
-        print(f"  {lines[line - 1]}", file=sys.stderr)
-        print(f"  {' ' * (column - 1)}^", file=sys.stderr)
 
 
 def _explain_all(query: Any, sourced: list[tuple[str, int, Mapping]], category_field: str) -> None:

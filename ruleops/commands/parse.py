@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         query = parse_eql(text)
     except EqlSyntaxError as error:
-        _report(error, display, rule)
+        report_syntax_error(error, display, rule)
         return EXIT_FINDINGS
     json.dump(to_data(query), sys.stdout, indent=args.indent or None)
     sys.stdout.write("\n")
@@ -75,7 +75,9 @@ def _read(path: Path):
     return text, None
 
 
-def _report(error, display: str, rule) -> None:
+def report_syntax_error(error, display: str, rule=None) -> None:
+    """An EQL syntax error on stderr as `ruleops check` shows it: where, code, the source
+    line with a caret, the hint. With `rule`, at the rule file's own line and column."""
     if rule is not None:
         from ruleops.query.locate import query_position
 
