@@ -25,6 +25,8 @@ from ruleops.positions import KeyPositions, Position, StringOrigin
 # Rule files are a few kilobytes; anything this large is a mistake, and parsing it would
 # stall a commit hook for seconds.
 MAX_FILE_BYTES = 2 * 1024 * 1024
+# What Kibana runs a rule with when it sets no `from` or `interval`.
+DEFAULT_FROM, DEFAULT_INTERVAL = "now-6m", "5m"
 
 _TOML_ERROR_AT = re.compile(r"^(?P<message>.*) \(at line (?P<line>\d+), column (?P<column>\d+)\)$")
 _TOML_ERROR_END = re.compile(r"^(?P<message>.*) \(at end of document\)$")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ruleops.checks import rule_check
 from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, register
+from ruleops.loading import DEFAULT_FROM, DEFAULT_INTERVAL
 
 if TYPE_CHECKING:
     from ruleops.config import Config
@@ -234,7 +235,6 @@ FACETED = {
 FACETED["host"] = "Domain: Endpoint"
 BBR_TAG = "Rule Type: BBR"
 BBR_FROM, BBR_INTERVAL = "now-119m", "60m"
-DEFAULT_FROM, DEFAULT_INTERVAL = "now-6m", "5m"
 
 _DATE = re.compile(r"^\d{4}/\d{2}/\d{2}$")
 _LOOKBACK = re.compile(r"^now-(\d+)([smhd])$")

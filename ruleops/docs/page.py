@@ -12,9 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ruleops.loading import Rule
+from ruleops.loading import DEFAULT_INTERVAL, Rule
 
-DEFAULT_INTERVAL = "5m"
 DEFAULT_MAX_SIGNALS = 100
 DEFAULT_VERSION = 1
 PAGE_BASE = "https://www.elastic.co/guide/en/security/current"
