@@ -42,14 +42,15 @@ MAX_ALTERNATIVES = 128
 MAX_CANDIDATES = 48
 
 
-class Missing:
-    """The value of a field the event does not have."""
+class Absent:
+    """The candidate "leave the field out of the event" (not to be confused with
+    `values.MISSING`, which a lookup returns for a key that is not there)."""
 
     def __repr__(self) -> str:
         return "<missing>"
 
 
-MISSING = Missing()
+ABSENT = Absent()
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ def solve(
         value = _solve_field(path, leaves, event, dialect, field_type)
         if value is None:
             return None
-        if value is not MISSING:
+        if value is not ABSENT:
             set_path(event, path, value)
     check = compile_condition(expr, dialect=dialect)
     if check(event) == want:
@@ -180,7 +181,7 @@ def _solve_field(path, leaves: list[Leaf], event, dialect: str, field_type) -> A
     for leaf in sorted(leaves, key=lambda lf: not lf.want):  # positive leaves propose first
         pool.extend(candidates(leaf.node, leaf.want, kind))
     pool.extend(_generic(kind))
-    pool.append(MISSING)
+    pool.append(ABSENT)
     tried: set[str] = set()
     for value in pool:
         marker = repr((type(value).__name__, value))
@@ -189,12 +190,12 @@ def _solve_field(path, leaves: list[Leaf], event, dialect: str, field_type) -> A
         tried.add(marker)
         if len(tried) > MAX_CANDIDATES * max(1, len(leaves)):
             break
-        if value is not MISSING:
+        if value is not ABSENT:
             value = _coerce(kind, value)
             if not _fits(kind, value):
                 continue  # a value the field's mapping would not store
         trial = _deep_copy(event)
-        if value is not MISSING:
+        if value is not ABSENT:
             set_path(trial, path, value)
         if all(bool(check(trial)) == want for check, want in checks):
             return value
@@ -211,7 +212,7 @@ def _combined(path, leaves: list[Leaf], checks, event, kind) -> Any:
         if not leaf.want:
             continue
         for value in candidates(leaf.node, True, kind):
-            if value is MISSING or not _fits(kind, value):
+            if value is ABSENT or not _fits(kind, value):
                 continue
             trial = _deep_copy(event)
             set_path(trial, path, value)
@@ -312,7 +313,7 @@ def candidates(node: Expr, want: bool, kind: str | None = None) -> list[Any]:
         values = [o.value for o in node.options if isinstance(o, Literal)]
         return values if want else [_other(v) for v in values] + ["ruleops-miss"]
     if isinstance(node, Exists):
-        return ([*_generic(kind)[:1], "present"] if kind else ["present"]) if want else [MISSING]
+        return ([*_generic(kind)[:1], "present"] if kind else ["present"]) if want else [ABSENT]
     if isinstance(node, Compare) and isinstance(node.right, Literal):
         out = _compare_candidates(node.op, node.right.value, want) + _literals_in(node)
         if kind and kind not in ("keyword", "constant_keyword", "wildcard", "text"):
@@ -338,7 +339,7 @@ def _fallback(node: Expr) -> list[Any]:
 
 def _compare_candidates(op: str, value: Any, want: bool) -> list[Any]:
     if value is None:  # == null / != null (the field's generic value follows in the pool)
-        return [MISSING, "present"] if (op == "==") == want else ["present", MISSING]
+        return [ABSENT, "present"] if (op == "==") == want else ["present", ABSENT]
     if not want:
         op = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}[op]
     if isinstance(value, bool):
