@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,8 +114,15 @@ def default_jobs(files: int) -> int:
 
 
 def _check_all(files: list[Path], config: Config, jobs: int):
-    """Per-file checks over all files, in `jobs` processes, results in file order."""
+    """Per-file checks over all files, in `jobs` processes (where processes can fork),
+    results in file order."""
     if jobs <= 1 or len(files) < 2:
+        return _check_files((files, config))
+    # Imported here: the commit hook checks a file or two and never needs a process pool.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return _check_files((files, config))
     # The first file is checked here so that every lazily built structure (schema
     # validator, grammars, ATT&CK and ECS data) exists before the fork and is shared.
@@ -178,9 +183,8 @@ def run_check(
                 return result
     load_all_checks()
     misses = [p for p in files if p not in cached]
-    use_fork = "fork" in multiprocessing.get_all_start_methods()
     jobs = default_jobs(len(misses)) if jobs is None else jobs
-    checked = dict(zip(misses, _check_all(misses, config, jobs if use_fork else 1), strict=True))
+    checked = dict(zip(misses, _check_all(misses, config, jobs), strict=True))
     raw: list[Diagnostic] = []
     for path in files:
         rule, found = cached.get(path) or checked[path]
