@@ -37,6 +37,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
+from ruleops.ecs import NUMERIC_TYPES
 from ruleops.query.ast import (
     And,
     Call,
@@ -57,10 +58,6 @@ MAX_ALTERNATIVES = 512  # conjunctions enumerated before the answer becomes "unk
 MAX_STEPS = 4000  # automaton transitions tried per field before the answer becomes "unknown"
 
 _STRING_FIELD_TYPES = frozenset({"keyword", "constant_keyword", "wildcard"})
-_NUMERIC_FIELD_TYPES = frozenset(
-    {"long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float",
-     "unsigned_long"}
-)  # fmt: skip
 
 
 # ------------------------------------------------------------------------- results
@@ -422,7 +419,7 @@ class _Model:
                 return not any(_numeric_text(e) for c in constraints for e in c.exact)
             return es_type in _STRING_FIELD_TYPES
         if kind == "num":
-            return es_type is None or es_type in _NUMERIC_FIELD_TYPES
+            return es_type is None or es_type in NUMERIC_TYPES
         return es_type in (None, "boolean")
 
 
