@@ -41,6 +41,9 @@ from ruleops.query.evaluate import compile_condition
 MAX_ALTERNATIVES = 128
 MAX_CANDIDATES = 48
 
+_INTEGER_TYPES = frozenset({"long", "integer", "short", "byte", "unsigned_long"})
+_FLOAT_TYPES = frozenset({"float", "double", "scaled_float", "half_float"})
+
 
 class Absent:
     """The candidate "leave the field out of the event" (not to be confused with
@@ -246,12 +249,12 @@ def _coerce(kind: str | None, value: Any) -> Any:
     port, an address inside `10.0.0.0/8` on an IP field, `true` on a boolean."""
     if not isinstance(value, str):
         return value
-    if kind in ("long", "integer", "short", "byte", "unsigned_long"):
+    if kind in _INTEGER_TYPES:
         try:
             return int(value)
         except ValueError:
             return value
-    if kind in ("float", "double", "scaled_float", "half_float"):
+    if kind in _FLOAT_TYPES:
         try:
             return float(value)
         except ValueError:
@@ -265,9 +268,9 @@ def _coerce(kind: str | None, value: Any) -> Any:
 
 def _fits(kind: str | None, value: Any) -> bool:
     """Whether a field of ECS type `kind` can hold `value` (unknown types hold anything)."""
-    if kind in ("long", "integer", "short", "byte", "unsigned_long"):
+    if kind in _INTEGER_TYPES:
         return isinstance(value, int) and not isinstance(value, bool)
-    if kind in ("float", "double", "scaled_float", "half_float"):
+    if kind in _FLOAT_TYPES:
         return isinstance(value, int | float) and not isinstance(value, bool)
     if kind == "boolean":
         return isinstance(value, bool)
@@ -288,9 +291,9 @@ def generic_value(kind: str | None) -> Any:
 
 
 def _generic(kind: str | None) -> list[Any]:
-    if kind in ("long", "integer", "short", "byte", "unsigned_long"):
+    if kind in _INTEGER_TYPES:
         return [1, 0, 4242]
-    if kind in ("float", "double", "scaled_float", "half_float"):
+    if kind in _FLOAT_TYPES:
         return [1.5, 0.0]
     if kind == "ip":
         # private, documentation and public addresses: rules exclude whole ranges of them
