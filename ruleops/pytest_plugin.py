@@ -185,9 +185,7 @@ class CaseItem(_ExplainedFailure):
         if not result.passed:
             raise CaseFailed(
                 f"{result.path}:{result.line}: case {result.case!r} of rule {result.rule!r} "
-                f"expects {result.expect} but the rule "
-                + ("did not match" if result.expect == "match" else "matched")
-                + f" ({self.rule.path}):\n{result.explanation}"
+                f"{result.failure} ({self.rule.path}):\n{result.explanation}"
             )
 
     def _warn(self, d) -> None:
