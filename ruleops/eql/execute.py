@@ -36,7 +36,13 @@ from typing import Any
 from ruleops.eql.ast import Clause, EventQuery, Query, Sample, Sequence
 from ruleops.query.ast import Compare, Field, Literal
 from ruleops.query.evaluate import FieldTypes, compile_condition
-from ruleops.query.values import coerce_to_type, flat_values, make_getter, parse_date_millis
+from ruleops.query.values import (
+    coerce_to_type,
+    first_value,
+    flat_values,
+    make_getter,
+    parse_date_millis,
+)
 
 KeyTuple = tuple
 
@@ -369,7 +375,7 @@ def order_events(
     keyed = []
     for index, event in enumerate(events):
         ts = _timestamp(get_ts(event))
-        tb = _first(get_tb(event)) if get_tb else None
+        tb = first_value(get_tb(event)) if get_tb else None
         keyed.append(
             (
                 (ts is None, ts if ts is not None else 0, tb is None, _tiebreak_sort(tb), index),
@@ -382,15 +388,10 @@ def order_events(
 
 
 def _timestamp(raw: Any) -> float | None:
-    value = _first(raw)
+    value = first_value(raw)
     if value is None:
         return None
     return parse_date_millis(value)
-
-
-def _first(raw: Any) -> Any:
-    values = flat_values(raw)
-    return values[0] if values else None
 
 
 def _tiebreak_sort(value: Any) -> tuple:

@@ -64,6 +64,7 @@ from ruleops.query.values import (
     MISSING,
     Version,
     coerce_to_type,
+    first_value,
     flat_values,
     make_getter,
     parse_date_millis,
@@ -150,14 +151,7 @@ def script_value(expr: Expr, event: Mapping, *, field_types: FieldTypes | None =
     slots: list[Field] = []
     value = compiler.value(normalize(expr), slots)
     raw = [compiler.getter(f)(event) for f in slots]
-    return value([_first(v) for v in raw])
-
-
-def _first(raw: Any) -> Any:
-    if isinstance(raw, list):
-        values = flat_values(raw)
-        return values[0] if values else None
-    return raw
+    return value([first_value(v) for v in raw])
 
 
 # --- ES optimizer rewrites ----------------------------------------------------------------

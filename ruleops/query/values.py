@@ -143,6 +143,12 @@ def flat_values(raw: Any) -> list[Any]:
     return [raw]
 
 
+def first_value(raw: Any) -> Any:
+    """The first non-null value of a raw field value (what a script reads), or None."""
+    values = flat_values(raw)
+    return values[0] if values else None
+
+
 # --- mapping-derived types --------------------------------------------------------------
 
 _ISO = re.compile(
