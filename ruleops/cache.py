@@ -152,8 +152,12 @@ class CheckCache:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+        except OSError:
+            return  # a read-only cache folder: the findings stand, only not cached
+        try:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 json.dump(document, out, separators=(",", ":"))
             os.replace(temporary, self.path)
         except OSError:
-            pass  # a read-only checkout still gets its findings, only not cached
+            # A full disk: no half-written file may stay behind in the user's cache folder.
+            Path(temporary).unlink(missing_ok=True)

@@ -78,3 +78,17 @@ def test_check_writes_nothing_into_the_project(repo, capsys):
     _check(capsys)
     after = sorted(p.relative_to(repo) for p in repo.rglob("*") if "user-cache" not in p.parts)
     assert after == before
+
+
+def test_a_cache_write_that_fails_leaves_no_temporary_file(repo, monkeypatch):
+    from ruleops.cache import CheckCache
+
+    store = CheckCache(repo, "fingerprint")
+    store.store_file("key", [], None)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(json, "dump", disk_full)
+    store.save()
+    assert list(store.path.parent.iterdir()) == []
