@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal as TypingLiteral
 
-from ruleops.query.ast import NO_SPAN, Expr, Field, Span
+from ruleops.query.ast import NO_SPAN, Compare, Expr, Field, Literal, Span
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,12 @@ class EventQuery:
     category: str | None
     condition: Expr
     span: Span = NO_SPAN
+
+
+def category_term(category: str, category_field: str = "event.category") -> Compare:
+    """The condition an event query's category stands for: Elasticsearch runs it as a term
+    query on the category field (a multi-valued field matches when any value does)."""
+    return Compare("==", Field(tuple(category_field.split("."))), Literal(category))
 
 
 @dataclass(frozen=True)

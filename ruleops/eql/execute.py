@@ -33,8 +33,8 @@ from collections.abc import Sequence as Seq
 from dataclasses import dataclass
 from typing import Any
 
-from ruleops.eql.ast import Clause, EventQuery, Query, Sample, Sequence
-from ruleops.query.ast import Compare, Field, Literal
+from ruleops.eql.ast import Clause, EventQuery, Query, Sample, Sequence, category_term
+from ruleops.query.ast import Field
 from ruleops.query.evaluate import FieldTypes, compile_condition
 from ruleops.query.values import (
     coerce_to_type,
@@ -74,10 +74,7 @@ class _Filter:
     ) -> None:
         condition = query.condition
         if query.category is not None:
-            # ES runs the category as a term query on the category field (any value matches).
-            category = Compare(
-                "==", Field(tuple(category_field.split("."))), Literal(query.category)
-            )
+            category = category_term(query.category, category_field)
             test_category = compile_condition(category, field_types=field_types)
         else:
             test_category = None

@@ -12,8 +12,9 @@ import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ruleops.eql.ast import category_term
 from ruleops.loading import Rule
-from ruleops.query.ast import NO_SPAN, And, Compare, Expr, Field, Literal, Not, Or, Span, conjuncts
+from ruleops.query.ast import NO_SPAN, And, Expr, Literal, Not, Or, Span, conjuncts
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,7 @@ class RuleCondition:
         """The condition with the category as ES runs it (a term on the category field)."""
         if self.category is None:
             return self.condition
-        field = Field(tuple(self.category_field.split(".")))
-        return And((Compare("==", field, Literal(self.category)), self.condition))
+        return And((category_term(self.category, self.category_field), self.condition))
 
     def base(self) -> dict:
         """The part of an event that the category fixes."""

@@ -38,6 +38,7 @@ from importlib import resources
 from typing import Any
 
 from ruleops.ecs import NUMERIC_TYPES
+from ruleops.eql.ast import category_term
 from ruleops.query.ast import (
     And,
     Call,
@@ -102,8 +103,7 @@ def decide(
     """Is `expr` (with an EQL event category, if any) provably never true?"""
     expr = normalize(expr)
     if category is not None:
-        field = Field(tuple(category_field.split(".")))
-        expr = And((Compare("==", field, Literal(category)), expr))
+        expr = And((category_term(category, category_field), expr))
     if not _field_constrained_twice(expr):
         # One constraint on a field can always be met, so only shared fields contradict.
         return Verdict(False, 0, reason="no field is constrained twice")
