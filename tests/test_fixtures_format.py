@@ -78,6 +78,12 @@ def test_unknown_case_key_is_reported_on_its_line():
     assert "unknown key 'expected'" in messages(text)
 
 
+def test_misspelt_case_key_hint_names_the_closest_key():
+    text = VALID.replace('expect = "match"', 'expcet = "match"')
+    [found] = [d for d in fixture_from_text(text, "f.toml").diagnostics if "expcet" in d.message]
+    assert found.hint.startswith("did you mean 'expect'? ")
+
+
 def test_case_without_events_is_reported():
     text = VALID.split("[[case.events]]")[0]
     assert codes(text) == [("RO500", 3)]
