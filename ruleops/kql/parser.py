@@ -290,11 +290,7 @@ def _merge_or(operands: list[Expr], span: Span) -> Expr:
         merged.append(operand)
     if len(merged) == 1:
         only = merged[0]
-        return (
-            Match(only.value, only.patterns, only.kind, only.case_insensitive, span)
-            if (isinstance(only, Match))
-            else only
-        )
+        return dataclasses.replace(only, span=span) if isinstance(only, Match) else only
     return Or(tuple(merged), span)
 
 
