@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
 
         extra.append(unchecked_duplicates(config, selection.rules if selection else ()))
     result = run_check(paths, config, extra_checks=extra, cache=not args.no_cache)
-    if getattr(args, "fix", False):
+    if args.fix:
         from ruleops.fixing import fix_diagnostics
 
         texts = {rule.path: rule.text for rule in result.rules}
