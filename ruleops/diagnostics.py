@@ -54,6 +54,10 @@ class Diagnostic:
         info = REGISTRY.get(self.code)
         return info.name if info else self.code
 
+    def headline(self) -> str:
+        """`path:line:column: CODE severity: message`, how every text output starts a finding."""
+        return f"{self.path}:{self.line}:{self.column}: {self.code} {self.severity}: {self.message}"
+
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)
 

@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         if loaded.rule is None or not loaded.rule.name:
             failed += 1
             for d in loaded.diagnostics:
-                print(f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}", file=sys.stderr)
+                print(d.headline(), file=sys.stderr)
             if loaded.rule is not None:
                 print(f"{loaded.rule.path}: rule has no name; no page written", file=sys.stderr)
             continue

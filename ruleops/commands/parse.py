@@ -65,7 +65,7 @@ def _read(path: Path):
         rule = loaded.rule
         if rule is None:
             for d in loaded.diagnostics:
-                print(f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}", file=sys.stderr)
+                print(d.headline(), file=sys.stderr)
             return None
         query = rule.rule.get("query")
         if not isinstance(query, str):

@@ -84,7 +84,7 @@ def write_text(suite, out: TextIO, *, quiet: bool = False) -> None:
     for d in suite.diagnostics:
         if d.code in (CASE_FAILED.code, MISSING.code):
             continue
-        out.write(f"{d.path}:{d.line}:{d.column}: {d.code} {d.severity}: {d.message}\n")
+        out.write(d.headline() + "\n")
         if d.hint:
             out.write(f"    hint: {d.hint}\n")
     without = suite.without_fixture

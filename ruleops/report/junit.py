@@ -60,7 +60,7 @@ def _check_suite(
             file=d.path,
             line=str(d.line),
         )
-        detail = f"{d.path}:{d.line}:{d.column}: {d.code} {d.severity}: {d.message}"
+        detail = d.headline()
         if d.hint:
             detail += f"\nhint: {d.hint}"
         if d.severity >= failing:

@@ -16,7 +16,7 @@ def write_text(
     line_of: Callable[[str, int], str],
 ) -> None:
     for d in diagnostics:
-        out.write(f"{d.path}:{d.line}:{d.column}: {d.code} {d.severity}: {d.message}\n")
+        out.write(d.headline() + "\n")
         source = line_of(d.path, d.line)
         if source:
             width = max(1, (d.end_column or d.column + 1) - d.column)
