@@ -12,7 +12,7 @@ from pathlib import Path
 from ruleops.cache import file_key
 from ruleops.config import Config
 from ruleops.diagnostics import INTERNAL_ERROR, Diagnostic, Severity, load_all_checks
-from ruleops.loading import Rule, load_rule
+from ruleops.loading import Rule, decode_text, load_rule
 
 # Files that live among rules but are not rules.
 _NOT_RULES = {"pyproject.toml", ".pre-commit-config.yaml"}
@@ -158,29 +158,14 @@ def run_check(
     files = list(discover(paths, config))
     result = RunResult(files=len(files))
     store = _open_cache(config) if cache else None
-    keys: dict[Path, str] = {}
-    cached: dict[Path, tuple[Rule | None, list[Diagnostic]]] = {}
-    if store is not None:
-        for path in files:
-            display = display_path(path)
-            try:
-                raw = path.read_bytes()
-            except OSError:
-                continue
-            keys[path] = file_key(store.fingerprint, display, raw)
-            hit = store.file(keys[path])
-            if hit is not None:
-                found, summary = hit
-                rule = Rule(display, _decode(raw), None, summary) if summary is not None else None
-                cached[path] = (rule, found)
-        whole = None if extra_checks else _run_key(store, files, keys, config)
-        if whole is not None and len(cached) == len(files):
-            hit = store.run(whole)
-            if hit is not None:
-                result.rules = [cached[p][0] for p in files if cached[p][0] is not None]
-                result.diagnostics, result.summary = hit
-                store.save()
-                return result
+    keys, cached = _cache_lookup(store, files) if store else ({}, {})
+    # A whole run is answered from the cache only when nothing depends on the invocation.
+    whole = _run_key(store, files, keys, config) if store and not extra_checks else None
+    if whole is not None and len(cached) == len(files) and (hit := store.run(whole)):
+        result.rules = [cached[p][0] for p in files if cached[p][0] is not None]
+        result.diagnostics, result.summary = hit
+        store.save()
+        return result
     load_all_checks()
     misses = [p for p in files if p not in cached]
     jobs = default_jobs(len(misses)) if jobs is None else jobs
@@ -211,6 +196,26 @@ def run_check(
     return result
 
 
+def _cache_lookup(store, files: list[Path]):
+    """Each file's cache key, and the cached findings of the files whose key is known."""
+    keys: dict[Path, str] = {}
+    cached: dict[Path, tuple[Rule | None, list[Diagnostic]]] = {}
+    for path in files:
+        display = display_path(path)
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            continue
+        keys[path] = file_key(store.fingerprint, display, raw)
+        hit = store.file(keys[path])
+        if hit is not None:
+            found, summary = hit
+            # A file cached without a summary did not load: it has findings but no rule.
+            rule = Rule(display, decode_text(raw), None, summary) if summary is not None else None
+            cached[path] = (rule, found)
+    return keys, cached
+
+
 def _open_cache(config: Config):
     from ruleops.cache import CheckCache, fingerprint
 
@@ -232,10 +237,6 @@ def _run_key(store, files: list[Path], keys: dict[Path, str], config: Config) ->
                 return None
             parts.append((str(fixture), digest))
     return run_key(store.fingerprint, parts)
-
-
-def _decode(raw: bytes) -> str:
-    return raw.decode("utf-8").removeprefix("\ufeff")
 
 
 def finalize(

@@ -128,23 +128,25 @@ class Rule(TomlDocument):
 
     @property
     def rule_id(self) -> str | None:
-        if self._summary is not None and self._data is None:
-            return self._summary.get("rule_id")
-        value = self.rule.get("rule_id")
-        return value if isinstance(value, str) else None
+        return self._text("rule_id", self.rule if self._parsed else None)
 
     @property
     def name(self) -> str | None:
-        if self._summary is not None and self._data is None:
-            return self._summary.get("name")
-        value = self.rule.get("name")
-        return value if isinstance(value, str) else None
+        return self._text("name", self.rule if self._parsed else None)
 
     @property
     def maturity(self) -> str | None:
-        if self._summary is not None and self._data is None:
-            return self._summary.get("maturity")
-        value = self.metadata.get("maturity")
+        return self._text("maturity", self.metadata if self._parsed else None)
+
+    @property
+    def _parsed(self) -> bool:
+        return self._data is not None or self._summary is None
+
+    def _text(self, key: str, table: dict[str, Any] | None) -> str | None:
+        """`table[key]` when it is a string; from the summary while the file is unparsed."""
+        if table is None:
+            return self._summary.get(key) if self._summary else None
+        value = table.get(key)
         return value if isinstance(value, str) else None
 
 
@@ -154,6 +156,11 @@ class Loaded:
 
     rule: Rule | None
     diagnostics: tuple[Diagnostic, ...] = ()
+
+
+def decode_text(raw: bytes) -> str:
+    """A rule file's bytes as text: UTF-8, a byte-order mark dropped."""
+    return raw.decode("utf-8").removeprefix("\ufeff")
 
 
 def read_text(path: Path, display: str) -> tuple[str | None, Diagnostic | None]:
@@ -181,7 +188,7 @@ def read_text(path: Path, display: str) -> tuple[str | None, Diagnostic | None]:
         line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
         return fail("file contains NUL bytes: it is binary, not a TOML text file", "", line)
     try:
-        text = raw.decode("utf-8")
+        text = decode_text(raw)
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
         column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
@@ -191,7 +198,7 @@ def read_text(path: Path, display: str) -> tuple[str | None, Diagnostic | None]:
             line,
             column,
         )
-    return text.removeprefix("\ufeff"), None
+    return text, None
 
 
 def parse_toml(text: str, display: str) -> tuple[dict[str, Any] | None, Diagnostic | None]:
