@@ -133,12 +133,6 @@ def bench_ruleops(rules: list, events: list[dict]) -> tuple[float, int]:
 def bench_eql(rule_texts: list[str], events: list[dict]) -> tuple[float, int]:
     import eql
 
-    matches = 0
-
-    def count(_result: object) -> None:
-        nonlocal matches
-        matches += 1
-
     start = time.perf_counter()
     with eql.parser.elasticsearch_syntax, eql.parser.ignore_missing_functions:
         queries = []
@@ -153,20 +147,48 @@ def bench_eql(rule_texts: list[str], events: list[dict]) -> tuple[float, int]:
             engine.add_query(query)
         except eql.EqlError:  # e.g. cidrMatch, which the engine does not implement
             continue
-    engine.add_output_hook(count)
-    wrapped = [eql.Event(e["event"]["category"], e["@timestamp"], e) for e in events]
-    engine.stream_events(wrapped, finalize=True)
+    matches = stream_counting(engine, events)
     return time.perf_counter() - start, matches
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def stream_counting(engine, events: list[dict]) -> int:
+    """Stream the events through a PythonEngine; the number of results it emits."""
+    import eql
+
+    matches = 0
+
+    def count(_result: object) -> None:
+        nonlocal matches
+        matches += 1
+
+    engine.add_output_hook(count)
+    wrapped = [eql.Event(e["event"]["category"], e["@timestamp"], e) for e in events]
+    engine.stream_events(wrapped, finalize=True)
+    return matches
+
+
+def arguments(argv: list[str] | None, description: str) -> argparse.Namespace | None:
+    """The benchmarks' shared options; None (after saying why) without a rules folder."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--rules", type=Path, default=DEFAULT_RULES)
     parser.add_argument("--seed", type=int, default=20240501)
     args = parser.parse_args(argv)
     if not args.rules.is_dir():
         print(f"rules folder not found: {args.rules}", file=sys.stderr)
+        return None
+    return args
+
+
+def report(engine: str, events: int, seconds: float, matches: int) -> None:
+    print(
+        f"{engine:<9} {events / seconds:>12,.0f} events/s  ({seconds:.2f} s, {matches:,} matches)"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv, __doc__.split("\n\n")[0])
+    if args is None:
         return 2
     rules = load_rules(args.rules)
     categories, values = harvest(rules)
@@ -174,16 +196,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(rules)} single-event EQL rules, {len(events):,} generated events")
 
     ours, our_matches = bench_ruleops(rules, events)
-    print(
-        f"ruleops   {len(events) / ours:>12,.0f} events/s  ({ours:.2f} s, {our_matches:,} matches)"
-    )
+    report("ruleops", len(events), ours, our_matches)
     try:
         theirs, their_matches = bench_eql([text for _, text, _ in rules], events)
     except ImportError:
         print("eql        not installed (pip install -e '.[bench]')")
         return 0
-    rate = len(events) / theirs
-    print(f"eql        {rate:>12,.0f} events/s  ({theirs:.2f} s, {their_matches:,} matches)")
+    report("eql", len(events), theirs, their_matches)
     print(f"speed-up   {theirs / ours:.1f}x")
     return 0
 

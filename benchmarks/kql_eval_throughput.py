@@ -12,7 +12,6 @@ and values the rules use.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 import tomllib
@@ -21,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from eval_throughput import DEFAULT_RULES, generate_events, harvest  # noqa: E402
+from eval_throughput import arguments, generate_events, harvest, report, stream_counting  # noqa: E402
 
 
 class Untranslatable(Exception):
@@ -134,29 +133,17 @@ def _wrap(event: dict):
 def bench_eql(queries: list, events: list[dict]) -> tuple[float, int]:
     import eql
 
-    matches = 0
-
-    def count(_result: object) -> None:
-        nonlocal matches
-        matches += 1
-
     start = time.perf_counter()
     engine = eql.PythonEngine()
     for query in queries:
         engine.add_query(query)
-    engine.add_output_hook(count)
-    engine.stream_events([_wrap(e) for e in events], finalize=True)
+    matches = stream_counting(engine, events)
     return time.perf_counter() - start, matches
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--rules", type=Path, default=DEFAULT_RULES)
-    parser.add_argument("--seed", type=int, default=20240501)
-    args = parser.parse_args(argv)
-    if not args.rules.is_dir():
-        print(f"rules folder not found: {args.rules}", file=sys.stderr)
+    args = arguments(argv, __doc__.split("\n\n")[0])
+    if args is None:
         return 2
     rules = load_rules(args.rules)
     categories, values = harvest(rules)
@@ -179,14 +166,11 @@ def main(argv: list[str] | None = None) -> int:
     same = [rule for rule, _ in usable]
     print(f"{len(same)} KQL rules both engines run, {len(events):,} generated events")
     ours, our_matches = bench_ruleops(same, events)
-    print(
-        f"ruleops   {len(events) / ours:>12,.0f} events/s  ({ours:.2f} s, {our_matches:,} matches)"
-    )
+    report("ruleops", len(events), ours, our_matches)
     if usable and usable[0][1] is None:
         return 0
     theirs, their_matches = bench_eql([query for _, query in usable], events)
-    rate = len(events) / theirs
-    print(f"eql        {rate:>12,.0f} events/s  ({theirs:.2f} s, {their_matches:,} matches)")
+    report("eql", len(events), theirs, their_matches)
     print(f"speed-up   {theirs / ours:.1f}x")
     return 0
 
