@@ -126,6 +126,14 @@ class Rule(TomlDocument):
         value = self.data.get("rule")
         return value if isinstance(value, dict) else {}
 
+    def query_in(self, language: str) -> str | None:
+        """The rule's query if it is written in `language` (a missing or mistyped query is
+        the schema check's finding, not the query checks')."""
+        if self.rule.get("language") != language:
+            return None
+        query = self.rule.get("query")
+        return query if isinstance(query, str) else None
+
     @property
     def rule_id(self) -> str | None:
         return self._text("rule_id", self.rule if self._parsed else None)

@@ -214,12 +214,9 @@ FIELD_TO_FIELD = register(
 
 @rule_check
 def eql_query(rule: Rule, config: Config) -> Iterator[Diagnostic]:
-    section = rule.data.get("rule")
-    if not isinstance(section, dict) or section.get("language") != "eql":
+    query = rule.query_in("eql")
+    if query is None:
         return
-    query = section.get("query")
-    if not isinstance(query, str):
-        return  # a missing or mistyped query is the schema check's finding
     # Imported here so that loading the check registry does not build the EQL grammar.
     from ruleops.eql.parser import EqlSyntaxError, parse_eql
     from ruleops.eql.verify import verify

@@ -29,11 +29,8 @@ from ruleops.query.locate import query_position
 
 @rule_check
 def eql_fields(rule: Rule, config: Config) -> Iterator[Diagnostic]:
-    section = rule.data.get("rule")
-    if not isinstance(section, dict) or section.get("language") != "eql":
-        return
-    query = section.get("query")
-    if not isinstance(query, str):
+    query = rule.query_in("eql")
+    if query is None:
         return
     # Imported here so that loading the check registry does not build the EQL grammar.
     from ruleops.eql.parser import EqlSyntaxError, parse_eql
@@ -42,7 +39,7 @@ def eql_fields(rule: Rule, config: Config) -> Iterator[Diagnostic]:
         parsed = parse_eql(query)
     except EqlSyntaxError:
         return
-    override = section.get("event_category_override")
+    override = rule.rule.get("event_category_override")
     category_field = override if isinstance(override, str) and override else "event.category"
     yield from diagnostics_for(rule, eql_findings(parsed, ecs_for(config), category_field))
 
