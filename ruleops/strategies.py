@@ -194,13 +194,17 @@ def kql_value_near_misses(value: str, *, alphabet: str = EDGE_ALPHABET) -> st.Se
     return st.one_of(options).filter(lambda s: s is not None and fullmatch(s) is None)
 
 
+def _dialect(language: str) -> str:
+    return "kql" if language in ("kuery", "kql") else "eql"
+
+
 def _condition(query: Any, language: str):
     """(condition, base event) of a query given as text or as a parsed EQL/KQL tree."""
     from ruleops.eql.ast import EventQuery, Query
     from ruleops.query.generate import category_base
 
     if isinstance(query, str):
-        if language == "eql":
+        if _dialect(language) == "eql":
             from ruleops.eql.parser import parse_eql
 
             query = parse_eql(query)
@@ -224,7 +228,7 @@ def matching_events(query: Any, *, language: str = "eql") -> st.SearchStrategy[d
     from ruleops.query.generate import events_for
 
     condition, base = _condition(query, language)
-    dialect = "kql" if language == "kuery" or language == "kql" else "eql"
+    dialect = _dialect(language)
     found = [g.event for g in events_for(condition, dialect=dialect, base=base)]
     if not found:
         raise ValueError("no matching event could be generated for this query")
@@ -236,7 +240,7 @@ def near_miss_events(query: Any, *, language: str = "eql") -> st.SearchStrategy[
     from ruleops.query.generate import events_for, near_misses
 
     condition, base = _condition(query, language)
-    dialect = "kql" if language in ("kuery", "kql") else "eql"
+    dialect = _dialect(language)
     misses: list[Mapping[str, Any]] = []
     for generated in events_for(condition, dialect=dialect, base=base):
         misses.extend(
