@@ -54,6 +54,27 @@ def test_errors_exit_1_and_usage_errors_exit_2(tmp_path: Path):
     assert _run("check", "--no-such-flag", cwd=tmp_path).returncode == 2
 
 
+def test_a_crashing_check_exits_2_and_the_other_findings_are_still_reported(
+    tmp_path: Path, monkeypatch, capsys
+):
+    from ruleops import checks
+
+    def crashing_check(rule, config):
+        raise KeyError("boom")
+
+    load_all_checks()
+    monkeypatch.setattr(checks, "RULE_CHECKS", [*checks.RULE_CHECKS, crashing_check])
+    (tmp_path / "a.toml").write_text(
+        (EXAMPLES / "windows" / "persistence_services_registry.toml").read_text()
+    )
+    (tmp_path / "b.toml").write_text("[rule]\nname = = 1\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "--no-cache", "."]) == 2
+    out = capsys.readouterr().out
+    assert "RO003" in out and "crashing_check crashed: KeyError" in out
+    assert "b.toml:2:8: RO002" in out
+
+
 def test_duplicate_rule_ids_are_reported_on_both_files(tmp_path: Path):
     source = (EXAMPLES / "windows" / "persistence_services_registry.toml").read_text()
     (tmp_path / "a.toml").write_text(source)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ruleops.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ruleops.cli import EXIT_USAGE, exit_status
 from ruleops.commands import add_config_argument, config_and_paths
 
 
@@ -75,5 +75,4 @@ def run(args: argparse.Namespace) -> int:
 
     failing = Severity.WARNING if args.strict else Severity.ERROR
     write_reports(args, result, failing)
-    worst = max((d.severity for d in result.diagnostics), default=None)
-    return EXIT_FINDINGS if worst is not None and worst >= failing else EXIT_OK
+    return exit_status(result.diagnostics, failing)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from ruleops.cli import EXIT_FINDINGS, EXIT_OK
+from ruleops.cli import EXIT_FINDINGS, EXIT_OK, exit_status
 from ruleops.commands import add_config_argument, config_and_paths
 
 JSON_VERSION = 1
@@ -41,8 +41,8 @@ def run(args: argparse.Namespace) -> int:
         write_json(suite, sys.stdout)
     else:
         write_text(suite, sys.stdout, quiet=args.quiet)
-    errors = any(d.severity == Severity.ERROR for d in suite.diagnostics)
-    return EXIT_FINDINGS if suite.failed or errors else EXIT_OK
+    status = exit_status(suite.diagnostics, Severity.ERROR)
+    return status or (EXIT_FINDINGS if suite.failed else EXIT_OK)
 
 
 def document(suite) -> dict:
