@@ -66,9 +66,17 @@ def test_generate_writes_nested_fields_as_dotted_keys(rule_repo):
 def test_generate_never_overwrites_without_force(rule_repo, capsys):
     rule_repo.rule("cmd.toml", ORS)
     existing = rule_repo.fixture("cmd.toml", "# mine\n")
-    assert main(["fixtures", "generate", "rules/cmd.toml"]) == 1
+    main(["fixtures", "generate", "rules/cmd.toml"])
     assert existing.read_text() == "# mine\n"
-    assert "exists (--force replaces it)" in capsys.readouterr().out
+    assert "skipped: tests/rules/cmd.toml exists (--force replaces it)" in capsys.readouterr().out
+
+
+def test_generate_skipping_an_existing_fixture_is_not_a_failure(rule_repo):
+    rule_repo.rule("old.toml", ORS)
+    rule_repo.rule("new.toml", ORS.replace("pwsh", "powershell"))
+    rule_repo.fixture("old.toml", "# mine\n")
+    assert main(["fixtures", "generate", "rules"]) == 0
+    assert (rule_repo.root / "tests" / "rules" / "new.toml").is_file()
 
 
 def test_generate_overwrites_with_force(rule_repo):

@@ -3,7 +3,8 @@
 Each file holds one matching case per `or` branch, a near miss per matching case and a case
 per exclusion, every one confirmed by the evaluator (see `ruleops.fixtures.generate`). The
 file goes where convention puts the rule's fixture (or under `--out`), written atomically;
-an existing file is never replaced without `--force`.
+an existing file is never replaced without `--force` (it is skipped, which is not a failure:
+generating a whole folder again drafts only what is missing).
 """
 
 from __future__ import annotations
@@ -62,8 +63,7 @@ def run(args: argparse.Namespace) -> int:
             failed += 1
             continue
         if target.exists() and not args.force:
-            print(f"{shown}: not generated: {display_path(target)} exists (--force replaces it)")
-            failed += 1
+            print(f"{shown}: skipped: {display_path(target)} exists (--force replaces it)")
             continue
         draft = draft_fixture(rule)
         if not draft.ok:
