@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,26 @@ def test_json_output_has_the_agreed_shape(repo, capsys):
         "fixtures": 1,
         "rules_without_fixture": 0,
     }
+
+
+def test_junit_report_has_one_test_case_per_fixture_case(repo):
+    repo.fixture("windows/cmd.toml", broken())
+    assert main(["test", "--junit", "reports/fixtures.xml"]) == 1
+    root = ET.parse(repo.root / "reports" / "fixtures.xml").getroot()
+    assert [s.get("name") for s in root.findall("testsuite")] == ["ruleops.fixtures"]
+    first, second = root.findall("testsuite/testcase")
+    assert (first.get("name"), first.get("classname")) == ("cmd starts (expect match)", "Test Rule")
+    assert 'process.name was "bash"' in first.find("failure").text
+    assert second.find("failure") is None
+    assert (root.get("tests"), root.get("failures")) == ("2", "1")
+
+
+def test_junit_report_lists_a_fixture_that_does_not_load_as_a_failure(repo):
+    repo.fixture("windows/cmd.toml", "[[case]\n")
+    assert main(["test", "--junit", "fixtures.xml"]) == 1
+    root = ET.parse(repo.root / "fixtures.xml").getroot()
+    failure = root.find("testsuite[@name='ruleops.check']/testcase/failure")
+    assert failure.get("type") == "RO002"
 
 
 def test_naming_a_fixture_file_runs_that_fixture(repo, capsys):

@@ -24,6 +24,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     p.add_argument("-q", "--quiet", action="store_true", help="text: show failures only")
+    p.add_argument(
+        "--junit",
+        dest="junit_file",
+        type=Path,
+        metavar="FILE",
+        help="also write a JUnit XML report to FILE: one test case per fixture case",
+    )
     add_config_argument(p)
     p.set_defaults(run=run)
 
@@ -41,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
         write_json(suite, sys.stdout)
     else:
         write_text(suite, sys.stdout, quiet=args.quiet)
+    if args.junit_file is not None:
+        write_junit_file(suite, args.junit_file)
     status = exit_status(suite.diagnostics, Severity.ERROR)
     return status or (EXIT_FINDINGS if suite.failed else EXIT_OK)
 
@@ -68,9 +77,30 @@ def write_json(suite, out: TextIO) -> None:
     out.write("\n")
 
 
+def findings(suite) -> list:
+    """The diagnostics a report lists besides the cases: a failed case is shown as its case,
+    and rules without a fixture are counted, not listed."""
+    from ruleops.fixtures.codes import CASE_FAILED, MISSING
+
+    return [d for d in suite.diagnostics if d.code not in (CASE_FAILED.code, MISSING.code)]
+
+
+def write_junit_file(suite, target: Path) -> None:
+    """Suite `ruleops.fixtures`: one test case per fixture case; suite `ruleops.check`: the
+    other findings (a fixture that does not load), when there are any."""
+    import io
+
+    from ruleops.fixing import replace_atomically
+    from ruleops.report.junit import write_junit
+
+    out = io.BytesIO()
+    write_junit(findings(suite), [], out, cases=suite.results)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    replace_atomically(target, out.getvalue())
+
+
 def write_text(suite, out: TextIO, *, quiet: bool = False) -> None:
     from ruleops.diagnostics import Severity
-    from ruleops.fixtures.codes import CASE_FAILED, MISSING
 
     for result in suite.results:
         if result.passed and quiet:
@@ -80,10 +110,7 @@ def write_text(suite, out: TextIO, *, quiet: bool = False) -> None:
         if not result.passed:
             for line in result.explanation.splitlines():
                 out.write(f"    {line}\n")
-    # Failing cases were shown above; rules without fixtures are counted, not listed.
-    for d in suite.diagnostics:
-        if d.code in (CASE_FAILED.code, MISSING.code):
-            continue
+    for d in findings(suite):
         out.write(d.headline() + "\n")
         if d.hint:
             out.write(f"    hint: {d.hint}\n")

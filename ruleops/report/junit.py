@@ -1,9 +1,10 @@
 """JUnit XML, the test report every CI system can show.
 
-Two suites: `ruleops.check` has one test case per finding (a failure when the finding fails
-the run) and one passing case per clean file, so the report also says what was checked;
-`ruleops.fixtures` has one test case per fixture case. Fixture case results are duck-typed
-(rule_id, rule, case, expect, outcome, explanation, path, line) so any runner can feed them.
+`ruleops.check` has one test case per finding (a failure when the finding fails the run) and
+one passing case per clean file, so the report also says what was checked; `ruleops.fixtures`
+(from `ruleops test`) has one test case per fixture case, and there the `ruleops.check` suite
+appears only when there are findings. Fixture case results are duck-typed (rule_id, rule, case,
+expect, outcome, explanation, path, line) so any runner can feed them.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ def junit_tree(
     cases: Iterable[Any] | None = None,
     failing: Severity = Severity.ERROR,
 ) -> ET.ElementTree:
-    diagnostics = list(diagnostics)
+    diagnostics, files = list(diagnostics), list(files)
     root = ET.Element("testsuites", name="ruleops")
-    root.append(_check_suite(diagnostics, files, failing))
+    if cases is None or diagnostics or files:
+        root.append(_check_suite(diagnostics, files, failing))
     if cases is not None:
         root.append(_fixture_suite(list(cases)))
     _total(root, root.findall("testsuite"))

@@ -61,9 +61,7 @@ def _write(name: str, result: Any, failing: Severity, out: IO[Any]) -> None:
         files = {rule.path for rule in result.rules}
         files |= {d.path for d in diagnostics if not d.path.startswith("<")}
         binary = out.buffer if hasattr(out, "buffer") else out
-        write_junit(
-            diagnostics, files, binary, cases=getattr(result, "cases", None), failing=failing
-        )
+        write_junit(diagnostics, files, binary, failing=failing)
         if binary is not out:
             binary.flush()
     elif name == "github":
