@@ -18,31 +18,15 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ruleops import es_types
+
 if TYPE_CHECKING:
     from ruleops.config import Config
 
-# Types whose children are open: ECS defines the container, not what goes in it
-# (`labels.*`, `container.labels.*`, `process.env_vars`…).
-_OPEN_TYPES = frozenset({"object", "flattened"})
-NUMERIC_TYPES = frozenset(
-    {
-        "long",
-        "integer",
-        "short",
-        "byte",
-        "double",
-        "float",
-        "half_float",
-        "scaled_float",
-        "unsigned_long",
-    }
-)
-STRING_TYPES = frozenset(
-    {"keyword", "constant_keyword", "wildcard", "text", "match_only_text", "version"}
-)
 # Sub-fields that Elastic's integration mappings (Elastic Defend, Windows) add to ECS string
 # fields: `process.name.caseless` is a lower-cased keyword copy of `process.name`.
 _ADDED_SUBFIELDS = {"caseless": "keyword"}
+_CASELESS_PARENTS = es_types.STRING | {"version"}
 # Segments that mark a vendor extension inside an ECS field set (Elastic Defend's
 # `process.Ext.*`, `file.Ext.header_bytes`): not ECS, legitimately used, not checked.
 _EXTENSION_SEGMENTS = frozenset({"Ext"})
@@ -77,7 +61,7 @@ class Ecs:
         found = self.fields.get(name)
         if found is None:
             base, _, last = name.rpartition(".")
-            if last in _ADDED_SUBFIELDS and self.fields.get(base) in STRING_TYPES:
+            if last in _ADDED_SUBFIELDS and self.fields.get(base) in _CASELESS_PARENTS:
                 return _ADDED_SUBFIELDS[last]
         return found
 
@@ -92,7 +76,7 @@ class Ecs:
             return True
         parts = name.split(".")
         return any(
-            self.fields.get(".".join(parts[:i])) in _OPEN_TYPES for i in range(1, len(parts))
+            self.fields.get(".".join(parts[:i])) in es_types.OPEN for i in range(1, len(parts))
         )
 
     def is_ecs_namespace(self, name: str) -> bool:

@@ -148,7 +148,7 @@ def _get_path(event: Mapping, dotted: str) -> tuple[bool, Any]:
 
 
 def prepare_events(raw_events: list[dict], mapping: Mapping_, endgame: bool) -> list[dict]:
-    from ruleops.query.values import coerce_to_type
+    from ruleops.es_types import coerce_to_type
 
     events = []
     for raw in raw_events:
@@ -218,7 +218,7 @@ def load_suite_data(suite: Suite) -> tuple[list[dict], dict[str, str], Mapping_]
 
 
 def render_key(value: Any, es_type: str | None, sample: bool) -> str:
-    from ruleops.query.values import format_date_millis
+    from ruleops.es_types import format_date_millis
 
     if value is None:
         return "null"

@@ -34,15 +34,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ruleops.eql.ast import Clause, EventQuery, Query, Sample, Sequence, category_term
+from ruleops.es_types import coerce_to_type, parse_date_millis
 from ruleops.query.ast import Field
 from ruleops.query.evaluate import FieldTypes, compile_condition
-from ruleops.query.values import (
-    coerce_to_type,
-    first_value,
-    flat_values,
-    make_getter,
-    parse_date_millis,
-)
+from ruleops.query.values import first_value, flat_values, make_getter
 
 KeyTuple = tuple
 

@@ -17,13 +17,13 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 
+from ruleops import es_types
 from ruleops.query.ast import Compare, Exists, Expr, Field, Match, Or, rebuild
 from ruleops.query.wildcard import regex_literal
 
 # Text fields outside ECS that KQL rules query most: the Windows integration maps PowerShell
 # script block text as an analysed text field (307 uses in Elastic's rules).
 _KNOWN_TEXT_FIELDS = frozenset({"powershell.file.script_block_text"})
-_TEXT_TYPES = frozenset({"text", "match_only_text"})
 _NON_WORD = "[^a-zA-Z0-9_]"
 _TOKEN = re.compile(r"[a-zA-Z0-9_]+(?:[.'][a-zA-Z0-9_]+)*")
 # Lucene regex contexts: what may come before a word (nothing, a separator, or a joiner
@@ -77,7 +77,7 @@ def typed_fields(expr: Expr) -> Expr:
                 return copies[0] if len(copies) == 1 else Or(copies, node.span)
         if isinstance(node, Match) and isinstance(node.value, Field) and node.kind != "regex":
             name = node.value.name
-            if name in _KNOWN_TEXT_FIELDS or ecs.field_type(name) in _TEXT_TYPES:
+            if name in _KNOWN_TEXT_FIELDS or ecs.field_type(name) in es_types.TEXT:
                 return _analysed(node)
         return rebuild(node, visit)
 

@@ -40,6 +40,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from ruleops.es_types import (
+    DATE,
+    Version,
+    coerce_to_type,
+    parse_date_millis,
+    parse_ip,
+    parse_network,
+)
 from ruleops.query import functions as fn
 from ruleops.query.ast import (
     NO_SPAN,
@@ -60,15 +68,7 @@ from ruleops.query.ast import (
     fields,
     rebuild,
 )
-from ruleops.query.values import (
-    MISSING,
-    Version,
-    coerce_to_type,
-    first_value,
-    flat_values,
-    make_getter,
-    parse_date_millis,
-)
+from ruleops.query.values import MISSING, first_value, flat_values, make_getter
 from ruleops.query.wildcard import (
     ascii_lower,
     compile_regex,
@@ -308,7 +308,7 @@ class _Compiler:
     def getter(self, field: Field) -> Callable[[Mapping], Any]:
         get = wildcard_getter(field.name) if self.expands(field) else make_getter(field.path)
         es_type = self.field_type(field)
-        if es_type in ("date", "date_nanos", "version"):
+        if es_type in DATE or es_type == "version":
 
             def typed(event: Mapping, _get=get, _type=es_type) -> Any:
                 return coerce_to_type(_get(event), _type)
@@ -319,7 +319,7 @@ class _Compiler:
     def literal_for(self, field: Field | None, value: Any) -> Any:
         """A literal as ES converts it for comparison with `field` (dates, versions)."""
         es_type = self.field_type(field) if field is not None else None
-        if es_type in ("date", "date_nanos") and isinstance(value, str | int | float):
+        if es_type in DATE and isinstance(value, str | int | float):
             millis = parse_date_millis(value)
             return value if millis is None else millis
         if es_type == "version" and isinstance(value, str):
@@ -576,12 +576,12 @@ class _Compiler:
             test = compile_wildcard(pattern, case_insensitive=ci, escapes=True)
             return self.field_leaf(field, lambda x: test(_as_text(x)))
         if name == "cidrmatch" and values and all(isinstance(v, str) for v in values):
-            networks = [fn.parse_network(v) for v in values]
+            networks = [parse_network(v) for v in values]
             if any(n is None for n in networks):
                 raise EvaluationError(f"cidrMatch: invalid CIDR block in {values!r}")
 
             def in_block(x: Any) -> bool:
-                address = fn.parse_ip(x)
+                address = parse_ip(x)
                 return address is not None and any(
                     address.version == n.version and address in n
                     for n in networks  # type: ignore[union-attr]
@@ -760,7 +760,7 @@ def _ip_term(pattern: str, text_test: Callable[[str], bool]) -> Callable[[str], 
     is not an address is compared as text, as on a keyword field."""
     if not _IP_SHAPE.fullmatch(pattern):
         return text_test
-    network = fn.parse_network(pattern)
+    network = parse_network(pattern)
     if network is None:
         return text_test
 
@@ -769,7 +769,7 @@ def _ip_term(pattern: str, text_test: Callable[[str], bool]) -> Callable[[str], 
             return True
         if not _IP_SHAPE.fullmatch(s):
             return False
-        address = fn.parse_ip(s)
+        address = parse_ip(s)
         return address is not None and address.version == network.version and address in network
 
     return ip_test

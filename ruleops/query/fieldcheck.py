@@ -12,15 +12,15 @@ The only dialect difference is what counts as a wildcard: `*` and `?` in EQL, `*
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal as TypingLiteral
 
+from ruleops import es_types
 from ruleops.diagnostics import REGISTRY, CheckInfo, Severity, register
-from ruleops.ecs import NUMERIC_TYPES, STRING_TYPES, Ecs, load_ecs
+from ruleops.ecs import Ecs, load_ecs
 from ruleops.query.ast import (
     NO_SPAN,
     Call,
@@ -225,7 +225,7 @@ _STRING_FUNCTIONS = frozenset(
         "number",
     }
 )
-_NON_STRING = NUMERIC_TYPES | {"ip", "date", "boolean"}
+_NON_STRING = es_types.NUMERIC | es_types.DATE | {"ip", "boolean"}
 _RANGE_OPS = frozenset({"<", "<=", ">", ">="})
 
 
@@ -357,7 +357,7 @@ class _Checker:
             return
         kind = self.ecs.field_type(f.name)
         if op in _RANGE_OPS:
-            if kind in STRING_TYPES and kind != "version" and isinstance(lit.value, str):
+            if kind in es_types.STRING and isinstance(lit.value, str):
                 self._add(
                     RANGE_ON_STRING,
                     f"`{op}` on the string field {f.name} compares text character by "
@@ -395,22 +395,14 @@ class _Checker:
 
     def _value_type(self, f: Field, kind: str | None, value: object, span: Span) -> bool:
         """Report a value that `kind` can never hold; True when reported."""
-        if kind is None or (isinstance(value, bool) and kind == "boolean"):
-            return False
-        problem = None
-        if kind in NUMERIC_TYPES and isinstance(value, str) and not _is_number(value):
-            problem, hint = "a number", "compare with a number, written without quotes"
-        elif kind == "ip" and isinstance(value, str) and not (_is_ip(value) or _is_cidr(value)):
-            problem, hint = "an IP address", 'compare with an address such as "10.0.0.1"'
-        elif kind == "boolean" and not (isinstance(value, str) and value in ("true", "false")):
-            problem, hint = "true or false", "compare with true or false"
+        problem = es_types.fits(kind, value, source="query")
         if problem is None:
             return False
         self._add(
             VALUE_TYPE_MISMATCH,
             f"{f.name} is of type {kind} and holds {problem}, never {_show(value)}",
             span,
-            hint,
+            _VALUE_HINTS[problem],
         )
         return True
 
@@ -581,33 +573,11 @@ def _show(value: object) -> str:
     return f'"{value}"' if isinstance(value, str) else str(value).lower()
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text.strip())
-    except ValueError:
-        return text.strip().lower().startswith("0x") and _is_hex(text.strip()[2:])
-    return True
-
-
-def _is_hex(text: str) -> bool:
-    return bool(text) and all(c in "0123456789abcdefABCDEF" for c in text)
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_cidr(text: str) -> bool:
-    """An address block: Elasticsearch's term queries on IP fields accept them."""
-    try:
-        ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        return False
-    return "/" in text
+_VALUE_HINTS = {
+    "a number": "compare with a number, written without quotes",
+    "an IP address": 'compare with an address such as "10.0.0.1"',
+    "true or false": "compare with true or false",
+}
 
 
 def _has_wildcard(pattern: str, wildcards: str) -> bool:

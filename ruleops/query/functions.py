@@ -8,12 +8,12 @@ string forms follow Java (`true`, `1.5`).
 
 from __future__ import annotations
 
-import ipaddress
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
+
+from ruleops.es_types import parse_ip, parse_network
 
 
 class FunctionError(ValueError):
@@ -158,26 +158,6 @@ def fn_cidrmatch(_ci: bool, ip: Any, *cidrs: Any) -> bool | None:
     if address is None:
         return None
     return any(address in network for c in cidrs if (network := parse_network(c)) is not None)
-
-
-@lru_cache(maxsize=4096)
-def parse_ip(value: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        address = ipaddress.ip_address(str(value))
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        return address.ipv4_mapped
-    return address
-
-
-@lru_cache(maxsize=4096)
-def parse_network(value: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
-    # ES ignores host bits in the block (`10.6.48.157/8` is `10.0.0.0/8`); a bare address is a /32.
-    try:
-        return ipaddress.ip_network(str(value), strict=False)
-    except ValueError:
-        return None
 
 
 def _arith(op: Callable[[Any, Any], Any]) -> Callable[..., Any]:

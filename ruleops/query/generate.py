@@ -20,6 +20,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ruleops import es_types
 from ruleops.query.ast import (
     And,
     Call,
@@ -40,9 +41,6 @@ from ruleops.query.evaluate import compile_condition
 # Bounds that keep generation fast and deterministic on every corpus rule.
 MAX_ALTERNATIVES = 128
 MAX_CANDIDATES = 48
-
-_INTEGER_TYPES = frozenset({"long", "integer", "short", "byte", "unsigned_long"})
-_FLOAT_TYPES = frozenset({"float", "double", "scaled_float", "half_float"})
 
 
 class Absent:
@@ -249,12 +247,12 @@ def _coerce(kind: str | None, value: Any) -> Any:
     port, an address inside `10.0.0.0/8` on an IP field, `true` on a boolean."""
     if not isinstance(value, str):
         return value
-    if kind in _INTEGER_TYPES:
+    if kind in es_types.INTEGER:
         try:
             return int(value)
         except ValueError:
             return value
-    if kind in _FLOAT_TYPES:
+    if kind in es_types.FLOAT:
         try:
             return float(value)
         except ValueError:
@@ -268,20 +266,14 @@ def _coerce(kind: str | None, value: Any) -> Any:
 
 def _fits(kind: str | None, value: Any) -> bool:
     """Whether a field of ECS type `kind` can hold `value` (unknown types hold anything)."""
-    if kind in _INTEGER_TYPES:
+    if kind in es_types.INTEGER:
         return isinstance(value, int) and not isinstance(value, bool)
-    if kind in _FLOAT_TYPES:
+    if kind in es_types.FLOAT:
         return isinstance(value, int | float) and not isinstance(value, bool)
     if kind == "boolean":
         return isinstance(value, bool)
     if kind == "ip":
-        import ipaddress
-
-        try:
-            ipaddress.ip_address(value)
-        except ValueError:
-            return False
-        return True
+        return isinstance(value, str) and es_types.is_ip(value)
     return True
 
 
@@ -291,16 +283,16 @@ def generic_value(kind: str | None) -> Any:
 
 
 def _generic(kind: str | None) -> list[Any]:
-    if kind in _INTEGER_TYPES:
+    if kind in es_types.INTEGER:
         return [1, 0, 4242]
-    if kind in _FLOAT_TYPES:
+    if kind in es_types.FLOAT:
         return [1.5, 0.0]
     if kind == "ip":
         # private, documentation and public addresses: rules exclude whole ranges of them
         return ["10.1.2.3", "192.0.2.7", "93.184.216.34", "2001:db8::5", "2606:4700::1111"]
     if kind == "boolean":
         return [True, False]
-    if kind in ("date", "date_nanos"):
+    if kind in es_types.DATE:
         return ["2024-05-01T10:00:00.000Z"]
     return ["ruleops-generated", "x", "", 1]
 
@@ -319,7 +311,7 @@ def candidates(node: Expr, want: bool, kind: str | None = None) -> list[Any]:
         return ([*_generic(kind)[:1], "present"] if kind else ["present"]) if want else [ABSENT]
     if isinstance(node, Compare) and isinstance(node.right, Literal):
         out = _compare_candidates(node.op, node.right.value, want) + _literals_in(node)
-        if kind and kind not in ("keyword", "constant_keyword", "wildcard", "text"):
+        if kind and kind not in es_types.STRING:
             out = [_generic(kind)[0] if v == "present" else v for v in out]
         if not isinstance(node.left, Field):  # `length(x) > 255`: the field's own values
             out += _fallback(node)

@@ -37,7 +37,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
-from ruleops.ecs import NUMERIC_TYPES
+from ruleops import es_types
 from ruleops.eql.ast import category_term
 from ruleops.query.ast import (
     And,
@@ -57,8 +57,6 @@ from ruleops.query.wildcard import ascii_lower
 
 MAX_ALTERNATIVES = 512  # conjunctions enumerated before the answer becomes "unknown"
 MAX_STEPS = 4000  # automaton transitions tried per field before the answer becomes "unknown"
-
-_STRING_FIELD_TYPES = frozenset({"keyword", "constant_keyword", "wildcard"})
 
 
 # ------------------------------------------------------------------------- results
@@ -417,9 +415,9 @@ class _Model:
             if es_type is None:
                 # An unknown field may be numeric, where "4" and "04" are one value.
                 return not any(_numeric_text(e) for c in constraints for e in c.exact)
-            return es_type in _STRING_FIELD_TYPES
+            return es_type in es_types.KEYWORD
         if kind == "num":
-            return es_type is None or es_type in NUMERIC_TYPES
+            return es_type is None or es_type in es_types.NUMERIC
         return es_type in (None, "boolean")
 
 

@@ -1,0 +1,332 @@
+"""Elasticsearch's field types: the families of mapping types, whether a value fits a field
+of a type, and how Elasticsearch reads a value of a type (numbers, dates, versions, IPs).
+
+The one home of this knowledge for EQL, KQL and ES|QL: the field checks, the fixture
+checks, the evaluators and the event generator all ask here rather than keeping their own
+lists of numeric or string types. Sources (Elasticsearch reference, `mapping-reference/`):
+`field-data-types` for the types, `number` (the integer and floating-point types; `coerce`:
+strings are parsed and fractions of integer types truncated), `keyword` (the keyword family:
+`keyword`, `constant_keyword`, `wildcard`), `text` (`text`, `match_only_text`: analysed),
+`date` / `date_nanos` (ISO-8601 or epoch milliseconds), `ip` (IPv4 and IPv6; a term query
+takes a CIDR block), `version` (semantic-version order).
+
+`fits(es_type, value, source=...)` answers "can a field of this type hold this value?" for a
+document value (a fixture event, strict about JSON types as ECS specifies them) or for a
+query literal (which Elasticsearch parses on the field: `"42"` fits a `long`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from datetime import UTC, datetime
+from functools import lru_cache, total_ordering
+from typing import Any, Literal
+
+# --- families -----------------------------------------------------------------------------
+
+INTEGER = frozenset({"long", "integer", "short", "byte", "unsigned_long"})
+FLOAT = frozenset({"double", "float", "half_float", "scaled_float"})
+NUMERIC = INTEGER | FLOAT
+# Compared exactly as whole strings (term, wildcard and range queries on the whole value).
+KEYWORD = frozenset({"keyword", "constant_keyword", "wildcard"})
+# Analysed into words at index time (the standard analyzer unless the mapping says otherwise).
+TEXT = frozenset({"text", "match_only_text"})
+# Types whose JSON values are strings compared as text.
+STRING = KEYWORD | TEXT
+DATE = frozenset({"date", "date_nanos"})
+# Containers: ECS defines the object, not the fields inside it (`labels.*`).
+OPEN = frozenset({"object", "flattened"})
+
+Family = Literal["integer", "float", "keyword", "text", "date", "ip", "boolean", "version"]
+
+
+def family(es_type: str | None) -> Family | None:
+    """The family of a mapping type, or None for types the query languages do not compare
+    (objects, geo types, unknown names)."""
+    if es_type in INTEGER:
+        return "integer"
+    if es_type in FLOAT:
+        return "float"
+    if es_type in KEYWORD:
+        return "keyword"
+    if es_type in TEXT:
+        return "text"
+    if es_type in DATE:
+        return "date"
+    if es_type in ("ip", "boolean", "version"):
+        return es_type  # type: ignore[return-value]
+    return None
+
+
+# --- does a value fit ---------------------------------------------------------------------
+
+Source = Literal["document", "query"]
+
+
+def fits(es_type: str | None, value: Any, *, source: Source = "document") -> str | None:
+    """None when a field of `es_type` can hold `value`; otherwise what such a field holds
+    ("an integer", "an IP address"…), for a message.
+
+    `source="document"`: a value in an event's JSON, which must have the JSON type ECS
+    gives the field (a `long` holds a JSON integer, not the string "4"). `source="query"`: a
+    literal written in a query, which Elasticsearch parses on the field, so the string "4"
+    fits a `long` and a CIDR block fits an `ip`. Unknown types hold anything.
+    """
+    if source == "query":
+        return _fits_query(es_type, value)
+    if es_type in INTEGER:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return "an integer"
+    elif es_type in FLOAT:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return "a number"
+    elif es_type in STRING or es_type == "version":
+        if not isinstance(value, str):
+            return "a string"
+    elif es_type == "boolean":
+        if not isinstance(value, bool):
+            return "true or false"
+    elif es_type == "ip":
+        if not isinstance(value, str) or parse_ip(value.split("%", 1)[0]) is None:
+            return 'an IP address string such as "10.0.0.5" or "2001:db8::1"'
+    elif es_type in DATE and (isinstance(value, bool) or parse_date_millis(value) is None):
+        return "a date: a TOML date-time, an ISO 8601 string or epoch milliseconds"
+    return None
+
+
+def _fits_query(es_type: str | None, value: Any) -> str | None:
+    if es_type is None or (isinstance(value, bool) and es_type == "boolean"):
+        return None
+    if es_type in NUMERIC and isinstance(value, str) and not is_number_text(value):
+        return "a number"
+    if es_type == "ip" and isinstance(value, str) and not (is_ip(value) or is_cidr(value)):
+        return "an IP address"
+    if es_type == "boolean" and value not in ("true", "false"):
+        return "true or false"
+    return None
+
+
+def is_number_text(text: str) -> bool:
+    """Whether a query string reads as a number on a numeric field (decimal or `0x` hex)."""
+    stripped = text.strip()
+    try:
+        float(stripped)
+    except ValueError:
+        hex_digits = stripped[2:] if stripped.lower().startswith("0x") else ""
+        return _HEX.fullmatch(hex_digits) is not None
+    return True
+
+
+_HEX = re.compile("[0-9a-fA-F]+")
+
+
+# --- IP addresses -------------------------------------------------------------------------
+
+
+def is_ip(text: str) -> bool:
+    """An IPv4 or IPv6 address, written any way Elasticsearch reads one."""
+    return parse_ip(text) is not None
+
+
+def is_cidr(text: str) -> bool:
+    """An address block with a prefix length (`10.0.0.0/8`), which a term query on an `ip`
+    field takes; host bits may be set, as Elasticsearch ignores them."""
+    return "/" in text and parse_network(text) is not None
+
+
+@lru_cache(maxsize=4096)
+def parse_ip(value: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address, or None; an IPv4-mapped IPv6 address is its IPv4 address, as
+    Elasticsearch indexes both alike."""
+    try:
+        address = ipaddress.ip_address(str(value))
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+@lru_cache(maxsize=4096)
+def parse_network(value: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """A CIDR block (host bits ignored: `10.6.48.157/8` is `10.0.0.0/8`); a bare address is
+    a block of one."""
+    try:
+        return ipaddress.ip_network(str(value), strict=False)
+    except ValueError:
+        return None
+
+
+# --- dates --------------------------------------------------------------------------------
+
+_ISO = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?"
+    r"(Z|[+-]\d{2}:?\d{2})?"
+)
+
+
+@lru_cache(maxsize=65536)
+def parse_date_millis(value: Any, fmt: str | None = None) -> int | None:
+    """Epoch milliseconds for a date value: epoch-millis numbers or digit strings, ISO-8601,
+    a Java-style pattern such as `dd-MM-yyyy` from a mapping's `format`, or a `datetime` (a
+    TOML date-time, which reaches Elasticsearch as an ISO-8601 string; naive means UTC)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return _millis(moment)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if fmt and fmt not in ("strict_date_optional_time", "date_optional_time", "epoch_millis"):
+        for option in fmt.split("||"):
+            parsed = _parse_java_pattern(text, option)
+            if parsed is not None:
+                return parsed
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    match = _ISO.fullmatch(text)
+    if not match:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    try:
+        moment = datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            tzinfo=UTC,
+        )
+    except ValueError:
+        return None
+    millis = int(moment.timestamp()) * 1000
+    if fraction:
+        millis += int(fraction[:3].ljust(3, "0"))
+    if zone and zone != "Z":
+        sign = 1 if zone[0] == "+" else -1
+        digits = zone[1:].replace(":", "")
+        millis -= sign * (int(digits[:2]) * 60 + int(digits[2:])) * 60_000
+    return millis
+
+
+def _millis(moment: datetime) -> int:
+    return int(moment.timestamp()) * 1000 + moment.microsecond // 1000
+
+
+_JAVA_TOKENS = {
+    "yyyy": r"(?P<y>\d{4})",
+    "MM": r"(?P<m>\d{2})",
+    "dd": r"(?P<d>\d{2})",
+    "HH": r"(?P<H>\d{2})",
+    "mm": r"(?P<M>\d{2})",
+    "ss": r"(?P<S>\d{2})",
+    "SSS": r"(?P<f>\d{3})",
+}
+
+
+def _parse_java_pattern(text: str, pattern: str) -> int | None:
+    if pattern in ("epoch_millis",):
+        return int(text) if re.fullmatch(r"-?\d+", text) else None
+    regex = re.sub(
+        "yyyy|MM|dd|HH|mm|ss|SSS|[^yMdHmS]+",
+        lambda m: _JAVA_TOKENS.get(m.group(0), re.escape(m.group(0).replace("'", ""))),
+        pattern,
+    )
+    match = re.fullmatch(regex, text)
+    if not match:
+        return None
+    g = match.groupdict()
+    try:
+        moment = datetime(
+            int(g.get("y") or 1970),
+            int(g.get("m") or 1),
+            int(g.get("d") or 1),
+            int(g.get("H") or 0),
+            int(g.get("M") or 0),
+            int(g.get("S") or 0),
+            tzinfo=UTC,
+        )
+    except ValueError:
+        return None
+    return int(moment.timestamp()) * 1000 + int(g.get("f") or 0)
+
+
+def format_date_millis(millis: int) -> str:
+    """Epoch milliseconds as Elasticsearch writes a date: `2024-05-01T10:00:00.000Z`."""
+    moment = datetime.fromtimestamp(millis / 1000, tz=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis % 1000:03d}Z"
+
+
+# --- versions -----------------------------------------------------------------------------
+
+_VERSION = re.compile(r"(\d+(?:\.\d+)*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?")
+
+
+@total_ordering
+class Version:
+    """A value of an ES `version` field: semantic-version order; an invalid version sorts after
+    every valid one and equals only itself (ES `version` field type)."""
+
+    __slots__ = ("key", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        match = _VERSION.fullmatch(text)
+        if match is None:
+            self.key: tuple = (1, text)
+        else:
+            numbers = tuple(int(p) for p in match.group(1).split("."))
+            pre = match.group(2)
+            pre_key = (
+                (1,)
+                if pre is None
+                else (
+                    0,
+                    tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split(".")),
+                )
+            )
+            self.key = (0, numbers, pre_key)
+
+    @property
+    def valid(self) -> bool:
+        return self.key[0] == 0
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Version) and self.key == other.key
+
+    def __lt__(self, other: Version) -> bool:
+        return self.key < other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"Version({self.text!r})"
+
+
+# --- coercion -----------------------------------------------------------------------------
+
+
+def coerce_to_type(value: Any, es_type: str | None, fmt: str | None = None) -> Any:
+    """A raw value as the mapping type `es_type` makes ES see it (None if it cannot):
+    dates as epoch milliseconds (`fmt` is the mapping's `format`), versions as `Version`s;
+    other types unchanged."""
+    if value is None or es_type is None:
+        return value
+    if isinstance(value, list):
+        return [coerce_to_type(v, es_type, fmt) for v in value]
+    if es_type in DATE:
+        return parse_date_millis(value, fmt)
+    if es_type == "version":
+        return value if isinstance(value, Version) else Version(str(value))
+    return value
