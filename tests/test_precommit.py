@@ -1,7 +1,8 @@
 """The hooks of .pre-commit-hooks.yaml, run by the real pre-commit on throwaway repositories.
 
-pre-commit installs ruleops from a throwaway git copy of this checkout into its own virtual
-environment (the dependencies come from PyPI), once per test session.
+pre-commit installs ruleops from a throwaway git copy of this checkout, tagged
+v<ruleops.__version__> as a release is, into its own virtual environment (the dependencies
+come from PyPI), once per test session. Rules repositories pin the hooks with that tag.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from ruleops import __version__
 from tests.git_helpers import commit, git, make_repo, rule_text
 
 REPO = Path(__file__).resolve().parents[1]
@@ -25,7 +27,8 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="session")
 def hook_repo(tmp_path_factory) -> tuple[Path, str]:
-    """A git copy of this checkout, working tree as it is now, committed."""
+    """A git copy of this checkout, working tree as it is now, committed and tagged as the
+    release of this version; the tag is the `rev` users write."""
     copy = tmp_path_factory.mktemp("ruleops-hooks")
     for name in ("ruleops", "schemas"):
         if (REPO / name).exists():
@@ -34,7 +37,8 @@ def hook_repo(tmp_path_factory) -> tuple[Path, str]:
         shutil.copy(REPO / name, copy / name)
     git(copy, "init", "-q", "-b", "main")
     commit(copy, "snapshot")
-    return copy, git(copy, "rev-parse", "HEAD").strip()
+    git(copy, "tag", f"v{__version__}")
+    return copy, f"v{__version__}"
 
 
 @pytest.fixture(scope="session")
@@ -117,6 +121,15 @@ def test_staged_fixture_runs_the_check_on_its_rule(rules_repo, pre_commit_home):
     done = _run(rules_repo, pre_commit_home, "pre-commit", "run")
     assert done.returncode == 1
     assert "rules/b.toml:3:" in done.stdout
+
+
+def test_autoupdate_pins_a_commit_pin_to_the_release_tag(tmp_path, hook_repo, pre_commit_home):
+    path, tag = hook_repo
+    root = make_repo(tmp_path / "pinned-by-sha")
+    _use_hooks(root, (path, git(path, "rev-parse", "HEAD").strip()), "ruleops-check")
+    done = _run(root, pre_commit_home, "pre-commit", "autoupdate")
+    assert done.returncode == 0, done.stdout
+    assert f"rev: {tag}\n" in (root / ".pre-commit-config.yaml").read_text()
 
 
 def test_project_hook_files_are_valid_for_pre_commit():
