@@ -13,12 +13,25 @@ takes a CIDR block), `version` (semantic-version order).
 `fits(es_type, value, source=...)` answers "can a field of this type hold this value?" for a
 document value (a fixture event, strict about JSON types as ECS specifies them) or for a
 query literal (which Elasticsearch parses on the field: `"42"` fits a `long`).
+
+`esql_type` is the ES|QL type a mapping type is read as (`short` → integer, `float` →
+double, `wildcard` → keyword), as ES|QL's `DataType` table reads mapped fields. `doc_value`
+is what ES|QL reads from a document (`BlockDocValuesReader`; text from `_source`): numbers
+parsed from strings, floats rounded to the field's precision (`float` to 32 bits,
+`half_float` to 16, `scaled_float` to its scaling factor), dates to epoch milliseconds
+(nanoseconds for `date_nanos`), addresses to their 16-byte form, and multi-values in
+doc-values order: keyword, ip and version fields keep a sorted set (Lucene's
+`SortedSetDocValues`: sorted, duplicates removed), numbers, dates and booleans a sorted
+list (`SortedNumericDocValues`, duplicates kept), text the document's order.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
+import struct
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import lru_cache, total_ordering
 from typing import Any, Literal
@@ -57,6 +70,49 @@ def family(es_type: str | None) -> Family | None:
     if es_type in ("ip", "boolean", "version"):
         return es_type  # type: ignore[return-value]
     return None
+
+
+# The ES|QL type a mapping type is read as (EsqlDataTypes / DataType.fromEs).
+_ESQL_TYPE = {
+    "keyword": "keyword",
+    "constant_keyword": "keyword",
+    "wildcard": "keyword",
+    "text": "text",
+    "match_only_text": "text",
+    "long": "long",
+    "integer": "integer",
+    "short": "integer",
+    "byte": "integer",
+    "unsigned_long": "unsigned_long",
+    "double": "double",
+    "float": "double",
+    "half_float": "double",
+    "scaled_float": "double",
+    "boolean": "boolean",
+    "date": "date",
+    "date_nanos": "date_nanos",
+    "ip": "ip",
+    "version": "version",
+}
+
+_INTEGER_RANGE = {
+    "byte": (-(2**7), 2**7 - 1),
+    "short": (-(2**15), 2**15 - 1),
+    "integer": (-(2**31), 2**31 - 1),
+    "long": (-(2**63), 2**63 - 1),
+    "unsigned_long": (0, 2**64 - 1),
+}
+
+IPV4_PREFIX = b"\x00" * 10 + b"\xff\xff"
+
+
+IPV4_PREFIX = b"\x00" * 10 + b"\xff\xff"
+
+
+def esql_type(mapping_type: str) -> str:
+    """The ES|QL type of a field of this mapping type; `unsupported` for what ES|QL cannot
+    read (geo shapes, objects, ranges…), as ES|QL reports such columns."""
+    return _ESQL_TYPE.get(mapping_type, "unsupported")
 
 
 # --- does a value fit ---------------------------------------------------------------------
@@ -330,3 +386,172 @@ def coerce_to_type(value: Any, es_type: str | None, fmt: str | None = None) -> A
     if es_type == "version":
         return value if isinstance(value, Version) else Version(str(value))
     return value
+
+
+# --- doc values: what ES|QL reads from a document ----------------------------------------
+
+
+def ip_bytes(text: str) -> bytes | None:
+    """The 16-byte form Elasticsearch stores an address in (IPv4 as IPv4-mapped IPv6), or
+    None when `text` is not an address; bytes order is Elasticsearch's order of addresses."""
+    try:
+        address = ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+    if address.version == 4:
+        return IPV4_PREFIX + address.packed
+    return address.packed
+
+
+def format_ip_bytes(packed: bytes) -> str:
+    """An address as Elasticsearch prints it (`InetAddresses.toAddrString`): IPv4-mapped
+    addresses as dotted quads, IPv6 in its shortest form."""
+    if packed[:12] == IPV4_PREFIX:
+        return ".".join(str(b) for b in packed[12:])
+    return ipaddress.IPv6Address(packed).compressed
+
+
+def _number(value: Any) -> int | float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return int(text)
+        except ValueError:
+            pass
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return None
+
+
+def _to_float32(value: float) -> float:
+    return float(struct.unpack("f", struct.pack("f", value))[0])
+
+
+def _to_float16(value: float) -> float:
+    return float(struct.unpack("e", struct.pack("e", value))[0])
+
+
+def indexed_value(value: Any, mapping_type: str, params: Mapping[str, Any] | None = None) -> Any:
+    """One `_source` value as the field's doc value, or None when the field would not index
+    it (a malformed value: Elasticsearch rejects the document or, with `ignore_malformed`,
+    leaves the field empty; ruleops reads it as absent)."""
+    if value is None:
+        return None
+    params = params or {}
+    if mapping_type in STRING:
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, str):
+            text = value
+        elif isinstance(value, int | float):
+            text = str(value)
+        else:
+            return None
+        limit = params.get("ignore_above")
+        if mapping_type in KEYWORD and isinstance(limit, int) and len(text) > limit:
+            return None
+        return text
+    if mapping_type in INTEGER:
+        number = _number(value)
+        if number is None:
+            return None
+        if isinstance(number, float):
+            # Elasticsearch truncates a fractional value given to an integer field.
+            number = int(number)
+        low, high = _INTEGER_RANGE[mapping_type]
+        return number if low <= number <= high else None
+    if mapping_type in FLOAT:
+        number = _number(value)
+        if number is None:
+            return None
+        number = float(number)
+        if mapping_type == "float":
+            return _to_float32(number)
+        if mapping_type == "half_float":
+            return _to_float16(number)
+        if mapping_type == "scaled_float":
+            factor = float(params.get("scaling_factor", 1))
+            return round(number * factor) / factor
+        return number
+    if mapping_type == "boolean":
+        if isinstance(value, bool):
+            return value
+        if value in ("true", "false"):
+            return value == "true"
+        return None
+    if mapping_type == "date":
+        if isinstance(value, float):
+            value = int(value)
+        return parse_date_millis(value, params.get("format"))
+    if mapping_type == "date_nanos":
+        return parse_date_nanos(value)
+    if mapping_type == "ip":
+        return ip_bytes(value) if isinstance(value, str) else None
+    if mapping_type == "version":
+        return Version(value) if isinstance(value, str) else None
+    return value
+
+
+def parse_date_nanos(value: Any) -> int | None:
+    """Epoch nanoseconds of an ISO-8601 date (or epoch milliseconds given as a number)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return int(value) * 1_000_000
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    millis = parse_date_millis(text)
+    if millis is None:
+        return None
+    # parse_date_millis keeps milliseconds; the digits after them come from the text.
+    dot = text.find(".")
+    extra = 0
+    if dot != -1:
+        digits = ""
+        for char in text[dot + 1 :]:
+            if not char.isdigit():
+                break
+            digits += char
+        extra = int(digits[3:9].ljust(6, "0")) if len(digits) > 3 else 0
+    return millis * 1_000_000 + extra
+
+
+def _flatten(raw: Any, out: list[Any]) -> None:
+    if isinstance(raw, list | tuple):
+        for item in raw:
+            _flatten(item, out)
+    elif raw is not None:
+        out.append(raw)
+
+
+def _sort_key(mapping_type: str):
+    if mapping_type == "version":
+        return lambda v: v.key
+    return None
+
+
+def doc_value(raw: Any, mapping_type: str, params: Mapping[str, Any] | None = None) -> Any:
+    """A field's `_source` value (a value, a list, nested lists, null) as ES|QL reads it:
+    None, one value, or a tuple of two or more values in doc-values order (module doc)."""
+    flat: list[Any] = []
+    _flatten(raw, flat)
+    indexed = (indexed_value(item, mapping_type, params) for item in flat)
+    values = [v for v in indexed if v is not None]
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    if mapping_type in TEXT or mapping_type not in _ESQL_TYPE:
+        return tuple(values)
+    if mapping_type in KEYWORD or mapping_type in ("ip", "version"):
+        values = sorted(set(values), key=_sort_key(mapping_type))
+        return values[0] if len(values) == 1 else tuple(values)
+    return tuple(sorted(values))

@@ -1,0 +1,1 @@
+"""ES|QL: front end (grammar, typed pipeline, checks) and evaluator."""

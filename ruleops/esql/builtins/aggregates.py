@@ -1,0 +1,252 @@
+"""Aggregate functions for STATS and INLINE STATS.
+
+An aggregate receives the group's argument cells, one per row (a tuple of cells per row when
+it has several arguments), and returns the group's cell. Every value of a multi-value counts
+(`COUNT(field)` counts values, not rows; `SUM` adds them all); nulls are skipped; a group
+with no value gives null (0 for COUNT and COUNT_DISTINCT). SUM of whole numbers is a long
+and overflows into a warning and null; AVG, MEDIAN, PERCENTILE, STD_DEV and VARIANCE are
+doubles. MEDIAN and PERCENTILE interpolate between the two nearest ranks, which is what
+Elasticsearch's t-digest gives on the small groups rules and tests have.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from ruleops.esql.builtins import first_type, register
+from ruleops.esql.builtins.mv import checked_sum
+from ruleops.esql.values import EvalFailure, as_list, mv_of
+
+
+def _values(cells: Sequence[Any]) -> list[Any]:
+    out: list[Any] = []
+    for cell in cells:
+        if cell is None:
+            continue
+        if cell.__class__ is tuple:
+            out.extend(cell)
+        else:
+            out.append(cell)
+    return out
+
+
+def _keyword_if_text(types: tuple[str, ...]) -> str:
+    kind = first_type(types)
+    return "keyword" if kind == "text" else kind
+
+
+def _aggregate(name: str, min_args: int, max_args: int, result: Any):
+    return register(name, min_args, max_args, result, aggregate=True, multi=True, nulls=False)
+
+
+@_aggregate("count", 0, 1, "long")
+def _count(_types: tuple[str, ...]):
+    # COUNT() and COUNT(*) arrive with no argument: the evaluator passes one cell per row.
+    def count(cells: Sequence[Any]) -> int:
+        total = 0
+        for cell in cells:
+            if cell is None:
+                continue
+            total += len(cell) if cell.__class__ is tuple else 1
+        return total
+
+    return count
+
+
+@_aggregate("count_distinct", 1, 2, "long")
+def _count_distinct(types: tuple[str, ...]):
+    def count_distinct(cells: Sequence[Any]) -> int:
+        if len(types) > 1:
+            cells = [c[0] for c in cells]
+        return len(set(_values(cells)))
+
+    return count_distinct
+
+
+@_aggregate("values", 1, 1, _keyword_if_text)
+def _values_bind(_types: tuple[str, ...]):
+    return lambda cells: mv_of(list(dict.fromkeys(_values(cells))))
+
+
+def _key(types: tuple[str, ...]):
+    return (lambda v: v.key) if first_type(types) == "version" else None
+
+
+@_aggregate("min", 1, 1, _keyword_if_text)
+def _min(types: tuple[str, ...]):
+    key = _key(types)
+
+    def minimum(cells: Sequence[Any]) -> Any:
+        values = _values(cells)
+        return min(values, key=key) if values else None
+
+    return minimum
+
+
+@_aggregate("max", 1, 1, _keyword_if_text)
+def _max(types: tuple[str, ...]):
+    key = _key(types)
+
+    def maximum(cells: Sequence[Any]) -> Any:
+        values = _values(cells)
+        return max(values, key=key) if values else None
+
+    return maximum
+
+
+def _sum_type(types: tuple[str, ...]) -> str:
+    kind = first_type(types)
+    return "long" if kind in ("integer", "long") else kind
+
+
+@_aggregate("sum", 1, 1, _sum_type)
+def _sum(types: tuple[str, ...]):
+    kind = _sum_type(types)
+
+    def total(cells: Sequence[Any]) -> Any:
+        values = _values(cells)
+        if not values:
+            return None
+        if kind == "double":
+            return math.fsum(values)
+        return checked_sum(values, kind)
+
+    return total
+
+
+@_aggregate("avg", 1, 1, "double")
+def _avg(_types: tuple[str, ...]):
+    def average(cells: Sequence[Any]) -> Any:
+        values = _values(cells)
+        if not values:
+            return None
+        return math.fsum(values) / len(values)
+
+    return average
+
+
+def percentile_of(values: list[Any], percent: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return float(ordered[0])
+    rank = percent / 100 * (len(ordered) - 1)
+    low = math.floor(rank)
+    high = min(low + 1, len(ordered) - 1)
+    fraction = rank - low
+    return float(ordered[low] + (ordered[high] - ordered[low]) * fraction)
+
+
+@_aggregate("median", 1, 1, "double")
+def _median(_types: tuple[str, ...]):
+    return lambda cells: percentile_of(_values(cells), 50)
+
+
+@_aggregate("percentile", 2, 2, "double")
+def _percentile(_types: tuple[str, ...]):
+    def percentile(rows: Sequence[tuple[Any, Any]]) -> Any:
+        if not rows:
+            return None
+        percent = rows[0][1]
+        if percent is None or not 0 <= percent <= 100:
+            raise EvalFailure(f"Percentile must be in [0,100], got [{percent}]")
+        return percentile_of(_values([r[0] for r in rows]), percent)
+
+    return percentile
+
+
+@_aggregate("median_absolute_deviation", 1, 1, "double")
+def _mad(_types: tuple[str, ...]):
+    def mad(cells: Sequence[Any]) -> Any:
+        values = _values(cells)
+        middle = percentile_of(values, 50)
+        if middle is None:
+            return None
+        return percentile_of([abs(v - middle) for v in values], 50)
+
+    return mad
+
+
+def _variance(values: list[Any]) -> float | None:
+    if not values:
+        return None
+    mean = math.fsum(values) / len(values)
+    return math.fsum((v - mean) ** 2 for v in values) / len(values)
+
+
+@_aggregate("variance", 1, 1, "double")
+def _variance_bind(_types: tuple[str, ...]):
+    return lambda cells: _variance(_values(cells))
+
+
+@_aggregate("std_dev", 1, 1, "double")
+def _std_dev(_types: tuple[str, ...]):
+    def std_dev(cells: Sequence[Any]) -> Any:
+        variance = _variance(_values(cells))
+        return None if variance is None else math.sqrt(variance)
+
+    return std_dev
+
+
+@_aggregate("weighted_avg", 2, 2, "double")
+def _weighted_avg(_types: tuple[str, ...]):
+    def weighted_avg(rows: Sequence[tuple[Any, Any]]) -> Any:
+        total = weights = 0.0
+        seen = False
+        for value, weight in rows:
+            if value is None or weight is None:
+                continue
+            if value.__class__ is tuple or weight.__class__ is tuple:
+                raise EvalFailure("single-value function encountered multi-value")
+            total += value * weight
+            weights += weight
+            seen = True
+        if not seen:
+            return None
+        if weights == 0:
+            return None
+        return total / weights
+
+    return weighted_avg
+
+
+@_aggregate("top", 3, 3, _keyword_if_text)
+def _top(types: tuple[str, ...]):
+    key = _key(types)
+
+    def top(rows: Sequence[tuple[Any, Any, Any]]) -> Any:
+        if not rows:
+            return None
+        limit, order = rows[0][1], rows[0][2]
+        if limit is None or limit <= 0:
+            raise EvalFailure(f"Limit must be greater than 0, found [{limit}]")
+        descending = str(order).lower() == "desc"
+        values = sorted(_values([r[0] for r in rows]), key=key, reverse=descending)
+        return mv_of(values[:limit])
+
+    return top
+
+
+def _first_last(latest: bool):
+    def bind(_types: tuple[str, ...]):
+        def pick(rows: Sequence[tuple[Any, Any]]) -> Any:
+            best_key: Any = None
+            best: Any = None
+            for value, sort in rows:
+                if sort is None:
+                    continue
+                key = max(as_list(sort)) if latest else min(as_list(sort))
+                if best_key is None or (key > best_key if latest else key < best_key):
+                    best_key, best = key, value
+            return best
+
+        return pick
+
+    return bind
+
+
+_aggregate("first", 2, 2, _keyword_if_text)(_first_last(False))
+_aggregate("last", 2, 2, _keyword_if_text)(_first_last(True))
