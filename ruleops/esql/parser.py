@@ -1,0 +1,769 @@
+"""ES|QL text → `Query` (ruleops.esql.ast).
+
+The lark grammar (grammar.lark) is compiled once, on first use, into an LALR parser with a
+contextual lexer whose callbacks build the AST while parsing; the analysed tables are kept
+in the user's cache folder, as for EQL. Results are memoised: several checks read a rule's
+query, and a commit hook sees the same queries again.
+
+Errors are `EsqlSyntaxError`s (the `QuerySyntaxError` family of EQL and KQL) that say what
+was expected and where, with a hint for the usual mistakes (`ruleops.esql.errors`).
+
+What the grammar accepts but Elasticsearch's parser refuses while building its plan
+(`LogicalPlanBuilder`, `ExpressionBuilder`) is refused here too, as a syntax error: reserved
+words used as names, unknown time-span units, wildcards in RENAME, mixed list literals,
+integers too large for any type.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from ruleops.esql import ast
+from ruleops.esql.ast import Span
+from ruleops.esql.codes import SYNTAX
+from ruleops.query.lark_spans import end_of, span_of, start_of
+from ruleops.query.syntax_error import QuerySyntaxError
+
+GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
+
+
+class EsqlSyntaxError(QuerySyntaxError):
+    """A query Elasticsearch would not accept, located in the query text; the error covers
+    at least the character at `offset`."""
+
+    def __init__(
+        self,
+        message: str,
+        offset: int,
+        text: str,
+        hint: str | None = None,
+        end_offset: int | None = None,
+        code: str = SYNTAX,
+    ) -> None:
+        clamped = max(0, min(offset, len(text)))
+        super().__init__(message, offset, text, hint, code, max(clamped + 1, end_offset or 0))
+
+
+class _Reject(Exception):
+    """Raised inside the builder; turned into an EsqlSyntaxError with the query text."""
+
+    def __init__(self, message: str, start: int, end: int, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.start, self.end, self.hint = message, start, end, hint
+
+
+# ---------------------------------------------------------------------------- public API
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_esql(text: str) -> ast.Query:
+    """Parse an ES|QL query. Raises `EsqlSyntaxError`."""
+    from lark.exceptions import UnexpectedInput
+
+    _SOURCE[0] = text
+    try:
+        return _parser().parse(text)
+    except _Reject as reject:
+        raise EsqlSyntaxError(reject.message, reject.start, text, reject.hint, reject.end) from None
+    except UnexpectedInput as error:
+        from ruleops.esql.errors import explain
+
+        raise explain(error, text) from None
+    finally:
+        _SOURCE[0] = ""
+
+
+# The text being parsed: an unnamed expression's column is named by its source text.
+_SOURCE = [""]
+
+
+@functools.cache
+def _parser():
+    """The LALR parser, built once per process; lark keeps the analysed tables in the
+    user's cache folder (checked against a hash of the grammar and options)."""
+    from lark import Lark
+
+    return Lark(
+        GRAMMAR_PATH.read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="contextual",
+        transformer=_Builder(),
+        maybe_placeholders=True,
+        cache=_cache_file(),
+    )
+
+
+def _cache_file() -> str | bool:
+    import sys
+
+    from ruleops.cache import user_cache_dir
+
+    folder = user_cache_dir()
+    if folder is None:
+        return False
+    return str(folder / f"esql-grammar-py{sys.version_info[0]}{sys.version_info[1]}.lark")
+
+
+# ---------------------------------------------------------------------------- values
+
+# Elasticsearch reserves these words in expressions (lexer/Expression.g4): a column of
+# that name must be backquoted.
+# Production rules use `source.as.number`, `first(…)` and `last(…)` unquoted, so `as`,
+# `first`, `last`, `on` and `with` are not refused as names.
+RESERVED = frozenset(
+    {
+        *("and", "or", "not", "in", "is", "like", "rlike", "null", "true", "false"),
+        *("asc", "desc", "nulls", "by", "where"),
+    }
+)
+
+# Temporal units and their abbreviations (docs: esql-time-spans.md, "Supported temporal
+# units"), case-insensitive.
+_UNITS = {
+    "year": "year", "y": "year", "yr": "year", "years": "year",
+    "quarter": "quarter", "q": "quarter", "quarters": "quarter",
+    "month": "month", "mo": "month", "months": "month",
+    "week": "week", "w": "week", "weeks": "week",
+    "day": "day", "d": "day", "days": "day",
+    "hour": "hour", "h": "hour", "hours": "hour",
+    "minute": "minute", "m": "minute", "min": "minute", "minutes": "minute",
+    "second": "second", "s": "second", "sec": "second", "seconds": "second",
+    "millisecond": "millisecond", "ms": "millisecond", "milliseconds": "millisecond",
+}  # fmt: skip
+
+_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", '"': '"', "\\": "\\"}
+
+
+def string_value(raw: str) -> str:
+    """The value of a string token: `"…"` with its escapes, `\"\"\"…\"\"\"` as written."""
+    if raw.startswith('"""'):
+        # `"""a""""` is `a"`: the closing quotes are the last three.
+        return raw[3:-3]
+    body = raw[1:-1]
+    if "\\" not in body:
+        return body
+    out, i = [], 0
+    while i < len(body):
+        char = body[i]
+        if char == "\\":
+            out.append(_ESCAPES[body[i + 1]])
+            i += 2
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
+
+
+def _integer(value: int) -> tuple[int | float, str]:
+    """An integer literal's value and type: integer, long, unsigned_long (as Elasticsearch's
+    `StringUtils.parseIntegral` types it), else a double."""
+    if -(2**31) <= value < 2**31:
+        return value, "integer"
+    if -(2**63) <= value < 2**63:
+        return value, "long"
+    if 0 <= value < 2**64:
+        return value, "unsigned_long"
+    return float(value), "double"
+
+
+def _name_text(token: Any) -> str:
+    text = str(token)
+    if text.startswith("`"):
+        return text[1:-1].replace("``", "`")
+    return text
+
+
+def _not_reserved(token: Any) -> None:
+    if token.type == "NAME" and str(token).lower() in RESERVED:
+        raise _Reject(
+            f"`{token}` is an ES|QL keyword, not a name",
+            token.start_pos,
+            token.end_pos,
+            hint=f"write a column named {token} in backquotes: `{token}`",
+        )
+
+
+def _source_text(node: Any) -> str:
+    return _SOURCE[0][start_of(node) : end_of(node)]
+
+
+def _pattern_parts(text: str) -> list[str]:
+    """An ID_PATTERN token's pieces between wildcards: unquoted `*` is a wildcard, a
+    backquoted piece is literal."""
+    parts = [""]
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "`":
+            end = i + 1
+            while True:
+                end = text.index("`", end)
+                if text[end + 1 : end + 2] == "`":
+                    end += 2
+                    continue
+                break
+            parts[-1] += text[i + 1 : end].replace("``", "`")
+            i = end + 1
+        elif char == "*":
+            parts.append("")
+            i += 1
+        else:
+            parts[-1] += char
+            i += 1
+    return parts
+
+
+class _Builder:
+    """Callbacks of the LALR parser: each grammar rule's children → an AST node."""
+
+    # -- structure
+
+    def start(self, children: list) -> ast.Query:
+        settings, query = children
+        if settings:
+            return ast.Query(query.commands, query.span, tuple(settings))
+        return query
+
+    def settings(self, children: list) -> list[ast.Setting]:
+        return children
+
+    def setting(self, children: list) -> ast.Setting:
+        set_token, name, _assign, value, semicolon = children
+        return ast.Setting(str(name), value, span_of(set_token, semicolon))
+
+    def query(self, children: list) -> ast.Query:
+        commands = children[::2]
+        return ast.Query(tuple(commands), span_of(commands[0], commands[-1]))
+
+    # -- source commands
+
+    def from_command(self, children: list) -> ast.From:
+        keyword, *rest = children
+        metadata = rest.pop()
+        sources = tuple(rest[::2])
+        end = metadata if metadata is not None else sources[-1]
+        return ast.From(
+            sources,
+            metadata[0] if metadata is not None else (),
+            Span(keyword.start_pos, end[1].end if metadata is not None else end.span.end),
+            keyword.type == "TS",
+        )
+
+    def index_pattern(self, children: list) -> ast.Source:
+        if len(children) == 1:
+            (token,) = children
+            return ast.Source(string_value(str(token)), span_of(token, token))
+        first, _colon, index, _cast_op, selector = children
+        if index is not None:
+            cluster, name = str(first), str(index)
+            last = index
+        else:
+            cluster, name, last = None, str(first), first
+        if selector is not None:
+            last = selector
+        return ast.Source(
+            name,
+            span_of(first, last),
+            cluster,
+            str(selector) if selector is not None else None,
+        )
+
+    def metadata(self, children: list) -> tuple[tuple[ast.Column, ...], Span]:
+        names = children[1::2]
+        columns = tuple(ast.Column(str(t), span_of(t, t)) for t in names)
+        return columns, span_of(children[0], names[-1])
+
+    def row_command(self, children: list) -> ast.Row:
+        keyword, fields = children
+        return ast.Row(tuple(fields), span_of(keyword, fields[-1]))
+
+    def show_command(self, children: list) -> ast.Show:
+        keyword, item = children
+        return ast.Show(str(item).lower(), span_of(keyword, item))
+
+    # -- processing commands
+
+    def where_command(self, children: list) -> ast.Where:
+        keyword, condition = children
+        return ast.Where(condition, span_of(keyword, condition))
+
+    def eval_command(self, children: list) -> ast.Eval:
+        keyword, fields = children
+        return ast.Eval(tuple(fields), span_of(keyword, fields[-1]))
+
+    def stats_command(self, children: list) -> ast.Stats:
+        keyword, aggregates, _by, groups = children
+        last = groups[-1] if groups else (aggregates[-1] if aggregates else keyword)
+        return ast.Stats(tuple(aggregates or ()), tuple(groups or ()), span_of(keyword, last))
+
+    def inline_stats_command(self, children: list) -> ast.InlineStats:
+        keyword = children[0]
+        aggregates, _by, groups = children[-3:]
+        last = groups[-1] if groups else aggregates[-1]
+        return ast.InlineStats(tuple(aggregates), tuple(groups or ()), span_of(keyword, last))
+
+    def agg_fields(self, children: list) -> list[ast.Aggregation]:
+        return children[::2]
+
+    def agg_field(self, children: list) -> ast.Aggregation:
+        field, _where, condition = children
+        last = condition if condition is not None else field
+        span = span_of(field, last)
+        return ast.Aggregation(field.name, field.value, condition, span, field.target)
+
+    def fields(self, children: list) -> list[ast.Assignment]:
+        return children[::2]
+
+    def named_field(self, children: list) -> ast.Assignment:
+        target, _assign, value = children
+        return ast.Assignment(target.name, value, span_of(target, value), target)
+
+    def field(self, children: list) -> ast.Assignment:
+        (value,) = children
+        return ast.Assignment(_source_text(value), value, value.span)
+
+    def keep_command(self, children: list) -> ast.Keep:
+        keyword, patterns = children
+        return ast.Keep(tuple(patterns), span_of(keyword, patterns[-1]))
+
+    def drop_command(self, children: list) -> ast.Drop:
+        keyword, patterns = children
+        return ast.Drop(tuple(patterns), span_of(keyword, patterns[-1]))
+
+    def name_patterns(self, children: list) -> list[ast.NamePattern]:
+        return children[::2]
+
+    def name_pattern(self, children: list) -> ast.NamePattern:
+        parts = [""]
+        for token in children:
+            if token.type == "DOT":
+                parts[-1] += "."
+                continue
+            if token.type != "ID_PATTERN":
+                raise _Reject(
+                    "parameters in column patterns are not supported here",
+                    token.start_pos,
+                    token.end_pos,
+                )
+            pieces = _pattern_parts(str(token))
+            if len(pieces) == 1 and str(token).lower() in RESERVED and "`" not in str(token):
+                _not_reserved(_as_name(token))
+            parts[-1] += pieces[0]
+            parts.extend(pieces[1:])
+        return ast.NamePattern(tuple(parts), span_of(children[0], children[-1]))
+
+    def rename_command(self, children: list) -> ast.Rename:
+        keyword, *items = children
+        items = items[::2]
+        return ast.Rename(tuple(items), span_of(keyword, items[-1]))
+
+    def rename_as(self, children: list) -> ast.RenameItem:
+        old, _as, new = children
+        return _rename(old, new, span_of(old, new))
+
+    def rename_assign(self, children: list) -> ast.RenameItem:
+        new, _assign, old = children
+        return _rename(old, new, span_of(new, old))
+
+    def sort_command(self, children: list) -> ast.Sort:
+        keyword, *orders = children
+        orders = orders[::2]
+        return ast.Sort(tuple(orders), span_of(keyword, orders[-1]))
+
+    def order(self, children: list) -> ast.Order:
+        value, direction, _nulls, placement = children
+        last = placement or direction or value
+        return ast.Order(
+            value,
+            direction is not None and direction.type == "DESC",
+            None if placement is None else placement.type == "FIRST",
+            span_of(value, last),
+        )
+
+    def limit_command(self, children: list) -> ast.Limit:
+        keyword, value = children
+        if not (
+            isinstance(value, ast.Param)
+            or (isinstance(value, ast.Literal) and value.type == "integer")
+        ):
+            raise _Reject(
+                "LIMIT takes a whole number",
+                start_of(value),
+                end_of(value),
+                hint="write for example `| LIMIT 100`",
+            )
+        if isinstance(value, ast.Literal) and isinstance(value.value, int) and value.value < 0:
+            raise _Reject("LIMIT cannot be negative", start_of(value), end_of(value))
+        return ast.Limit(value, span_of(keyword, value))
+
+    def dissect_command(self, children: list) -> ast.Dissect:
+        keyword, value, pattern, *options = children
+        options = [o for o in options[::2] if o is not None]
+        pattern_literal = _string_literal(pattern)
+        last = options[-1] if options else pattern
+        return ast.Dissect(value, pattern_literal, tuple(options), span_of(keyword, last))
+
+    def dissect_option(self, children: list) -> ast.Option:
+        name, _assign, value = children
+        return ast.Option(str(name), value, span_of(name, value))
+
+    def grok_command(self, children: list) -> ast.Grok:
+        keyword, value, *patterns = children
+        literals = tuple(_string_literal(p) for p in patterns[::2])
+        return ast.Grok(value, literals, span_of(keyword, patterns[-1]))
+
+    def mv_expand_command(self, children: list) -> ast.MvExpand:
+        keyword, column = children
+        return ast.MvExpand(column, span_of(keyword, column))
+
+    def enrich_command(self, children: list) -> ast.Enrich:
+        keyword, policy, _on, match_field, _with, *fields = children
+        fields = [f for f in fields[::2] if f is not None]
+        name = string_value(str(policy)) if policy.type == "STRING" else str(policy)
+        last = fields[-1] if fields else (match_field if match_field is not None else policy)
+        return ast.Enrich(name, match_field, tuple(fields), span_of(keyword, last))
+
+    def enrich_with(self, children: list) -> ast.EnrichField:
+        new, _assign, field = children
+        return ast.EnrichField(field, new, span_of(new if new is not None else field, field))
+
+    def lookup_join_command(self, children: list) -> ast.LookupJoin:
+        lookup, _join, index, _on, *conditions = children
+        conditions = conditions[::2]
+        return ast.LookupJoin(index, tuple(conditions), span_of(lookup, conditions[-1]))
+
+    def change_point_command(self, children: list) -> ast.ChangePoint:
+        keyword, value, _on, key, _as, type_name, _comma, pvalue = children
+        last = pvalue or key or value
+        return ast.ChangePoint(value, key, type_name, pvalue, span_of(keyword, last))
+
+    def completion_command(self, children: list) -> ast.Completion:
+        keyword, target, _assign, prompt, _with, options = children
+        last = options if options is not None else prompt
+        column = _column(target) if target is not None else None
+        return ast.Completion(prompt, column, options, span_of(keyword, last))
+
+    def sample_command(self, children: list) -> ast.Sample:
+        keyword, value = children
+        if not isinstance(value, ast.Param) and not (
+            isinstance(value, ast.Literal) and value.type in ("double", "integer")
+        ):
+            raise _Reject(
+                "SAMPLE takes a probability, a number between 0 and 1",
+                start_of(value),
+                end_of(value),
+            )
+        return ast.Sample(value, span_of(keyword, value))
+
+    def fork_command(self, children: list) -> ast.Fork:
+        keyword, *branches = children
+        return ast.Fork(tuple(b[0] for b in branches), Span(keyword.start_pos, branches[-1][1]))
+
+    def fork_branch(self, children: list) -> tuple[tuple[ast.Command, ...], int]:
+        commands = children[1:-1:2]
+        return tuple(commands), children[-1].end_pos
+
+    def rerank_command(self, children: list) -> ast.Rerank:
+        keyword, target, _assign, query, _on, fields, _with, options = children
+        last = options if options is not None else fields[-1]
+        column = _column(target) if target is not None else None
+        return ast.Rerank(query, tuple(fields), column, options, span_of(keyword, last))
+
+    def fuse_command(self, children: list) -> ast.Fuse:
+        keyword, method, *options = children
+        values: dict[str, Any] = {}
+        for name, value, _last in options:
+            values[name] = value
+        last = options[-1][2] if options else (method or keyword)
+        return ast.Fuse(
+            str(method).lower() if method is not None else None,
+            values.get("score"),
+            values.get("key", ()),
+            values.get("group"),
+            values.get("with"),
+            span_of(keyword, last),
+        )
+
+    def fuse_score(self, children: list) -> tuple[str, Any, Any]:
+        return "score", _column(children[2]), children[2]
+
+    def fuse_key(self, children: list) -> tuple[str, Any, Any]:
+        names = children[2::2]
+        return "key", tuple(_column(n) for n in names), names[-1]
+
+    def fuse_group(self, children: list) -> tuple[str, Any, Any]:
+        return "group", _column(children[2]), children[2]
+
+    def fuse_with(self, children: list) -> tuple[str, Any, Any]:
+        return "with", children[1], children[1]
+
+    def uri_parts_command(self, children: list) -> ast.UriParts:
+        keyword, prefix, _assign, value = children
+        return ast.UriParts(_column(prefix), value, span_of(keyword, value))
+
+    def metrics_info_command(self, children: list) -> ast.MetricsInfo:
+        return ast.MetricsInfo(span_of(children[0], children[0]))
+
+    # -- boolean expressions
+
+    def or_expr(self, children: list) -> ast.Expr:
+        operands: list[ast.Expr] = []
+        for child in children[::2]:
+            operands.extend(child.operands if isinstance(child, ast.Or) else (child,))
+        return ast.Or(tuple(operands), span_of(children[0], children[-1]))
+
+    def and_expr(self, children: list) -> ast.Expr:
+        operands: list[ast.Expr] = []
+        for child in children[::2]:
+            operands.extend(child.operands if isinstance(child, ast.And) else (child,))
+        return ast.And(tuple(operands), span_of(children[0], children[-1]))
+
+    def negation(self, children: list) -> ast.Not:
+        keyword, operand = children
+        return ast.Not(operand, span_of(keyword, operand))
+
+    def in_expr(self, children: list) -> ast.In:
+        value, negated, _in, _lp, *rest = children
+        options = tuple(rest[:-1:2])
+        return ast.In(value, options, negated is not None, span_of(value, rest[-1]))
+
+    def is_null(self, children: list) -> ast.IsNull:
+        value, _is, negated, null = children
+        return ast.IsNull(value, negated is not None, span_of(value, null))
+
+    def like(self, children: list) -> ast.Like:
+        value, negated, _like, (patterns, last) = children
+        return ast.Like(value, patterns, False, negated is not None, span_of(value, last))
+
+    def rlike(self, children: list) -> ast.Like:
+        value, negated, _like, (patterns, last) = children
+        return ast.Like(value, patterns, True, negated is not None, span_of(value, last))
+
+    def like_patterns(self, children: list) -> tuple[tuple[ast.Expr, ...], Any]:
+        if len(children) == 1:
+            return (children[0],), children[0]
+        strings = [c for c in children if c.type == "STRING"]
+        return tuple(_string_literal(s) for s in strings), children[-1]
+
+    def match(self, children: list) -> ast.Match:
+        left, _colon, query = children
+        cast = None
+        column = left
+        if isinstance(left, ast.Cast):
+            cast, column = left.type, left.value
+        if not isinstance(column, ast.Column):
+            raise _Reject(
+                "the `:` match operator takes a column on its left",
+                start_of(left),
+                end_of(left),
+                hint='write `field : "text"`, or use the MATCH function',
+            )
+        return ast.Match(column, query, cast, span_of(left, query))
+
+    # -- value expressions
+
+    def compare(self, children: list) -> ast.Compare:
+        left, op, right = children
+        return ast.Compare(str(op), left, right, span_of(left, right))  # type: ignore[arg-type]
+
+    def arithmetic(self, children: list) -> ast.Arithmetic:
+        left, op, right = children
+        return ast.Arithmetic(str(op), left, right, span_of(left, right))  # type: ignore[arg-type]
+
+    def unary(self, children: list) -> ast.Expr:
+        op, operand = children
+        span = span_of(op, operand)
+        if op == "+":
+            return _respan(operand, span)
+        if isinstance(operand, ast.Literal) and operand.type in ("integer", "long", "double"):
+            return _negative_literal(operand, span)
+        if isinstance(operand, ast.TimeSpan):
+            return ast.TimeSpan(-operand.amount, operand.unit, span)
+        return ast.Negate(operand, span)
+
+    def parenthesized(self, children: list) -> ast.Expr:
+        lp, inner, rp = children
+        return _respan(inner, Span(lp.start_pos, rp.end_pos))
+
+    def cast(self, children: list) -> ast.Cast:
+        value, _op, type_name = children
+        return ast.Cast(value, str(type_name).lower(), span_of(value, type_name))
+
+    def column(self, children: list) -> ast.Column:
+        (column,) = children
+        return column
+
+    def qualified_name(self, children: list) -> ast.Column:
+        parts = []
+        for token in children[::2]:
+            _not_reserved(token)
+            if token.type in ("DOUBLE_PARAM", "NAMED_DOUBLE_PARAM"):
+                if len(children) == 1:
+                    name = str(token)[2:] or None
+                    return ast.Param(name, span_of(token, token), True)  # type: ignore[return-value]
+                raise _Reject(
+                    "a `??` parameter stands for a whole field name",
+                    token.start_pos,
+                    token.end_pos,
+                )
+            parts.append(_name_text(token))
+        return ast.Column(".".join(parts), span_of(children[0], children[-1]))
+
+    def call(self, children: list) -> ast.Call:
+        name, _lp, args, rp = children
+        arguments, options = args if args is not None else ((), None)
+        text = str(name)
+        if name.type == "QUOTED_NAME":
+            text = _name_text(name)
+        return ast.Call(text.lower(), tuple(arguments), span_of(name, rp), options)
+
+    def by_args(self, children: list) -> tuple[tuple[ast.Expr, ...], None]:
+        # FIRST(value BY sort), LAST(value BY sort): the same call as FIRST(value, sort)
+        value, _by, sort = children
+        return (value, sort), None
+
+    def call_args(self, children: list) -> tuple[tuple[ast.Expr, ...], ast.MapExpr | None]:
+        if len(children) == 1 and getattr(children[0], "type", None) == "STAR":
+            token = children[0]
+            return (ast.Star(span_of(token, token)),), None
+        options = children.pop()
+        return tuple(children[::2]), options
+
+    def map_expr(self, children: list) -> ast.MapExpr:
+        entries = tuple(c for c in children[1:-1:2] if c is not None)
+        return ast.MapExpr(entries, span_of(children[0], children[-1]))
+
+    def map_entry(self, children: list) -> tuple[str, Any]:
+        key, _colon, value = children
+        return string_value(str(key)), value
+
+    # -- constants
+
+    def null(self, children: list) -> ast.Literal:
+        return ast.Literal(None, "null", _token_span(children[0]))
+
+    def true(self, children: list) -> ast.Literal:
+        return ast.Literal(True, "boolean", _token_span(children[0]))
+
+    def false(self, children: list) -> ast.Literal:
+        return ast.Literal(False, "boolean", _token_span(children[0]))
+
+    def integer(self, children: list) -> ast.Literal:
+        (token,) = children
+        value, kind = _integer(int(str(token)))
+        return ast.Literal(value, kind, _token_span(token))
+
+    def decimal(self, children: list) -> ast.Literal:
+        (token,) = children
+        return ast.Literal(float(str(token)), "double", _token_span(token))
+
+    def string(self, children: list) -> ast.Literal:
+        return _string_literal(children[0])
+
+    def param(self, children: list) -> ast.Param:
+        (token,) = children
+        return ast.Param(str(token)[1:] or None, _token_span(token))
+
+    def time_span(self, children: list) -> ast.TimeSpan:
+        number, unit = children
+        return _time_span(int(str(number)), number, unit)
+
+    def signed(self, children: list) -> ast.Literal | ast.TimeSpan:
+        sign, number, *unit = children
+        factor = -1 if str(sign) == "-" else 1
+        if unit and unit[0] is not None:
+            return _time_span(factor * int(str(number)), sign, unit[0])
+        if number.type == "DECIMAL":
+            return ast.Literal(factor * float(str(number)), "double", span_of(sign, number))
+        value, kind = _integer(factor * int(str(number)))
+        return ast.Literal(value, kind, span_of(sign, number))
+
+    def list_literal(self, children: list) -> ast.Literal:
+        items = children[1:-1:2]
+        kinds = {_list_kind(item.type) for item in items}
+        if len(kinds) > 1:
+            raise _Reject(
+                "a list literal holds values of one kind: numbers, strings or booleans",
+                children[0].start_pos,
+                children[-1].end_pos,
+            )
+        types = {item.type for item in items}
+        kind = items[0].type
+        if "double" in types:
+            kind = "double"
+        elif "unsigned_long" in types:
+            kind = "unsigned_long"
+        elif "long" in types:
+            kind = "long"
+        values = tuple(
+            float(item.value) if kind == "double" else item.value  # type: ignore[arg-type]
+            for item in items
+        )
+        return ast.Literal(values, kind, span_of(children[0], children[-1]))
+
+
+def _list_kind(kind: str) -> str:
+    return "number" if kind in ("integer", "long", "unsigned_long", "double") else kind
+
+
+def _token_span(token: Any) -> Span:
+    return Span(token.start_pos, token.end_pos)
+
+
+def _string_literal(token: Any) -> ast.Literal:
+    return ast.Literal(string_value(str(token)), "keyword", _token_span(token))
+
+
+def _time_span(amount: int, first: Any, unit: Any) -> ast.TimeSpan:
+    canonical = _UNITS.get(str(unit).lower())
+    if canonical is None:
+        raise _Reject(
+            f"`{unit}` is not a temporal unit",
+            unit.start_pos,
+            unit.end_pos,
+            hint="units: millisecond/ms, second/s/sec, minute/m/min, hour/h, day/d, week/w, "
+            "month/mo, quarter/q, year/y/yr (or the plural); a number and a name cannot "
+            "stand side by side otherwise",
+        )
+    return ast.TimeSpan(amount, canonical, span_of(first, unit))
+
+
+def _negative_literal(literal: ast.Literal, span: Span) -> ast.Literal:
+    value = literal.value
+    if isinstance(value, float):
+        return ast.Literal(-value, "double", span)
+    assert isinstance(value, int)
+    number, kind = _integer(-value)
+    return ast.Literal(number, kind, span)
+
+
+def _respan(node: Any, span: Span) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(node, span=span)
+
+
+def _column(node: Any) -> ast.Column:
+    if not isinstance(node, ast.Column):
+        raise _Reject("a column name is expected here", start_of(node), end_of(node))
+    return node
+
+
+def _as_name(token: Any) -> Any:
+    from lark import Token
+
+    return Token("NAME", str(token), start_pos=token.start_pos, end_pos=token.end_pos)
+
+
+def _rename(old: ast.NamePattern, new: ast.NamePattern, span: Span) -> ast.RenameItem:
+    for pattern in (old, new):
+        if pattern.is_wildcard:
+            raise _Reject(
+                f"RENAME takes column names, not patterns: `{pattern.name}`",
+                pattern.span.start,
+                pattern.span.end,
+                hint="rename each column on its own",
+            )
+    return ast.RenameItem(ast.Column(old.name, old.span), ast.Column(new.name, new.span), span)
