@@ -25,6 +25,7 @@ from ruleops.query.ast import (
     Or,
     Span,
 )
+from tests.time_bound import deadline
 
 
 def unspanned(node):
@@ -551,6 +552,35 @@ def test_string_list_items_have_their_own_spans():
 def test_comments_inside_a_list_are_skipped_even_with_quotes():
     text = 'any where a : ("x", /* "not an item" */ "y" // "nor this"\n)'
     assert parse_eql(text).body.condition.patterns == ("x", "y")
+
+
+def test_a_comment_in_a_list_does_not_swallow_the_query_after_the_list():
+    text = 'any where a in ("x", /* one */ "y") or b == "evil" or c : (/* two */ "z")'
+    assert isinstance(parse_eql(text).body.condition, Or)
+
+
+def test_a_trailing_comma_after_a_comment_in_a_list_is_an_error_at_the_parenthesis():
+    text = 'any where a in ("x", /* one */) or b == "evil" or c : (/* two */ "z")'
+    with pytest.raises(EqlSyntaxError) as error:
+        parse_eql(text)
+    assert error.value.offset == text.index(")")
+
+
+def test_a_raw_string_in_a_list_ends_at_its_own_quotes():
+    text = 'any where a in ("""x""") or b : ("""y""")'
+    assert isinstance(parse_eql(text).body.condition, Or)
+
+
+@pytest.mark.parametrize(
+    "item",
+    ['/* {i} */ "v{i}"', '"""v{i}""" /* {i} */', '// {i}\n "v{i}"', '"v{i}" // {i} //\n'],
+)
+def test_a_long_list_that_fails_to_lex_as_one_token_is_rejected_quickly(item):
+    """The list terminal cannot backtrack: 60 commented items with a trailing comma (2^60
+    ways to split the comments before the fix) are rejected at once."""
+    items = ", ".join(item.format(i=i) for i in range(60))
+    with deadline(5), pytest.raises(EqlSyntaxError):
+        parse_eql(f"any where a in ({items},)")
 
 
 def test_list_of_strings_and_list_item_by_item_give_the_same_tree():
