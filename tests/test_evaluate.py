@@ -150,9 +150,35 @@ def test_not_over_a_field_condition_matches_an_event_without_the_field():
     assert matches('not user.name : "a"', PROC)
 
 
-def test_not_over_a_function_of_a_missing_field_does_not_match():
-    # ES runs `length(...)` as a script: null stays null under `not`.
-    assert not matches("not length(user.name) > 3", PROC)
+def test_not_over_a_function_of_a_missing_field_matches():
+    # ES wraps the whole script query in `not`: querytranslator_tests.txt
+    # negatedInFilterWithScripting gives InternalQlScriptUtils.not(multiValueDocValues(doc, f,
+    # X0 -> nullSafeFilter(...))), and InternalEqlScriptUtils.multiValueDocValues tests null
+    # for a missing field: nullSafeFilter(null > 3) is false, so `not` is true.
+    assert matches("not length(user.name) > 3", PROC)
+
+
+def test_a_function_of_a_missing_field_does_not_match():
+    # the same script without `not`: null > 3 is null, and nullSafeFilter(null) is false
+    assert not matches("length(user.name) > 3", PROC)
+
+
+def test_not_over_a_script_holds_when_no_value_of_the_field_satisfies_it():
+    # `not` wraps multiValueDocValues, which is true when any value passes
+    assert not matches("not length(user.name) > 3", {"user": {"name": ["ab", "abcdef"]}})
+    assert matches("not length(user.name) > 3", {"user": {"name": ["ab", "abc"]}})
+
+
+def test_not_in_over_a_function_of_a_missing_field_matches():
+    # querytranslator_tests.txt negatedInFilterWithScripting
+    assert matches('substring(user.name, 5) not in ("test*", "best")', PROC)
+
+
+def test_each_use_of_a_field_in_a_script_reads_its_own_value():
+    # Scripts.multiValueDocValuesRewrite gives every docValue call its own variable, so a
+    # field used twice ranges over its values independently.
+    event = {"user": {"name": ["a", "b"]}}
+    assert matches('concat(user.name, "-", user.name) == "a-b"', event)
 
 
 def test_not_equals_matches_an_event_without_the_field():
@@ -312,7 +338,8 @@ def test_arithmetic_on_a_field_compared_with_an_integer_becomes_a_field_comparis
 
 
 def test_integer_division_is_not_simplified():
-    assert not matches("not user.id / 2 > 3", PROC)
+    # `x / 2 > 3` is not `x > 6`: 7 / 2 is 3 in integer division
+    assert not matches("process.pid / 2 > 3", {"process": {"pid": 7}})
 
 
 def test_negation_of_a_field_flips_the_comparison():

@@ -12,12 +12,15 @@ Elasticsearch evaluates an EQL condition in two different ways, and the differen
   `not` (must_not) **matches events that lack the field**; `!=` is must_not(term) and matches
   them too.
 * **Scripts** for everything else (functions of fields, arithmetic, comparisons of
-  expressions): SQL three-valued logic where null propagates, and a null result does not
-  match. `not` over a script is a script `not`: `not length(process.name) > 3` does **not**
-  match an event without process.name, whereas `not process.name : "a*"` does.
-  ES rewrites scripts made of fields, literals and functions to run once per value of a
-  multi-valued field (`MultiValueAwareScriptQuery`): any value combination that yields true
-  matches.
+  expressions). Inside a script, SQL three-valued logic: null propagates. The script query
+  runs the expression once per value of each field it reads (`MultiValueAwareScriptQuery`,
+  `Scripts.multiValueDocValuesRewrite`, `InternalEqlScriptUtils.multiValueDocValues`): it
+  matches when some combination of values yields true; a missing field is tested as null;
+  a null result counts as false (`nullSafeFilter`). Each use of a field reads its own value.
+  So a script query is two-valued too, and `not` over it wraps the whole query
+  (`InternalQlScriptUtils.not(multiValueDocValues(...))`, querytranslator_tests.txt
+  `negatedInFilterWithScripting`): `not length(process.name) > 3` matches an event without
+  process.name, and one whose names are all short.
 
 Before translating, ES's optimizer rewrites a few shapes, reproduced in `normalize`:
 literals move to the right of comparisons (`0 < x` is `x > 0`), `x == null`/`x != null` become
@@ -341,12 +344,11 @@ class _Compiler:
                 tests = [self.predicate(o).test for o in operands]
                 return Compiled(_any_of(tests), script=False)
             case Not(operand=operand):
+                # A script query already answers true or false (null counts as false), and
+                # ES wraps the whole of it in `not`, as it negates any other query.
                 inner = self.predicate(operand)
-                if inner.script and self.dialect == "eql":
-                    # ES: `not` over a script query is itself a script (null stays null).
-                    return self.script(node)
                 test = inner.test
-                return Compiled(lambda event: not test(event), script=False)
+                return Compiled(lambda event: not test(event), script=inner.script)
             case Exists(field=field):
                 get = self.getter(field)
                 return Compiled(lambda event: bool(flat_values(get(event))), script=False)
@@ -625,12 +627,10 @@ class _Compiler:
             case Literal(value=constant):
                 return lambda s: constant
             case Field():
-                paths = [existing.path for existing in slots]
-                if node.path in paths:
-                    index = paths.index(node.path)
-                else:
-                    index = len(slots)
-                    slots.append(node)
+                # every use of a field reads a value of its own (ES gives each docValue call
+                # its own variable, Scripts.multiValueDocValuesRewrite)
+                index = len(slots)
+                slots.append(node)
                 return lambda s: s[index]
             case IsNull(value=inner):
                 get = self.value(inner, slots)

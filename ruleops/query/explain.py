@@ -121,10 +121,10 @@ class _Explainer:
             detail = ""
             if compiled.script:
                 value = script_value(node.operand, self.event, field_types=self.field_types)
-                if value is None:
+                if value is None and matched:
                     detail = (
-                        f"{render(node.operand)} is null, and `not null` is null: "
-                        "a function or expression that yields null never matches, negated or not"
+                        f"{render(node.operand)} is null, which counts as false, so `not` "
+                        "matches (Elasticsearch negates the whole script query)"
                     )
             elif (
                 matched
