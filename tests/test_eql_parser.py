@@ -527,6 +527,25 @@ def test_surrogate_unicode_escape():
     assert "not a valid unicode" in rejected(r'any where a == "\u{D800}"').message
 
 
+@pytest.mark.parametrize("code", ["FFFFFFFa", "10000000", "110000"])
+def test_a_code_point_beyond_unicode_is_a_located_error(code):
+    # ExpressionTests.testUnicodeWithInvalidUnicodePoints: "Invalid unicode character code"
+    error = rejected(f'any where a == "\\u{{{code}}}"')
+    assert "not a valid unicode" in error.message and error.column == 17
+
+
+def test_a_braceless_unicode_escape_is_rejected():
+    # ExpressionTests.testUnicodeWithWrongCurlyBraces: `"\uad12"` is a token recognition
+    # error in Elasticsearch; only `\u{…}` exists
+    error = rejected(r'any where a == "\uad12"')
+    assert "\\u{" in error.message and error.column == 17
+
+
+def test_an_unknown_escape_is_kept_as_written():
+    # AbstractBuilder.unquoteString passes unknown escapes through (`\w`)
+    assert condition(r'a == "\w"').right == lit("\\w")
+
+
 def test_pattern_must_be_a_string():
     assert "a string" in rejected("any where a : b").message
 

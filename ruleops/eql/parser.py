@@ -146,6 +146,7 @@ def _cache_file() -> str | bool:
 
 _ESCAPES = {"t": "\t", "b": "\b", "f": "\f", "n": "\n", "r": "\r", '"': '"', "'": "'", "\\": "\\"}
 _ESCAPE_RE = re.compile(r"\\(u\{[^}]*\}?|.)", re.S)
+_HEX_DIGITS = re.compile("[0-9a-fA-F]+")
 
 
 def _unescape(token: Any) -> str:
@@ -174,19 +175,27 @@ def _string_value(raw: str, start: int) -> str:
                     where + len(match.group(0)),
                     hint="write for example `\\u{2E}`",
                 )
-            try:
-                point = int(digits, 16)
-                if 0xD800 <= point <= 0xDFFF:
-                    raise ValueError
-                return chr(point)
-            except ValueError:
+            point = int(digits, 16) if _HEX_DIGITS.fullmatch(digits) else -1
+            # ES (AbstractBuilder.hexToUnicode) rejects surrogates and whatever is not a
+            # code point: beyond U+10FFFF, or too large for an int (`\u{FFFFFFFa}`)
+            if not 0 <= point <= 0x10FFFF or 0xD800 <= point <= 0xDFFF:
                 raise _Reject(
                     f"`{match.group(0)}` is not a valid unicode character",
                     where,
                     where + len(match.group(0)),
-                ) from None
+                    hint="a code point is at most 10FFFF and not a surrogate (D800 to DFFF)",
+                )
+            return chr(point)
         if code == "u":
-            return "\\u"
+            # the lexer knows only `\u{…}`: `"\uad12"` is a token recognition error
+            where = start + 1 + match.start()
+            raise _Reject(
+                "a unicode escape is written with braces: `\\u{…}`",
+                where,
+                where + 2,
+                hint="write for example `\\u{00E9}` for é",
+            )
+        # AbstractBuilder.unquoteString passes unknown escapes through (`\w`)
         return "\\" + code
 
     return _ESCAPE_RE.sub(replace, body)
