@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import uuid
 from pathlib import Path
 
-EXAMPLE = (
-    Path(__file__).resolve().parents[1] / "rules" / "windows" / "persistence_services_registry.toml"
-)
+CHECKOUT = Path(__file__).resolve().parents[1]
+EXAMPLE = CHECKOUT / "rules" / "windows" / "persistence_services_registry.toml"
+_SKIP = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc", ".git", "build", "dist")
 _ENV = {
     "GIT_AUTHOR_NAME": "t",
     "GIT_AUTHOR_EMAIL": "t@example.com",
@@ -58,3 +59,15 @@ def make_repo(root: Path, names: tuple[str, ...] = ("a", "b", "c")) -> Path:
 def commit(root: Path, message: str) -> None:
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", message)
+
+
+def copy_checkout(dest: Path, *names: str) -> Path:
+    """The named files and folders of this checkout, copied to `dest` as they are now (what
+    a clone of a commit of the working tree would hold)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        if (CHECKOUT / name).is_dir():
+            shutil.copytree(CHECKOUT / name, dest / name, ignore=_SKIP)
+        else:
+            shutil.copy(CHECKOUT / name, dest / name)
+    return dest

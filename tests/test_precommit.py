@@ -15,10 +15,9 @@ from pathlib import Path
 import pytest
 
 from ruleops import __version__
-from tests.git_helpers import commit, git, make_repo, rule_text
+from tests.git_helpers import commit, copy_checkout, git, make_repo, rule_text
 
 REPO = Path(__file__).resolve().parents[1]
-_SKIP = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc", ".git", "build", "dist")
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pre-commit") is None, reason="pre-commit (test dependency) is not installed"
@@ -29,12 +28,10 @@ pytestmark = pytest.mark.skipif(
 def hook_repo(tmp_path_factory) -> tuple[Path, str]:
     """A git copy of this checkout, working tree as it is now, committed and tagged as the
     release of this version; the tag is the `rev` users write."""
-    copy = tmp_path_factory.mktemp("ruleops-hooks")
-    for name in ("ruleops", "schemas"):
-        if (REPO / name).exists():
-            shutil.copytree(REPO / name, copy / name, ignore=_SKIP)
-    for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml"):
-        shutil.copy(REPO / name, copy / name)
+    copy = copy_checkout(
+        tmp_path_factory.mktemp("ruleops-hooks"),
+        *("ruleops", "schemas", "pyproject.toml", "README.md", ".pre-commit-hooks.yaml"),
+    )
     git(copy, "init", "-q", "-b", "main")
     commit(copy, "snapshot")
     git(copy, "tag", f"v{__version__}")

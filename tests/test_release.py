@@ -48,9 +48,9 @@ def test_changelog_has_a_section_for_the_current_version():
     assert re.search(rf"(?m)^## {re.escape(ruleops.__version__)} \(", changelog)
 
 
-@pytest.mark.parametrize("path", ["docs/ci.md", ".pre-commit-hooks.yaml"])
+@pytest.mark.parametrize("path", ["docs/ci.md", "README.md", ".pre-commit-hooks.yaml"])
 def test_documented_hook_pin_is_the_current_version(path):
-    pins = re.findall(r"rev: (\S+)", (REPO / path).read_text(encoding="utf-8"))
+    pins = re.findall(r"rev: (v[\w.]+\w)", (REPO / path).read_text(encoding="utf-8"))
     assert pins and set(pins) == {f"v{ruleops.__version__}"}
 
 

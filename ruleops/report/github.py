@@ -67,7 +67,8 @@ def step_summary(diagnostics: list[Diagnostic], files: int) -> str:
             "",
             f"… and {len(diagnostics) - MAX_SUMMARY_ROWS} more; see the SARIF or JSON report.",
         ]
-    lines.append("(`ruleops rule CODE` explains a code.)")
+    # A line right under a Markdown table would be read as one more row of it.
+    lines += ["", "(`ruleops rule CODE` explains a code.)"]
     return "\n".join(lines) + "\n"
 
 
