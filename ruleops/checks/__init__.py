@@ -22,6 +22,7 @@ ALL_CHECK_MODULES: tuple[str, ...] = (
     "ruleops.checks.eql",
     "ruleops.checks.fields",
     "ruleops.checks.kql",
+    "ruleops.checks.esql",
     "ruleops.checks.fixtures",
     "ruleops.checks.properties",
     "ruleops.suppressions",

@@ -322,7 +322,9 @@ class _Builder:
 
     def field(self, children: list) -> ast.Assignment:
         (value,) = children
-        return ast.Assignment(_source_text(value), value, value.span)
+        # A bare column keeps its name (`source.`as`.number` is `source.as.number`).
+        name = value.name if isinstance(value, ast.Column) else _source_text(value)
+        return ast.Assignment(name, value, value.span)
 
     def keep_command(self, children: list) -> ast.Keep:
         keyword, patterns = children

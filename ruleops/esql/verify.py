@@ -1,0 +1,307 @@
+"""What a parsed ES|QL query gets wrong that Elasticsearch (or its results) would show:
+unknown functions and columns, wrong arguments, comparisons of types that cannot meet,
+LIKE written with SQL's wildcards or with none, invalid RLIKE, GROK and DISSECT patterns,
+and single-value operators on ECS fields that may hold several values.
+
+Columns are typed through the pipe by `ruleops.esql.schema`; the source fields come from the
+caller (ECS and the rule's field definitions) as a `SourceLookup`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterator
+
+from ruleops.esql import ast, codes, functions
+from ruleops.esql.schema import Schema, SourceLookup, schemas, type_of
+from ruleops.esql.types import STRING, UNKNOWN, comparable
+from ruleops.query.fieldcheck import Finding
+
+# Functions whose argument is matched as a whole against a multi-valued field without
+# dropping the row (docs: each function's page): the multi-value check skips their insides.
+_MV_SAFE = frozenset(
+    {"mv_contains", "mv_count", "mv_dedupe", "mv_first", "mv_last", "mv_min", "mv_max",
+     "mv_concat", "mv_sort", "mv_slice", "mv_sum", "mv_avg", "mv_median", "mv_append",
+     "mv_zip", "mv_intersection", "mv_union", "mv_contains_all", "mv_intersects",
+     "values", "count", "count_distinct", "top", "first", "last", "min", "max", "coalesce",
+     "kql", "match", "qstr", "match_phrase", "multi_match", "is_null", "to_string"}
+)  # fmt: skip
+UNKNOWN_ECS_FIELD = "RO350"  # declared in ruleops.query.fieldcheck
+_LIKE_WILDCARD = re.compile(r"(?<!\\)(?:\\\\)*[*?]")
+
+
+def verify(
+    query: ast.Query,
+    source: SourceLookup | None,
+    suggest: Callable[[str], str | None] = lambda name: None,
+    multi_valued: Callable[[str], bool] = lambda name: False,
+) -> list[Finding]:
+    found: list[Finding] = []
+    seen = schemas(query, source)
+    for index, command in enumerate(query.commands):
+        schema = seen[index]
+        found.extend(_command(command, schema, suggest, multi_valued))
+    return found
+
+
+def _command(command, schema: Schema, suggest, multi_valued) -> Iterator[Finding]:
+    if isinstance(command, ast.Fork):
+        return
+    if isinstance(command, ast.Grok | ast.Dissect):
+        yield from _extraction_patterns(command)
+    if isinstance(command, ast.MvExpand):
+        yield from _column(command.column, schema, suggest)
+    if isinstance(command, ast.Rename):
+        for item in command.items:
+            yield from _column(item.old, schema, suggest)
+    if isinstance(command, ast.Keep | ast.Drop):
+        for pattern in command.patterns:
+            if not pattern.is_wildcard and schema.type_of(pattern.name) is None:
+                yield _unknown_column(pattern.name, pattern.span, schema, suggest)
+    # EVAL sees the columns it has just made (`EVAL a = 1, b = a + 1`).
+    if isinstance(command, ast.Eval):
+        for item in command.fields:
+            yield from _expression(item.value, schema, suggest, multi_valued)
+            schema = schema.with_column(item.name, type_of(item.value, schema))
+        return
+    for expr in ast.expressions(command):
+        yield from _expression(expr, schema, suggest, multi_valued)
+
+
+def _expression(expr: ast.Expr, schema: Schema, suggest, multi_valued) -> Iterator[Finding]:
+    for node in ast.walk(expr):
+        match node:
+            case ast.Column():
+                yield from _column(node, schema, suggest)
+            case ast.Call():
+                yield from _call(node, schema)
+            case ast.Compare():
+                yield from _compare(node, schema)
+            case ast.Like():
+                yield from _like(node)
+    yield from _multi_valued(expr, schema, multi_valued)
+
+
+def _column(column: ast.Column, schema: Schema, suggest) -> Iterator[Finding]:
+    if schema.type_of(column.name) is None:
+        yield _unknown_column(column.name, column.span, schema, suggest)
+
+
+def _unknown_column(name: str, span: ast.Span, schema: Schema, suggest) -> Finding:
+    nearest = difflib.get_close_matches(name, list(schema.columns), n=1, cutoff=0.75)
+    hint = f"did you mean `{nearest[0]}`?" if nearest else None
+    if hint is None and schema.source is not None:
+        guess = suggest(name)
+        hint = f"did you mean `{guess}`?" if guess else None
+    if schema.source is None:
+        why = "no such column here: STATS, KEEP or DROP before this point left only " + (
+            ", ".join(f"`{c}`" for c in list(schema.columns)[:8]) or "no columns"
+        )
+        return Finding(codes.UNKNOWN_COLUMN, f"unknown column `{name}`: {why}", span, hint)
+    # A field of an ECS field set that ECS does not define: the same finding (and warning)
+    # as in EQL and KQL rules.
+    return Finding(
+        UNKNOWN_ECS_FIELD,
+        f"`{name}` is in an ECS field set but is not an ECS field, a field definition, or a "
+        "column the query made",
+        span,
+        hint,
+    )
+
+
+def _call(call: ast.Call, schema: Schema) -> Iterator[Finding]:
+    if not functions.exists(call.name):
+        near = functions.nearest(call.name)
+        yield Finding(
+            codes.UNKNOWN_FUNCTION,
+            f"`{call.name}` is not an ES|QL function",
+            call.span,
+            f"did you mean `{near}`?" if near else None,
+        )
+        return
+    function = functions.lookup(call.name)
+    if function is None:
+        return
+    # The trailing `{…}` options map is not counted: newer versions add it to functions whose
+    # copied definitions predate it (MATCH).
+    count = len(call.args)
+    if count < function.min_args or (function.max_args is not None and count > function.max_args):
+        wanted = (
+            f"{function.min_args}"
+            if function.max_args == function.min_args
+            else f"{function.min_args} to {function.max_args}"
+            if function.max_args is not None
+            else f"at least {function.min_args}"
+        )
+        params = ", ".join(p + ("?" if optional else "") for p, optional in function.params)
+        yield Finding(
+            codes.FUNCTION_ARGUMENTS,
+            f"{call.name.upper()} takes {wanted} argument(s), got {count}",
+            call.span,
+            f"{call.name.upper()}({params})",
+        )
+        return
+    for index, arg in enumerate(call.args):
+        kind = type_of(arg, schema)
+        accepted = function.accepts_at(index)
+        if kind in (UNKNOWN, "null") or not accepted or kind in accepted:
+            continue
+        if kind in STRING and accepted & STRING:
+            continue
+        if isinstance(arg, ast.Literal) and kind == "keyword":
+            continue  # string literals are converted to the parameter's type
+        if kind in ("integer", "long") and accepted & {"integer", "long", "double"}:
+            continue
+        yield Finding(
+            codes.FUNCTION_ARGUMENTS,
+            f"argument {index + 1} of {call.name.upper()} is {kind}; it takes "
+            + ", ".join(sorted(accepted)),
+            arg.span,
+        )
+
+
+def _compare(node: ast.Compare, schema: Schema) -> Iterator[Finding]:
+    left, right = type_of(node.left, schema), type_of(node.right, schema)
+    left_literal = isinstance(node.left, ast.Literal)
+    right_literal = isinstance(node.right, ast.Literal)
+    if not comparable(left, right, left_literal=left_literal, right_literal=right_literal):
+        yield Finding(
+            codes.TYPE_MISMATCH,
+            f"`{node.op}` compares {left} with {right}; Elasticsearch rejects the query",
+            node.span,
+            "convert one side (TO_STRING, TO_LONG, TO_IP, …) so both have the same type",
+        )
+        return
+    if "ip" in (left, right):
+        literal = node.right if left == "ip" else node.left
+        if (
+            isinstance(literal, ast.Literal)
+            and isinstance(literal.value, str)
+            and not _is_ip(literal.value)
+        ):
+            yield Finding(
+                codes.TYPE_MISMATCH,
+                f'"{literal.value}" is not an IP address; an ip compares only with addresses',
+                literal.span,
+                'for a range use CIDR_MATCH(field, "10.0.0.0/8")',
+            )
+
+
+def _is_ip(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _like(node: ast.Like) -> Iterator[Finding]:
+    for pattern in node.patterns:
+        if not isinstance(pattern, ast.Literal) or not isinstance(pattern.value, str):
+            continue
+        text = pattern.value
+        if node.regex:
+            yield from _regex(text, pattern)
+            continue
+        wildcards = _LIKE_WILDCARD.search(text) is not None
+        if "%" in text and not wildcards:
+            yield Finding(
+                codes.LIKE_SQL_WILDCARD,
+                f'LIKE "{text}" uses `%` as a wildcard, but ES|QL\'s LIKE knows only `*` '
+                "(any characters) and `?` (one character): `%` matches itself, so this "
+                "pattern never matches what it means to",
+                pattern.span,
+                f'write "{text.replace("%", "*")}"',
+            )
+        elif not wildcards:
+            yield Finding(
+                codes.LIKE_WITHOUT_WILDCARD,
+                f'LIKE "{text}" has no wildcard: it is an exact comparison',
+                pattern.span,
+                "use `==` (or add `*` / `?` if a wildcard was meant)",
+            )
+
+
+def _regex(text: str, pattern: ast.Literal) -> Iterator[Finding]:
+    from ruleops.query.lucene_regex import LuceneRegexError, compile_lucene
+
+    try:
+        compile_lucene(text)
+    except LuceneRegexError as error:
+        yield Finding(
+            codes.INVALID_REGEX,
+            f"invalid RLIKE pattern: {error.message} (at character {error.offset + 1})",
+            pattern.span,
+            "RLIKE takes Lucene's regular expression syntax: no \\d, \\w or \\s classes, "
+            "no anchors; write [0-9], [a-zA-Z0-9_] and a space",
+        )
+    except Exception:  # too complex to compile: Elasticsearch may still accept it
+        return
+
+
+def _extraction_patterns(command: ast.Grok | ast.Dissect) -> Iterator[Finding]:
+    from ruleops.esql.dissect import DissectError, compile_dissect
+    from ruleops.esql.grok import GrokError, compile_grok
+
+    patterns = command.patterns if isinstance(command, ast.Grok) else (command.pattern,)
+    for pattern in patterns:
+        if not isinstance(pattern.value, str):
+            continue
+        try:
+            if isinstance(command, ast.Grok):
+                compile_grok(pattern.value)
+            else:
+                compile_dissect(pattern.value)
+        except (GrokError, DissectError) as error:
+            yield Finding(
+                codes.INVALID_PATTERN,
+                f"invalid {command.keyword} pattern: {error}",
+                pattern.span,
+            )
+
+
+_SINGLE_VALUE_OPS = (ast.Compare, ast.Like, ast.In)
+
+
+def _multi_valued(expr: ast.Expr, schema: Schema, multi_valued) -> Iterator[Finding]:
+    """`==`, `!=`, `<`…, LIKE, RLIKE, IN and CIDR_MATCH on a source field that may hold
+    several values: Elasticsearch evaluates them to null on a multi-valued document (with a
+    warning), so the row is dropped, where KQL and EQL would match any value."""
+    stack: list[ast.Expr] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Call) and functions.canonical(node.name) in _MV_SAFE:
+            continue
+        operand = None
+        if isinstance(node, ast.Compare):
+            operand = node.left if isinstance(node.left, ast.Column) else node.right
+        elif isinstance(node, ast.Like | ast.In):
+            operand = node.value
+        elif isinstance(node, ast.Call) and functions.canonical(node.name) == "cidr_match":
+            operand = node.args[0] if node.args else None
+        if (
+            isinstance(operand, ast.Column)
+            and operand.name not in schema.columns
+            and schema.source is not None
+            and multi_valued(operand.name)
+        ):
+            what = (
+                f"`{node.op}`" if isinstance(node, ast.Compare)
+                else "CIDR_MATCH" if isinstance(node, ast.Call)
+                else "IN" if isinstance(node, ast.In)
+                else "RLIKE" if node.regex else "LIKE"
+            )  # fmt: skip
+            yield Finding(
+                codes.MULTI_VALUED,
+                f"`{operand.name}` can hold several values, and {what} on a multi-valued "
+                "field is null in ES|QL: such events are silently dropped (KQL and EQL "
+                "match when any value does)",
+                node.span,
+                f'use MV_CONTAINS({operand.name}, "value"), MV_EXPAND {operand.name} before '
+                f'the WHERE, or KQL("{operand.name}:value")',
+            )
+            continue
+        stack.extend(ast.children(node))
