@@ -275,6 +275,7 @@ def esql_query(rule: Rule, config: Config) -> Iterator[Diagnostic]:
 
 def _kql_inside(rule: Rule, parsed) -> Iterator[Diagnostic]:
     """`KQL("…")` calls: their query parses as KQL, errors placed inside the string."""
+    import ruleops.checks.kql  # noqa: F401  (declares RO400, the KQL syntax error code)
     from ruleops.esql import ast
     from ruleops.kql.errors import KqlSyntaxError
     from ruleops.kql.parser import parse_kql

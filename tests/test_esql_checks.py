@@ -1,0 +1,92 @@
+"""ES|QL checks (RO700-RO715): each fails on its documented bad example, passes on the good
+one, and lands on the rule file's line and column."""
+
+from __future__ import annotations
+
+from ruleops.checks.esql import esql_query
+from ruleops.config import Config
+from ruleops.diagnostics import REGISTRY
+from ruleops.loading import rule_from_text
+
+PREAMBLE = """[metadata]
+creation_date = "2024/01/01"
+{metadata}
+[rule]
+name = "Example"
+language = "esql"
+type = "esql"
+"""
+
+
+def rule_file(query: str, metadata: str = "", rule: str = "") -> str:
+    head = PREAMBLE.format(metadata=metadata)
+    return head + f"query = '''\n{query}\n'''\n" + rule + "\n"
+
+
+def diagnostics(query: str, metadata: str = "", rule: str = ""):
+    loaded = rule_from_text(rule_file(query, metadata, rule), "rules/example.toml")
+    assert loaded.rule is not None
+    return list(esql_query(loaded.rule, Config()))
+
+
+def codes(query: str, **extra: str) -> list[str]:
+    return [d.code for d in diagnostics(query, **extra)]
+
+
+def test_each_documented_query_example_fails_and_passes():
+    for number in range(700, 714):
+        info = REGISTRY[f"RO{number}"]
+        assert info.summary and info.explanation
+        assert info.code in codes(info.bad), info.code
+        assert info.code not in codes(info.good), info.code
+
+
+def test_features_newer_than_min_stack_version():
+    query = "FROM logs-* | LOOKUP JOIN threats ON source.ip | KEEP source.ip"
+    assert "RO714" in codes(query, metadata='min_stack_version = "8.15.0"')
+    assert "RO714" not in codes(query, metadata='min_stack_version = "8.18.0"')
+
+
+def test_suppression_on_a_column_the_query_does_not_return():
+    query = "FROM logs-* | STATS Esql.n = COUNT(*) BY host.name | KEEP host.name, Esql.n"
+    bad = '[rule.alert_suppression]\ngroup_by = ["user.name"]'
+    good = '[rule.alert_suppression]\ngroup_by = ["host.name"]'
+    assert "RO715" in codes(query, rule=bad)
+    assert "RO715" not in codes(query, rule=good)
+
+
+def test_syntax_error_lands_on_the_rule_file_line_and_column():
+    (found,) = diagnostics("FROM logs-*\n| WHERE x = 1 | KEEP x")
+    assert (found.code, found.line, found.column) == ("RO700", 10, 11)
+
+
+def test_like_percent_is_reported_on_its_pattern():
+    found = [d for d in diagnostics('FROM a\n| WHERE b LIKE "%x%" | KEEP b') if d.code == "RO706"]
+    assert [(d.line, d.column) for d in found] == [(10, 16)]
+
+
+def test_column_dropped_by_stats_is_unknown_with_what_is_left():
+    query = "FROM a | STATS Esql.n = COUNT(*) BY host.name | WHERE process.name == 1 | KEEP Esql.n"
+    (found,) = [d for d in diagnostics(query) if d.code == "RO705"]
+    assert "Esql.n" in found.message
+
+
+def test_typo_in_a_query_column_suggests_the_column():
+    query = "FROM a | STATS Esql.count = COUNT(*) | WHERE Esql.cuont > 1 | KEEP Esql.count"
+    (found,) = [d for d in diagnostics(query) if d.code == "RO705"]
+    assert "Esql.count" in found.hint
+
+
+def test_kql_error_inside_esql_points_into_the_string():
+    query = 'FROM a METADATA _id, _version, _index\n| WHERE KQL("host.name:(a or")\n| KEEP _id'
+    found = [d for d in diagnostics(query) if d.code == "RO400"]
+    assert found and found[0].line == 10
+
+
+def test_ip_compared_with_a_non_address():
+    assert "RO704" in codes('FROM a | WHERE source.ip == "nope" | KEEP source.ip')
+
+
+def test_multi_valued_field_inside_mv_contains_is_fine():
+    query = 'FROM a METADATA _id, _version, _index | WHERE MV_CONTAINS(event.type, "start")'
+    assert "RO710" not in codes(query + " | KEEP _id, _version, _index")
