@@ -24,7 +24,9 @@ from tests.report_helpers import sarif_errors, sarif_schema
 
 SCHEMAS = Path(__file__).resolve().parent / "data" / "schemastore"
 REPOSITORY = "octo/detection-rules"
-CHECK_STEPS = slice(2, None)  # after setting up Python and installing ruleops
+STEPS = load_action()["runs"]["steps"]
+# Setting up Python and installing ruleops come before the step `check`.
+FIRST_CHECK_STEP = next(i for i, step in enumerate(STEPS) if step.get("id") == "check")
 
 
 @pytest.fixture(scope="module")
@@ -35,19 +37,19 @@ def runner_temp(tmp_path_factory) -> Path:
         *("action.yml", "ruleops", "schemas", "pyproject.toml", "README.md"),
     )
     temp = tmp_path_factory.mktemp("runner-temp")
-    run = Run(tmp_path_factory.mktemp("workspace"), _runner_env(temp, action), {})
-    for index, step in enumerate(load_action()["runs"]["steps"][: CHECK_STEPS.start]):
+    env = {**_runner_env(temp), "GITHUB_ACTION_PATH": str(action)}
+    run = Run(tmp_path_factory.mktemp("workspace"), env, {})
+    for index, step in enumerate(STEPS[:FIRST_CHECK_STEP]):
         run.step(index, step)
     assert not run.failed, run.logs
     return temp
 
 
-def _runner_env(temp: Path, action: Path | None = None) -> dict[str, str]:
+def _runner_env(temp: Path) -> dict[str, str]:
     return {
         "CI": "true",
         "GITHUB_ACTIONS": "true",
         "RUNNER_TEMP": str(temp),
-        "GITHUB_ACTION_PATH": str(action or temp),
         "GITHUB_REPOSITORY": REPOSITORY,
     }
 
@@ -105,9 +107,9 @@ def _run(workspace: Path, runner_temp: Path, event: dict[str, str], **inputs: st
     for name in ("GITHUB_STEP_SUMMARY", "GITHUB_PATH"):
         Path(env[name]).write_text("")
     run = Run(workspace, env, inputs)
-    steps = load_action()["runs"]["steps"]
-    for index, step in list(enumerate(steps))[CHECK_STEPS]:
-        run.step(index, step)
+    for index, step in enumerate(STEPS):
+        if index >= FIRST_CHECK_STEP:
+            run.step(index, step)
     return run
 
 
@@ -234,7 +236,7 @@ def test_action_yml_is_valid_action_metadata():
 def test_action_steps_take_inputs_through_env_never_inside_a_script():
     """`${{ }}` inside `run:` is pasted into the script before bash reads it (an input holding
     `"; rm -rf ~` would run); values reach scripts as environment variables instead."""
-    for step in load_action()["runs"]["steps"]:
+    for step in STEPS:
         assert "${{" not in step.get("run", "")
 
 
