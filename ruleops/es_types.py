@@ -51,6 +51,17 @@ DATE = frozenset({"date", "date_nanos"})
 # Containers: ECS defines the object, not the fields inside it (`labels.*`).
 OPEN = frozenset({"object", "flattened"})
 
+# The types Elasticsearch's EQL and SQL read (ql `DataTypes`); a field of any other type
+# is "unsupported" (EQL VerifierTests testGeo, testRange, testNested).
+_QL_READABLE = KEYWORD | TEXT | NUMERIC | DATE | {"boolean", "ip", "version", "binary", "object"}
+
+
+def eql_readable(es_type: str) -> bool:
+    """Whether EQL can query a field of this mapping type (not geo shapes, ranges,
+    `flattened`, `nested`…)."""
+    return es_type in _QL_READABLE
+
+
 Family = Literal["integer", "float", "keyword", "text", "date", "ip", "boolean", "version"]
 
 

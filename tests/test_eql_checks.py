@@ -236,6 +236,12 @@ def test_bad_maxspan(maxspan, words):
     assert found.column == column_of("with", "sequence with")
 
 
+def test_a_zero_maxspan_is_rejected():
+    # LogicalPlanBuilder.visitSequenceParams: "A positive maxspan value is required"
+    found = only("sequence with maxspan=0s [a where true] [b where true]", "RO306")
+    assert "positive" in found.message
+
+
 @pytest.mark.parametrize("maxspan", ["500ms", "30s", "5m", "2h", "1d"])
 def test_good_maxspan(maxspan):
     assert codes(f"sequence with maxspan={maxspan} [a where true] [b where true]") == []
@@ -299,6 +305,25 @@ def test_field_in_an_in_list():
     assert codes('process where process.name in ("a", process.parent.name)') == ["RO310"]
 
 
+@pytest.mark.parametrize(
+    "condition",
+    [
+        'process.name == concat(process.parent.name, "")',
+        "length(process.name) == length(process.parent.name)",
+        "process.pid + 1 == process.parent.pid",
+        "process.pid in (1, process.parent.pid + 1)",
+    ],
+)
+def test_a_field_compared_with_an_expression_of_fields(condition):
+    # ExpressionTranslators.BinaryComparisons.checkBinaryComparison: the right side of a
+    # comparison must be foldable ("Comparisons against fields are not (currently) supported")
+    assert codes(f"process where {condition}") == ["RO310"]
+
+
+def test_a_function_of_a_field_compared_with_a_constant_passes():
+    assert codes('process where length(process.name) == length("abc")') == []
+
+
 def test_optional_fields_may_be_compared():
     assert codes("process where ?a == ?b") == []
 
@@ -317,6 +342,12 @@ def test_position_accounts_for_escapes_in_a_basic_string_query():
 def test_rule_without_a_string_query_is_left_to_the_schema_check():
     text = '[rule]\nlanguage = "eql"\nquery = 5\n'
     assert list(eql_query(rule_from_text(text, "rules/example.toml").rule, Config())) == []
+
+
+def test_cidr_match_with_a_block_that_is_not_a_constant():
+    # CIDRMatch.resolveType: the addresses must be foldable
+    found = only("network where cidrMatch(destination.ip, source.address)", "RO303")
+    assert "constant" in found.message
 
 
 def test_cidr_match_with_an_invalid_block():

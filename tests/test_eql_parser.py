@@ -71,6 +71,13 @@ def test_any_category_is_none():
     assert parse_eql("any where true").body.category is None
 
 
+def test_a_backquoted_category_is_rejected():
+    # ExpressionTests.testIdentifierForEventTypeDisallowed: "no viable alternative at input
+    # '`identifier`'"; a category is a name or a string
+    error = rejected("`my-cat` where true")
+    assert '"my-cat" where' in error.hint and error.column == 1
+
+
 def test_quoted_category_is_unquoted():
     assert parse_eql('"my-cat" where true').body.category == "my-cat"
     assert parse_eql('"""my cat""" where true').body.category == "my cat"
@@ -474,8 +481,26 @@ def test_unknown_pipe():
     assert "unknown pipe" in rejected("process where true | limit 3").message
 
 
-@pytest.mark.parametrize("pipe", ["head", "head 0", "tail -1", "head 1.5", "head a"])
-def test_head_and_tail_need_a_positive_whole_number(pipe):
+@pytest.mark.parametrize("pipe", ["head 1 + 1", "head 4 / 2", "tail add(1, 1)", "head (2)"])
+def test_head_and_tail_take_a_constant_integer_expression(pipe):
+    # LogicalPlanBuilder.pipeIntArgument: any foldable integer expression, at least 0
+    assert parse_eql(f"process where true | {pipe}").pipes[0].count == 2
+
+
+def test_head_zero_is_accepted():
+    # pipeIntArgument rejects only a negative count
+    assert parse_eql("process where true | head 0").pipes[0].count == 0
+
+
+def test_a_literal_may_stand_left_of_in():
+    # EqlBase.g4: `primaryExpression predicate?`, any expression before `in`
+    assert condition("1 in (process.pid, 2)") == InSet(lit(1), (f("process.pid"), lit(2)))
+
+
+@pytest.mark.parametrize(
+    "pipe", ["head", "tail -1", "head 1.5", "head a", "head 1, 2", "head 1 + 0.5"]
+)
+def test_head_and_tail_need_a_constant_whole_number(pipe):
     assert "positive whole number" in rejected(f"process where true | {pipe}").message
 
 

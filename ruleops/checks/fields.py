@@ -15,6 +15,7 @@ from ruleops.config import Config
 from ruleops.diagnostics import Diagnostic
 from ruleops.ecs import Ecs, FieldDefinitionsError, ecs_for, ecs_with_definitions
 from ruleops.eql.ast import EventQuery, Query
+from ruleops.eql.typecheck import check_types
 from ruleops.loading import Rule
 from ruleops.query.ast import Span
 from ruleops.query.fieldcheck import (
@@ -41,7 +42,9 @@ def eql_fields(rule: Rule, config: Config) -> Iterator[Diagnostic]:
         return
     override = rule.rule.get("event_category_override")
     category_field = override if isinstance(override, str) and override else "event.category"
-    yield from diagnostics_for(rule, eql_findings(parsed, ecs_for(config), category_field))
+    ecs = ecs_for(config)
+    yield from diagnostics_for(rule, eql_findings(parsed, ecs, category_field))
+    yield from diagnostics_for(rule, eql_type_findings(parsed, ecs))
 
 
 def diagnostics_for(
@@ -86,6 +89,11 @@ def eql_findings(
         yield from _event_query(clause.query, ecs, category_field)
         keys.extend(clause.keys)
     yield from check_fields(keys, ecs=ecs)
+
+
+def eql_type_findings(query: Query, ecs: Ecs) -> Iterator[Finding]:
+    """What Elasticsearch's EQL verifier rejects given the fields' ECS types."""
+    yield from check_types(query, ecs.fields)
 
 
 def _event_query(event_query: EventQuery, ecs: Ecs, category_field: str) -> Iterable[Finding]:

@@ -33,7 +33,9 @@ from ruleops.query.ast import (
     Not,
     Or,
     Span,
+    fields,
 )
+from ruleops.query.evaluate import EvaluationError, script_value
 from ruleops.query.lark_spans import end_of, span_of, start_of
 from ruleops.query.syntax_error import QuerySyntaxError
 
@@ -294,8 +296,17 @@ class _Builder:
             return None, token.start_pos
         if token.type in ("STRING", "RAW_STRING"):
             return _unescape(token), token.start_pos
+        if token.type == "QUOTED_NAME":
+            # ExpressionTests.testIdentifierForEventTypeDisallowed: "no viable alternative"
+            name = _field_part(token)[0]
+            raise _Reject(
+                "an event category is a name or a string, not a backquoted name",
+                token.start_pos,
+                token.end_pos,
+                hint=f'write "{name}" where …',
+            )
         _not_a_keyword(token, "event category")
-        return _field_part(token)[0] if token.type == "QUOTED_NAME" else str(token), token.start_pos
+        return str(token), token.start_pos
 
     def join_keys(self, children: list) -> tuple[Field, ...]:
         return tuple(children[1:])
@@ -327,6 +338,9 @@ class _Builder:
         factor = MAXSPAN_UNITS_MS.get(str(unit)) if unit is not None else None
         ms = number.value * factor if factor is not None and type(number.value) is int else None
         return text, ms, span_of(with_token, unit if unit is not None else number)
+
+    def span_amount(self, children: list) -> Literal:
+        return self.number(children)
 
     def runs(self, children: list) -> tuple[int, Span]:
         _with, name, _assign, number = children
@@ -406,20 +420,16 @@ class _Builder:
                 bar.start_pos,
                 end,
             )
-        if (
-            not args
-            or len(args) != 1
-            or not isinstance(args[0], Literal)
-            or type(args[0].value) is not int
-            or args[0].value <= 0
-        ):
+        # LogicalPlanBuilder.pipeIntArgument: one constant integer expression, not negative
+        count = _constant_integer(args[0]) if args and len(args) == 1 else None
+        if count is None or count < 0:
             raise _Reject(
                 f"`| {kind}` takes one positive whole number",
                 bar.start_pos,
                 end,
                 hint=f"write for example `| {kind} 10`",
             )
-        return Pipe(kind, args[0].value, Span(bar.start_pos, end))
+        return Pipe(kind, count, Span(bar.start_pos, end))
 
     def pipe_args(self, children: list) -> list[Expr]:
         return children
@@ -532,6 +542,18 @@ class _Builder:
 
     def null(self, children: list) -> Literal:
         return Literal(None, Span(children[0].start_pos, children[0].end_pos))
+
+
+def _constant_integer(expr: Expr) -> int | None:
+    """The value of an expression without fields whose value is an integer (`1 + 1`,
+    `add(2, 3)`), as Elasticsearch folds it; None for anything else."""
+    if fields(expr):
+        return None
+    try:
+        value = script_value(expr, {})
+    except EvaluationError:
+        return None
+    return value if type(value) is int else None
 
 
 def _check_clause_count(kind: str, head: Any, terms: list[Clause]) -> None:

@@ -140,6 +140,14 @@ def _sequence(sequence: Sequence) -> Iterator[Problem]:
     yield from _key_counts(sequence, "sequence")
     if sequence.maxspan_text is not None and sequence.maxspan_ms is None:
         yield _maxspan_problem(sequence)
+    elif sequence.maxspan_ms == 0:
+        # LogicalPlanBuilder.visitSequenceParams: "A positive maxspan value is required"
+        yield Problem(
+            MAXSPAN,
+            f"`maxspan={sequence.maxspan_text}` is not a positive time span",
+            sequence.maxspan_span if sequence.maxspan_span.end else _head(sequence.span),
+            hint="give the sequence a window above zero, e.g. `maxspan=1s`",
+        )
     if sequence.maxspan_text is None:
         for clause in sequence.clauses:
             if clause.missing:
@@ -299,7 +307,17 @@ def _call(call: Call) -> Iterator[Problem]:
         )
     if call.name == "cidrmatch":
         for arg in call.args[1:]:
-            if isinstance(arg, Literal) and isinstance(arg.value, str) and not _is_cidr(arg.value):
+            if walk_fields(arg):
+                # CIDRMatch.resolveType: the address blocks are constants
+                yield Problem(
+                    FUNCTION_ARGUMENTS,
+                    "the address blocks of `cidrMatch` must be constant strings, not fields",
+                    arg.span,
+                    hint='write the blocks out, e.g. cidrMatch(source.ip, "10.0.0.0/8")',
+                )
+            elif (
+                isinstance(arg, Literal) and isinstance(arg.value, str) and not _is_cidr(arg.value)
+            ):
                 yield Problem(
                     FUNCTION_ARGUMENTS,
                     f'"{arg.value}" is not an IP address or CIDR block',
@@ -427,6 +445,21 @@ def _compare(compare: Compare) -> Iterator[Problem]:
                 "join them with `by` in a sequence",
             )
         return
+    if _reads_fields(left) and _reads_fields(right):
+        # ExpressionTranslators.BinaryComparisons.checkBinaryComparison: once literals are
+        # moved right, the right side must be a constant
+        names = " and ".join(
+            dict.fromkeys(f.name for side in (left, right) for f in walk_fields(side))
+        )
+        yield Problem(
+            FIELD_TO_FIELD,
+            f"both sides of `{compare.op}` read fields ({names}); Elasticsearch EQL compares "
+            "an expression of fields with a constant only",
+            compare.span,
+            hint="compare each side with a value; to relate two events' fields, join them "
+            "with `by` in a sequence",
+        )
+        return
     if compare.op in ("==", "!="):
         for side in (left, right):
             if _has_wildcard(side):
@@ -435,8 +468,18 @@ def _compare(compare: Compare) -> Iterator[Problem]:
 
 def _in_set(in_set: InSet) -> Iterator[Problem]:
     operator = "in~" if in_set.case_insensitive else "in"
+    value = in_set.value
+    field_value = isinstance(value, Field) and not value.optional
     for option in in_set.options:
-        if isinstance(option, Field) and isinstance(in_set.value, Field):
+        if field_value and not isinstance(option, Field) and _reads_fields(option):
+            yield Problem(
+                FIELD_TO_FIELD,
+                f"this item of the `{operator}` list reads a field; Elasticsearch EQL "
+                "compares a field with values only",
+                option.span,
+                hint="list values; to relate two events' fields, join them with `by`",
+            )
+        elif isinstance(option, Field) and isinstance(in_set.value, Field):
             if not (option.optional or in_set.value.optional):
                 yield Problem(
                     FIELD_TO_FIELD,
@@ -447,6 +490,17 @@ def _in_set(in_set: InSet) -> Iterator[Problem]:
                 )
         elif _has_wildcard(option):
             yield _literal_wildcard(option, operator)
+
+
+def walk_fields(expr: Expr) -> list[Field]:
+    return [node for node in walk(expr) if isinstance(node, Field)]
+
+
+def _reads_fields(expr: Expr) -> bool:
+    """Whether an expression is not a constant: it reads a field that is not optional (an
+    optional field unknown to the mapping is the constant null)."""
+    found = walk_fields(expr)
+    return bool(found) and not all(f.optional for f in found)
 
 
 def _has_wildcard(expr: Expr) -> bool:

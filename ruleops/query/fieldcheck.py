@@ -116,12 +116,14 @@ WILDCARD_ON_NON_STRING = register(
         code="RO354",
         name="ecs.pattern-on-non-string",
         severity=Severity.ERROR,
-        summary="a wildcard or regex match on a field that is not a string",
+        summary="a wildcard, regex or EQL `:` match on a field that is not a string",
         explanation=(
             "Wildcards (`:` and `like` patterns with `*` or `?`, KQL `field:val*`) and regular "
             "expressions work on string fields only. On a number, IP, date or boolean field "
-            "Elasticsearch rejects the query. Compare with exact values or ranges instead "
-            "(`cidrMatch` for IP blocks)."
+            "Elasticsearch rejects the query. In EQL, `:`, `like` and `regex` take string "
+            'fields only even without a wildcard (`process.pid : "4"` is rejected; '
+            "write `==`). Compare with exact values or ranges instead (`cidrMatch` for IP "
+            "blocks)."
         ),
         bad='network where destination.port : "44*"',
         good="network where destination.port >= 440 and destination.port <= 449",
@@ -423,6 +425,17 @@ class _Checker:
                     _IP_BLOCK_HINT[self.dialect]
                     if kind == "ip"
                     else "compare with exact values or a range instead",
+                )
+                return
+            if self.dialect == "eql":
+                # EQL's `:`, `like` and `regex` take string fields only, with or without a
+                # wildcard (InsensitiveBinaryComparison.resolveInputType: isString)
+                self._add(
+                    WILDCARD_ON_NON_STRING,
+                    f"{f.name} is of type {kind}; `:`, `like` and `regex` only work on string "
+                    "fields",
+                    span,
+                    _IP_BLOCK_HINT["eql"] if kind == "ip" else "compare with `==` instead",
                 )
                 return
             for pattern in node.patterns:
