@@ -656,6 +656,7 @@ def test_parse_command_prints_the_tree_as_json(capsys):
         "kind": "wildcard",
         "case_insensitive": True,
         "span": [14, 35],
+        "pattern_spans": [[29, 35]],
     }
     assert tree["pipes"] == [{"node": "Pipe", "kind": "head", "count": 1, "span": [36, 44]}]
 

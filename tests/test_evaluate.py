@@ -11,11 +11,8 @@ from hypothesis import strategies as st
 from ruleops.eql.parser import parse_eql
 from ruleops.query.ast import Call, Compare, Field, Literal, Match, Not
 from ruleops.query.evaluate import EvaluationError, compile_condition, script_value
-from ruleops.query.wildcard import (
-    compile_wildcard,
-    compile_wildcard_set,
-    lucene_regex_to_python,
-)
+from ruleops.query.wildcard import compile_wildcard, compile_wildcard_set
+from tests.time_bound import deadline
 
 
 def matches(condition: str, event: dict, **kwargs) -> bool:
@@ -121,21 +118,18 @@ def test_regex_tilde_is_case_insensitive():
     assert matches('process.name regex~ "CMD\\\\.EXE"', PROC)
 
 
-def test_lucene_regex_quotes_literal_strings():
-    assert lucene_regex_to_python('"a.b"c') == "(?:a\\.b)c"
+def test_regex_runs_lucene_syntax_not_python_syntax():
+    assert matches('process.name regex "~(a.*)"', PROC)  # complement: not starting with "a"
 
 
-def test_lucene_regex_caret_and_dollar_are_literal_characters():
-    assert lucene_regex_to_python("^a$") == "\\^a\\$"
+def test_regex_that_would_backtrack_for_minutes_answers_at_once():
+    with deadline(5):
+        assert not matches('process.name regex~ "(a+)+b"', {"process": {"name": "a" * 3000}})
 
 
-def test_lucene_regex_star_question_is_an_optional_star_not_lazy():
-    assert lucene_regex_to_python(".*?x") == "(?:.*)?x"
-
-
-def test_unsupported_lucene_complement_is_a_clear_error():
-    with pytest.raises(EvaluationError, match="complement"):
-        matches('process.name regex "~a"', PROC)
+def test_invalid_regex_is_an_evaluation_error_naming_the_problem():
+    with pytest.raises(EvaluationError, match="never closed"):
+        matches('process.name regex "(a"', PROC)
 
 
 # --- missing fields, null and three-valued logic ---------------------------------------------

@@ -6,8 +6,7 @@ from ruleops.ecs import load_ecs
 from ruleops.eql.parser import parse_eql
 from ruleops.kql.parser import parse_kql
 from ruleops.query.evaluate import compile_condition
-from ruleops.query.generate import events_for, near_misses
-from ruleops.query.regex_examples import regex_example
+from ruleops.query.generate import events_for, near_misses, pattern_examples
 
 
 def first_event(query: str, *, language: str = "eql") -> dict:
@@ -72,4 +71,4 @@ def test_near_misses_turn_exactly_one_condition():
 
 
 def test_regex_examples_avoid_negated_classes():
-    assert regex_example("[^a-z0-9]+x") == " x"
+    assert pattern_examples("[^a-z0-9]+x", "regex") == [" x"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from ruleops.eql.parser import parse_eql
 from ruleops.kql.parser import parse_kql
 from ruleops.query.evaluate import compile_condition
+from tests.time_bound import deadline
 
 
 def matches(query: str, event: dict) -> bool:
@@ -215,6 +216,12 @@ def test_star_in_a_field_name_spans_dots():
 def test_star_in_the_middle_of_a_field_name_matches_array_positions():
     event = {"target_resources": {"0": {"type": "User"}, "1": {"type": "Group"}}}
     assert matches("target_resources.*.type:Group", event)
+
+
+def test_a_field_name_with_many_stars_is_matched_without_backtracking():
+    query = "process." + "*a" * 20 + "*b : x"
+    with deadline(5):
+        assert not matches(query, {"process": {"a" * 60: "x"}})
 
 
 def test_wildcard_field_name_matches_dotted_keys():

@@ -467,16 +467,17 @@ class _Builder:
         return tuple(children[1:-1]), children[-1]
 
     def match(self, children: list) -> Match:
-        value, op, (patterns, last) = children
+        value, op, (literals, last) = children
         kind = "regex" if op.startswith("regex") else "wildcard"
         insensitive = op == ":" or op.endswith("~")
-        return Match(value, patterns, kind, insensitive, span_of(value, last))
+        patterns = tuple(literal.value for literal in literals)
+        spans = tuple(literal.span for literal in literals)
+        return Match(value, patterns, kind, insensitive, span_of(value, last), spans)
 
-    def patterns(self, children: list) -> tuple[tuple[str, ...], Any]:
+    def patterns(self, children: list) -> tuple[tuple[Literal, ...], Any]:
         if len(children) == 1 and getattr(children[0], "type", None) == "STRING_LIST":
-            return tuple(item.value for item in _string_list(children[0])), children[0]
-        values = [c for c in children if isinstance(c, Literal)]
-        return tuple(v.value for v in values), children[-1]
+            return _string_list(children[0]), children[0]
+        return tuple(c for c in children if isinstance(c, Literal)), children[-1]
 
     def compare(self, children: list) -> Compare:
         left, op, right = children

@@ -74,6 +74,9 @@ class Match:
     kind: MatchKind = "wildcard"
     case_insensitive: bool = False
     span: Span = NO_SPAN
+    # Where each pattern is written (EQL), to point at a problem inside one; no part of what
+    # the match means, so equality ignores it.
+    pattern_spans: tuple[Span, ...] = dataclasses.field(default=(), compare=False)
 
 
 @dataclass(frozen=True)

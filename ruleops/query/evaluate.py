@@ -796,7 +796,7 @@ def _strip_prefix(expr: Expr, depth: int) -> Expr:
 def wildcard_getter(pattern: str) -> Callable[[Mapping], Any]:
     """The values of every field of an event whose dotted name matches `pattern`, where `*`
     is any run of characters, dots included (None when no field matches)."""
-    regex = re.compile(".*".join(re.escape(part) for part in pattern.split("*")), re.DOTALL)
+    matches = compile_wildcard(pattern, question_mark=False)
     decided: dict[str, bool] = {}  # field names recur from event to event
 
     def get(event: Mapping) -> Any:
@@ -806,7 +806,7 @@ def wildcard_getter(pattern: str) -> Callable[[Mapping], Any]:
             if hit is None:
                 if len(decided) > 4096:  # events with ever new field names: stay bounded
                     decided.clear()
-                hit = decided[name] = regex.fullmatch(name) is not None
+                hit = decided[name] = matches(name)
             if hit:
                 found.append(value)
         return found or None

@@ -410,9 +410,12 @@ _FILLERS = ("", "x", "ruleops")
 def pattern_examples(pattern: str, kind: str = "wildcard") -> list[str]:
     """Strings a pattern matches: `*` filled with nothing, one and several characters."""
     if kind == "regex":
-        from ruleops.query.regex_examples import regex_example
+        from ruleops.query.lucene_regex import LuceneRegexError, compile_lucene
 
-        example = regex_example(pattern)
+        try:
+            example = compile_lucene(pattern).example()
+        except LuceneRegexError:
+            return []
         return [example] if example is not None else []
     if kind != "wildcard":
         return [pattern]

@@ -15,8 +15,8 @@ letters only (`AutomatonQueries.toCaseInsensitiveChar` leaves code points above 
 Matching never backtracks badly: a pattern with several `*` is matched part by part
 (`_parts_matcher`), since a regex of many `.*` can take exponential time on a near miss.
 
-Regular expressions (`regex`, `regex~`): ES runs a Lucene `regexp` query (default flags), which
-always matches the whole value and has its own syntax; `lucene_regex_to_python` translates it.
+Regular expressions (`regex`, `regex~`): ES runs a Lucene `regexp` query, which always matches
+the whole value and has its own syntax; `ruleops.query.lucene_regex` runs it as an automaton.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ import re
 import string
 from collections.abc import Callable
 from functools import lru_cache
+
+from ruleops.query.lucene_regex import compile_lucene
 
 StrTest = Callable[[str], bool]
 
@@ -293,160 +295,13 @@ def _wildcard_tokens(pattern: str, escapes: bool) -> list[str]:
 
 
 def regex_literal(text: str) -> str:
-    """A regular expression matching exactly `text`, in the syntax Lucene and Python share:
-    every character but letters, digits and `_` is backslash-escaped. (`re.escape` would
-    leave Lucene's operators `@`, `<`, `>` and `"` bare.)"""
+    """A Lucene regular expression matching exactly `text`: every character but letters,
+    digits and `_` is backslash-escaped (`re.escape` would leave Lucene's operators `@`, `<`,
+    `>` and `"` bare, and a backslash before a letter is an error in Lucene)."""
     return "".join(c if c.isalnum() or c == "_" else "\\" + c for c in text)
 
 
-class RegexSyntaxError(ValueError):
-    """A Lucene regular expression that ruleops cannot translate or that is invalid."""
-
-
 def compile_regex(pattern: str, *, case_insensitive: bool = False) -> StrTest:
-    """A full-match test for a Lucene regular expression."""
-    return _compile_regex(pattern, case_insensitive)
-
-
-@lru_cache(maxsize=2048)
-def _compile_regex(pattern: str, case_insensitive: bool) -> StrTest:
-    python = lucene_regex_to_python(pattern)
-    flags = re.DOTALL | (re.IGNORECASE if case_insensitive else 0)
-    try:
-        fullmatch = re.compile(python, flags).fullmatch
-    except re.error as error:
-        raise RegexSyntaxError(f"invalid regular expression {pattern!r}: {error}") from error
-    return lambda s: fullmatch(s) is not None
-
-
-_QUANTIFIER_START = "*+?{"
-_CLASS_SHORTHANDS = {"d": r"\d", "D": r"\D", "s": r"\s", "S": r"\S", "w": r"\w", "W": r"\W"}
-
-
-def lucene_regex_to_python(pattern: str) -> str:
-    """Translate Lucene `RegExp` syntax (ES default flags) to an equivalent Python regex.
-
-    Differences handled: `"..."` quotes a literal string; `@` is any string; `#` the empty
-    language; `<n-m>` a numeric interval; `^`/`$` are literal; a quantifier may follow a
-    quantifier (`a*?` means `(a*)?`, not a lazy star). `&` (intersection) and `~` (complement)
-    have no Python equivalent and are rejected.
-    """
-    out: list[str] = []  # one entry per atom, so a quantifier can wrap the previous one
-    i, n = 0, len(pattern)
-    last_was_quantifier = False
-    while i < n:
-        char = pattern[i]
-        if char in _QUANTIFIER_START:
-            quantifier, i = _read_quantifier(pattern, i)
-            if not out:
-                raise RegexSyntaxError(f"regular expression {pattern!r} starts with a quantifier")
-            if last_was_quantifier or out[-1] in ("(", "|"):
-                if out[-1] in ("(", "|"):
-                    raise RegexSyntaxError(f"quantifier without operand in {pattern!r}")
-                out[-1] = f"(?:{out[-1]})"
-            out[-1] += quantifier
-            last_was_quantifier = True
-            continue
-        last_was_quantifier = False
-        if char == "\\":
-            if i + 1 >= n:
-                raise RegexSyntaxError(f"regular expression {pattern!r} ends with a backslash")
-            nxt = pattern[i + 1]
-            out.append(_CLASS_SHORTHANDS.get(nxt, re.escape(nxt)))
-            i += 2
-        elif char == '"':
-            end = pattern.find('"', i + 1)
-            if end < 0:
-                raise RegexSyntaxError(
-                    f'unterminated "..." string in regular expression {pattern!r}'
-                )
-            out.append(f"(?:{re.escape(pattern[i + 1 : end])})")
-            i = end + 1
-        elif char == "[":
-            cls, i = _read_class(pattern, i)
-            out.append(cls)
-        elif char == ".":
-            out.append(".")
-            i += 1
-        elif char == "@":
-            out.append("(?:.*)")
-            i += 1
-        elif char == "#":
-            out.append("(?!)")
-            i += 1
-        elif char == "<":
-            interval, i = _read_interval(pattern, i)
-            out.append(interval)
-        elif char in "&~":
-            raise RegexSyntaxError(
-                f"regular expression {pattern!r} uses Lucene's {char!r} operator, which ruleops "
-                "does not support; rewrite it without intersection/complement"
-            )
-        elif char == "(":
-            # group: collect until the matching ")" as one atom so quantifiers apply to it
-            depth_start = len(out)
-            out.append("(")
-            i += 1
-            out.append("\0group" + str(depth_start))
-        elif char == ")":
-            # fold everything since the matching "(" into one atom
-            marker_index = max(
-                (k for k, t in enumerate(out) if t.startswith("\0group")), default=None
-            )
-            if marker_index is None:
-                raise RegexSyntaxError(f"unbalanced ')' in regular expression {pattern!r}")
-            inner = "".join(out[marker_index + 1 :])
-            del out[marker_index - 1 :]
-            out.append(f"(?:{inner})")
-            i += 1
-        elif char == "|":
-            out.append("|")
-            i += 1
-        else:
-            out.append(re.escape(char))  # `^`, `$` included: literal in Lucene
-            i += 1
-    if any(t.startswith("\0group") for t in out):
-        raise RegexSyntaxError(f"unbalanced '(' in regular expression {pattern!r}")
-    return "".join(out)
-
-
-def _read_quantifier(pattern: str, i: int) -> tuple[str, int]:
-    if pattern[i] != "{":
-        return pattern[i], i + 1
-    end = pattern.find("}", i)
-    if end < 0 or not re.fullmatch(r"\d+(,\d*)?", pattern[i + 1 : end]):
-        raise RegexSyntaxError(f"malformed repetition in regular expression {pattern!r}")
-    return pattern[i : end + 1], end + 1
-
-
-def _read_class(pattern: str, i: int) -> tuple[str, int]:
-    j = i + 1
-    parts = ["["]
-    if j < len(pattern) and pattern[j] == "^":
-        parts.append("^")
-        j += 1
-    while j < len(pattern) and pattern[j] != "]":
-        char = pattern[j]
-        if char == "\\" and j + 1 < len(pattern):
-            nxt = pattern[j + 1]
-            parts.append(_CLASS_SHORTHANDS.get(nxt, re.escape(nxt)))
-            j += 2
-            continue
-        parts.append("-" if char == "-" else re.escape(char))
-        j += 1
-    if j >= len(pattern):
-        raise RegexSyntaxError(f"unterminated character class in regular expression {pattern!r}")
-    parts.append("]")
-    return "".join(parts), j + 1
-
-
-def _read_interval(pattern: str, i: int) -> tuple[str, int]:
-    match = re.compile(r"<(\d+)-(\d+)>").match(pattern, i)
-    if not match:
-        return re.escape("<"), i + 1
-    low, high = sorted((int(match.group(1)), int(match.group(2))))
-    if high - low > 2000:
-        raise RegexSyntaxError(f"numeric interval {match.group(0)} is too wide to translate")
-    # Lucene accepts the numbers with or without leading zeros up to the width of the bound.
-    options = "|".join(str(v) for v in range(high, low - 1, -1))
-    return f"(?:0*(?:{options}))", match.end()
+    """A full-match test for a Lucene regular expression, in linear time. Raises
+    `LuceneRegexError` (a ValueError) for a pattern Elasticsearch rejects."""
+    return compile_lucene(pattern, case_insensitive=case_insensitive).fullmatch
