@@ -1,4 +1,4 @@
-"""EQL syntax and structural checks (RO300-RO310): each fails on a bad query, passes on the
+"""EQL syntax and structural checks (RO300-RO310, RO320): each fails on a bad query, passes on the
 good one, and lands on the rule file's line and column."""
 
 from __future__ import annotations
@@ -49,13 +49,13 @@ def column_of(needle: str, line: str) -> int:
 
 
 def test_every_code_is_documented_with_examples():
-    for number in range(300, 311):
+    for number in [*range(300, 311), 320]:
         info = REGISTRY[f"RO{number}"]
         assert info.summary and info.explanation and info.bad and info.good
 
 
 def test_each_documented_bad_example_fails_and_good_example_passes():
-    for number in range(300, 311):
+    for number in [*range(300, 311), 320]:
         info = REGISTRY[f"RO{number}"]
         assert info.code in codes(info.bad), info.code
         assert info.code not in codes(info.good), info.code
@@ -358,3 +358,37 @@ def test_cidr_match_with_an_invalid_block():
 def test_cidr_match_accepts_host_bits_single_addresses_and_ipv6():
     query = 'network where cidrMatch(destination.ip, "10.6.48.157/8", "127.0.0.1", "fe80::/10")'
     assert codes(query) == []
+
+
+# ---------------------------------------------------------------- RO320 invalid regex
+
+
+def test_invalid_regex_points_at_the_character_lucene_stops_at():
+    line = 'process where process.name regex "ab(c"'
+    found = only(line, "RO320")
+    assert found.column == column_of("(c", line)
+    assert "never closed" in found.message
+
+
+def test_invalid_regex_in_a_list_is_located_in_its_own_string():
+    line = 'process where process.name regex~ ("a.*", """x\\q""")'
+    found = only(line, "RO320")
+    assert found.column == column_of("\\q", line)
+
+
+def test_invalid_regex_after_escapes_is_located_in_the_source_text():
+    line = r'process where process.name regex "\\\\[a"'  # the pattern is \\[a
+    found = only(line, "RO320")
+    assert found.column == column_of("[a", line)
+
+
+def test_invalid_regex_in_a_sequence_clause_is_reported():
+    query = "sequence [process where true] [file where file.name regex \"<abc>\"]"
+    assert codes(query) == ["RO320"]
+
+
+@pytest.mark.parametrize(
+    "pattern", [".*?net1[ ]+[a-z]{4,15}[ ]+.*?", "~(a.*)", "[^ ]+&.*x", "<1-65535>", "^a$"]
+)
+def test_valid_lucene_regex_passes(pattern):
+    assert codes(f'process where process.name regex "{pattern}"') == []

@@ -1,4 +1,4 @@
-"""EQL syntax and structural checks (RO300-RO310).
+"""EQL syntax and structural checks (RO300-RO310, RO320).
 
 For a rule with `language = "eql"`, the query is parsed (`ruleops.eql.parser`) and verified
 (`ruleops.eql.verify`); every problem is reported on the rule file's own line and column,
@@ -8,12 +8,17 @@ not the query's. Field and type checks against ECS are in `ruleops.checks.fields
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from ruleops.checks import rule_check
 from ruleops.config import Config
 from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, register
 from ruleops.loading import Rule
+from ruleops.query.ast import Match, walk
 from ruleops.query.locate import query_position
+
+if TYPE_CHECKING:
+    from ruleops.eql.ast import Query
 
 SYNTAX_ERROR = register(
     CheckInfo(
@@ -211,6 +216,27 @@ FIELD_TO_FIELD = register(
     )
 )
 
+INVALID_REGEX = register(
+    CheckInfo(
+        code="RO320",
+        name="eql.invalid-regex",
+        severity=Severity.ERROR,
+        summary="a `regex` / `regex~` pattern that is not a valid Lucene regular expression",
+        explanation=(
+            "Elasticsearch runs `regex` as a Lucene regular expression (`RegExp`), whose syntax "
+            "is not Perl's or Python's: the pattern matches the whole value (no `^`/`$` "
+            "anchors; they are ordinary characters), there are no lazy quantifiers or inline "
+            "flags (`(?i)`), `\\d \\s \\w` and their capitals are the only letter escapes "
+            "(`\\n`, `\\b` are errors), and `~ & @ # < > \"` are operators that need a "
+            "backslash to be literal. A pattern Lucene cannot read, or one whose automaton is "
+            "too large, makes Elasticsearch reject the whole query, so the rule never runs. "
+            "The caret points at the character Lucene stops at."
+        ),
+        bad='process where process.name regex~ "(cmd|powershell\\.exe"',
+        good='process where process.name regex~ "(cmd|powershell)\\.exe"',
+    )
+)
+
 
 @rule_check
 def eql_query(rule: Rule, config: Config) -> Iterator[Diagnostic]:
@@ -230,6 +256,34 @@ def eql_query(rule: Rule, config: Config) -> Iterator[Diagnostic]:
         yield _at(
             rule, problem.code, problem.message, problem.span.start, problem.span.end, problem.hint
         )
+    yield from _invalid_regexes(rule, parsed, query)
+
+
+def _invalid_regexes(rule: Rule, parsed: Query, query: str) -> Iterator[Diagnostic]:
+    """Each regex pattern Lucene rejects, at the character it stops at."""
+    from ruleops.eql.parser import string_source_offset
+    from ruleops.eql.verify import event_queries
+    from ruleops.query.lucene_regex import LuceneRegexError, compile_lucene
+
+    for event_query in event_queries(parsed):
+        for node in walk(event_query.condition):
+            if not isinstance(node, Match) or node.kind != "regex":
+                continue
+            for pattern, span in zip(node.patterns, node.pattern_spans, strict=False):
+                try:
+                    compile_lucene(pattern, case_insensitive=node.case_insensitive)
+                except LuceneRegexError as error:
+                    raw = query[span.start : span.end]
+                    at = span.start + string_source_offset(raw, error.offset)
+                    yield _at(
+                        rule,
+                        INVALID_REGEX.code,
+                        f"invalid regular expression: {error.message}",
+                        at,
+                        at + 1,
+                        "Elasticsearch would reject the query; see `ruleops rule RO320` for "
+                        "Lucene's syntax",
+                    )
 
 
 def _at(rule: Rule, code: str, message: str, start: int, end: int, hint: str | None) -> Diagnostic:

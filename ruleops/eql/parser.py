@@ -203,6 +203,27 @@ def _string_value(raw: str, start: int) -> str:
     return _ESCAPE_RE.sub(replace, body)
 
 
+def string_source_offset(raw: str, index: int) -> int:
+    """Where, in a string literal's source text `raw` (quotes included), the character
+    `index` of its value is written: escapes make the two differ."""
+    if raw.startswith('"""'):
+        return min(3 + index, len(raw))
+    position, produced, end = 1, 0, len(raw) - 1
+    while position < end:
+        width, step = 1, 1
+        if raw[position] == "\\":
+            match = _ESCAPE_RE.match(raw, position, end)
+            if match is not None:
+                code = match.group(1)
+                known = code in _ESCAPES or code.startswith("u{")
+                width, step = (1 if known else 2), len(match.group(0))
+        if produced + width > index:
+            return position + index - produced
+        produced += width
+        position += step
+    return end
+
+
 def _field_part(token: Any) -> list[str]:
     text = str(token)
     if text.startswith("`"):
