@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 
 class Severity(enum.IntEnum):
@@ -164,3 +165,21 @@ INTERNAL_ERROR = register(
         ),
     )
 )
+
+
+def crashed(path: str, what: str, error: Exception) -> Diagnostic:
+    """RO003 on `path`: `what` raised `error`, a bug in ruleops. Callers catch per file or
+    per rule, so that one crash leaves the other files' findings standing."""
+    import traceback
+
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" ({Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+    return Diagnostic(
+        INTERNAL_ERROR.code,
+        Severity.ERROR,
+        f"{what} crashed: {type(error).__name__}: {error}{where}",
+        path,
+        1,
+        1,
+        "this is a bug in ruleops; please report it together with this file",
+    )

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ruleops.cache import file_key
 from ruleops.config import Config
-from ruleops.diagnostics import INTERNAL_ERROR, Diagnostic, Severity, load_all_checks
+from ruleops.diagnostics import Diagnostic, Severity, crashed, load_all_checks
 from ruleops.loading import Rule, decode_text, load_rule
 
 # Files that live among rules but are not rules.
@@ -71,22 +70,8 @@ def check_rule(rule: Rule, config: Config) -> list[Diagnostic]:
         try:
             found.extend(check(rule, config))
         except Exception as error:  # a bug in a check must not hide the other findings
-            found.append(_crash(rule.path, check.__name__, error))
+            found.append(crashed(rule.path, f"check {check.__name__}", error))
     return found
-
-
-def _crash(path: str, check: str, error: Exception) -> Diagnostic:
-    frame = traceback.extract_tb(error.__traceback__)[-1]
-    return Diagnostic(
-        INTERNAL_ERROR.code,
-        Severity.ERROR,
-        f"check {check} crashed: {type(error).__name__}: {error} "
-        f"({Path(frame.filename).name}:{frame.lineno})",
-        path,
-        1,
-        1,
-        "this is a bug in ruleops; please report it together with this file",
-    )
 
 
 # Forking a worker costs about as much as checking a few dozen rules; below this many files
@@ -182,12 +167,12 @@ def run_check(
         try:
             raw.extend(check(result.rules, config))
         except Exception as error:
-            raw.append(_crash("<run>", check.__name__, error))
+            raw.append(crashed("<run>", f"check {check.__name__}", error))
     for summary in SUMMARIES:
         try:
             result.summary.update(summary(result.rules, config))
         except Exception as error:
-            raw.append(_crash("<run>", summary.__name__, error))
+            raw.append(crashed("<run>", f"check {summary.__name__}", error))
     result.diagnostics = finalize(raw, config, result.rules)
     if store is not None:
         if whole is not None:

@@ -383,7 +383,7 @@ def test_invalid_regex_after_escapes_is_located_in_the_source_text():
 
 
 def test_invalid_regex_in_a_sequence_clause_is_reported():
-    query = "sequence [process where true] [file where file.name regex \"<abc>\"]"
+    query = 'sequence [process where true] [file where file.name regex "<abc>"]'
     assert codes(query) == ["RO320"]
 
 

@@ -98,3 +98,25 @@ def test_the_example_rules_have_no_case_evasion():
     root = Path(__file__).resolve().parent.parent
     result = run_check([root / "rules"], load_config(start=root))
     assert [d for d in result.diagnostics if d.code == "RO553"] == []
+
+
+def test_a_crash_in_one_rules_analysis_stays_with_that_rule(rule_repo, monkeypatch):
+    import ruleops.fixtures.properties as properties
+
+    original = properties.evasions
+
+    def crash_on_a(rule, fixture, program):
+        if rule.name == "A":
+            raise RuntimeError("boom")
+        return original(rule, fixture, program)
+
+    monkeypatch.setattr(properties, "evasions", crash_on_a)
+    rule_repo.rule("a.toml", 'process where process.name == "cmd.exe"', name="A")
+    rule_repo.fixture("a.toml", WINDOWS_EVENT)
+    other = "22222222-2222-4222-8222-222222222222"
+    rule_repo.rule("b.toml", 'process where process.name == "cmd.exe"', name="B", rule_id=other)
+    rule_repo.fixture("b.toml", WINDOWS_EVENT.replace(WINDOWS_EVENT.split('"')[1], other))
+    found = run_check([rule_repo.root / "rules"], rule_repo.config()).diagnostics
+    (crash,) = [d for d in found if d.code == "RO003"]
+    assert crash.path == "tests/rules/a.toml" and "boom" in crash.message
+    assert [d.path for d in found if d.code == "RO553"] == ["rules/b.toml"]

@@ -285,6 +285,49 @@ def test_rule_whose_query_does_not_parse_is_not_run(rule_repo):
     assert "the query does not parse" in problem.message
 
 
+def test_rule_whose_regex_lucene_rejects_is_not_run(rule_repo):
+    suite = run(rule_repo, 'registry where process.name regex "(a"', case("c", "match", event()))
+    (problem,) = [d for d in suite.diagnostics if d.code == "RO507"]
+    assert "never closed" in problem.message
+
+
+def two_rules(repo, first_query: str) -> None:
+    """Rule `a` with `first_query`, rule `b` whose one case fails; both with fixtures."""
+    repo.rule("a.toml", first_query, rule_id=ID_A, name="A")
+    repo.rule("b.toml", 'registry where process.name == "b"', rule_id=ID_B, name="B")
+    repo.fixture("a.toml", f'rule_id = "{ID_A}"\n' + case("a fires", "match", event()))
+    repo.fixture("b.toml", f'rule_id = "{ID_B}"\n' + case("b fires", "match", event()))
+
+
+ID_A = "11111111-1111-4111-8111-111111111111"
+ID_B = "22222222-2222-4222-8222-222222222222"
+
+
+def test_a_rule_that_cannot_run_leaves_the_other_rules_results(rule_repo):
+    two_rules(rule_repo, 'registry where process.name regex "(a"')
+    suite = run_paths([rule_repo.root / "rules"], rule_repo.config())
+    assert {(r.rule, r.outcome) for r in suite.results} == {("A", "fail"), ("B", "fail")}
+    assert "RO003" not in [d.code for d in suite.diagnostics]
+
+
+def test_a_fixture_run_that_crashes_is_reported_on_its_own_fixture(rule_repo, monkeypatch):
+    import ruleops.fixtures.runner as runner
+
+    original = runner.run_case
+
+    def crash_on_a(fixture, rule, program, case):
+        if rule.name == "A":
+            raise RuntimeError("boom")
+        return original(fixture, rule, program, case)
+
+    monkeypatch.setattr(runner, "run_case", crash_on_a)
+    two_rules(rule_repo, 'registry where process.name == "a"')
+    suite = run_paths([rule_repo.root / "rules"], rule_repo.config())
+    (crash,) = [d for d in suite.diagnostics if d.code == "RO003"]
+    assert crash.path.endswith("tests/rules/a.toml") and "boom" in crash.message
+    assert ("B", "fail") in {(r.rule, r.outcome) for r in suite.results}
+
+
 def test_sequence_with_runs_takes_one_event_per_run(rule_repo):
     query = """
     sequence by host.id

@@ -227,7 +227,7 @@ INVALID_REGEX = register(
             "is not Perl's or Python's: the pattern matches the whole value (no `^`/`$` "
             "anchors; they are ordinary characters), there are no lazy quantifiers or inline "
             "flags (`(?i)`), `\\d \\s \\w` and their capitals are the only letter escapes "
-            "(`\\n`, `\\b` are errors), and `~ & @ # < > \"` are operators that need a "
+            '(`\\n`, `\\b` are errors), and `~ & @ # < > "` are operators that need a '
             "backslash to be literal. A pattern Lucene cannot read, or one whose automaton is "
             "too large, makes Elasticsearch reject the whole query, so the rule never runs. "
             "The caret points at the character Lucene stops at."
