@@ -344,6 +344,17 @@ def test_rule_without_a_string_query_is_left_to_the_schema_check():
     assert list(eql_query(rule_from_text(text, "rules/example.toml").rule, Config())) == []
 
 
+def test_number_of_a_constant_that_is_not_a_number_is_a_located_error():
+    # ToNumberFunctionProcessor: "Unable to convert [abc] to number of base [10]", raised while
+    # Elasticsearch folds the constant
+    found = only('process where process.pid == number("abc")', "RO303")
+    assert "Unable to convert [abc]" in found.message
+
+
+def test_number_of_a_numeric_constant_passes():
+    assert codes('process where process.pid == number("0x1F")') == []
+
+
 def test_cidr_match_with_a_block_that_is_not_a_constant():
     # CIDRMatch.resolveType: the addresses must be foldable
     found = only("network where cidrMatch(destination.ip, source.address)", "RO303")

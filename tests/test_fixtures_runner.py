@@ -328,6 +328,13 @@ def test_a_fixture_run_that_crashes_is_reported_on_its_own_fixture(rule_repo, mo
     assert ("B", "fail") in {(r.rule, r.outcome) for r in suite.results}
 
 
+def test_rule_whose_query_elasticsearch_rejects_while_planning_is_not_run(rule_repo):
+    # number("abc") fails while Elasticsearch folds it: no case can run, and no traceback
+    suite = run(rule_repo, 'registry where number("abc") == 1', case("c", "match", event()))
+    (problem,) = [d for d in suite.diagnostics if d.code == "RO507"]
+    assert "Unable to convert [abc]" in problem.message
+
+
 def test_sequence_with_runs_takes_one_event_per_run(rule_repo):
     query = """
     sequence by host.id

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ruleops.eql.ast import Clause, EventQuery, Query, Sample, Sequence
+from ruleops.query import functions
 from ruleops.query.ast import (
     Arithmetic,
     Call,
@@ -298,6 +299,8 @@ def _call(call: Call) -> Iterator[Problem]:
                 arg.span,
                 hint=f"usage: {_usage(signature)}",
             )
+    if all(isinstance(arg, Literal) for arg in call.args):
+        yield from _fold(call, signature)
     if call.name == "between" and count == 4 and not isinstance(call.args[3], Literal):
         yield Problem(
             FUNCTION_ARGUMENTS,
@@ -324,6 +327,22 @@ def _call(call: Call) -> Iterator[Problem]:
                     arg.span,
                     hint='write an IPv4 or IPv6 block such as "10.0.0.0/8" or "fe80::/10"',
                 )
+
+
+def _fold(call: Call, signature: Signature) -> Iterator[Problem]:
+    """A call of constants is computed while Elasticsearch plans the query; a function that
+    fails on them (`number("abc")`: "Unable to convert") fails the request."""
+    values = [arg.value for arg in call.args if isinstance(arg, Literal)]
+    try:
+        functions.FUNCTIONS[call.name].impl(call.case_insensitive, *values)
+    except functions.FunctionError as error:
+        yield Problem(
+            FUNCTION_ARGUMENTS,
+            f"`{signature.display}` fails on these values ({error}), and Elasticsearch "
+            "rejects the query",
+            call.span,
+            hint=f"usage: {_usage(signature)}",
+        )
 
 
 def _is_cidr(text: str) -> bool:

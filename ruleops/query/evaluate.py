@@ -712,8 +712,18 @@ class _Compiler:
                     info = fn.lookup(name, len(args), ci)
                 except fn.FunctionError as error:
                     raise EvaluationError(str(error)) from error
+                impl = _null_on_failure(info.impl)
+                if all(isinstance(a, Literal) for a in args):
+                    # ES folds a call of constants while planning, and a failure fails the
+                    # request; a failure on a field's value reads here as null
+                    try:
+                        folded = info.impl(ci, *(a.value for a in args))  # type: ignore[union-attr]
+                    except fn.FunctionError as error:
+                        raise EvaluationError(
+                            f"{name}(): {error}; Elasticsearch fails the search"
+                        ) from error
+                    return lambda s: folded
                 gets = [self.value(a, slots) for a in args]
-                impl = info.impl
                 if len(gets) == 1:
                     (g0,) = gets
                     return lambda s: impl(ci, g0(s))
@@ -737,6 +747,21 @@ class _Compiler:
 
 
 # --- value semantics ----------------------------------------------------------------------
+
+
+def _null_on_failure(impl: Callable[..., Any]) -> Callable[..., Any]:
+    """A function that answers null where Elasticsearch's script would throw on a field's
+    value (`number("abc")`): ES fails the whole search then; ruleops, which judges one event
+    at a time, reads it as a value that satisfies nothing."""
+
+    def call(*args: Any) -> Any:
+        try:
+            return impl(*args)
+        except fn.FunctionError:
+            return None
+
+    return call
+
 
 _ORDER_TESTS: dict[str, Callable[[int], bool]] = {
     "<": lambda c: c < 0,

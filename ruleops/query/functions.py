@@ -9,8 +9,10 @@ string forms follow Java (`true`, `1.5`).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from ruleops.es_types import parse_ip, parse_network
@@ -21,16 +23,32 @@ class FunctionError(ValueError):
 
 
 def java_string(value: Any) -> str | None:
-    """The string form ES scripts give a value (`string()`, `concat()`)."""
+    """The string form ES scripts give a value (`string()`, `concat()`): Java's, so a double
+    is written as `Double.toString` writes it (`1.0`, `3.14`, `1.0E7`, `1.5E-5`)."""
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        if math.isfinite(value) and value == int(value) and abs(value) < 1e7:
-            return f"{value:.1f}"
-        return repr(value)
+        return _java_double(value)
     return str(value)
+
+
+def _java_double(value: float) -> str:
+    """`Double.toString`: the shortest digits that read back as the value (as Python's repr),
+    plain between 10^-3 and 10^7, otherwise `d.dddE±n`."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value == 0 or 1e-3 <= abs(value) < 1e7:
+        text = repr(value)
+        return text if "e" not in text and "." in text else f"{value:.1f}"
+    sign, digits, exponent = Decimal(repr(value)).as_tuple()
+    shown = "".join(map(str, digits)).rstrip("0") or "0"
+    power = int(exponent) + len(digits) - 1
+    mantissa = shown[0] + "." + (shown[1:] or "0")
+    return ("-" if sign else "") + f"{mantissa}E{power}"
 
 
 def is_number(value: Any) -> bool:
@@ -63,8 +81,8 @@ def fn_stringcontains(ci: bool, s: Any, sub: Any) -> bool | None:
     if s is None or sub is None or not _strings(s, sub):
         return None
     s, sub = _fold(s, sub, ci)
-    # ES: stringContains("", "") is false — an empty source contains nothing.
-    if not s:
+    # StringUtils.stringContains: an empty string or substring is never contained
+    if not s or not sub:
         return False
     return sub in s
 
@@ -77,13 +95,20 @@ def fn_indexof(ci: bool, s: Any, sub: Any, start: Any = 0) -> int | None:
     if not is_number(start):
         return None
     s, sub = _fold(s, sub, ci)
-    position = s.find(sub, max(int(start), 0))
+    start = max(int(start), 0)
+    if not sub:
+        # Java's indexOf finds the empty string at `start`, or at the end past it
+        return min(start, len(s))
+    position = s.find(sub, start)
     return None if position < 0 else position
 
 
 def fn_between(ci: bool, s: Any, left: Any, right: Any, greedy: Any = False) -> str | None:
     if s is None or left is None or right is None or not _strings(s, left, right):
         return None
+    if not s or not left or not right:
+        # StringUtils.between: an empty source, left or right gives the source back
+        return s
     hay_s, hay_left = _fold(s, left, ci)
     _, hay_right = _fold(s, right, ci)
     start = hay_s.find(hay_left)
@@ -101,7 +126,12 @@ def fn_length(_ci: bool, s: Any) -> int | None:
 
 
 def fn_substring(_ci: bool, s: Any, start: Any, end: Any = None) -> str | None:
-    if not isinstance(s, str) or start is None or not is_number(start):
+    if not isinstance(s, str):
+        return None
+    if start is None:
+        # SubstringFunctionProcessor.doProcess: a null start gives the input back
+        return s
+    if not is_number(start):
         return None
     if end is not None and not is_number(end):
         return None
@@ -120,35 +150,42 @@ def fn_string(_ci: bool, value: Any) -> str | None:
 
 
 def fn_number(_ci: bool, s: Any, base: Any = None) -> int | float | None:
+    """ToNumberFunctionProcessor: a `0x` prefix means base 16 when no base is given; base 10
+    reads an optional `-`, digits and a fraction (Java's DecimalFormat without grouping, so
+    no `+`, spaces, `,` or exponent); other bases read a Java int. What cannot be read raises
+    FunctionError ("Unable to convert"), which fails the search in Elasticsearch."""
     if s is None:
         return None
     if is_number(s):
         return s
     if not isinstance(s, str):
         return None
-    text = s.strip()
-    if base is None:
-        base = 10
-    base = int(base)
-    if base == 10 and text.lower().lstrip("+-").startswith("0x"):
-        base = 16
-    if base == 16:
-        sign = ""
-        if text[:1] in "+-":
-            sign, text = text[0], text[1:]
-        if text.lower().startswith("0x"):
-            text = text[2:]
-        text = sign + text
-    try:
-        return int(text, base)
-    except ValueError:
-        pass
-    if base != 10:
-        return None
-    try:
+    hex_prefix = s.startswith("0x")
+    radix = (16 if hex_prefix else 10) if base is None else int(base)
+    text = s[2:] if hex_prefix and radix == 16 else s
+    if radix == 10:
+        match = _DECIMAL.fullmatch(text)
+        if match is None:
+            raise FunctionError(f"Unable to convert [{text}] to number of base [{radix}]")
+        if match.group(2) is None or not match.group(2).strip(".0"):
+            whole = int(match.group(1))
+            # DecimalFormat gives -0.0 for "-0", a double
+            return -0.0 if whole == 0 and text.startswith("-") else whole
         return float(text)
-    except ValueError:
-        return None
+    if 2 <= radix <= 36 and _JAVA_INT.fullmatch(text) and not _PREFIXED.match(text):
+        try:
+            value = int(text, radix)
+        except ValueError:
+            value = None
+        if value is not None and -(2**31) <= value < 2**31:
+            return value
+    raise FunctionError(f"Unable to convert [{text}] to number of base [{radix}]")
+
+
+_DECIMAL = re.compile(r"(-?[0-9]+)(\.[0-9]*)?")
+_JAVA_INT = re.compile(r"[+-]?[0-9A-Za-z]+")
+# Python's int() takes a 0x/0o/0b prefix in bases 16/8/2; Java's parseInt does not.
+_PREFIXED = re.compile(r"[+-]?0[xXoObB]")
 
 
 def fn_cidrmatch(_ci: bool, ip: Any, *cidrs: Any) -> bool | None:
