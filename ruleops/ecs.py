@@ -184,8 +184,17 @@ def read_field_definitions(path: Path) -> dict[str, str]:
     A value may also be an object with a "type" key, the shape of ECS's own flat file
     (`{"okta.actor.id": {"type": "keyword", ...}}`), so an export of it can be used as is.
     """
+    from ruleops.query.nesting import json_too_deep
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        deep = json_too_deep(text, 10)
+        if deep is not None:
+            raise FieldDefinitionsError(
+                f"{path}:{deep[0]}:{deep[1]}: field definitions nest too deeply; they are one "
+                'object of field -> type, e.g. {"aws.cloudtrail.user_identity.arn": "keyword"}'
+            )
+        data = json.loads(text)
     except OSError as error:
         raise FieldDefinitionsError(
             f"{path}: cannot read field definitions: {error.strerror}"

@@ -32,7 +32,8 @@ SYNTAX_ERROR = register(
             "the offending character of the query inside the rule file. Frequent causes: an "
             "unbalanced parenthesis or bracket, a missing `and`/`or` between two conditions, "
             "a string that is not closed on its line, an upper-case keyword (`AND`), or a "
-            "sequence with a single clause."
+            "sequence with a single clause. ruleops also refuses a condition nested more than "
+            "100 levels deep (`not`, `and`/`or`, function calls, arithmetic)."
         ),
         bad='process where process.name == "cmd.exe" process.args : "/c"',
         good='process where process.name == "cmd.exe" and process.args : "/c"',

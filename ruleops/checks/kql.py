@@ -30,7 +30,8 @@ SYNTAX = register(
             'conditions, `or(` without a space, an unescaped `:` `\\` `(` `)` `*` `"` `<` `>` '
             "`{` `}` in an unquoted value (escape it with a backslash, or quote the value), an "
             "unclosed quote or parenthesis, or EQL syntax such as `==`. The same check covers "
-            "`threat_query` of indicator-match rules."
+            "`threat_query` of indicator-match rules. ruleops also refuses a query nested more "
+            "than 100 levels deep (`a:{ b:{ … } }`, groups of `not`, `and`, `or`)."
         ),
         bad='query = """\nprocess.name:cmd.exe or(process.args:/c)\n"""',
         good='query = """\nprocess.name:cmd.exe or (process.args:/c)\n"""',

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ruleops.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ruleops.query.nesting import MAX_EVENT_DEPTH, json_too_deep
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -80,6 +81,7 @@ def read_events(path: str) -> list[tuple[str, int, Mapping]]:
         raise InputError(f"{name}: not UTF-8 text ({error.reason})") from None
     stripped = text.lstrip()
     if stripped.startswith("["):
+        _refuse_deep(name, text, MAX_EVENT_DEPTH + 1)
         try:
             data = json.loads(text)
         except json.JSONDecodeError as error:
@@ -94,6 +96,7 @@ def read_events(path: str) -> list[tuple[str, int, Mapping]]:
         return out
     if stripped.startswith("{") and "\n" in stripped.rstrip():
         # a single pretty-printed object is one event (NDJSON objects fit on one line)
+        _refuse_deep(name, text, MAX_EVENT_DEPTH)
         try:
             whole = json.loads(text)
         except json.JSONDecodeError:
@@ -104,6 +107,7 @@ def read_events(path: str) -> list[tuple[str, int, Mapping]]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        _refuse_deep(name, line, MAX_EVENT_DEPTH, number)
         try:
             item = json.loads(line)
         except json.JSONDecodeError as error:
@@ -117,6 +121,16 @@ def read_events(path: str) -> list[tuple[str, int, Mapping]]:
             )
         events.append((name, number, item))
     return events
+
+
+def _refuse_deep(name: str, text: str, limit: int, line: int = 1) -> None:
+    found = json_too_deep(text, limit)
+    if found is not None:
+        row, column = found
+        raise InputError(
+            f"{name}:{line + row - 1}:{column}: an event nests objects and arrays more than "
+            f"{MAX_EVENT_DEPTH} levels deep; ruleops reads events at most that deep"
+        )
 
 
 def run(args: argparse.Namespace) -> int:

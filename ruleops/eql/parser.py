@@ -99,7 +99,7 @@ def parse_eql(text: str) -> Query:
     from lark.exceptions import UnexpectedInput
 
     try:
-        return _parser().parse(text)
+        query = _parser().parse(text)
     except _Reject as reject:
         raise EqlSyntaxError(
             reject.message, reject.start, text, reject.hint, reject.code, reject.end
@@ -108,6 +108,34 @@ def parse_eql(text: str) -> Query:
         from ruleops.eql.errors import explain
 
         raise explain(error, text) from None
+    _refuse_deep_nesting(query, text)
+    return query
+
+
+def _refuse_deep_nesting(query: Query, text: str) -> None:
+    """A located syntax error for a condition nested beyond MAX_QUERY_DEPTH (the LALR
+    parser builds any depth without recursion; the consumers of the tree recurse)."""
+    from ruleops.query.nesting import MAX_QUERY_DEPTH, TOO_DEEP_HINT, too_deep
+
+    body = query.body
+    if isinstance(body, EventQuery):
+        conditions = [body.condition]
+    else:
+        clauses = [
+            *body.clauses,
+            *([body.until] if isinstance(body, Sequence) and body.until else []),
+        ]
+        conditions = [clause.query.condition for clause in clauses]
+    for condition in conditions:
+        deep = too_deep(condition)
+        if deep is not None:
+            raise EqlSyntaxError(
+                f"the condition is nested too deeply: more than {MAX_QUERY_DEPTH} levels",
+                deep.span.start,
+                text,
+                TOO_DEEP_HINT,
+                end_offset=max(deep.span.end, deep.span.start + 1),
+            )
 
 
 @functools.cache

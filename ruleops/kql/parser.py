@@ -33,6 +33,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,9 +50,11 @@ from ruleops.query.ast import (
     Not,
     Or,
     Span,
+    children,
     rebuild,
 )
 from ruleops.query.lark_spans import end_of, span_of
+from ruleops.query.nesting import MAX_QUERY_DEPTH, TOO_DEEP_HINT, too_deep
 from ruleops.query.wildcard import regex_literal
 
 __all__ = ["ALL_FIELDS", "SYNTAX", "KqlSyntaxError", "parse_kql"]
@@ -84,7 +87,9 @@ def parse_kql(text: str) -> Expr:
     from lark.exceptions import UnexpectedInput, VisitError
 
     try:
-        return _parser().parse(text)
+        parsed = _parser().parse(text)
+        _refuse_deep_nesting(parsed, children)
+        return parsed
     except _Reject as reject:
         raise KqlSyntaxError(reject.message, reject.start, text, reject.hint, reject.end) from None
     except VisitError as error:  # pragma: no cover - inline callbacks raise directly
@@ -349,6 +354,7 @@ class _Builder:
                 field.span.end,
                 hint="name the nested field in full",
             )
+        _refuse_deep_nesting(inner, children)
         prefixed = _prefixed(inner, field.path)
         operands = (
             prefixed.operands if isinstance(prefixed, And) and not prefixed.nested else (prefixed,)
@@ -372,6 +378,7 @@ class _Builder:
         field, values = items
         if _is_token(values):
             values = _decode(values)
+        _refuse_deep_nesting(values, _value_children)
         return _lower_values(field, values, Span(field.span.start, end_of(values)))
 
     def free_text(self, items: list) -> Expr:
@@ -412,6 +419,23 @@ class _Builder:
             else:
                 flat.append(operand)
         return _ValueTree(op, tuple(flat), span_of(operands[0], operands[-1]))
+
+
+def _value_children(item: Any) -> tuple[Any, ...]:
+    return item.items if isinstance(item, _ValueTree) else ()
+
+
+def _refuse_deep_nesting(root: Any, below: Callable[[Any], Iterable[Any]]) -> None:
+    """Refuse a query nested beyond MAX_QUERY_DEPTH before anything recurses over it (the
+    LALR parser itself builds any depth without recursion)."""
+    deep = too_deep(root, MAX_QUERY_DEPTH, below)
+    if deep is not None:
+        raise _Reject(
+            f"the query is nested too deeply: more than {MAX_QUERY_DEPTH} levels",
+            deep.span.start,
+            max(deep.span.end, deep.span.start + 1),
+            hint=TOO_DEEP_HINT,
+        )
 
 
 def _value_item(item: Any) -> Any:

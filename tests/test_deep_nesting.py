@@ -1,0 +1,97 @@
+"""Deep nesting in queries, events and field definitions: a located "nested too deeply"
+error within the documented limit (ruleops.query.nesting), never a RecursionError."""
+
+from __future__ import annotations
+
+import pytest
+
+from ruleops.cli import main
+from ruleops.engine import run_check
+from ruleops.eql.parser import EqlSyntaxError, parse_eql
+from ruleops.kql.parser import KqlSyntaxError, parse_kql
+from ruleops.query.nesting import MAX_QUERY_DEPTH
+
+NOTS = "process where " + "not " * 1000 + "true"
+CALLS = "process where " + "length(" * 500 + "process.name" + ")" * 500 + " > 1"
+KQL_NESTED = "a:{" * 300 + "b:c" + "}" * 300
+
+
+def test_a_thousand_nested_nots_are_a_syntax_error_at_the_first_level_too_deep():
+    with pytest.raises(EqlSyntaxError, match="nested too deeply") as error:
+        parse_eql(NOTS)
+    assert error.value.offset == len("process where ") + 4 * MAX_QUERY_DEPTH
+
+
+def test_five_hundred_nested_calls_are_a_syntax_error():
+    with pytest.raises(EqlSyntaxError, match="nested too deeply"):
+        parse_eql(CALLS)
+
+
+def test_a_condition_at_the_limit_parses():
+    parse_eql("process where " + "not " * (MAX_QUERY_DEPTH - 1) + "true")
+
+
+def test_nested_kql_queries_three_hundred_deep_are_a_syntax_error():
+    with pytest.raises(KqlSyntaxError, match="nested too deeply"):
+        parse_kql(KQL_NESTED)
+
+
+def test_nested_kql_value_groups_are_a_syntax_error():
+    values = "b or (c and (" * 100 + "d" + "))" * 100
+    with pytest.raises(KqlSyntaxError, match="nested too deeply"):
+        parse_kql(f"a:({values})")
+
+
+@pytest.mark.parametrize(
+    ("query", "language", "code"), [(NOTS, "eql", "RO300"), (KQL_NESTED, "kuery", "RO400")]
+)
+def test_check_reports_deep_queries_as_syntax_errors_and_no_check_crashes(
+    rule_repo, query, language, code
+):
+    rule_type = "eql" if language == "eql" else "query"
+    rule_repo.rule("deep.toml", query, type=rule_type, language=language)
+    found = run_check([rule_repo.root / "rules"], rule_repo.config()).diagnostics
+    codes = {d.code for d in found}
+    assert code in codes and "RO003" not in codes
+
+
+def test_test_command_does_not_run_a_deep_rule_and_does_not_crash(rule_repo, capsys):
+    rule_repo.rule("deep.toml", NOTS)
+    rule_repo.fixture(
+        "deep.toml",
+        'rule_id = "11111111-1111-4111-8111-111111111111"\n'
+        '[[case]]\nname = "c"\nexpect = "match"\n[[case.events]]\nevent.category = "process"\n',
+    )
+    assert main(["test", str(rule_repo.root / "rules")]) == 1
+    assert "nested too deeply" in capsys.readouterr().out
+
+
+def test_parse_command_reports_a_deep_query_without_a_traceback(capsys):
+    assert main(["parse", NOTS]) != 0
+    assert "nested too deeply" in capsys.readouterr().err
+
+
+def test_eval_refuses_a_deeply_nested_json_array_with_its_position(tmp_path, capsys):
+    events = tmp_path / "deep.json"
+    events.write_text("[" * 100_000 + "]" * 100_000)
+    assert main(["eval", "any where true", str(events)]) == 2
+    assert f"{events}:1:102: an event nests" in capsys.readouterr().err
+
+
+def test_eval_refuses_a_deeply_nested_ndjson_object_on_its_line(tmp_path, capsys):
+    events = tmp_path / "deep.ndjson"
+    events.write_text('{"a": 1}\n' + '{"a":' * 5000 + "1" + "}" * 5000 + "\n")
+    assert main(["eval", "any where true", str(events)]) == 2
+    assert f"{events}:2:" in capsys.readouterr().err
+
+
+def test_deeply_nested_field_definitions_are_reported_not_crashed_on(rule_repo):
+    (rule_repo.root / "fields.json").write_text('{"a":' * 5000 + '"keyword"' + "}" * 5000)
+    (rule_repo.root / "pyproject.toml").write_text(
+        '[tool.ruleops]\nrule_paths = ["rules"]\nfixture_paths = ["tests/rules"]\n'
+        'field_definitions = ["fields.json"]\n'
+    )
+    rule_repo.rule("r.toml", 'process where process.name == "a"')
+    found = run_check([rule_repo.root / "rules"], rule_repo.config()).diagnostics
+    (problem,) = [d for d in found if d.code == "RO358"]
+    assert "nest too deeply" in problem.message
