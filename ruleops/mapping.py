@@ -91,6 +91,27 @@ def flatten_mapping(data: Any) -> dict[str, MappedField]:
     return out
 
 
+def values_type(fields: Mapping[str, MappedField], name: str) -> str | None:
+    """The mapping type whose doc values ES|QL reads for field `name`: a `text` field with a
+    plain `keyword` sub-field (no `ignore_above`, no normalizer) is read from that
+    sub-field (sorted, duplicates removed), as `TextFieldMapper`'s block loader does; any
+    other field as its own type."""
+    mapped = fields.get(name)
+    if mapped is None:
+        return None
+    if mapped.type in ("text", "match_only_text"):
+        for sub in fields.values():
+            if (
+                sub.source == name
+                and sub.name != name
+                and sub.type == "keyword"
+                and "ignore_above" not in sub.params
+                and "normalizer" not in sub.params
+            ):
+                return "keyword"
+    return mapped.type
+
+
 def field_types(data: Any) -> dict[str, str]:
     """Field → mapping type, for the checks that need only the type."""
     return {name: mapped.type for name, mapped in flatten_mapping(data).items()}

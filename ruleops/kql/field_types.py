@@ -14,7 +14,7 @@ semantics.md lists the approximations.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 
 from ruleops import es_types
@@ -56,9 +56,11 @@ def _analysed(match: Match) -> Expr:
     return Match(match.value, tuple(regexes), kind="regex", case_insensitive=True, span=match.span)
 
 
-def typed_fields(expr: Expr) -> Expr:
+def typed_fields(expr: Expr, field_type: Callable[[str], str | None] | None = None) -> Expr:
     """Matches whose meaning depends on the field's type: analysed text fields, field-name
-    wildcards, and address-like terms on fields that are not ip fields (`_text_terms`)."""
+    wildcards, and address-like terms on fields that are not ip fields (`_text_terms`).
+    `field_type` gives a field's mapping type where the caller knows better than ECS (an
+    index mapping, ES|QL's columns)."""
     from ruleops.ecs import load_ecs
 
     try:
@@ -77,7 +79,8 @@ def typed_fields(expr: Expr) -> Expr:
                 return copies[0] if len(copies) == 1 else Or(copies, node.span)
         if isinstance(node, Match) and isinstance(node.value, Field) and node.kind != "regex":
             name = node.value.name
-            if name in _KNOWN_TEXT_FIELDS or ecs.field_type(name) in es_types.TEXT:
+            kind = field_type(name) if field_type is not None else None
+            if name in _KNOWN_TEXT_FIELDS or (kind or ecs.field_type(name)) in es_types.TEXT:
                 return _analysed(node)
         return rebuild(node, visit)
 

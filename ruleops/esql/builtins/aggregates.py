@@ -127,6 +127,25 @@ def _avg(_types: tuple[str, ...]):
     return average
 
 
+# WEIGHTED_AVG(v, c) with a constant weight is planned as SUM(v) / COUNT(v): the sum of
+# whole numbers is a long, which overflows (a name no query can write).
+CONSTANT_WEIGHT = "weighted_avg/constant"
+
+
+@_aggregate(CONSTANT_WEIGHT, 1, 1, "double")
+def _constant_weight(types: tuple[str, ...]):
+    whole = first_type(types) in ("integer", "long")
+
+    def average(cells: Sequence[Any]) -> Any:
+        values = _values(cells)
+        if not values:
+            return None
+        total = checked_sum(values, "long") if whole else math.fsum(values)
+        return total / len(values)
+
+    return average
+
+
 def percentile_of(values: list[Any], percent: float) -> float | None:
     if not values:
         return None
@@ -192,38 +211,62 @@ def _std_dev(_types: tuple[str, ...]):
 
 
 @_aggregate("weighted_avg", 2, 2, "double")
-def _weighted_avg(_types: tuple[str, ...]):
+def _weighted_avg(types: tuple[str, ...]):
+    # WEIGHTED_AVG(v, w) is SUM(v * w) / SUM(w) in the arguments' types: whole numbers
+    # overflow (`long overflow`), a zero weight sum divides by zero.
+    whole = all(t in ("integer", "long") for t in types[:2])
+
     def weighted_avg(rows: Sequence[tuple[Any, Any]]) -> Any:
-        total = weights = 0.0
-        seen = False
+        products: list[Any] = []
+        weights: list[Any] = []
         for value, weight in rows:
             if value is None or weight is None:
                 continue
             if value.__class__ is tuple or weight.__class__ is tuple:
+                # v * w of a multi-value is null with a warning (ruleops makes the whole
+                # aggregate null then, which is what Elasticsearch's tests show).
                 raise EvalFailure("single-value function encountered multi-value")
-            total += value * weight
-            weights += weight
-            seen = True
-        if not seen:
+            products.append(value * weight)
+            weights.append(weight)
+        if not weights:
             return None
-        if weights == 0:
-            return None
-        return total / weights
+        if whole:
+            for product in products:
+                checked_sum([product], "long")
+            total, weight_sum = checked_sum(products, "long"), checked_sum(weights, "long")
+        else:
+            total, weight_sum = math.fsum(products), math.fsum(weights)
+        if weight_sum == 0:
+            raise EvalFailure("/ by zero", "java.lang.ArithmeticException")
+        return total / weight_sum
 
     return weighted_avg
 
 
-@_aggregate("top", 3, 3, _keyword_if_text)
+def _top_type(types: tuple[str, ...]) -> str:
+    if "null" in types:
+        return "null"
+    output = types[3] if len(types) > 3 else types[0]
+    return "keyword" if output == "text" else output
+
+
+@_aggregate("top", 3, 4, _top_type)
 def _top(types: tuple[str, ...]):
+    """TOP(field, limit, order[, output]): the `limit` smallest (largest) values of `field`,
+    or with `output` the values of `output` on those rows."""
     key = _key(types)
 
-    def top(rows: Sequence[tuple[Any, Any, Any]]) -> Any:
+    def top(rows: Sequence[tuple[Any, ...]]) -> Any:
         if not rows:
             return None
         limit, order = rows[0][1], rows[0][2]
         if limit is None or limit <= 0:
             raise EvalFailure(f"Limit must be greater than 0, found [{limit}]")
         descending = str(order).lower() == "desc"
+        if len(types) > 3:
+            pairs = [(r[0], r[3]) for r in rows if r[0] is not None and r[0].__class__ is not tuple]
+            pairs.sort(key=lambda p: key(p[0]) if key else p[0], reverse=descending)
+            return mv_of(_values([p[1] for p in pairs[:limit]]))
         values = sorted(_values([r[0] for r in rows]), key=key, reverse=descending)
         return mv_of(values[:limit])
 
@@ -241,6 +284,8 @@ def _first_last(latest: bool):
                 key = max(as_list(sort)) if latest else min(as_list(sort))
                 if best_key is None or (key > best_key if latest else key < best_key):
                     best_key, best = key, value
+            if best_key is None and rows:
+                return rows[0][0]  # no sort value at all: the first row's
             return best
 
         return pick
@@ -248,5 +293,9 @@ def _first_last(latest: bool):
     return bind
 
 
-_aggregate("first", 2, 2, _keyword_if_text)(_first_last(False))
-_aggregate("last", 2, 2, _keyword_if_text)(_first_last(True))
+def _first_type(types: tuple[str, ...]) -> str:
+    return "null" if types and types[0] == "null" else _keyword_if_text(types)
+
+
+_aggregate("first", 2, 2, _first_type)(_first_last(False))
+_aggregate("last", 2, 2, _first_type)(_first_last(True))

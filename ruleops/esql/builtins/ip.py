@@ -64,13 +64,14 @@ register("cidr_match", 2, None, "boolean", multi=range(1, 64))(_cidr_bind)
 
 
 def _ip_prefix(address: bytes, v4_length: int, v6_length: int) -> bytes:
+    # Both lengths are checked whatever the address's family (IpPrefix).
+    if not 0 <= v4_length <= 32:
+        raise EvalFailure(f"Prefix length v4 must be in range [0, 32], found {v4_length}")
+    if not 0 <= v6_length <= 128:
+        raise EvalFailure(f"Prefix length v6 must be in range [0, 128], found {v6_length}")
     if address[:12] == IPV4_PREFIX:
-        if not 0 <= v4_length <= 32:
-            raise EvalFailure(f"Prefix length v4 must be in range [0, 32], found {v4_length}")
         bits, width, body = v4_length, 32, address[12:]
     else:
-        if not 0 <= v6_length <= 128:
-            raise EvalFailure(f"Prefix length v6 must be in range [0, 128], found {v6_length}")
         bits, width, body = v6_length, 128, address
     value = int.from_bytes(body, "big")
     mask = ((1 << bits) - 1) << (width - bits) if bits else 0

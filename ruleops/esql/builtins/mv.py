@@ -9,7 +9,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from ruleops.esql.builtins import first_type, register, simple
+from ruleops.esql.builtins import common_type, first_type, register, simple
 from ruleops.esql.values import (
     INT_MAX,
     INT_MIN,
@@ -132,7 +132,7 @@ def mv_contains(superset: Any, subset: Any) -> bool:
     return all(v in have for v in as_list(subset))
 
 
-@simple("mv_append", 2, 2, _keyword_if_text, multi=(0, 1), nulls=False)
+@simple("mv_append", 2, 2, common_type, multi=(0, 1), nulls=False)
 def mv_append(left: Any, right: Any) -> Any:
     if left is None or right is None:
         return None

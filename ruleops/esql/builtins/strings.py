@@ -13,6 +13,7 @@ import binascii
 import re
 import unicodedata
 import urllib.parse
+from collections.abc import Callable
 from typing import Any
 
 from ruleops.esql.builtins import register, simple
@@ -23,6 +24,17 @@ _REPEAT_LIMIT = 1024 * 1024  # bytes: ScalarFunction's BREAKER limit for REPEAT 
 
 def _keyword(_types: tuple[str, ...]) -> str:
     return "keyword"
+
+
+def _each_value(function: Callable[[str], str]) -> Callable[[Any], Any]:
+    """A string function applied to each value of a multi-value (URL_ENCODE, REVERSE…)."""
+
+    def each(cell: Any) -> Any:
+        if cell.__class__ is tuple:
+            return tuple(function(v) for v in cell)
+        return function(cell)
+
+    return each
 
 
 @simple("concat", 2, None, "keyword")
@@ -146,17 +158,26 @@ def split(text: str, delimiter: str) -> Any:
     return parts[0] if len(parts) == 1 else tuple(parts)
 
 
-@simple("reverse", 1, 1, _keyword)
+@simple("reverse", 1, 1, lambda types: "null" if types == ("null",) else "keyword")
 def reverse(text: str) -> str:
+    """The string backwards by grapheme cluster: a base character keeps its combining
+    marks, spacing marks, emoji modifiers, variation selectors and zero-width-joined
+    sequences (an approximation of Unicode's extended grapheme clusters)."""
     clusters: list[str] = []
     for char in text:
-        if (clusters and (unicodedata.combining(char) or char in "\u200d\ufe0f")) or (
-            clusters and clusters[-1].endswith("\u200d")
-        ):
+        if clusters and (_extends(char) or clusters[-1].endswith("\u200d")):
             clusters[-1] += char
         else:
             clusters.append(char)
     return "".join(reversed(clusters))
+
+
+def _extends(char: str) -> bool:
+    return (
+        unicodedata.category(char) in ("Mn", "Mc", "Me")
+        or char in "\u200d\ufe0e\ufe0f"
+        or "\U0001f3fb" <= char <= "\U0001f3ff"
+    )
 
 
 def _check_count(count: int) -> None:
@@ -215,13 +236,15 @@ def from_base64(text: str) -> str:
         raise EvalFailure("decoded value is not valid UTF-8, which is not supported yet") from None
 
 
-@simple("url_encode", 1, 1, "keyword")
+@simple("url_encode", 1, 1, "keyword", multi=(0,))
+@_each_value
 def url_encode(text: str) -> str:
     """`application/x-www-form-urlencoded` (java.net.URLEncoder): space as `+`."""
-    return urllib.parse.quote_plus(text, safe="*-._")
+    return urllib.parse.quote_plus(text, safe="-._~")
 
 
-@simple("url_encode_component", 1, 1, "keyword")
+@simple("url_encode_component", 1, 1, "keyword", multi=(0,))
+@_each_value
 def url_encode_component(text: str) -> str:
     """RFC 3986 component encoding: only unreserved characters stay, space is `%20`."""
     return urllib.parse.quote(text, safe="-._~")
@@ -230,7 +253,8 @@ def url_encode_component(text: str) -> str:
 _PERCENT = re.compile(r"%([0-9a-fA-F]{2})?")
 
 
-@simple("url_decode", 1, 1, "keyword")
+@simple("url_decode", 1, 1, "keyword", multi=(0,))
+@_each_value
 def url_decode(text: str) -> str:
     """java.net.URLDecoder: `+` is a space, `%xx` a byte; a bad escape is an error."""
     out = bytearray()
@@ -243,7 +267,7 @@ def url_decode(text: str) -> str:
         elif char == "%":
             hex_digits = text[i + 1 : i + 3]
             if len(hex_digits) < 2:
-                raise EvalFailure(f"URLDecoder: Incomplete trailing escape ({text[i:]}) pattern")
+                raise EvalFailure("URLDecoder: Incomplete trailing escape (%) pattern")
             try:
                 out.append(int(hex_digits, 16))
             except ValueError:
