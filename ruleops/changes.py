@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 import subprocess
 import tomllib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ruleops.config import Config
 
-_RULE_ID = re.compile(r'^\s*rule_id\s*=\s*["\'](?P<id>[^"\']+)["\']', re.MULTILINE)
+# A `rule_id = "..."` line: enough to pair files without parsing them.
+RULE_ID_LINE = re.compile(r'^\s*rule_id\s*=\s*["\'](?P<id>[^"\']+)["\']', re.MULTILINE)
 
 
 class GitError(Exception):
@@ -114,9 +114,9 @@ def select(ref: str, config: Config, start: Path | None = None) -> Selection:
     for change in changes:
         if change.path.suffix != ".toml":
             continue
-        if _under(change.path, fixture_roots):
+        if under(change.path, fixture_roots):
             fixtures.append(change)
-        elif _under(change.path, rule_roots) or not rule_roots:
+        elif under(change.path, rule_roots) or not rule_roots:
             if change.status == "D":
                 deleted.append(change.path)
                 continue
@@ -132,7 +132,7 @@ def select(ref: str, config: Config, start: Path | None = None) -> Selection:
     return Selection(base, root, existing, previous, tuple(deleted), frozenset(added))
 
 
-def _under(path: Path, roots: list[Path]) -> bool:
+def under(path: Path, roots: list[Path]) -> bool:
     return any(path.is_relative_to(root) for root in roots)
 
 
@@ -155,10 +155,10 @@ def _rules_of_fixture(
         return []
     for rule_root in rule_roots:
         for candidate in sorted(rule_root.rglob("*.toml")):
-            if _under(candidate, fixture_roots):
+            if under(candidate, fixture_roots):
                 continue
             try:
-                match = _RULE_ID.search(candidate.read_text(encoding="utf-8", errors="replace"))
+                match = RULE_ID_LINE.search(candidate.read_text(encoding="utf-8", errors="replace"))
             except OSError:
                 continue
             if match and match["id"] == rule_id:
@@ -193,7 +193,7 @@ def rules_of_fixture_files(paths: list[Path], config: Config) -> list[Path]:
     result: dict[Path, None] = {}
     for path in paths:
         resolved = path.resolve()
-        if path.is_file() and _under(resolved, fixture_roots):
+        if path.is_file() and under(resolved, fixture_roots):
             change = Change("M", resolved)
             for rule in _rules_of_fixture(change, "", config.root, rule_roots, fixture_roots):
                 result.setdefault(rule, None)
@@ -217,64 +217,3 @@ def targets(
         if any(rule == w or (w.is_dir() and rule.is_relative_to(w)) for w in wanted)
     ]
     return narrowed, selection
-
-
-_NAME = re.compile(r'^\s*name\s*=\s*"(?P<value>(?:[^"\\]|\\.)*)"', re.MULTILINE)
-_DEPRECATED = re.compile(r'^\s*maturity\s*=\s*"deprecated"', re.MULTILINE)
-
-
-def unchecked_duplicates(config: Config, selected: Iterable[Path] = ()):
-    """A whole-run check: a checked rule must not take the rule_id or name of a rule of the
-    repository that the run does not load (the rules a pull request did not change, the
-    files a commit does not stage), which the cross-file check alone would miss. Those
-    other rules are only scanned for the two values, not parsed."""
-    from ruleops.checks.crossfile import DUPLICATE_ID, DUPLICATE_NAME
-
-    selected = {p.resolve() for p in selected}
-
-    def duplicates_of_unchecked(rules: list, config: Config):
-        if not rules:
-            return
-        checked = {Path(rule.path).resolve() for rule in rules} | selected
-        ids: dict[str, list[Path]] = {}
-        names: dict[str, list[Path]] = {}
-        fixture_roots = [(config.root / p).resolve() for p in config.fixture_paths]
-        for root in [(config.root / p).resolve() for p in config.rule_paths]:
-            for path in sorted(root.rglob("*.toml")):
-                if path in checked or _under(path, fixture_roots):
-                    continue
-                try:
-                    text = path.read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError):
-                    continue
-                if match := _RULE_ID.search(text):
-                    ids.setdefault(match["id"], []).append(path)
-                name = _NAME.search(text)
-                if name and not _DEPRECATED.search(text):
-                    names.setdefault(name["value"].strip().lower(), []).append(path)
-        for rule in rules:
-            deprecated = rule.maturity == "deprecated"
-            for code, label, key, value, owners in (
-                (DUPLICATE_ID.code, "rule_id", "rule.rule_id", rule.rule_id, ids),
-                (DUPLICATE_NAME.code, "name", "rule.name", rule.name, names),
-            ):
-                if not value or (label == "name" and deprecated):
-                    continue
-                others = owners.get(value.strip().lower() if label == "name" else value)
-                if others:
-                    shown = ", ".join(_shown(p) for p in others)
-                    yield rule.diagnostic(
-                        code,
-                        f"{label} {value!r} is also used by {shown} (not checked in this run)",
-                        key,
-                        hint=f"each rule needs its own {label}",
-                    )
-
-    return duplicates_of_unchecked
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)

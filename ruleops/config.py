@@ -4,7 +4,7 @@
 [tool.ruleops]
 rule_paths = ["rules"]            # what `ruleops check` with no path checks
 fixture_paths = ["tests/rules"]   # where fixture files live, mirroring rule_paths
-ignore = ["RO210"]                # codes switched off
+ignore = []                       # codes switched off (RO210, ...)
 house_style = true                # conventions of elastic/detection-rules (warnings)
 field_definitions = ["fields/integrations.json"]  # extra field -> type maps
 attack_data = "data/enterprise-attack-compact.json"  # optional pinned ATT&CK file

@@ -1,15 +1,18 @@
-"""The one model for everything ruleops reports, and the registry of checks that report it.
+"""The one model for everything ruleops reports, and the registry of the codes that report it.
 
-A check is documented where it is declared: its code, name, default severity, what it
-checks, why, and a failing and a passing example sit together in one `CheckInfo`.
-`ruleops rule CODE`, the configuration and the reporters all read this registry.
+A code is documented where it is declared: its number, name, default severity, what it
+checks, why, and an executable failing and passing example sit together in one `CheckInfo`
+(`ruleops.checks` explains how to declare one). `ruleops rule CODE`, the configuration and
+the reporters all read this registry; `EMITTERS` says which functions report each code.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal, TypeVar
 
 
 class Severity(enum.IntEnum):
@@ -66,7 +69,13 @@ class Diagnostic:
         return replace(self, severity=severity)
 
 
-@dataclass(frozen=True)
+# What a code's `bad` and `good` examples are, and so how a test runs them (see
+# `ruleops.checks`): part of a rule file, a query of a rule in that language, a fixture
+# file, a `[tool.ruleops]` configuration, or prose that no test can run.
+Example = Literal["rule", "eql", "kql", "esql", "fixture", "config", "prose"]
+
+
+@dataclass(frozen=True, kw_only=True)
 class CheckInfo:
     """Documentation and defaults of one diagnostic code."""
 
@@ -75,12 +84,26 @@ class CheckInfo:
     severity: Severity
     summary: str
     explanation: str
+    example: Example
     bad: str = ""
     good: str = ""
     # House-style checks (conventions of elastic/detection-rules rather than format rules)
     # are the ones a repository is expected to switch off if it does not share them.
     house_style: bool = False
-    tags: tuple[str, ...] = field(default_factory=tuple)
+    tags: tuple[str, ...] = ()
+
+    def diagnostic(
+        self,
+        message: str,
+        path: str,
+        line: int = 1,
+        column: int = 1,
+        *,
+        hint: str | None = None,
+    ) -> Diagnostic:
+        """A finding of this code at a place given by line and column (rule files place
+        theirs by key path: `Rule.diagnostic`)."""
+        return Diagnostic(self.code, self.severity, message, path, line, column, hint)
 
     def render(self) -> str:
         lines = [f"{self.code} ({self.name}) — {self.summary}", ""]
@@ -111,48 +134,34 @@ def register(info: CheckInfo) -> CheckInfo:
     return info
 
 
-def load_all_checks() -> dict[str, CheckInfo]:
-    """Import every module that declares codes, so the registry is complete."""
-    import importlib
+# The functions that report codes, each with the codes it reports: the checks
+# (`ruleops.checks.rule_check` and `corpus_check`) and the few steps of the pipeline that
+# report on their own (loading, suppressions). `ruleops rule CODE` names them; a test holds
+# each to what it reports.
+EMITTERS: dict[Callable[..., object], tuple[CheckInfo, ...]] = {}
 
-    from ruleops.checks import ALL_CHECK_MODULES
-
-    for name in ALL_CHECK_MODULES:
-        importlib.import_module(name)
-    return REGISTRY
+_Function = TypeVar("_Function", bound=Callable[..., object])
 
 
-# Codes of the pipeline itself: reading files and running checks.
-LOAD_ERROR = register(
-    CheckInfo(
-        code="RO001",
-        name="load.unreadable",
-        severity=Severity.ERROR,
-        summary="the file cannot be read as a UTF-8 text file",
-        explanation=(
-            "Rule files must be UTF-8 text. Binary files, files in another encoding and files "
-            "that cannot be opened are reported here and skipped; the run goes on with the "
-            "other files."
-        ),
-        bad="A rule file saved as UTF-16, or a .toml file that is really a PNG.",
-        good="Any UTF-8 encoded TOML file.",
-    )
-)
-TOML_ERROR = register(
-    CheckInfo(
-        code="RO002",
-        name="load.toml-syntax",
-        severity=Severity.ERROR,
-        summary="the file is not valid TOML",
-        explanation=(
-            "The file could not be parsed as TOML 1.0. The diagnostic points at the line and "
-            "column where the parser stopped; fix the syntax there first, as no other check "
-            "can run on the file until it parses."
-        ),
-        bad='[rule]\nname = "Unterminated',
-        good='[rule]\nname = "Terminated"',
-    )
-)
+def emits(*infos: CheckInfo) -> Callable[[_Function], _Function]:
+    """Record that the decorated function reports `infos` (and no other code)."""
+
+    def record(function: _Function) -> _Function:
+        for info in infos:
+            if REGISTRY.get(info.code) is not info:
+                raise RuntimeError(f"{function.__qualname__} emits undeclared code {info.code}")
+        EMITTERS[function] = infos
+        return function
+
+    return record
+
+
+def emitters_of(info: CheckInfo) -> list[Callable[..., object]]:
+    """The functions that report `info`, in the order they were declared."""
+    return [function for function, infos in EMITTERS.items() if info in infos]
+
+
+# A check, or a step of the pipeline, that crashed.
 INTERNAL_ERROR = register(
     CheckInfo(
         code="RO003",
@@ -163,10 +172,12 @@ INTERNAL_ERROR = register(
             "A check raised an unexpected exception. The other checks and files still ran. "
             "This is a bug in ruleops, not in the rule: please report it with the file."
         ),
+        example="prose",
     )
 )
 
 
+@emits(INTERNAL_ERROR)
 def crashed(path: str, what: str, error: Exception) -> Diagnostic:
     """RO003 on `path`: `what` raised `error`, a bug in ruleops. Callers catch per file or
     per rule, so that one crash leaves the other files' findings standing."""
@@ -174,12 +185,8 @@ def crashed(path: str, what: str, error: Exception) -> Diagnostic:
 
     frames = traceback.extract_tb(error.__traceback__)
     where = f" ({Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
-    return Diagnostic(
-        INTERNAL_ERROR.code,
-        Severity.ERROR,
+    return INTERNAL_ERROR.diagnostic(
         f"{what} crashed: {type(error).__name__}: {error}{where}",
         path,
-        1,
-        1,
-        "this is a bug in ruleops; please report it together with this file",
+        hint="this is a bug in ruleops; please report it together with this file",
     )

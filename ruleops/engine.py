@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ruleops.cache import file_key
+from ruleops.checks import load_all_checks
 from ruleops.config import Config
-from ruleops.diagnostics import Diagnostic, Severity, crashed, load_all_checks
+from ruleops.diagnostics import Diagnostic, Severity, crashed
 from ruleops.loading import Rule, decode_text, load_rule
 
 # Files that live among rules but are not rules.

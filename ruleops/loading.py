@@ -12,21 +12,57 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 try:
     import tomli as toml_reader
 except ImportError:  # pragma: no cover - tomli is a dependency; tomllib is the same parser
     import tomllib as toml_reader
 
-from ruleops.diagnostics import LOAD_ERROR, TOML_ERROR, Diagnostic, Severity
+from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, emits, register
 from ruleops.positions import KeyPositions, Position, StringOrigin
+
+if TYPE_CHECKING:
+    from ruleops.query.finding import QueryFinding
 
 # Rule files are a few kilobytes; anything this large is a mistake, and parsing it would
 # stall a commit hook for seconds.
 MAX_FILE_BYTES = 2 * 1024 * 1024
 # What Kibana runs a rule with when it sets no `from` or `interval`.
 DEFAULT_FROM, DEFAULT_INTERVAL = "now-6m", "5m"
+
+LOAD_ERROR = register(
+    CheckInfo(
+        code="RO001",
+        name="load.unreadable",
+        severity=Severity.ERROR,
+        summary="the file cannot be read as a UTF-8 text file",
+        explanation=(
+            "Rule files must be UTF-8 text. Binary files, files in another encoding and files "
+            "that cannot be opened are reported here and skipped; the run goes on with the "
+            "other files."
+        ),
+        example="prose",
+        bad="A rule file saved as UTF-16, or a .toml file that is really a PNG.",
+        good="Any UTF-8 encoded TOML file.",
+    )
+)
+TOML_ERROR = register(
+    CheckInfo(
+        code="RO002",
+        name="load.toml-syntax",
+        severity=Severity.ERROR,
+        summary="the file is not valid TOML",
+        explanation=(
+            "The file could not be parsed as TOML 1.0. The diagnostic points at the line and "
+            "column where the parser stopped; fix the syntax there first, as no other check "
+            "can run on the file until it parses."
+        ),
+        example="rule",
+        bad='[rule]\nname = "Unterminated',
+        good='[rule]\nname = "Terminated"',
+    )
+)
 
 _TOML_ERROR_AT = re.compile(r"^(?P<message>.*) \(at line (?P<line>\d+), column (?P<column>\d+)\)$")
 _TOML_ERROR_END = re.compile(r"^(?P<message>.*) \(at end of document\)$")
@@ -59,7 +95,7 @@ class TomlDocument:
 
     def diagnostic(
         self,
-        code: str,
+        info: CheckInfo,
         message: str,
         key_path: str = "",
         *,
@@ -68,13 +104,11 @@ class TomlDocument:
         position: Position | None = None,
         end_column: int | None = None,
     ) -> Diagnostic:
-        """A diagnostic of `code` on the line where `key_path` is written."""
-        from ruleops.diagnostics import REGISTRY
-
+        """A finding of `info` on the line where `key_path` is written."""
         where = position or self.locate(key_path)
         return Diagnostic(
-            code=code,
-            severity=severity or REGISTRY[code].severity,
+            code=info.code,
+            severity=severity or info.severity,
             message=message,
             path=self.path,
             line=where.line,
@@ -126,6 +160,36 @@ class Rule(TomlDocument):
         value = self.data.get("rule")
         return value if isinstance(value, dict) else {}
 
+    def position_in(self, key_path: str, offset: int) -> Position:
+        """Where character `offset` of the decoded string at `key_path` is written in the
+        file: a finding in a query lands on the offending line of the file, not on line N
+        of the query."""
+        origin = self.string_origin(key_path)
+        if origin is None:
+            return self.locate(key_path)
+        return self.positions.position(origin.text_offset(offset))
+
+    def query_diagnostic(self, finding: QueryFinding, key_path: str = "rule.query") -> Diagnostic:
+        """`finding` in the string at `key_path`, at the rule file's line and column, with
+        the caret under the offending text where it sits on one line of the file."""
+        start = self.position_in(key_path, finding.span.start)
+        end_column = None
+        if finding.span.end > finding.span.start:
+            last = self.position_in(key_path, finding.span.end - 1)
+            if last.line == start.line and last.column >= start.column:
+                end = self.position_in(key_path, finding.span.end)
+                # Past the last character's own text, which may be an escape (`\"`).
+                same_line = end.line == start.line and end.column > last.column
+                end_column = end.column if same_line else last.column + 1
+        return self.diagnostic(
+            finding.info,
+            finding.message,
+            key_path,
+            hint=finding.hint,
+            position=start,
+            end_column=end_column,
+        )
+
     def query_in(self, language: str) -> str | None:
         """The rule's query if it is written in `language` (a missing or mistyped query is
         the schema check's finding, not the query checks')."""
@@ -171,13 +235,12 @@ def decode_text(raw: bytes) -> str:
     return raw.decode("utf-8").removeprefix("\ufeff")
 
 
+@emits(LOAD_ERROR)
 def read_text(path: Path, display: str) -> tuple[str | None, Diagnostic | None]:
     """The file's text, or a diagnostic saying why it cannot be read as UTF-8 text."""
 
     def fail(message: str, hint: str, line: int = 1, column: int = 1) -> tuple[None, Diagnostic]:
-        return None, Diagnostic(
-            LOAD_ERROR.code, Severity.ERROR, message, display, line, column, hint
-        )
+        return None, LOAD_ERROR.diagnostic(message, display, line, column, hint=hint)
 
     try:
         size = path.stat().st_size
@@ -209,6 +272,7 @@ def read_text(path: Path, display: str) -> tuple[str | None, Diagnostic | None]:
     return text, None
 
 
+@emits(TOML_ERROR)
 def parse_toml(text: str, display: str) -> tuple[dict[str, Any] | None, Diagnostic | None]:
     try:
         return toml_reader.loads(text), None
@@ -220,24 +284,18 @@ def parse_toml(text: str, display: str) -> tuple[dict[str, Any] | None, Diagnost
             message = match["message"]
             line = text.count("\n") + 1
             column = len(text) - (text.rfind("\n") + 1) + 1
-        return None, Diagnostic(
-            TOML_ERROR.code,
-            Severity.ERROR,
+        return None, TOML_ERROR.diagnostic(
             f"invalid TOML: {message[0].lower()}{message[1:]}",
             display,
             line,
             column,
-            "fix the TOML syntax here; no other check runs until the file parses",
+            hint="fix the TOML syntax here; no other check runs until the file parses",
         )
     except RecursionError:
-        return None, Diagnostic(
-            TOML_ERROR.code,
-            Severity.ERROR,
+        return None, TOML_ERROR.diagnostic(
             "invalid TOML: nesting is too deep to read",
             display,
-            1,
-            1,
-            "rule files never need more than a few levels of nesting",
+            hint="rule files never need more than a few levels of nesting",
         )
 
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from ruleops.diagnostics import REGISTRY, CheckInfo, Diagnostic, Severity, register
+from ruleops.diagnostics import REGISTRY, CheckInfo, Diagnostic, Severity, emits, register
 
 MARKER = "ruleops:"
 _DIRECTIVE = re.compile(r"#\s*ruleops:\s*(?P<rest>.*)$")
@@ -36,6 +36,7 @@ UNUSED = register(
             "wrong line. Remove the code from the comment (or the whole comment), so that a "
             "future finding on these lines is not hidden by accident."
         ),
+        example="rule",
         bad="# ruleops: ignore[RO051] name shared with the deprecated rule\nrisk_score = 21",
         good="risk_score = 21",
     )
@@ -51,6 +52,7 @@ MISSING_REASON = register(
             "bracket, so that reviewers can judge it and whoever edits the rule later knows "
             "whether it still holds. A suppression without a reason suppresses nothing."
         ),
+        example="rule",
         bad='# ruleops: ignore[RO051]\nname = "Shared name"',
         good="# ruleops: ignore[RO051] the deprecated copy keeps this name on purpose\n"
         'name = "Shared name"',
@@ -67,6 +69,7 @@ MALFORMED = register(
             "`ignore[CODE, ...] reason`, with codes such as RO123 inside square brackets. "
             "A malformed directive suppresses nothing."
         ),
+        example="rule",
         bad="# ruleops: ignore RO051 because",
         good="# ruleops: ignore[RO051] because the deprecated copy keeps this name",
     )
@@ -82,7 +85,8 @@ UNKNOWN_CODE = register(
             "suppress anything: a typo, or a code that was retired. `ruleops rule --list` "
             "lists the codes."
         ),
-        bad="# ruleops: ignore[RO9999] reason",
+        example="rule",
+        bad="# ruleops: ignore[RO999] reason",
         good="# ruleops: ignore[RO051] reason",
     )
 )
@@ -231,7 +235,7 @@ def parse(text: str, path: str) -> tuple[list[Suppression], list[Diagnostic]]:
         number, column = index + 1, info.comment + 1
 
         def problem(check: CheckInfo, message: str, hint: str, ln=number, col=column) -> None:
-            problems.append(Diagnostic(check.code, check.severity, message, path, ln, col, hint))
+            problems.append(check.diagnostic(message, path, ln, col, hint=hint))
 
         ignore = _IGNORE.match(match["rest"].strip())
         if ignore is None:
@@ -285,6 +289,7 @@ def _covered(index: int, lines: list[LineInfo], ends: dict[int, int]) -> tuple[i
     return following, ends.get(following, following)
 
 
+@emits(UNUSED, UNKNOWN_CODE, MISSING_REASON, MALFORMED)
 def apply(
     diagnostics: Iterable[Diagnostic],
     texts: Mapping[str, str],
@@ -345,4 +350,4 @@ def apply(
 
 
 def _at(check: CheckInfo, s: Suppression, path: str, message: str, hint: str) -> Diagnostic:
-    return Diagnostic(check.code, check.severity, message, path, s.line, s.column, hint)
+    return check.diagnostic(message, path, s.line, s.column, hint=hint)

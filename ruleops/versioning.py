@@ -18,7 +18,7 @@ from typing import Any
 
 from ruleops.changes import Selection, text_at
 from ruleops.config import Config
-from ruleops.diagnostics import CheckInfo, Diagnostic, Fix, Severity, register
+from ruleops.diagnostics import CheckInfo, Diagnostic, Fix, Severity, emits, register
 from ruleops.loading import Rule
 
 # Keys of [rule] that describe, grade or present a rule without changing what it matches.
@@ -66,6 +66,7 @@ VERSION_NOT_BUMPED = register(
             "`version` by one (`ruleops check --fix` does it). Only checked where the rule "
             "had a `version` at the ref."
         ),
+        example="prose",
         bad="# at main: version = 3, query = 'process where process.name == \"a\"'\n"
         "version = 3\nquery = 'process where process.name == \"b\"'",
         good="version = 4\nquery = 'process where process.name == \"b\"'",
@@ -83,6 +84,7 @@ DATE_NOT_UPDATED = register(
             "Reviewers and users read this date to see when a rule's behaviour last "
             "changed. Set it to today (YYYY/MM/DD; `ruleops check --fix` does it)."
         ),
+        example="prose",
         bad='# at main: updated_date = "2024/05/01"\nupdated_date = "2024/05/01"  # query changed',
         good='updated_date = "2024/06/12"',
     )
@@ -103,6 +105,7 @@ def changed_logic(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     return sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
 
 
+@emits(VERSION_NOT_BUMPED, DATE_NOT_UPDATED)
 def check_versions(
     rule: Rule, before: dict[str, Any], *, today: dt.date | None = None
 ) -> list[Diagnostic]:
@@ -117,7 +120,7 @@ def check_versions(
     if _is_int(old_version) and not (_is_int(new_version) and new_version > old_version):
         shown = "missing" if new_version is None else new_version
         diagnostic = rule.diagnostic(
-            VERSION_NOT_BUMPED.code,
+            VERSION_NOT_BUMPED,
             f"{what} changed since the compared ref, but version is {shown} (was {old_version})",
             "rule.version" if new_version is not None else "rule",
             hint=f"set version = {old_version + 1}",
@@ -128,7 +131,7 @@ def check_versions(
     if new_date is not None and new_date == old_date:
         date = (today or dt.date.today()).strftime("%Y/%m/%d")
         diagnostic = rule.diagnostic(
-            DATE_NOT_UPDATED.code,
+            DATE_NOT_UPDATED,
             f"{what} changed since the compared ref, but updated_date is still {new_date}",
             "metadata.updated_date",
             hint=f'set updated_date = "{date}"',

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from ruleops.attack import load_attack, technique_reference
+from ruleops.checks import load_all_checks
 from ruleops.checks.attack import attack_data_usable, tactic_tags, threat_mapping
 from ruleops.config import Config
-from ruleops.diagnostics import load_all_checks
 from ruleops.engine import discover, finalize
 from ruleops.loading import load_rule, rule_from_text
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import tomlkit
 
-from ruleops.checks import house_style
+from ruleops.checks import RULE_CHECKS, house_style
 from ruleops.config import Config
 from ruleops.diagnostics import REGISTRY, Diagnostic, Severity
 from ruleops.engine import run_check
@@ -42,21 +42,7 @@ def base() -> dict[str, Any]:
     }
 
 
-CHECKS = [
-    house_style.risk_score_matches_severity,
-    house_style.lookback_covers_interval,
-    house_style.dates_in_order,
-    house_style.deprecation_date_matches_maturity,
-    house_style.no_duplicate_entries,
-    house_style.tags_are_faceted,
-    house_style.building_blocks_are_consistent,
-    house_style.min_stack_version_explained,
-    house_style.house_license,
-    house_style.description_ends_a_sentence,
-    house_style.name_is_a_title,
-    house_style.index_is_named,
-    house_style.rule_type_is_tagged,
-]
+CHECKS = [check for check in RULE_CHECKS if check.__module__ == house_style.__name__]
 
 
 def findings(data: dict[str, Any]) -> list[Diagnostic]:

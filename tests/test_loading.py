@@ -2,8 +2,7 @@
 
 from pathlib import Path
 
-from ruleops.loading import load_rule, rule_from_text
-from ruleops.query.locate import query_position
+from ruleops.loading import TOML_ERROR, load_rule, rule_from_text
 
 
 def test_toml_syntax_error_becomes_a_diagnostic_with_line_and_column(tmp_path: Path):
@@ -33,7 +32,7 @@ def test_rule_diagnostic_lands_on_the_line_of_its_key():
     rule = rule_from_text(
         '[metadata]\nmaturity = "production"\n\n[rule]\nseverity = "urgent"\n'
     ).rule
-    diagnostic = rule.diagnostic("RO002", "example", "rule.severity")
+    diagnostic = rule.diagnostic(TOML_ERROR, "example", "rule.severity")
     assert (diagnostic.line, diagnostic.column) == (5, 1)
 
 
@@ -41,7 +40,7 @@ def test_query_offsets_map_to_the_rule_files_own_lines():
     text = "[rule]\nname = 'n'\nquery = '''\nprocess where\n  process.name == \"x\"\n'''\n"
     rule = rule_from_text(text).rule
     offset = rule.rule["query"].index("process.name")
-    position = query_position(rule, offset)
+    position = rule.position_in("rule.query", offset)
     assert (position.line, position.column) == (5, 3)
 
 

@@ -1,7 +1,8 @@
 import pytest
 
+from ruleops.checks import load_all_checks
 from ruleops.cli import main
-from ruleops.diagnostics import Diagnostic, Severity, load_all_checks
+from ruleops.diagnostics import Diagnostic, Severity
 from ruleops.report.github import MAX_SUMMARY_ROWS, annotation, step_summary
 from tests.report_helpers import rules_with_findings
 

@@ -2,8 +2,9 @@ import json
 
 import pytest
 
+from ruleops.checks import load_all_checks
 from ruleops.cli import main
-from ruleops.diagnostics import Diagnostic, Severity, load_all_checks
+from ruleops.diagnostics import Diagnostic, Severity
 from ruleops.report.sarif import sarif_document
 from tests import report_helpers
 from tests.report_helpers import rules_with_findings

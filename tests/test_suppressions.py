@@ -2,9 +2,10 @@ import json
 import shutil
 from pathlib import Path
 
+from ruleops.checks import load_all_checks
 from ruleops.cli import main
 from ruleops.config import Config
-from ruleops.diagnostics import Diagnostic, Severity, load_all_checks
+from ruleops.diagnostics import Diagnostic, Severity
 from ruleops.engine import run_check
 from ruleops.suppressions import apply, parse
 

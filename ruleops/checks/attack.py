@@ -50,273 +50,422 @@ _EXECUTION = (
 )
 
 
-def _code(
-    code: str,
-    name: str,
-    severity: Severity,
-    summary: str,
-    explanation: str,
-    bad: str,
-    good: str = _THREAT,
-    *,
-    house_style: bool = False,
-) -> CheckInfo:
-    return register(
-        CheckInfo(
-            code,
-            name,
-            severity,
-            summary,
-            explanation,
-            bad,
-            good,
-            house_style=house_style,
-            tags=("attack",),
-        )
+FRAMEWORK_CODE = register(
+    CheckInfo(
+        code="RO200",
+        name="attack.framework",
+        severity=Severity.ERROR,
+        summary='a threat entry\'s framework is not "MITRE ATT&CK"',
+        explanation=(
+            "Kibana and the ATT&CK checks only understand threat entries whose framework is "
+            'exactly "MITRE ATT&CK". Other spellings are not recognised, so the mapping is '
+            "silently lost; the other ATT&CK checks skip such an entry."
+        ),
+        example="rule",
+        bad=_THREAT.replace('"MITRE ATT&CK"', '"Mitre Attack"'),
+        good=_THREAT,
+        tags=("attack",),
     )
+)
+UNKNOWN_TACTIC = register(
+    CheckInfo(
+        code="RO201",
+        name="attack.unknown-tactic",
+        severity=Severity.ERROR,
+        summary="the tactic id does not exist in ATT&CK Enterprise",
+        explanation=(
+            "Tactic ids look like TA0006. An id that ATT&CK Enterprise does not have (a typo, or a "
+            "tactic of the Mobile or ICS matrices) makes the mapping meaningless."
+        ),
+        example="rule",
+        bad=_THREAT.replace('"TA0006"', '"TA0099"'),
+        good=_THREAT,
+        tags=("attack",),
+    )
+)
+TACTIC_NAME = register(
+    CheckInfo(
+        code="RO202",
+        name="attack.tactic-name",
+        severity=Severity.ERROR,
+        summary="the tactic name does not match its id",
+        explanation=(
+            "The name is shown to analysts next to the alert; it must be ATT&CK's name for the id. "
+            "`ruleops check --fix` writes the right name."
+        ),
+        example="rule",
+        bad=_THREAT.replace('"Credential Access"', '"Credentials"'),
+        good=_THREAT,
+        tags=("attack",),
+    )
+)
+TACTIC_REFERENCE = register(
+    CheckInfo(
+        code="RO203",
+        name="attack.tactic-reference",
+        severity=Severity.ERROR,
+        summary="the tactic reference URL does not match its id",
+        explanation=(
+            "The reference must be https://attack.mitre.org/tactics/<id>/. "
+            "`ruleops check --fix` writes it from the id."
+        ),
+        example="rule",
+        bad=_THREAT.replace("tactics/TA0006/", "tactics/TA0007/"),
+        good=_THREAT,
+        tags=("attack",),
+    )
+)
+UNKNOWN_TECHNIQUE = register(
+    CheckInfo(
+        code="RO204",
+        name="attack.unknown-technique",
+        severity=Severity.ERROR,
+        summary="the technique id does not exist in ATT&CK Enterprise",
+        explanation=(
+            "Technique ids look like T1003. An id ATT&CK Enterprise does not have is a typo or "
+            "comes from another matrix."
+        ),
+        example="rule",
+        bad=_THREAT.replace('"T1003"', '"T1999"'),
+        good=_THREAT,
+        tags=("attack",),
+    )
+)
+TECHNIQUE_NAME = register(
+    CheckInfo(
+        code="RO205",
+        name="attack.technique-name",
+        severity=Severity.ERROR,
+        summary="the technique name does not match its id",
+        explanation=(
+            "ATT&CK renames techniques between versions; the name must be the current name of the "
+            "id. `ruleops check --fix` writes it."
+        ),
+        example="rule",
+        bad=_THREAT.replace('"OS Credential Dumping"', '"Credential Dumping"'),
+        good=_THREAT,
+        tags=("attack",),
+    )
+)
+TECHNIQUE_REFERENCE = register(
+    CheckInfo(
+        code="RO206",
+        name="attack.technique-reference",
+        severity=Severity.ERROR,
+        summary="the technique reference URL does not match its id",
+        explanation=(
+            "The reference must be https://attack.mitre.org/techniques/<id>/. "
+            "`ruleops check --fix` writes it from the id."
+        ),
+        example="rule",
+        bad=_THREAT.replace("techniques/T1003/", "techniques/T1030/"),
+        good=_THREAT,
+        tags=("attack",),
+    )
+)
+WRONG_TACTIC = register(
+    CheckInfo(
+        code="RO207",
+        name="attack.technique-not-in-tactic",
+        severity=Severity.ERROR,
+        summary="a technique or subtechnique is listed under a tactic it does not belong to",
+        explanation=(
+            "In ATT&CK every technique belongs to one or more tactics (T1003 to Credential Access "
+            "only). List it under a [[rule.threat]] entry of one of its tactics."
+        ),
+        example="rule",
+        bad=_EXECUTION,
+        good=_THREAT,
+        tags=("attack",),
+    )
+)
+UNKNOWN_SUBTECHNIQUE = register(
+    CheckInfo(
+        code="RO208",
+        name="attack.unknown-subtechnique",
+        severity=Severity.ERROR,
+        summary="the subtechnique id does not exist in ATT&CK Enterprise",
+        explanation="Subtechnique ids look like T1003.001 and are nested under their technique.",
+        example="rule",
+        bad=(
+            _THREAT.replace(
+                "\n[rule.threat.tactic]",
+                "\n[[rule.threat.technique.subtechnique]]\n"
+                'id = "T1003.099"\nname = "LSASS Memory"\n'
+                'reference = "https://attack.mitre.org/techniques/T1003/099/"\n'
+                "[rule.threat.tactic]",
+            )
+        ),
+        good=_THREAT,
+        tags=("attack",),
+    )
+)
+WRONG_PARENT = register(
+    CheckInfo(
+        code="RO209",
+        name="attack.subtechnique-parent",
+        severity=Severity.ERROR,
+        summary="a subtechnique is nested under a technique it does not belong to",
+        explanation=(
+            "T1059.001 is a subtechnique of T1059 and must be nested under it. Move it to its own "
+            "technique (adding that technique if needed)."
+        ),
+        example="rule",
+        bad=(
+            _THREAT.replace(
+                "\n[rule.threat.tactic]",
+                "\n[[rule.threat.technique.subtechnique]]\n"
+                'id = "T1558.003"\nname = "Kerberoasting"\n'
+                'reference = "https://attack.mitre.org/techniques/T1558/003/"\n'
+                "[rule.threat.tactic]",
+            )
+        ),
+        good=_THREAT,
+        tags=("attack",),
+    )
+)
+SUBTECHNIQUE_NAME = register(
+    CheckInfo(
+        code="RO210",
+        name="attack.subtechnique-name",
+        severity=Severity.ERROR,
+        summary="the subtechnique name does not match its id",
+        explanation=(
+            "The name must be ATT&CK's current name of the subtechnique. "
+            "`ruleops check --fix` writes it."
+        ),
+        example="rule",
+        bad=(
+            _THREAT.replace(
+                "\n[rule.threat.tactic]",
+                "\n[[rule.threat.technique.subtechnique]]\n"
+                'id = "T1003.001"\nname = "LSASS Dumping"\n'
+                'reference = "https://attack.mitre.org/techniques/T1003/001/"\n'
+                "[rule.threat.tactic]",
+            )
+        ),
+        good=_THREAT,
+        tags=("attack",),
+    )
+)
+SUBTECHNIQUE_REFERENCE = register(
+    CheckInfo(
+        code="RO211",
+        name="attack.subtechnique-reference",
+        severity=Severity.ERROR,
+        summary="the subtechnique reference URL does not match its id",
+        explanation=(
+            "The reference must be https://attack.mitre.org/techniques/<technique>/<number>/ "
+            "(T1003.001 → techniques/T1003/001/). `ruleops check --fix` writes it from the id."
+        ),
+        example="rule",
+        bad=(
+            _THREAT.replace(
+                "\n[rule.threat.tactic]",
+                "\n[[rule.threat.technique.subtechnique]]\n"
+                'id = "T1003.001"\nname = "LSASS Memory"\n'
+                'reference = "https://attack.mitre.org/techniques/T1003.001/"\n'
+                "[rule.threat.tactic]",
+            )
+        ),
+        good=_THREAT,
+        tags=("attack",),
+    )
+)
+REVOKED = register(
+    CheckInfo(
+        code="RO212",
+        name="attack.revoked",
+        severity=Severity.ERROR,
+        summary="the technique or subtechnique has been revoked by ATT&CK",
+        explanation=(
+            "ATT&CK revokes a technique when it is merged into or replaced by another; the "
+            "revoked id no longer appears in the matrix. The message names the replacement when "
+            "ATT&CK gives one (a revoked-by relationship), and `ruleops check --fix` rewrites the "
+            "id, name and reference to it when the replacement fits where the old id was listed "
+            "(T1086 becomes technique T1059 with subtechnique T1059.001)."
+        ),
+        example="rule",
+        bad=(
+            _EXECUTION.replace('"T1003"', '"T1086"')
+            .replace('"OS Credential Dumping"', '"PowerShell"')
+            .replace("T1003/", "T1086/")
+        ),
+        good=_THREAT,
+        tags=("attack",),
+    )
+)
+DEPRECATED = register(
+    CheckInfo(
+        code="RO213",
+        name="attack.deprecated",
+        severity=Severity.WARNING,
+        summary="the technique or subtechnique is deprecated in ATT&CK",
+        explanation=(
+            "ATT&CK deprecates a technique it no longer considers meaningful, without a "
+            "replacement. Map the rule to a current technique that describes the behaviour."
+        ),
+        example="rule",
+        bad=(
+            _EXECUTION.replace('"T1003"', '"T1064"')
+            .replace('"OS Credential Dumping"', '"Scripting"')
+            .replace("T1003/", "T1064/")
+        ),
+        good=_THREAT,
+        tags=("attack",),
+    )
+)
+DUPLICATE_TACTIC = register(
+    CheckInfo(
+        code="RO214",
+        name="attack.duplicate-tactic",
+        severity=Severity.WARNING,
+        summary="the same tactic is mapped by two threat entries",
+        explanation=(
+            "Each tactic should appear in one [[rule.threat]] entry, with all its techniques; two "
+            "entries for one tactic split the mapping and show the tactic twice in Kibana."
+        ),
+        example="rule",
+        bad=(
+            _THREAT
+            + "\n"
+            + _ENTRY.replace(
+                "[[rule.threat.technique]]\n",
+                "[[rule.threat.technique]]\n# the same tactic again\n",
+            )
+        ),
+        good=_THREAT,
+        tags=("attack",),
+    )
+)
+DUPLICATE_TECHNIQUE = register(
+    CheckInfo(
+        code="RO215",
+        name="attack.duplicate-technique",
+        severity=Severity.WARNING,
+        summary="a technique is repeated under one tactic, or a subtechnique under one technique",
+        explanation=(
+            "List each technique once per tactic and each subtechnique once per technique; merge "
+            "the subtechniques of repeated entries into one."
+        ),
+        example="rule",
+        bad=(
+            _THREAT.replace(
+                "\n[rule.threat.tactic]",
+                '\n[[rule.threat.technique]]\nid = "T1003"\n'
+                'name = "OS Credential Dumping"\n'
+                'reference = "https://attack.mitre.org/techniques/T1003/"\n'
+                "[rule.threat.tactic]",
+            )
+        ),
+        good=_THREAT,
+        tags=("attack",),
+    )
+)
+WRONG_LEVEL = register(
+    CheckInfo(
+        code="RO216",
+        name="attack.wrong-level",
+        severity=Severity.ERROR,
+        summary="a subtechnique is listed as a technique, or a technique as a subtechnique",
+        explanation=(
+            "Techniques (T1059) go in [[rule.threat.technique]]; their subtechniques (T1059.001) "
+            "are nested in [[rule.threat.technique.subtechnique]] under them."
+        ),
+        example="rule",
+        bad=(
+            _THREAT.replace('"T1003"', '"T1003.001"')
+            .replace('"OS Credential Dumping"', '"LSASS Memory"')
+            .replace("T1003/", "T1003/001/")
+        ),
+        good=_THREAT,
+        tags=("attack",),
+    )
+)
+TAG_WITHOUT_THREAT = register(
+    CheckInfo(
+        code="RO220",
+        name="attack.tag-without-threat",
+        severity=Severity.WARNING,
+        summary="a `Tactic:` tag names a tactic the threat mapping does not have",
+        explanation=(
+            "House style of elastic/detection-rules: the `Tactic: <name>` tags name the rule's "
+            "main tactics, and every one of them is mapped in [[rule.threat]]. Of the corpus's "
+            "1,940 production rules, 25 have a tactic tag their mapping lacks. A tag that names "
+            "no ATT&CK tactic, or a tactic the rule does not map, is reported. Deprecated rules "
+            "are not checked."
+        ),
+        example="rule",
+        bad='[rule]\ntags = ["Tactic: Credential Access", "Tactic: Execution"]\n' + _ENTRY,
+        good='[rule]\ntags = ["Tactic: Credential Access"]\n' + _ENTRY,
+        house_style=True,
+        tags=("attack",),
+    )
+)
+TACTICS_UNTAGGED = register(
+    CheckInfo(
+        code="RO221",
+        name="attack.tactics-untagged",
+        severity=Severity.INFO,
+        summary="the rule maps ATT&CK tactics but no `Tactic:` tag names any of them",
+        explanation=(
+            "House style of elastic/detection-rules: a rule with a threat mapping tags its main "
+            "tactic (`Tactic: Credential Access`), nearly always the tactic of the first "
+            "[[rule.threat]] entry. Tagging every mapped tactic is not the convention: of 1,871 "
+            "production rules with a mapping, 1,143 tag all their tactics, 678 more tag a subset "
+            "that includes the first, and 25 (machine-learning anomaly rules mapping many tactics) "
+            "tag none, which is why this is information, not a warning. Deprecated rules are not "
+            "checked."
+        ),
+        example="rule",
+        bad="[rule]\ntags = []\n" + _ENTRY,
+        good='[rule]\ntags = ["Tactic: Credential Access"]\n' + _ENTRY,
+        house_style=True,
+        tags=("attack",),
+    )
+)
+DATA_UNUSABLE = register(
+    CheckInfo(
+        code="RO249",
+        name="attack.data-unusable",
+        severity=Severity.ERROR,
+        summary="the ATT&CK data file cannot be read",
+        explanation=(
+            "The file named by `[tool.ruleops] attack_data` is missing or is not in ruleops' "
+            "compact form, so no threat mapping was checked; it is reported once, on the "
+            "`attack_data` line of the configuration. Regenerate the file with `ruleops attack "
+            "update enterprise-attack.json --output FILE`, or remove the setting to use the "
+            "ATT&CK data shipped with ruleops."
+        ),
+        example="config",
+        bad='[tool.ruleops]\nattack_data = "no/such/file.json"',
+        good="[tool.ruleops]\n# no attack_data: the packaged ATT&CK data",
+        tags=("attack",),
+    )
+)
 
 
-FRAMEWORK_CODE = _code(
-    "RO200",
-    "attack.framework",
-    Severity.ERROR,
-    'a threat entry\'s framework is not "MITRE ATT&CK"',
-    "Kibana and the ATT&CK checks only understand threat entries whose framework is exactly "
-    '"MITRE ATT&CK". Other spellings are not recognised, so the mapping is silently lost; '
-    "the other ATT&CK checks skip such an entry.",
-    _THREAT.replace('"MITRE ATT&CK"', '"Mitre Attack"'),
+@rule_check(
+    emits=(
+        FRAMEWORK_CODE,
+        UNKNOWN_TACTIC,
+        TACTIC_NAME,
+        TACTIC_REFERENCE,
+        UNKNOWN_TECHNIQUE,
+        TECHNIQUE_NAME,
+        TECHNIQUE_REFERENCE,
+        WRONG_TACTIC,
+        UNKNOWN_SUBTECHNIQUE,
+        WRONG_PARENT,
+        SUBTECHNIQUE_NAME,
+        SUBTECHNIQUE_REFERENCE,
+        REVOKED,
+        DEPRECATED,
+        DUPLICATE_TACTIC,
+        DUPLICATE_TECHNIQUE,
+        WRONG_LEVEL,
+    )
 )
-UNKNOWN_TACTIC = _code(
-    "RO201",
-    "attack.unknown-tactic",
-    Severity.ERROR,
-    "the tactic id does not exist in ATT&CK Enterprise",
-    "Tactic ids look like TA0006. An id that ATT&CK Enterprise does not have (a typo, or a "
-    "tactic of the Mobile or ICS matrices) makes the mapping meaningless.",
-    _THREAT.replace('"TA0006"', '"TA0099"'),
-)
-TACTIC_NAME = _code(
-    "RO202",
-    "attack.tactic-name",
-    Severity.ERROR,
-    "the tactic name does not match its id",
-    "The name is shown to analysts next to the alert; it must be ATT&CK's name for the id. "
-    "`ruleops check --fix` writes the right name.",
-    _THREAT.replace('"Credential Access"', '"Credentials"'),
-)
-TACTIC_REFERENCE = _code(
-    "RO203",
-    "attack.tactic-reference",
-    Severity.ERROR,
-    "the tactic reference URL does not match its id",
-    "The reference must be https://attack.mitre.org/tactics/<id>/. "
-    "`ruleops check --fix` writes it from the id.",
-    _THREAT.replace("tactics/TA0006/", "tactics/TA0007/"),
-)
-UNKNOWN_TECHNIQUE = _code(
-    "RO204",
-    "attack.unknown-technique",
-    Severity.ERROR,
-    "the technique id does not exist in ATT&CK Enterprise",
-    "Technique ids look like T1003. An id ATT&CK Enterprise does not have is a typo or "
-    "comes from another matrix.",
-    _THREAT.replace('"T1003"', '"T1999"'),
-)
-TECHNIQUE_NAME = _code(
-    "RO205",
-    "attack.technique-name",
-    Severity.ERROR,
-    "the technique name does not match its id",
-    "ATT&CK renames techniques between versions; the name must be the current name of the "
-    "id. `ruleops check --fix` writes it.",
-    _THREAT.replace('"OS Credential Dumping"', '"Credential Dumping"'),
-)
-TECHNIQUE_REFERENCE = _code(
-    "RO206",
-    "attack.technique-reference",
-    Severity.ERROR,
-    "the technique reference URL does not match its id",
-    "The reference must be https://attack.mitre.org/techniques/<id>/. "
-    "`ruleops check --fix` writes it from the id.",
-    _THREAT.replace("techniques/T1003/", "techniques/T1030/"),
-)
-WRONG_TACTIC = _code(
-    "RO207",
-    "attack.technique-not-in-tactic",
-    Severity.ERROR,
-    "a technique or subtechnique is listed under a tactic it does not belong to",
-    "In ATT&CK every technique belongs to one or more tactics (T1003 to Credential Access "
-    "only). List it under a [[rule.threat]] entry of one of its tactics.",
-    _EXECUTION,
-)
-UNKNOWN_SUBTECHNIQUE = _code(
-    "RO208",
-    "attack.unknown-subtechnique",
-    Severity.ERROR,
-    "the subtechnique id does not exist in ATT&CK Enterprise",
-    "Subtechnique ids look like T1003.001 and are nested under their technique.",
-    _THREAT.replace(
-        "\n[rule.threat.tactic]",
-        "\n[[rule.threat.technique.subtechnique]]\n"
-        'id = "T1003.099"\nname = "LSASS Memory"\n'
-        'reference = "https://attack.mitre.org/techniques/T1003/099/"\n'
-        "[rule.threat.tactic]",
-    ),
-)
-WRONG_PARENT = _code(
-    "RO209",
-    "attack.subtechnique-parent",
-    Severity.ERROR,
-    "a subtechnique is nested under a technique it does not belong to",
-    "T1059.001 is a subtechnique of T1059 and must be nested under it. Move it to its own "
-    "technique (adding that technique if needed).",
-    _THREAT.replace(
-        "\n[rule.threat.tactic]",
-        "\n[[rule.threat.technique.subtechnique]]\n"
-        'id = "T1558.003"\nname = "Kerberoasting"\n'
-        'reference = "https://attack.mitre.org/techniques/T1558/003/"\n'
-        "[rule.threat.tactic]",
-    ),
-)
-SUBTECHNIQUE_NAME = _code(
-    "RO210",
-    "attack.subtechnique-name",
-    Severity.ERROR,
-    "the subtechnique name does not match its id",
-    "The name must be ATT&CK's current name of the subtechnique. `ruleops check --fix` writes it.",
-    _THREAT.replace(
-        "\n[rule.threat.tactic]",
-        "\n[[rule.threat.technique.subtechnique]]\n"
-        'id = "T1003.001"\nname = "LSASS Dumping"\n'
-        'reference = "https://attack.mitre.org/techniques/T1003/001/"\n'
-        "[rule.threat.tactic]",
-    ),
-)
-SUBTECHNIQUE_REFERENCE = _code(
-    "RO211",
-    "attack.subtechnique-reference",
-    Severity.ERROR,
-    "the subtechnique reference URL does not match its id",
-    "The reference must be https://attack.mitre.org/techniques/<technique>/<number>/ "
-    "(T1003.001 → techniques/T1003/001/). `ruleops check --fix` writes it from the id.",
-    _THREAT.replace(
-        "\n[rule.threat.tactic]",
-        "\n[[rule.threat.technique.subtechnique]]\n"
-        'id = "T1003.001"\nname = "LSASS Memory"\n'
-        'reference = "https://attack.mitre.org/techniques/T1003.001/"\n'
-        "[rule.threat.tactic]",
-    ),
-)
-REVOKED = _code(
-    "RO212",
-    "attack.revoked",
-    Severity.ERROR,
-    "the technique or subtechnique has been revoked by ATT&CK",
-    "ATT&CK revokes a technique when it is merged into or replaced by another; the revoked "
-    "id no longer appears in the matrix. The message names the replacement when ATT&CK "
-    "gives one (a revoked-by relationship), and `ruleops check --fix` rewrites the id, name "
-    "and reference to it when the replacement fits where the old id was listed (T1086 "
-    "becomes technique T1059 with subtechnique T1059.001).",
-    _EXECUTION.replace('"T1003"', '"T1086"')
-    .replace('"OS Credential Dumping"', '"PowerShell"')
-    .replace("T1003/", "T1086/"),
-)
-DEPRECATED = _code(
-    "RO213",
-    "attack.deprecated",
-    Severity.WARNING,
-    "the technique or subtechnique is deprecated in ATT&CK",
-    "ATT&CK deprecates a technique it no longer considers meaningful, without a "
-    "replacement. Map the rule to a current technique that describes the behaviour.",
-    _EXECUTION.replace('"T1003"', '"T1064"')
-    .replace('"OS Credential Dumping"', '"Scripting"')
-    .replace("T1003/", "T1064/"),
-)
-DUPLICATE_TACTIC = _code(
-    "RO214",
-    "attack.duplicate-tactic",
-    Severity.WARNING,
-    "the same tactic is mapped by two threat entries",
-    "Each tactic should appear in one [[rule.threat]] entry, with all its techniques; two "
-    "entries for one tactic split the mapping and show the tactic twice in Kibana.",
-    _THREAT
-    + "\n"
-    + _ENTRY.replace(
-        "[[rule.threat.technique]]\n", "[[rule.threat.technique]]\n# the same tactic again\n"
-    ),
-)
-DUPLICATE_TECHNIQUE = _code(
-    "RO215",
-    "attack.duplicate-technique",
-    Severity.WARNING,
-    "a technique is repeated under one tactic, or a subtechnique under one technique",
-    "List each technique once per tactic and each subtechnique once per technique; merge "
-    "the subtechniques of repeated entries into one.",
-    _THREAT.replace(
-        "\n[rule.threat.tactic]",
-        '\n[[rule.threat.technique]]\nid = "T1003"\n'
-        'name = "OS Credential Dumping"\n'
-        'reference = "https://attack.mitre.org/techniques/T1003/"\n'
-        "[rule.threat.tactic]",
-    ),
-)
-WRONG_LEVEL = _code(
-    "RO216",
-    "attack.wrong-level",
-    Severity.ERROR,
-    "a subtechnique is listed as a technique, or a technique as a subtechnique",
-    "Techniques (T1059) go in [[rule.threat.technique]]; their subtechniques (T1059.001) are "
-    "nested in [[rule.threat.technique.subtechnique]] under them.",
-    _THREAT.replace('"T1003"', '"T1003.001"')
-    .replace('"OS Credential Dumping"', '"LSASS Memory"')
-    .replace("T1003/", "T1003/001/"),
-)
-TAG_WITHOUT_THREAT = _code(
-    "RO220",
-    "attack.tag-without-threat",
-    Severity.WARNING,
-    "a `Tactic:` tag names a tactic the threat mapping does not have",
-    "House style of elastic/detection-rules: the `Tactic: <name>` tags name the rule's main "
-    "tactics, and every one of them is mapped in [[rule.threat]]. Of the corpus's 1,940 "
-    "production rules, 25 have a tactic tag their mapping lacks. A tag that names no ATT&CK "
-    "tactic, or a tactic the rule does not map, is reported. Deprecated rules are not checked. "
-    'Switch off with `house_style = false` or `ignore = ["RO220"]`.',
-    '[rule]\ntags = ["Tactic: Credential Access", "Tactic: Execution"]\n' + _ENTRY,
-    '[rule]\ntags = ["Tactic: Credential Access"]\n' + _ENTRY,
-    house_style=True,
-)
-TACTICS_UNTAGGED = _code(
-    "RO221",
-    "attack.tactics-untagged",
-    Severity.INFO,
-    "the rule maps ATT&CK tactics but no `Tactic:` tag names any of them",
-    "House style of elastic/detection-rules: a rule with a threat mapping tags its main "
-    "tactic (`Tactic: Credential Access`), nearly always the tactic of the first "
-    "[[rule.threat]] entry. Tagging every mapped tactic is not the convention: of 1,871 "
-    "production rules with a mapping, 1,143 tag all their tactics, 678 more tag a subset "
-    "that includes the first, and 25 (machine-learning anomaly rules mapping many tactics) "
-    "tag none, which is why this is information, not a warning. Deprecated rules are not "
-    'checked. Switch off with `house_style = false` or `ignore = ["RO221"]`.',
-    "[rule]\ntags = []\n" + _ENTRY,
-    '[rule]\ntags = ["Tactic: Credential Access"]\n' + _ENTRY,
-    house_style=True,
-)
-DATA_UNUSABLE = _code(
-    "RO249",
-    "attack.data-unusable",
-    Severity.ERROR,
-    "the ATT&CK data file cannot be read",
-    "The file named by `[tool.ruleops] attack_data` is missing or is not in ruleops' compact "
-    "form, so no threat mapping was checked; it is reported once, on the `attack_data` line "
-    "of the configuration. Regenerate the file with `ruleops attack "
-    "update enterprise-attack.json --output FILE`, or remove the setting to use the ATT&CK "
-    "data shipped with ruleops.",
-    '[tool.ruleops]\nattack_data = "no/such/file.json"',
-    "[tool.ruleops]\n# no attack_data: the packaged ATT&CK data",
-)
-
-
-@rule_check
 def threat_mapping(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     threats = rule.rule.get("threat")
     if not isinstance(threats, list) or not threats:
@@ -328,7 +477,7 @@ def threat_mapping(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     yield from _ThreatWalk(rule, attack).run(threats)
 
 
-@corpus_check
+@corpus_check(emits=(DATA_UNUSABLE,))
 def attack_data_usable(rules: list[Rule], config: Config) -> Iterator[Diagnostic]:
     """One finding for unusable ATT&CK data, where it is configured, not one per rule."""
     if not any(rule.rule.get("threat") for rule in rules):
@@ -337,14 +486,11 @@ def attack_data_usable(rules: list[Rule], config: Config) -> Iterator[Diagnostic
         load_attack(config.attack_data)
     except AttackDataError as error:
         path, line = _configured_at(config)
-        yield Diagnostic(
-            DATA_UNUSABLE.code,
-            DATA_UNUSABLE.severity,
+        yield DATA_UNUSABLE.diagnostic(
             f"ATT&CK mappings were not checked: {error}",
             path,
             line,
-            1,
-            "fix or remove `attack_data` in [tool.ruleops] (without it, the ATT&CK data "
+            hint="fix or remove `attack_data` in [tool.ruleops] (without it, the ATT&CK data "
             "shipped with ruleops is used)",
         )
 
@@ -365,7 +511,7 @@ def _configured_at(config: Config) -> tuple[str, int]:
     return display_path(config.source), line
 
 
-@rule_check
+@rule_check(emits=(TAG_WITHOUT_THREAT, TACTICS_UNTAGGED))
 def tactic_tags(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     if rule.metadata.get("maturity") == "deprecated":
         return
@@ -398,7 +544,7 @@ def tactic_tags(rule: Rule, config: Config) -> Iterator[Diagnostic]:
         if tactic is None:
             closest = _closest_tactic(attack, name)
             yield rule.diagnostic(
-                TAG_WITHOUT_THREAT.code,
+                TAG_WITHOUT_THREAT,
                 f"tag 'Tactic: {name}' names no ATT&CK Enterprise tactic",
                 f"rule.tags[{index}]",
                 hint=f"did you mean 'Tactic: {closest}'?"
@@ -408,7 +554,7 @@ def tactic_tags(rule: Rule, config: Config) -> Iterator[Diagnostic]:
         elif tactic.name.casefold() not in folded:
             where = f"it maps {', '.join(mapped)}" if mapped else "it has no [[rule.threat]] entry"
             yield rule.diagnostic(
-                TAG_WITHOUT_THREAT.code,
+                TAG_WITHOUT_THREAT,
                 f"tag 'Tactic: {name}' names a tactic the rule does not map ({where})",
                 f"rule.tags[{index}]",
                 hint=f"add a [[rule.threat]] entry for {tactic.name} ({tactic.id}) "
@@ -418,7 +564,7 @@ def tactic_tags(rule: Rule, config: Config) -> Iterator[Diagnostic]:
         attack.tactic_named(name) and name.casefold() in folded for _, name in tagged
     ):
         yield rule.diagnostic(
-            TACTICS_UNTAGGED.code,
+            TACTICS_UNTAGGED,
             f"the rule maps {', '.join(mapped)} but no 'Tactic:' tag names any of them",
             "rule.tags" if "tags" in rule.rule else "rule.threat",
             hint=f"add 'Tactic: {mapped[0]}' (the first mapped tactic) to tags",
@@ -486,7 +632,7 @@ class _ThreatWalk:
             if tactic_id is not None and tactic_id in first_entry:
                 other = self.rule.locate(f"rule.threat[{first_entry[tactic_id]}]").line
                 yield self.rule.diagnostic(
-                    DUPLICATE_TACTIC.code,
+                    DUPLICATE_TACTIC,
                     f"tactic {tactic_id} is already mapped by the threat entry on line {other}",
                     f"{path}.tactic.id",
                     hint="merge the techniques of both entries into one [[rule.threat]]",
@@ -500,13 +646,13 @@ class _ThreatWalk:
     def _framework(self, framework: Any, path: str) -> Diagnostic:
         if framework is None:
             return self.rule.diagnostic(
-                FRAMEWORK_CODE.code,
+                FRAMEWORK_CODE,
                 "threat entry has no framework",
                 path,
                 hint=f'add framework = "{FRAMEWORK}"',
             )
         return self.rule.diagnostic(
-            FRAMEWORK_CODE.code,
+            FRAMEWORK_CODE,
             f"framework is {framework!r}; ATT&CK threat entries use {FRAMEWORK!r}",
             f"{path}.framework",
             hint=f'write framework = "{FRAMEWORK}"; this entry was not checked against ATT&CK',
@@ -526,7 +672,7 @@ class _ThreatWalk:
                 else "tactic ids look like TA0006; see https://attack.mitre.org/tactics/enterprise/"
             )
             yield self.rule.diagnostic(
-                UNKNOWN_TACTIC.code,
+                UNKNOWN_TACTIC,
                 f"tactic {tactic_id!r} does not exist in ATT&CK Enterprise {self.attack.version}",
                 f"{path}.id",
                 hint=hint,
@@ -538,8 +684,8 @@ class _ThreatWalk:
             known.name,
             known.reference,
             f"tactic {tactic_id}",
-            TACTIC_NAME.code,
-            TACTIC_REFERENCE.code,
+            TACTIC_NAME,
+            TACTIC_REFERENCE,
         )
 
     def _techniques(
@@ -550,20 +696,18 @@ class _ThreatWalk:
         for technique_id, technique, tpath, repeated in _id_entries(techniques, path, "technique"):
             if repeated:
                 yield self.rule.diagnostic(
-                    DUPLICATE_TECHNIQUE.code,
+                    DUPLICATE_TECHNIQUE,
                     f"technique {technique_id} is listed twice under this tactic",
                     f"{tpath}.id",
                     hint="keep one entry and move its subtechniques there",
                 )
             known = self.attack.technique(technique_id)
             if known is None:
-                yield self._unknown(
-                    technique_id, f"{tpath}.id", "technique", UNKNOWN_TECHNIQUE.code
-                )
+                yield self._unknown(technique_id, f"{tpath}.id", "technique", UNKNOWN_TECHNIQUE)
                 continue
             if known.is_subtechnique:
                 yield self.rule.diagnostic(
-                    WRONG_LEVEL.code,
+                    WRONG_LEVEL,
                     f"{technique_id} ({known.name}) is a subtechnique, listed here as a technique",
                     f"{tpath}.id",
                     hint=f"list technique {known.parent} and nest {technique_id} under it as a "
@@ -581,8 +725,8 @@ class _ThreatWalk:
                 known.name,
                 known.reference,
                 f"technique {technique_id}",
-                TECHNIQUE_NAME.code,
-                TECHNIQUE_REFERENCE.code,
+                TECHNIQUE_NAME,
+                TECHNIQUE_REFERENCE,
             )
             fits = tactic_id is None or tactic_id in known.tactics
             if not fits:
@@ -598,20 +742,18 @@ class _ThreatWalk:
         for sub_id, sub, spath, repeated in _id_entries(subtechniques, path, "subtechnique"):
             if repeated:
                 yield self.rule.diagnostic(
-                    DUPLICATE_TECHNIQUE.code,
+                    DUPLICATE_TECHNIQUE,
                     f"subtechnique {sub_id} is listed twice under technique {parent.id}",
                     f"{spath}.id",
                     hint="remove the repeated entry",
                 )
             known = self.attack.technique(sub_id)
             if known is None:
-                yield self._unknown(
-                    sub_id, f"{spath}.id", "subtechnique", UNKNOWN_SUBTECHNIQUE.code
-                )
+                yield self._unknown(sub_id, f"{spath}.id", "subtechnique", UNKNOWN_SUBTECHNIQUE)
                 continue
             if not known.is_subtechnique:
                 yield self.rule.diagnostic(
-                    WRONG_LEVEL.code,
+                    WRONG_LEVEL,
                     f"{sub_id} ({known.name}) is a technique, listed here as a subtechnique "
                     f"of {parent.id}",
                     f"{spath}.id",
@@ -624,7 +766,7 @@ class _ThreatWalk:
             if known.parent != parent.id:
                 owner = self.attack.technique(known.parent or "")
                 yield self.rule.diagnostic(
-                    WRONG_PARENT.code,
+                    WRONG_PARENT,
                     f"{sub_id} ({known.name}) is a subtechnique of {known.parent}"
                     f"{f' ({owner.name})' if owner else ''}, not of {parent.id} ({parent.name})",
                     f"{spath}.id",
@@ -639,8 +781,8 @@ class _ThreatWalk:
                 known.name,
                 known.reference,
                 f"subtechnique {sub_id}",
-                SUBTECHNIQUE_NAME.code,
-                SUBTECHNIQUE_REFERENCE.code,
+                SUBTECHNIQUE_NAME,
+                SUBTECHNIQUE_REFERENCE,
             )
             if tactic_id is not None and tactic_id not in known.tactics:
                 yield self._wrong_tactic(known, tactic_id, f"{spath}.id")
@@ -652,13 +794,13 @@ class _ThreatWalk:
         name: str,
         reference: str,
         what: str,
-        name_code: str,
-        reference_code: str,
+        name_info: CheckInfo,
+        reference_info: CheckInfo,
     ) -> Iterator[Diagnostic]:
         written = _text(table, "name")
         if written is not None and written != name:
             yield self._fixable(
-                name_code,
+                name_info,
                 f"{what} is named {name!r} in ATT&CK {self.attack.version}, not {written!r}",
                 f"{path}.name",
                 f'write name = "{name}"',
@@ -667,18 +809,20 @@ class _ThreatWalk:
         written = _text(table, "reference")
         if written is not None and written != reference:
             yield self._fixable(
-                reference_code,
+                reference_info,
                 f"reference of {what} should be {reference}, not {written}",
                 f"{path}.reference",
                 "the reference URL is derived from the id",
                 ((f"{path}.reference", reference),),
             )
 
-    def _fixable(self, code: str, message: str, key_path: str, hint: str, fix: Fix) -> Diagnostic:
-        found = self.rule.diagnostic(code, message, key_path, hint=hint)
+    def _fixable(
+        self, info: CheckInfo, message: str, key_path: str, hint: str, fix: Fix
+    ) -> Diagnostic:
+        found = self.rule.diagnostic(info, message, key_path, hint=hint)
         return replace(found, fix=fix) if fix else found
 
-    def _unknown(self, attack_id: str, key_path: str, kind: str, code: str) -> Diagnostic:
+    def _unknown(self, attack_id: str, key_path: str, kind: str, info: CheckInfo) -> Diagnostic:
         if looks_like_tactic_id(attack_id):
             hint = f"{attack_id} is a tactic id; {kind} ids look like T1003" + (
                 ".001" if kind == "subtechnique" else ""
@@ -690,7 +834,7 @@ class _ThreatWalk:
         else:
             hint = "check the id on https://attack.mitre.org/techniques/enterprise/"
         return self.rule.diagnostic(
-            code,
+            info,
             f"{kind} {attack_id!r} does not exist in ATT&CK Enterprise {self.attack.version}",
             key_path,
             hint=hint,
@@ -699,7 +843,7 @@ class _ThreatWalk:
     def _deprecated(self, known: Technique, key_path: str) -> Diagnostic:
         kind = "subtechnique" if known.is_subtechnique else "technique"
         return self.rule.diagnostic(
-            DEPRECATED.code,
+            DEPRECATED,
             f"{kind} {known.id} ({known.name}) is deprecated in ATT&CK {self.attack.version}",
             key_path,
             hint="ATT&CK gives no replacement; map a current technique instead",
@@ -708,7 +852,7 @@ class _ThreatWalk:
     def _wrong_tactic(self, known: Technique, tactic_id: str, key_path: str) -> Diagnostic:
         tactic = self.attack.tactics[tactic_id]
         return self.rule.diagnostic(
-            WRONG_TACTIC.code,
+            WRONG_TACTIC,
             f"{known.id} ({known.name}) belongs to {self.attack.tactic_names(known.tactics)}, "
             f"not to {tactic.name} ({tactic_id})",
             key_path,
@@ -727,7 +871,7 @@ class _ThreatWalk:
         message = f"technique {known.id} ({known.name}) is revoked in ATT&CK {self.attack.version}"
         if replacement is None:
             return self.rule.diagnostic(
-                REVOKED.code,
+                REVOKED,
                 message + "; ATT&CK names no replacement",
                 f"{path}.id",
                 hint="map a current technique that describes the behaviour",
@@ -747,7 +891,7 @@ class _ThreatWalk:
             problem = problem or "this entry already has subtechniques"
         if problem or technique is None:
             return self.rule.diagnostic(
-                REVOKED.code,
+                REVOKED,
                 message,
                 f"{path}.id",
                 hint=f"{problem}; map {replacement.id} by hand and remove {known.id}",
@@ -765,7 +909,7 @@ class _ThreatWalk:
             else f"{replacement.id}"
         )
         return self._fixable(
-            REVOKED.code, message, f"{path}.id", f"replace it with {target}", tuple(fix)
+            REVOKED, message, f"{path}.id", f"replace it with {target}", tuple(fix)
         )
 
     def _revoked_subtechnique(
@@ -782,7 +926,7 @@ class _ThreatWalk:
         )
         if replacement is None:
             return self.rule.diagnostic(
-                REVOKED.code,
+                REVOKED,
                 message + "; ATT&CK names no replacement",
                 f"{path}.id",
                 hint="map a current subtechnique that describes the behaviour",
@@ -802,13 +946,13 @@ class _ThreatWalk:
             problem = self._placement_problem(replacement, tactic_id)
         if problem:
             return self.rule.diagnostic(
-                REVOKED.code,
+                REVOKED,
                 message,
                 f"{path}.id",
                 hint=f"{problem} and remove {known.id}",
             )
         return self._fixable(
-            REVOKED.code,
+            REVOKED,
             message,
             f"{path}.id",
             f"replace it with {replacement.id}",

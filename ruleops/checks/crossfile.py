@@ -1,13 +1,17 @@
-"""Checks across files: two rules must not share a rule_id or a name."""
+"""Checks across files: two rules must not share a rule_id or a name, including rules of the
+repository that a run does not check (`--changed-since`, a commit's staged files)."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 
+from ruleops.changes import RULE_ID_LINE, under
 from ruleops.checks import corpus_check
 from ruleops.config import Config
-from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, register
+from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, emits, register
 from ruleops.loading import Rule
 
 DUPLICATE_ID = register(
@@ -22,6 +26,7 @@ DUPLICATE_ID = register(
             "rule and kept the old id. Give the new rule a fresh UUID (`python -c 'import uuid; "
             "print(uuid.uuid4())'`)."
         ),
+        example="rule",
         bad='# a.toml\nrule_id = "0a1b…"\n# b.toml\nrule_id = "0a1b…"',
         good='# a.toml\nrule_id = "0a1b…"\n# b.toml\nrule_id = "7f3e…"',
     )
@@ -38,6 +43,7 @@ DUPLICATE_NAME = register(
             'Deprecated rules (maturity = "deprecated") are left out: a retired rule keeps '
             "the name of the rule that replaced it."
         ),
+        example="rule",
         bad='# a.toml\nname = "Suspicious PowerShell"\n# b.toml\nname = "Suspicious PowerShell"',
         good=(
             '# a.toml\nname = "Suspicious PowerShell Download"\n'
@@ -47,11 +53,11 @@ DUPLICATE_NAME = register(
 )
 
 
-@corpus_check
+@corpus_check(emits=(DUPLICATE_ID, DUPLICATE_NAME))
 def duplicates(rules: list[Rule], config: Config) -> Iterator[Diagnostic]:
-    for code, attribute, key, label in (
-        (DUPLICATE_ID.code, "rule_id", "rule.rule_id", "rule_id"),
-        (DUPLICATE_NAME.code, "name", "rule.name", "name"),
+    for info, attribute, key, label in (
+        (DUPLICATE_ID, "rule_id", "rule.rule_id", "rule_id"),
+        (DUPLICATE_NAME, "name", "rule.name", "name"),
     ):
         owners: dict[str, list[Rule]] = defaultdict(list)
         for rule in rules:
@@ -66,8 +72,71 @@ def duplicates(rules: list[Rule], config: Config) -> Iterator[Diagnostic]:
             for rule in same:
                 others = ", ".join(other.path for other in same if other is not rule)
                 yield rule.diagnostic(
-                    code,
+                    info,
                     f"{label} {getattr(rule, attribute)!r} is also used by {others}",
                     key,
                     hint=f"each rule needs its own {label}",
                 )
+
+
+_NAME = re.compile(r'^\s*name\s*=\s*"(?P<value>(?:[^"\\]|\\.)*)"', re.MULTILINE)
+_DEPRECATED = re.compile(r'^\s*maturity\s*=\s*"deprecated"', re.MULTILINE)
+
+
+# A factory of checks; the checks it makes report these codes.
+@emits(DUPLICATE_ID, DUPLICATE_NAME)
+def unchecked_duplicates(
+    config: Config, selected: Iterable[Path] = ()
+) -> Callable[[list[Rule], Config], Iterator[Diagnostic]]:
+    """A whole-run check: a checked rule must not take the rule_id or name of a rule of the
+    repository that the run does not load (the rules a pull request did not change, the
+    files a commit does not stage), which the cross-file check alone would miss. Those
+    other rules are only scanned for the two values, not parsed."""
+    selected = {p.resolve() for p in selected}
+
+    def duplicates_of_unchecked(rules: list[Rule], config: Config) -> Iterator[Diagnostic]:
+        if not rules:
+            return
+        checked = {Path(rule.path).resolve() for rule in rules} | selected
+        ids: dict[str, list[Path]] = {}
+        names: dict[str, list[Path]] = {}
+        fixture_roots = [(config.root / p).resolve() for p in config.fixture_paths]
+        for root in [(config.root / p).resolve() for p in config.rule_paths]:
+            for path in sorted(root.rglob("*.toml")):
+                if path in checked or under(path, fixture_roots):
+                    continue
+                try:
+                    text = path.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError):
+                    continue
+                if match := RULE_ID_LINE.search(text):
+                    ids.setdefault(match["id"], []).append(path)
+                name = _NAME.search(text)
+                if name and not _DEPRECATED.search(text):
+                    names.setdefault(name["value"].strip().lower(), []).append(path)
+        for rule in rules:
+            deprecated = rule.maturity == "deprecated"
+            for info, label, key, value, owners in (
+                (DUPLICATE_ID, "rule_id", "rule.rule_id", rule.rule_id, ids),
+                (DUPLICATE_NAME, "name", "rule.name", rule.name, names),
+            ):
+                if not value or (label == "name" and deprecated):
+                    continue
+                others = owners.get(value.strip().lower() if label == "name" else value)
+                if others:
+                    shown = ", ".join(_shown(p) for p in others)
+                    yield rule.diagnostic(
+                        info,
+                        f"{label} {value!r} is also used by {shown} (not checked in this run)",
+                        key,
+                        hint=f"each rule needs its own {label}",
+                    )
+
+    return duplicates_of_unchecked
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,5 +1,6 @@
-"""ES|QL checks (RO700-RO715): syntax, functions, columns, types, patterns, multi-valued
-fields, and what elastic/detection-rules requires of an ES|QL rule.
+"""ES|QL checks: syntax, functions, columns, types, patterns, multi-valued fields, and what
+elastic/detection-rules requires of an ES|QL rule (the codes are declared in
+`ruleops.esql.codes`).
 
 For a rule with `language = "esql"` the query is parsed (`ruleops.esql.parser`), typed
 through its pipe against ECS and the rule's field definitions (`ruleops.esql.schema`) and
@@ -10,215 +11,34 @@ column. `KQL("…")` inside the query is checked by the KQL front end (RO400) at
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from ruleops.checks import rule_check
-from ruleops.checks.eql import _at
 from ruleops.config import Config
-from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, register
-from ruleops.esql import codes
+from ruleops.diagnostics import Diagnostic
+from ruleops.esql.codes import (
+    COLUMN_NAMING,
+    FUNCTION_ARGUMENTS,
+    INVALID_PATTERN,
+    INVALID_REGEX,
+    LIKE_SQL_WILDCARD,
+    LIKE_WITHOUT_WILDCARD,
+    MISSING_METADATA,
+    MULTI_VALUED,
+    NEWER_THAN_STACK,
+    NO_KEEP,
+    NOT_PRODUCED,
+    SYNTAX,
+    TYPE_MISMATCH,
+    UNKNOWN_COLUMN,
+    UNKNOWN_COMMAND,
+    UNKNOWN_FUNCTION,
+)
+from ruleops.kql.errors import SYNTAX as KQL_SYNTAX
 from ruleops.loading import Rule
-
-_AGG = "FROM logs-* | STATS n = COUNT(*) BY host.name | WHERE n > 10 | KEEP host.name, n"
-
-
-def _info(
-    code: str,
-    name: str,
-    severity: Severity,
-    summary: str,
-    why: str,
-    bad: str,
-    good: str,
-    house_style: bool = False,
-) -> CheckInfo:
-    return register(CheckInfo(code, name, severity, summary, why, bad, good, house_style))
-
-
-SYNTAX = _info(
-    codes.SYNTAX,
-    "esql.syntax-error",
-    Severity.ERROR,
-    "the ES|QL query does not parse",
-    "Elasticsearch rejects the query before running it. The message says what was found and "
-    "what was expected there. Frequent causes: `=` instead of `==`, single-quoted strings, "
-    "an escape ES|QL does not know (`\\d`: use triple quotes), an operator with nothing "
-    "after it, a reserved word used as a column name (backquote it).",
-    'FROM logs-* | WHERE process.name = "cmd.exe" | KEEP process.name',
-    'FROM logs-* | WHERE process.name == "cmd.exe" | KEEP process.name',
-)
-UNKNOWN_COMMAND = _info(
-    codes.UNKNOWN_COMMAND,
-    "esql.unknown-command",
-    Severity.ERROR,
-    "a command ES|QL does not have",
-    "After each `|` comes a processing command (WHERE, EVAL, STATS, KEEP, DROP, RENAME, "
-    "SORT, LIMIT, DISSECT, GROK, MV_EXPAND, ENRICH, LOOKUP JOIN, …); the query starts with "
-    "FROM, ROW, SHOW or TS. The message names the nearest command.",
-    "FROM logs-* | FILTER host.name IS NOT NULL | KEEP host.name",
-    "FROM logs-* | WHERE host.name IS NOT NULL | KEEP host.name",
-)
-UNKNOWN_FUNCTION = _info(
-    codes.UNKNOWN_FUNCTION,
-    "esql.unknown-function",
-    Severity.ERROR,
-    "a function ES|QL does not have",
-    "Elasticsearch rejects a query calling an unknown function. Names are case-insensitive; "
-    "aliases such as TO_INT are accepted. The message names the nearest function.",
-    "FROM logs-* | EVAL n = TOLOWER(host.name) | KEEP n",
-    "FROM logs-* | EVAL n = TO_LOWER(host.name) | KEEP n",
-)
-FUNCTION_ARGUMENTS = _info(
-    codes.FUNCTION_ARGUMENTS,
-    "esql.function-arguments",
-    Severity.ERROR,
-    "a function called with the wrong number or types of arguments",
-    "Each function takes the arguments its signatures (Elasticsearch's function "
-    "definitions) list; anything else is rejected before the query runs.",
-    "FROM logs-* | EVAL n = TO_LOWER(host.name, 1) | KEEP n",
-    "FROM logs-* | EVAL n = TO_LOWER(host.name) | KEEP n",
-)
-TYPE_MISMATCH = _info(
-    codes.TYPE_MISMATCH,
-    "esql.type-mismatch",
-    Severity.ERROR,
-    "a comparison of values whose types cannot meet",
-    "ES|QL compares numbers with numbers, strings with strings, dates with dates; a string "
-    "literal is converted when the other side is a date, ip, version or boolean, and must "
-    'then be valid for it. `process.pid == "4"` or `source.ip == "local"` is rejected.',
-    'FROM logs-* | WHERE source.ip == "localhost" | KEEP source.ip',
-    'FROM logs-* | WHERE source.ip == "127.0.0.1" | KEEP source.ip',
-)
-UNKNOWN_COLUMN = _info(
-    codes.UNKNOWN_COLUMN,
-    "esql.unknown-column",
-    Severity.ERROR,
-    "a column that does not exist at that point of the pipe",
-    "After STATS only its aggregates and BY keys remain; KEEP and DROP remove columns; a "
-    "misspelt `Esql.*` column or ECS field does not exist. As for EQL and KQL, fields of "
-    "namespaces ECS does not define are accepted unless `field_definitions` covers them.",
-    "FROM logs-* | STATS n = COUNT(*) BY host.name | WHERE user.name IS NOT NULL | KEEP n",
-    "FROM logs-* | STATS n = COUNT(*) BY host.name | WHERE n > 1 | KEEP n",
-)
-LIKE_SQL = _info(
-    codes.LIKE_SQL_WILDCARD,
-    "esql.like-sql-wildcard",
-    Severity.ERROR,
-    "LIKE with `%` used as a wildcard",
-    "ES|QL's LIKE knows `*` (any characters) and `?` (one character). `%` and `_` are SQL's "
-    "wildcards and match only themselves in ES|QL, so a pattern written with them never "
-    "matches what it means to.",
-    'FROM logs-* | WHERE process.command_line LIKE "%/tmp/%" | KEEP process.command_line',
-    'FROM logs-* | WHERE process.command_line LIKE "*/tmp/*" | KEEP process.command_line',
-)
-LIKE_PLAIN = _info(
-    codes.LIKE_WITHOUT_WILDCARD,
-    "esql.like-without-wildcard",
-    Severity.WARNING,
-    "LIKE with a pattern that has no wildcard",
-    "A LIKE pattern without `*` or `?` compares exactly; `==` says so plainly (and a missing "
-    "`*` is a frequent slip).",
-    'FROM logs-* | WHERE process.name LIKE "cmd.exe" | KEEP process.name',
-    'FROM logs-* | WHERE process.name == "cmd.exe" | KEEP process.name',
-)
-INVALID_REGEX = _info(
-    codes.INVALID_REGEX,
-    "esql.invalid-regex",
-    Severity.ERROR,
-    "an RLIKE pattern Lucene does not accept",
-    "RLIKE takes Lucene's regular expressions, not Perl's or Java's: there are no `\\d`, "
-    "`\\w`, `\\s` classes and no `^`/`$` anchors (the whole value is matched). An invalid "
-    "pattern makes Elasticsearch reject the query.",
-    'FROM logs-* | WHERE process.name RLIKE "cmd[.exe" | KEEP process.name',
-    'FROM logs-* | WHERE process.name RLIKE "cmd[.]exe" | KEEP process.name',
-)
-INVALID_PATTERN = _info(
-    codes.INVALID_PATTERN,
-    "esql.invalid-extraction-pattern",
-    Severity.ERROR,
-    "a GROK or DISSECT pattern Elasticsearch rejects",
-    "GROK patterns name library patterns (`%{WORD:name}`) or use named groups; DISSECT "
-    "patterns are `%{key}` fields between delimiters. An unknown grok pattern or a malformed "
-    "key fails the query.",
-    'FROM logs-* | GROK message "%{NOSUCHPATTERN:x}" | KEEP x',
-    'FROM logs-* | GROK message "%{WORD:x}" | KEEP x',
-)
-MULTI_VALUED = _info(
-    codes.MULTI_VALUED,
-    "esql.multi-valued-field",
-    Severity.WARNING,
-    "a single-value operator on an ECS field that can hold several values",
-    "In ES|QL, `==`, `!=`, `<`…, LIKE, RLIKE, IN and CIDR_MATCH on a multi-valued field "
-    "give null (with a warning), so a document whose `event.type` is "
-    '["start", "change"] is silently dropped by `event.type == "start"`, where KQL and '
-    "EQL match any value. ECS marks such fields `normalize: array`. Most events carry one "
-    "value, which is why this is a warning: use MV_CONTAINS, MV_EXPAND before the WHERE, or "
-    "KQL() where several values occur.",
-    'FROM logs-* METADATA _id, _version, _index | WHERE event.type == "start" '
-    "| KEEP _id, _version, _index",
-    'FROM logs-* METADATA _id, _version, _index | WHERE MV_CONTAINS(event.type, "start") '
-    "| KEEP _id, _version, _index",
-)
-NO_KEEP = _info(
-    codes.NO_KEEP,
-    "esql.no-keep",
-    Severity.WARNING,
-    "an ES|QL rule without a KEEP command",
-    "elastic/detection-rules requires ES|QL rules to end with the columns they mean to put "
-    "in the alert (KEEP): without it every field of the source lands in each alert.",
-    'FROM logs-* METADATA _id, _version, _index | WHERE host.name == "a"',
-    'FROM logs-* METADATA _id, _version, _index | WHERE host.name == "a" '
-    "| KEEP _id, _version, _index, host.name",
-)
-MISSING_METADATA = _info(
-    codes.MISSING_METADATA,
-    "esql.missing-metadata",
-    Severity.ERROR,
-    "a non-aggregating rule that does not keep `_id`, `_version` and `_index`",
-    "Kibana deduplicates the alerts of a non-aggregating ES|QL rule by the source "
-    "document's `_id`, `_version` and `_index`: FROM must ask for them (`METADATA _id, "
-    "_version, _index`) and KEEP must not drop them, or every run alerts again on the same "
-    "events.",
-    'FROM logs-* | WHERE host.name == "a" | KEEP host.name',
-    'FROM logs-* METADATA _id, _version, _index | WHERE host.name == "a" '
-    "| KEEP _id, _version, _index, host.name",
-)
-COLUMN_NAMING = _info(
-    codes.COLUMN_NAMING,
-    "esql.column-naming",
-    Severity.WARNING,
-    "a computed column not named `Esql.*`",
-    "elastic/detection-rules names the columns a query computes (EVAL, STATS) `Esql.<name>` "
-    "(or `Esql_priv.<name>` for sensitive values), so they are told apart from ECS fields "
-    "in alerts. Assigning an ECS field (`host.name = …`) is fine.",
-    _AGG,
-    "FROM logs-* | STATS Esql.count = COUNT(*) BY host.name | WHERE Esql.count > 10 "
-    "| KEEP host.name, Esql.count",
-    house_style=True,
-)
-NEWER_THAN_STACK = _info(
-    codes.NEWER_THAN_STACK,
-    "esql.newer-than-min-stack-version",
-    Severity.ERROR,
-    "a command the rule's min_stack_version does not have",
-    "INLINE STATS, LOOKUP JOIN, COMPLETION, FORK, SAMPLE, CHANGE_POINT, RERANK, FUSE and "
-    "aggregate WHERE filters arrived in later stack versions; on an older stack the query is "
-    "rejected. Raise `min_stack_version` in [metadata], or do without the command.",
-    '[metadata]\nmin_stack_version = "8.15.0"\n[rule]\nquery = "FROM logs-* | LOOKUP JOIN '
-    'threats ON source.ip | KEEP source.ip"',
-    '[metadata]\nmin_stack_version = "8.18.0"\n[rule]\nquery = "FROM logs-* | LOOKUP JOIN '
-    'threats ON source.ip | KEEP source.ip"',
-)
-NOT_PRODUCED = _info(
-    codes.NOT_PRODUCED,
-    "esql.field-not-produced",
-    Severity.ERROR,
-    "alert suppression or required fields name a column the query does not return",
-    "`alert_suppression.group_by` and `required_fields` must be columns of the query's "
-    "result: suppression on a column the query dropped groups every alert together, and a "
-    "required field that is not there is wrong documentation.",
-    '[rule.alert_suppression]\ngroup_by = ["user.name"]\n# query: … | KEEP host.name',
-    '[rule.alert_suppression]\ngroup_by = ["host.name"]\n# query: … | KEEP host.name',
-)
+from ruleops.query.ast import Span
+from ruleops.query.fieldcheck import UNKNOWN_FIELD
+from ruleops.query.finding import QueryFinding
 
 # Stack versions that brought each feature (Elastic's ES|QL release notes and command docs).
 _FEATURE_VERSIONS = {
@@ -234,7 +54,28 @@ _FEATURE_VERSIONS = {
 }
 
 
-@rule_check
+@rule_check(
+    emits=(
+        SYNTAX,
+        UNKNOWN_COMMAND,
+        UNKNOWN_FUNCTION,
+        FUNCTION_ARGUMENTS,
+        TYPE_MISMATCH,
+        UNKNOWN_COLUMN,
+        LIKE_SQL_WILDCARD,
+        LIKE_WITHOUT_WILDCARD,
+        INVALID_REGEX,
+        INVALID_PATTERN,
+        MULTI_VALUED,
+        NO_KEEP,
+        MISSING_METADATA,
+        COLUMN_NAMING,
+        NEWER_THAN_STACK,
+        NOT_PRODUCED,
+        KQL_SYNTAX,
+        UNKNOWN_FIELD,
+    )
+)
 def esql_query(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     query = rule.query_in("esql")
     if query is None:
@@ -245,7 +86,7 @@ def esql_query(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     try:
         parsed = parse_esql(query)
     except EsqlSyntaxError as error:
-        yield _at(rule, error.code, error.message, error.offset, error.end_offset, error.hint)
+        yield rule.query_diagnostic(error.finding)
         return
     from ruleops.ecs import ecs_for
     from ruleops.esql.verify import verify
@@ -266,16 +107,13 @@ def esql_query(rule: Rule, config: Config) -> Iterator[Diagnostic]:
         return None
 
     for finding in verify(parsed, source, ecs.suggest, arrays.__contains__):
-        yield _at(
-            rule, finding.code, finding.message, finding.span.start, finding.span.end, finding.hint
-        )
+        yield rule.query_diagnostic(finding)
     yield from _kql_inside(rule, parsed)
     yield from _detection_rules(rule, parsed)
 
 
 def _kql_inside(rule: Rule, parsed) -> Iterator[Diagnostic]:
     """`KQL("…")` calls: their query parses as KQL, errors placed inside the string."""
-    import ruleops.checks.kql  # noqa: F401  (declares RO400, the KQL syntax error code)
     from ruleops.esql import ast
     from ruleops.kql.errors import KqlSyntaxError
     from ruleops.kql.parser import parse_kql
@@ -294,8 +132,12 @@ def _kql_inside(rule: Rule, parsed) -> Iterator[Diagnostic]:
                     raw = rule.rule["query"][literal.span.start : literal.span.end]
                     opening = 3 if raw.startswith('"""') else 1
                     start = literal.span.start + opening + error.offset
-                    yield _at(
-                        rule, error.code, f"in KQL(): {error.message}", start, start + 1, error.hint
+                    yield rule.query_diagnostic(
+                        replace(
+                            error.finding,
+                            message=f"in KQL(): {error.message}",
+                            span=Span(start, start + 1),
+                        )
                     )
 
 
@@ -307,7 +149,11 @@ def _detection_rules(rule: Rule, parsed) -> Iterator[Diagnostic]:
     end = parsed.span.end
     keeps = [c for c in commands if isinstance(c, ast.Keep)]
     if not keeps:
-        yield _at(rule, codes.NO_KEEP, "the query has no KEEP command", 0, 4, "end with `| KEEP …`")
+        yield rule.query_diagnostic(
+            QueryFinding(
+                NO_KEEP, "the query has no KEEP command", Span(0, 4), "end with `| KEEP …`"
+            )
+        )
     aggregating = any(isinstance(c, ast.Stats) for c in commands)
     # Source fields as such (any name but the metadata fields), to follow KEEP and RENAME.
     final = schemas(parsed, lambda name: None if name.startswith("_") else "unknown")[-1]
@@ -318,15 +164,18 @@ def _detection_rules(rule: Rule, parsed) -> Iterator[Diagnostic]:
         if missing:
             asked = {c.name for c in source.metadata}
             where = "METADATA on FROM" if set(missing) - asked else "KEEP"
-            yield _at(
-                rule,
-                codes.MISSING_METADATA,
-                "this non-aggregating rule does not keep "
-                + ", ".join(f"`{m}`" for m in missing)
-                + f" ({where}): Kibana cannot deduplicate its alerts",
-                source.span.start,
-                source.span.end if where != "KEEP" else source.span.start + 4,
-                "write `FROM … METADATA _id, _version, _index` and keep the three",
+            yield rule.query_diagnostic(
+                QueryFinding(
+                    MISSING_METADATA,
+                    "this non-aggregating rule does not keep "
+                    + ", ".join(f"`{m}`" for m in missing)
+                    + f" ({where}): Kibana cannot deduplicate its alerts",
+                    Span(
+                        source.span.start,
+                        source.span.end if where != "KEEP" else source.span.start + 4,
+                    ),
+                    "write `FROM … METADATA _id, _version, _index` and keep the three",
+                )
             )
     for command in commands:
         assigned = ()
@@ -340,13 +189,13 @@ def _detection_rules(rule: Rule, parsed) -> Iterator[Diagnostic]:
                 continue
             if "." in target.name:
                 continue  # an ECS-style field set on purpose (`host.name = MV_MIN(…)`)
-            yield _at(
-                rule,
-                codes.COLUMN_NAMING,
-                f"computed column `{target.name}` is not named `Esql.*`",
-                target.span.start,
-                target.span.end,
-                f"name it `Esql.{target.name}`",
+            yield rule.query_diagnostic(
+                QueryFinding(
+                    COLUMN_NAMING,
+                    f"computed column `{target.name}` is not named `Esql.*`",
+                    Span(target.span.start, target.span.end),
+                    f"name it `Esql.{target.name}`",
+                )
             )
     yield from _versions(rule, commands)
     yield from _produced(rule, final, end)
@@ -368,14 +217,14 @@ def _versions(rule: Rule, commands) -> Iterator[Diagnostic]:
             feature = "STATS … WHERE"
         needed = _FEATURE_VERSIONS.get(feature)
         if needed is not None and have < needed:
-            yield _at(
-                rule,
-                codes.NEWER_THAN_STACK,
-                f"{feature} needs stack {needed[0]}.{needed[1]} or later; the rule's "
-                f"min_stack_version is {raw}",
-                command.span.start,
-                command.span.start + len(command.keyword.split()[0]),
-                f'raise min_stack_version to "{needed[0]}.{needed[1]}.0"',
+            yield rule.query_diagnostic(
+                QueryFinding(
+                    NEWER_THAN_STACK,
+                    f"{feature} needs stack {needed[0]}.{needed[1]} or later; the rule's "
+                    f"min_stack_version is {raw}",
+                    Span(command.span.start, command.span.start + len(command.keyword.split()[0])),
+                    f'raise min_stack_version to "{needed[0]}.{needed[1]}.0"',
+                )
             )
 
 
@@ -392,7 +241,7 @@ def _produced(rule: Rule, final, end: int) -> Iterator[Diagnostic]:
     for name, key in names:
         if isinstance(name, str) and final.type_of(name) is None:
             yield rule.diagnostic(
-                codes.NOT_PRODUCED,
+                NOT_PRODUCED,
                 f"`{name}` ({key}) is not a column of the query's result",
                 key,
                 hint="add it to the query's KEEP (or STATS … BY), or remove it here",

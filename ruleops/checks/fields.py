@@ -12,23 +12,75 @@ from collections.abc import Iterable, Iterator
 
 from ruleops.checks import corpus_check, rule_check
 from ruleops.config import Config
-from ruleops.diagnostics import Diagnostic
+from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, register
 from ruleops.ecs import Ecs, FieldDefinitionsError, ecs_for, ecs_with_definitions
 from ruleops.eql.ast import EventQuery, Query
-from ruleops.eql.typecheck import check_types
+from ruleops.eql.typecheck import (
+    CONDITION_NOT_BOOLEAN,
+    JOIN_KEY_TYPES,
+    TEXT_FIELD_NOT_EXACT,
+    UNSUPPORTED_FIELD_TYPE,
+    check_types,
+)
 from ruleops.loading import Rule
 from ruleops.query.ast import Span
 from ruleops.query.fieldcheck import (
-    FIELD_DEFINITIONS_UNUSABLE,
-    Finding,
+    CIDR_ON_NON_IP,
+    DISALLOWED_VALUE,
+    RANGE_ON_STRING,
+    STRING_FUNCTION_ON_NON_STRING,
+    UNEXPECTED_EVENT_TYPE,
+    UNKNOWN_CATEGORY,
+    UNKNOWN_FIELD,
+    VALUE_TYPE_MISMATCH,
+    WILDCARD_ON_NON_STRING,
     check_category,
     check_condition,
     check_fields,
 )
-from ruleops.query.locate import query_position
+from ruleops.query.finding import QueryFinding, distinct
+
+FIELD_DEFINITIONS_UNUSABLE = register(
+    CheckInfo(
+        code="RO358",
+        name="ecs.field-definitions-unusable",
+        severity=Severity.ERROR,
+        summary="a file named in [tool.ruleops] field_definitions cannot be used",
+        explanation=(
+            "`field_definitions` names JSON files mapping field names to types "
+            '(`{"aws.cloudtrail.user_identity.arn": "keyword"}`). The file is missing, is '
+            "not valid JSON or does not have that shape; until it is fixed, fields are "
+            "checked against ECS alone. Reported once per run, on the configuration file."
+        ),
+        example="config",
+        bad='[tool.ruleops]\nfield_definitions = ["fields/missing.json"]',
+        good="[tool.ruleops]\n# no field_definitions: fields are checked against ECS alone",
+    )
+)
+
+# What the field checks report on a query (`ruleops.query.fieldcheck`); KQL's checks too.
+QUERY_FIELD_CODES = (
+    UNKNOWN_FIELD,
+    UNKNOWN_CATEGORY,
+    DISALLOWED_VALUE,
+    VALUE_TYPE_MISMATCH,
+    WILDCARD_ON_NON_STRING,
+    RANGE_ON_STRING,
+    CIDR_ON_NON_IP,
+    STRING_FUNCTION_ON_NON_STRING,
+    UNEXPECTED_EVENT_TYPE,
+)
 
 
-@rule_check
+@rule_check(
+    emits=(
+        *QUERY_FIELD_CODES,
+        CONDITION_NOT_BOOLEAN,
+        TEXT_FIELD_NOT_EXACT,
+        UNSUPPORTED_FIELD_TYPE,
+        JOIN_KEY_TYPES,
+    )
+)
 def eql_fields(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     query = rule.query_in("eql")
     if query is None:
@@ -43,38 +95,15 @@ def eql_fields(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     override = rule.rule.get("event_category_override")
     category_field = override if isinstance(override, str) and override else "event.category"
     ecs = ecs_for(config)
-    yield from diagnostics_for(rule, eql_findings(parsed, ecs, category_field))
-    yield from diagnostics_for(rule, eql_type_findings(parsed, ecs))
-
-
-def diagnostics_for(
-    rule: Rule, findings: Iterable[Finding], key_path: str = "rule.query"
-) -> Iterator[Diagnostic]:
-    """Findings on the query at `key_path`, as diagnostics at the rule file's line and
-    column; the same finding reached twice (a shared sub-condition) is reported once.
-    Front ends of other query languages (KQL) reuse this."""
-    seen: set[tuple[str, int, str]] = set()
-    for finding in findings:
-        key = (finding.code, finding.span.start, finding.message)
-        if key in seen:
-            continue
-        seen.add(key)
-        start = query_position(rule, finding.span.start, key_path)
-        end = query_position(rule, finding.span.end, key_path)
-        yield rule.diagnostic(
-            finding.code,
-            finding.message,
-            key_path,
-            hint=finding.hint,
-            position=start,
-            # Underline the offending text when it sits on one line of the file.
-            end_column=end.column if end.line == start.line and end.column > start.column else None,
-        )
+    for finding in distinct(eql_findings(parsed, ecs, category_field)):
+        yield rule.query_diagnostic(finding)
+    for finding in distinct(eql_type_findings(parsed, ecs)):
+        yield rule.query_diagnostic(finding)
 
 
 def eql_findings(
     query: Query, ecs: Ecs, category_field: str = "event.category"
-) -> Iterator[Finding]:
+) -> Iterator[QueryFinding]:
     """Every finding in a parsed EQL query (`ruleops.eql.ast.Query`)."""
     body = query.body
     if isinstance(body, EventQuery):
@@ -91,12 +120,12 @@ def eql_findings(
     yield from check_fields(keys, ecs=ecs)
 
 
-def eql_type_findings(query: Query, ecs: Ecs) -> Iterator[Finding]:
+def eql_type_findings(query: Query, ecs: Ecs) -> Iterator[QueryFinding]:
     """What Elasticsearch's EQL verifier rejects given the fields' ECS types."""
     yield from check_types(query, ecs.fields)
 
 
-def _event_query(event_query: EventQuery, ecs: Ecs, category_field: str) -> Iterable[Finding]:
+def _event_query(event_query: EventQuery, ecs: Ecs, category_field: str) -> Iterable[QueryFinding]:
     # The event query's span starts at its category; the finding underlines that word.
     start = event_query.span.start
     word = Span(start, start + len(event_query.category or ""))
@@ -106,7 +135,7 @@ def _event_query(event_query: EventQuery, ecs: Ecs, category_field: str) -> Iter
     yield from check_condition(event_query.condition, ecs=ecs, dialect="eql", category=required)
 
 
-@corpus_check
+@corpus_check(emits=(FIELD_DEFINITIONS_UNUSABLE,))
 def field_definitions_usable(rules: list[Rule], config: Config) -> Iterator[Diagnostic]:
     """A broken field-definitions file is a configuration problem: say it once, not per rule."""
     if not config.field_definitions:
@@ -114,12 +143,8 @@ def field_definitions_usable(rules: list[Rule], config: Config) -> Iterator[Diag
     try:
         ecs_with_definitions(tuple(config.field_definitions))
     except FieldDefinitionsError as error:
-        yield Diagnostic(
-            code=FIELD_DEFINITIONS_UNUSABLE.code,
-            severity=FIELD_DEFINITIONS_UNUSABLE.severity,
-            message=f"{error}; fields are checked against ECS alone",
-            path=str(config.source or "pyproject.toml"),
-            line=1,
-            column=1,
+        yield FIELD_DEFINITIONS_UNUSABLE.diagnostic(
+            f"{error}; fields are checked against ECS alone",
+            str(config.source or "pyproject.toml"),
             hint="field_definitions files are JSON objects of field name -> type name",
         )

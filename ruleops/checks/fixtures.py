@@ -12,11 +12,37 @@ from collections.abc import Iterator
 from ruleops.checks import corpus_check
 from ruleops.config import Config
 from ruleops.diagnostics import Diagnostic
-from ruleops.fixtures import codes  # noqa: F401 - declares RO500–RO549
+from ruleops.fixtures.codes import (
+    CASE_FAILED,
+    DUPLICATE_CASE,
+    DUPLICATE_FIXTURE,
+    ECS_TYPE,
+    ECS_VALUE,
+    INVALID,
+    MISPLACED,
+    MISSING,
+    NOT_RUN,
+    ORPHAN,
+    UNREAD_FIELD,
+)
 from ruleops.loading import Rule
 
 
-@corpus_check
+@corpus_check(
+    emits=(
+        INVALID,
+        CASE_FAILED,
+        MISSING,
+        ORPHAN,
+        MISPLACED,
+        ECS_TYPE,
+        UNREAD_FIELD,
+        NOT_RUN,
+        DUPLICATE_CASE,
+        DUPLICATE_FIXTURE,
+        ECS_VALUE,
+    )
+)
 def fixture_cases(rules: list[Rule], config: Config) -> Iterator[Diagnostic]:
     from ruleops.fixtures.suite import run_for_rules
 

@@ -22,165 +22,265 @@ if TYPE_CHECKING:
     from ruleops.loading import Rule
 
 
-def _house(code: str, name: str, summary: str, explanation: str, bad: str, good: str) -> CheckInfo:
-    return register(
-        CheckInfo(
-            code=code,
-            name=name,
-            severity=Severity.WARNING,
-            summary=summary,
-            explanation=explanation,
-            bad=bad,
-            good=good,
-            house_style=True,
-        )
-    )
+_INDEXED_RULE = """\
+[metadata]
+creation_date = "2024/05/01"
+maturity = "production"
+updated_date = "2024/05/01"
 
+[rule]
+author = ["Elastic"]
+description = "Detects cmd.exe."
+name = "Command Shell"
+risk_score = 47
+rule_id = "0b9f8c5e-2f5c-4a3f-9a55-0f1b5e6a7c21"
+severity = "medium"
+type = "eql"
+language = "eql"
+index = ["logs-endpoint.events.process-*"]
+query = 'process where process.name == "cmd.exe"'
+"""
 
 # The one risk score each severity gets in elastic/detection-rules.
 RISK_SCORE_OF = {"low": 21, "medium": 47, "high": 73, "critical": 99}
 
-RISK_SCORE = _house(
-    "RO150",
-    "style.risk-score-severity",
-    "risk_score is not the value that goes with the rule's severity",
-    "elastic/detection-rules gives every severity one risk score: low 21, medium 47, high 73, "
-    "critical 99. Alerts are sorted and bucketed by risk score, so a rule with a score off "
-    "that ladder ranks unlike the other rules of its severity. Use the score of the "
-    "severity, or change the severity.",
-    'severity = "medium"\nrisk_score = 43',
-    'severity = "medium"\nrisk_score = 47',
+RISK_SCORE = register(
+    CheckInfo(
+        code="RO150",
+        name="style.risk-score-severity",
+        severity=Severity.WARNING,
+        summary="risk_score is not the value that goes with the rule's severity",
+        explanation=(
+            "elastic/detection-rules gives every severity one risk score: low 21, medium 47, high "
+            "73, critical 99. Alerts are sorted and bucketed by risk score, so a rule with a "
+            "score off that ladder ranks unlike the other rules of its severity. Use the score of "
+            "the severity, or change the severity."
+        ),
+        example="rule",
+        bad='severity = "medium"\nrisk_score = 43',
+        good='severity = "medium"\nrisk_score = 47',
+        house_style=True,
+    )
 )
-LOOKBACK_GAP = _house(
-    "RO151",
-    "style.lookback-gap",
-    "`from` looks back less than one `interval`, so events fall between runs",
-    "A rule runs every `interval` (default 5m) and searches from `from` (default now-6m) to "
-    "now. When `from` reaches back less than one interval, the events of the uncovered part "
-    "of each interval are never searched. elastic/detection-rules looks back one interval "
-    "plus a margin for ingest delay (now-9m with 5m, now-2m with 1m).",
-    'interval = "2m"\nfrom = "now-1m"',
-    'interval = "1m"\nfrom = "now-2m"',
+LOOKBACK_GAP = register(
+    CheckInfo(
+        code="RO151",
+        name="style.lookback-gap",
+        severity=Severity.WARNING,
+        summary="`from` looks back less than one `interval`, so events fall between runs",
+        explanation=(
+            "A rule runs every `interval` (default 5m) and searches from `from` (default now-6m) "
+            "to now. When `from` reaches back less than one interval, the events of the uncovered "
+            "part of each interval are never searched. elastic/detection-rules looks back one "
+            "interval plus a margin for ingest delay (now-9m with 5m, now-2m with 1m)."
+        ),
+        example="rule",
+        bad='interval = "2m"\nfrom = "now-1m"',
+        good='interval = "1m"\nfrom = "now-2m"',
+        house_style=True,
+    )
 )
-DATE_ORDER = _house(
-    "RO152",
-    "style.date-order",
-    "a metadata date is earlier than the rule's creation_date",
-    "updated_date and deprecation_date record events after the rule was created; one "
-    "earlier than creation_date is a typo in one of the dates (often a swapped month and day "
-    "or a year). The release tooling orders changes by these dates.",
-    'creation_date = "2024/05/01"\nupdated_date = "2024/01/05"',
-    'creation_date = "2024/01/05"\nupdated_date = "2024/05/01"',
+DATE_ORDER = register(
+    CheckInfo(
+        code="RO152",
+        name="style.date-order",
+        severity=Severity.WARNING,
+        summary="a metadata date is earlier than the rule's creation_date",
+        explanation=(
+            "updated_date and deprecation_date record events after the rule was created; one "
+            "earlier than creation_date is a typo in one of the dates (often a swapped month and "
+            "day or a year). The release tooling orders changes by these dates."
+        ),
+        example="rule",
+        bad='[metadata]\ncreation_date = "2024/05/01"\nupdated_date = "2024/01/05"',
+        good='[metadata]\ncreation_date = "2024/01/05"\nupdated_date = "2024/05/01"',
+        house_style=True,
+    )
 )
-DEPRECATION = _house(
-    "RO153",
-    "style.deprecation-date",
-    "maturity and deprecation_date disagree",
-    'A rule with maturity = "deprecated" records when it was retired in deprecation_date; '
-    "a rule that is not deprecated has no deprecation_date. Either the maturity or the date "
-    "is left over from an edit.",
-    '[metadata]\nmaturity = "deprecated"\nupdated_date = "2024/05/01"',
-    '[metadata]\nmaturity = "deprecated"\ndeprecation_date = "2024/05/01"\n'
-    'updated_date = "2024/05/01"',
+DEPRECATION = register(
+    CheckInfo(
+        code="RO153",
+        name="style.deprecation-date",
+        severity=Severity.WARNING,
+        summary="maturity and deprecation_date disagree",
+        explanation=(
+            'A rule with maturity = "deprecated" records when it was retired in deprecation_date; '
+            "a rule that is not deprecated has no deprecation_date. Either the maturity or the "
+            "date is left over from an edit."
+        ),
+        example="rule",
+        bad='[metadata]\nmaturity = "deprecated"\nupdated_date = "2024/05/01"',
+        good=(
+            '[metadata]\nmaturity = "deprecated"\ndeprecation_date = "2024/05/01"\n'
+            'updated_date = "2024/05/01"'
+        ),
+        house_style=True,
+    )
 )
-DUPLICATE_ENTRY = _house(
-    "RO154",
-    "style.duplicate-entry",
-    "the same entry twice in tags, index, author, references or false_positives",
-    "These lists are sets: a repeated entry adds nothing, and in tags it usually means a "
-    "copy-paste where another tag was meant.",
-    'tags = ["Domain: Endpoint", "OS: Windows", "Domain: Endpoint"]',
-    'tags = ["Domain: Endpoint", "OS: Windows"]',
+DUPLICATE_ENTRY = register(
+    CheckInfo(
+        code="RO154",
+        name="style.duplicate-entry",
+        severity=Severity.WARNING,
+        summary="the same entry twice in tags, index, author, references or false_positives",
+        explanation=(
+            "These lists are sets: a repeated entry adds nothing, and in tags it usually means a "
+            "copy-paste where another tag was meant."
+        ),
+        example="rule",
+        bad='tags = ["Domain: Endpoint", "OS: Windows", "Domain: Endpoint"]',
+        good='tags = ["Domain: Endpoint", "OS: Windows"]',
+        house_style=True,
+    )
 )
-TAG_FORMAT = _house(
-    "RO155",
-    "style.tag-format",
-    'a tag that is not written "Category: Value" with a known category',
-    "Tags of elastic/detection-rules are faceted: Domain, OS, Use Case, Tactic, Data Source, "
-    "Resources, Rule Type, Threat, Platform, Promotion, Mitre Atlas, each written "
-    '"Category: Value". Kibana filters rules by these exact strings, so a bare tag or a '
-    "misspelt category is invisible to those filters. Deprecated rules keep their old tags "
-    "and are not checked.",
-    'tags = ["Windows", "Tatic: Execution"]',
-    'tags = ["OS: Windows", "Tactic: Execution"]',
+TAG_FORMAT = register(
+    CheckInfo(
+        code="RO155",
+        name="style.tag-format",
+        severity=Severity.WARNING,
+        summary='a tag that is not written "Category: Value" with a known category',
+        explanation=(
+            "Tags of elastic/detection-rules are faceted: Domain, OS, Use Case, Tactic, Data "
+            "Source, Resources, Rule Type, Threat, Platform, Promotion, Mitre Atlas, each written "
+            '"Category: Value". Kibana filters rules by these exact strings, so a bare tag or a '
+            "misspelt category is invisible to those filters. Deprecated rules keep their old "
+            "tags and are not checked."
+        ),
+        example="rule",
+        bad='tags = ["Windows", "Tatic: Execution"]',
+        good='tags = ["OS: Windows", "Tactic: Execution"]',
+        house_style=True,
+    )
 )
-BUILDING_BLOCK = _house(
-    "RO156",
-    "style.building-block",
-    'building_block_type, the "Rule Type: BBR" tag and BBR timing disagree',
-    'A building block rule (building_block_type = "default") carries the tag "Rule Type: '
-    'BBR", and the tag is only on building block rules. Building block rules run every 60m '
-    "over the last 119m (from = now-119m, interval = 60m) unless "
-    "metadata.bypass_bbr_timing = true says otherwise.",
-    'building_block_type = "default"\ntags = ["Domain: Endpoint"]\nfrom = "now-9m"',
-    'building_block_type = "default"\ntags = ["Domain: Endpoint", "Rule Type: BBR"]\n'
-    'from = "now-119m"\ninterval = "60m"',
+BUILDING_BLOCK = register(
+    CheckInfo(
+        code="RO156",
+        name="style.building-block",
+        severity=Severity.WARNING,
+        summary='building_block_type, the "Rule Type: BBR" tag and BBR timing disagree',
+        explanation=(
+            'A building block rule (building_block_type = "default") carries the tag "Rule Type: '
+            'BBR", and the tag is only on building block rules. Building block rules run every 60m '
+            "over the last 119m (from = now-119m, interval = 60m) unless "
+            "metadata.bypass_bbr_timing = true says otherwise."
+        ),
+        example="rule",
+        bad='building_block_type = "default"\ntags = ["Domain: Endpoint"]\nfrom = "now-9m"',
+        good=(
+            'building_block_type = "default"\ntags = ["Domain: Endpoint", "Rule Type: BBR"]\n'
+            'from = "now-119m"\ninterval = "60m"'
+        ),
+        house_style=True,
+    )
 )
-MIN_STACK_COMMENTS = _house(
-    "RO157",
-    "style.min-stack-comments",
-    "min_stack_version without min_stack_comments",
-    "Raising min_stack_version hides the rule from every older stack, so "
-    "elastic/detection-rules always says why in min_stack_comments.",
-    '[metadata]\nmin_stack_version = "8.12.0"',
-    '[metadata]\nmin_stack_version = "8.12.0"\nmin_stack_comments = "New fields in 8.12"',
+MIN_STACK_COMMENTS = register(
+    CheckInfo(
+        code="RO157",
+        name="style.min-stack-comments",
+        severity=Severity.WARNING,
+        summary="min_stack_version without min_stack_comments",
+        explanation=(
+            "Raising min_stack_version hides the rule from every older stack, so "
+            "elastic/detection-rules always says why in min_stack_comments."
+        ),
+        example="rule",
+        bad='[metadata]\nmin_stack_version = "8.12.0"',
+        good='[metadata]\nmin_stack_version = "8.12.0"\nmin_stack_comments = "New fields in 8.12"',
+        house_style=True,
+    )
 )
-LICENSE = _house(
-    "RO158",
-    "style.license",
-    'license is not "Elastic License v2"',
-    'Every current rule of elastic/detection-rules is published under "Elastic License v2", '
-    "written exactly so; Kibana shows the string as is. Deprecated rules keep the license "
-    "they were retired with and are not checked.",
-    'license = "Elastic Licence v2"',
-    'license = "Elastic License v2"',
+LICENSE = register(
+    CheckInfo(
+        code="RO158",
+        name="style.license",
+        severity=Severity.WARNING,
+        summary='license is not "Elastic License v2"',
+        explanation=(
+            'Every current rule of elastic/detection-rules is published under "Elastic License '
+            'v2", written exactly so; Kibana shows the string as is. Deprecated rules keep the '
+            "license they were retired with and are not checked."
+        ),
+        example="rule",
+        bad='license = "Elastic Licence v2"',
+        good='license = "Elastic License v2"',
+        house_style=True,
+    )
 )
 
-DESCRIPTION_END = _house(
-    "RO159",
-    "style.description-sentence",
-    "the description does not end as a sentence",
-    "Descriptions are shown as prose in Kibana and in the published rule pages; every "
-    "description of elastic/detection-rules is written in full sentences ending with a full "
-    "stop. A description that stops mid-sentence, or ends in a stray quote, was usually cut "
-    "or mangled while editing.",
-    'description = "Identifies cmd.exe started by svchost.exe"',
-    'description = "Identifies cmd.exe started by svchost.exe."',
+DESCRIPTION_END = register(
+    CheckInfo(
+        code="RO159",
+        name="style.description-sentence",
+        severity=Severity.WARNING,
+        summary="the description does not end as a sentence",
+        explanation=(
+            "Descriptions are shown as prose in Kibana and in the published rule pages; every "
+            "description of elastic/detection-rules is written in full sentences ending with a "
+            "full stop. A description that stops mid-sentence, or ends in a stray quote, was "
+            "usually cut or mangled while editing."
+        ),
+        example="rule",
+        bad='description = "Identifies cmd.exe started by svchost.exe"',
+        good='description = "Identifies cmd.exe started by svchost.exe."',
+        house_style=True,
+    )
 )
-NAME_FORMAT = _house(
-    "RO160",
-    "style.name-format",
-    "the rule name ends with a full stop or has stray spaces",
-    "Rule names are titles: no full stop at the end, no leading, trailing or doubled spaces. "
-    "Analysts search and sort alerts by name, and a stray space makes two names that look "
-    "the same differ.",
-    'name = "Suspicious Service Creation. "',
-    'name = "Suspicious Service Creation"',
+NAME_FORMAT = register(
+    CheckInfo(
+        code="RO160",
+        name="style.name-format",
+        severity=Severity.WARNING,
+        summary="the rule name ends with a full stop or has stray spaces",
+        explanation=(
+            "Rule names are titles: no full stop at the end, no leading, trailing or doubled "
+            "spaces. Analysts search and sort alerts by name, and a stray space makes two names "
+            "that look the same differ."
+        ),
+        example="rule",
+        bad='name = "Suspicious Service Creation. "',
+        good='name = "Suspicious Service Creation"',
+        house_style=True,
+    )
 )
-MISSING_INDEX = _house(
-    "RO161",
-    "style.missing-index",
-    "a rule that searches indices names neither index nor data_view_id",
-    "Without `index` (or `data_view_id`) Kibana searches its default index patterns, which "
-    "differ between deployments, so the rule finds different events on every stack. Every "
-    "query, eql, threshold, new_terms and indicator match rule of elastic/detection-rules "
-    "names the indices it reads.",
-    'type = "eql"\nlanguage = "eql"\nquery = "process where true"',
-    'type = "eql"\nlanguage = "eql"\nindex = ["logs-endpoint.events.process-*"]\n'
-    'query = "process where true"',
+MISSING_INDEX = register(
+    CheckInfo(
+        code="RO161",
+        name="style.missing-index",
+        severity=Severity.WARNING,
+        summary="a rule that searches indices names neither index nor data_view_id",
+        explanation=(
+            "Without `index` (or `data_view_id`) Kibana searches its default index patterns, which "
+            "differ between deployments, so the rule finds different events on every stack. Every "
+            "query, eql, threshold, new_terms and indicator match rule of elastic/detection-rules "
+            "names the indices it reads."
+        ),
+        example="rule",
+        bad=_INDEXED_RULE.replace('index = ["logs-endpoint.events.process-*"]\n', ""),
+        good=_INDEXED_RULE,
+        house_style=True,
+    )
 )
 
-TYPE_TAG = _house(
-    "RO162",
-    "style.rule-type-tag",
-    'a machine_learning or threat_match rule without its "Rule Type:" tags',
-    'elastic/detection-rules tags every machine learning rule "Rule Type: ML" and "Rule '
-    'Type: Machine Learning", and every indicator match rule "Rule Type: Threat Match"; '
-    "Kibana's rule filters and the published rule lists group rules by these tags. "
-    "Deprecated rules are not checked.",
-    'type = "machine_learning"\ntags = ["Domain: Endpoint", "Use Case: Threat Detection"]',
-    'type = "machine_learning"\ntags = ["Domain: Endpoint", "Use Case: Threat Detection", '
-    '"Rule Type: ML", "Rule Type: Machine Learning"]',
+TYPE_TAG = register(
+    CheckInfo(
+        code="RO162",
+        name="style.rule-type-tag",
+        severity=Severity.WARNING,
+        summary='a machine_learning or threat_match rule without its "Rule Type:" tags',
+        explanation=(
+            'elastic/detection-rules tags every machine learning rule "Rule Type: ML" and "Rule '
+            'Type: Machine Learning", and every indicator match rule "Rule Type: Threat Match"; '
+            "Kibana's rule filters and the published rule lists group rules by these tags. "
+            "Deprecated rules are not checked."
+        ),
+        example="rule",
+        bad='type = "machine_learning"\ntags = ["Domain: Endpoint", "Use Case: Threat Detection"]',
+        good=(
+            'type = "machine_learning"\ntags = ["Domain: Endpoint", "Use Case: Threat Detection", '
+            '"Rule Type: ML", "Rule Type: Machine Learning"]'
+        ),
+        house_style=True,
+    )
 )
 
 HOUSE_LICENSE = "Elastic License v2"
@@ -252,7 +352,7 @@ def _deprecated(rule: Rule) -> bool:
     return rule.metadata.get("maturity") == "deprecated"
 
 
-@rule_check
+@rule_check(emits=(RISK_SCORE,))
 def risk_score_matches_severity(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     severity, score = rule.rule.get("severity"), rule.rule.get("risk_score")
     expected = RISK_SCORE_OF.get(severity) if isinstance(severity, str) else None
@@ -261,7 +361,7 @@ def risk_score_matches_severity(rule: Rule, config: Config) -> Iterator[Diagnost
     if score != expected:
         ladder = ", ".join(f"{name} {value}" for name, value in RISK_SCORE_OF.items())
         yield rule.diagnostic(
-            RISK_SCORE.code,
+            RISK_SCORE,
             f"risk_score {score} does not go with severity {severity!r}, which scores {expected}",
             "rule.risk_score",
             hint=f"set risk_score = {expected} (house scores: {ladder})",
@@ -273,7 +373,7 @@ def seconds(text: str, pattern: re.Pattern[str]) -> int | None:
     return int(match[1]) * _SECONDS[match[2]] if match else None
 
 
-@rule_check
+@rule_check(emits=(LOOKBACK_GAP,))
 def lookback_covers_interval(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     start = _text(rule.rule, "from") or DEFAULT_FROM
     every = _text(rule.rule, "interval") or DEFAULT_INTERVAL
@@ -282,7 +382,7 @@ def lookback_covers_interval(rule: Rule, config: Config) -> Iterator[Diagnostic]
         return
     key = "rule.from" if "from" in rule.rule else "rule.interval"
     yield rule.diagnostic(
-        LOOKBACK_GAP.code,
+        LOOKBACK_GAP,
         f"from = {start!r} looks back less than the interval of {every!r}: "
         "events in the rest of each interval are never searched",
         key,
@@ -295,7 +395,7 @@ def _double(duration: str) -> str:
     return f"{int(match[1]) * 2}{match[2]}" if match else duration
 
 
-@rule_check
+@rule_check(emits=(DATE_ORDER,))
 def dates_in_order(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     created = _text(rule.metadata, "creation_date")
     if not created or not _DATE.match(created):
@@ -305,34 +405,34 @@ def dates_in_order(rule: Rule, config: Config) -> Iterator[Diagnostic]:
         # YYYY/MM/DD strings compare in date order.
         if later and _DATE.match(later) and later < created:
             yield rule.diagnostic(
-                DATE_ORDER.code,
+                DATE_ORDER,
                 f"{key} {later} is before creation_date {created}",
                 f"metadata.{key}",
                 hint="one of the two dates is mistyped",
             )
 
 
-@rule_check
+@rule_check(emits=(DEPRECATION,))
 def deprecation_date_matches_maturity(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     maturity = rule.metadata.get("maturity")
     has_date = "deprecation_date" in rule.metadata
     if maturity == "deprecated" and not has_date:
         yield rule.diagnostic(
-            DEPRECATION.code,
+            DEPRECATION,
             "deprecated rule has no deprecation_date",
             "metadata.maturity",
             hint='add deprecation_date = "YYYY/MM/DD" to [metadata]',
         )
     elif isinstance(maturity, str) and maturity != "deprecated" and has_date:
         yield rule.diagnostic(
-            DEPRECATION.code,
+            DEPRECATION,
             f"rule has a deprecation_date but maturity is {maturity!r}",
             "metadata.deprecation_date",
             hint='set maturity = "deprecated", or remove deprecation_date',
         )
 
 
-@rule_check
+@rule_check(emits=(DUPLICATE_ENTRY,))
 def no_duplicate_entries(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     for key in ("tags", "index", "author", "references", "false_positives"):
         values = rule.rule.get(key)
@@ -344,7 +444,7 @@ def no_duplicate_entries(rule: Rule, config: Config) -> Iterator[Diagnostic]:
                 continue
             if value in seen:
                 yield rule.diagnostic(
-                    DUPLICATE_ENTRY.code,
+                    DUPLICATE_ENTRY,
                     f"{key} lists {value!r} twice (entries {seen[value] + 1} and {position + 1})",
                     f"rule.{key}[{position}]",
                     hint="remove the repeated entry",
@@ -353,7 +453,7 @@ def no_duplicate_entries(rule: Rule, config: Config) -> Iterator[Diagnostic]:
                 seen[value] = position
 
 
-@rule_check
+@rule_check(emits=(TAG_FORMAT,))
 def tags_are_faceted(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     tags = rule.rule.get("tags")
     if _deprecated(rule) or not isinstance(tags, list):
@@ -382,24 +482,24 @@ def tags_are_faceted(rule: Rule, config: Config) -> Iterator[Diagnostic]:
                 if near
                 else f"categories in use: {', '.join(TAG_CATEGORIES)}"
             )
-        yield rule.diagnostic(TAG_FORMAT.code, message, f"rule.tags[{position}]", hint=hint)
+        yield rule.diagnostic(TAG_FORMAT, message, f"rule.tags[{position}]", hint=hint)
 
 
-@rule_check
+@rule_check(emits=(BUILDING_BLOCK,))
 def building_blocks_are_consistent(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     tags = rule.rule.get("tags")
     tagged = isinstance(tags, list) and BBR_TAG in tags
     block = "building_block_type" in rule.rule
     if block and not tagged:
         yield rule.diagnostic(
-            BUILDING_BLOCK.code,
+            BUILDING_BLOCK,
             f"building block rule lacks the tag {BBR_TAG!r}",
             "rule.building_block_type",
             hint=f'add "{BBR_TAG}" to tags',
         )
     elif tagged and not block:
         yield rule.diagnostic(
-            BUILDING_BLOCK.code,
+            BUILDING_BLOCK,
             f"rule is tagged {BBR_TAG!r} but has no building_block_type",
             f"rule.tags[{tags.index(BBR_TAG)}]",
             hint='add building_block_type = "default", or remove the tag',
@@ -409,7 +509,7 @@ def building_blocks_are_consistent(rule: Rule, config: Config) -> Iterator[Diagn
     start, every = _text(rule.rule, "from"), _text(rule.rule, "interval")
     if start != BBR_FROM or every != BBR_INTERVAL:
         yield rule.diagnostic(
-            BUILDING_BLOCK.code,
+            BUILDING_BLOCK,
             f"building block rule runs with from = {start or DEFAULT_FROM!r}, "
             f"interval = {every or DEFAULT_INTERVAL!r}; building blocks use "
             f"from = {BBR_FROM!r}, interval = {BBR_INTERVAL!r}",
@@ -418,31 +518,31 @@ def building_blocks_are_consistent(rule: Rule, config: Config) -> Iterator[Diagn
         )
 
 
-@rule_check
+@rule_check(emits=(MIN_STACK_COMMENTS,))
 def min_stack_version_explained(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     if "min_stack_version" in rule.metadata and "min_stack_comments" not in rule.metadata:
         yield rule.diagnostic(
-            MIN_STACK_COMMENTS.code,
+            MIN_STACK_COMMENTS,
             "min_stack_version is set without min_stack_comments saying why",
             "metadata.min_stack_version",
             hint='add min_stack_comments = "<what needs this version>"',
         )
 
 
-@rule_check
+@rule_check(emits=(LICENSE,))
 def house_license(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     license_ = _text(rule.rule, "license")
     if license_ is None or license_ == HOUSE_LICENSE or _deprecated(rule):
         return
     yield rule.diagnostic(
-        LICENSE.code,
+        LICENSE,
         f"license is {license_!r}; rules here are published under {HOUSE_LICENSE!r}",
         "rule.license",
         hint=f'write license = "{HOUSE_LICENSE}"',
     )
 
 
-@rule_check
+@rule_check(emits=(DESCRIPTION_END,))
 def description_ends_a_sentence(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     description = _text(rule.rule, "description")
     if not description or not description.strip() or _deprecated(rule):
@@ -450,14 +550,14 @@ def description_ends_a_sentence(rule: Rule, config: Config) -> Iterator[Diagnost
     ending = description.rstrip()
     if not ending.endswith(SENTENCE_ENDS):
         yield rule.diagnostic(
-            DESCRIPTION_END.code,
+            DESCRIPTION_END,
             f"description ends with {ending[-20:]!r}, not with a full stop",
             "rule.description",
             hint="finish the last sentence with a full stop",
         )
 
 
-@rule_check
+@rule_check(emits=(NAME_FORMAT,))
 def name_is_a_title(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     name = rule.name
     if not name:
@@ -469,27 +569,27 @@ def name_is_a_title(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     else:
         return
     yield rule.diagnostic(
-        NAME_FORMAT.code,
+        NAME_FORMAT,
         f"rule name {name!r} {problem}",
         "rule.name",
         hint=f"write name = {' '.join(name.split()).rstrip('.')!r}",
     )
 
 
-@rule_check
+@rule_check(emits=(MISSING_INDEX,))
 def index_is_named(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     kind = rule.rule.get("type")
     if kind not in INDEX_TYPES or "index" in rule.rule or "data_view_id" in rule.rule:
         return
     yield rule.diagnostic(
-        MISSING_INDEX.code,
+        MISSING_INDEX,
         f"{kind} rule names no index (and no data_view_id): it would search Kibana's defaults",
         "rule.type",
         hint='add index = ["<the index patterns this rule reads>"]',
     )
 
 
-@rule_check
+@rule_check(emits=(TYPE_TAG,))
 def rule_type_is_tagged(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     tags = rule.rule.get("tags")
     kind = rule.rule.get("type")
@@ -499,7 +599,7 @@ def rule_type_is_tagged(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     if missing:
         wanted = ", ".join(f'"{tag}"' for tag in missing)
         yield rule.diagnostic(
-            TYPE_TAG.code,
+            TYPE_TAG,
             f"{kind} rule lacks the tag{'s' if len(missing) > 1 else ''} {wanted}",
             "rule.tags",
             hint=f"add {wanted} to tags",

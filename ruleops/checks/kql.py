@@ -10,33 +10,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from ruleops.checks import rule_check
+from ruleops.checks.fields import QUERY_FIELD_CODES
 from ruleops.config import Config
 from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, register
+from ruleops.kql.errors import SYNTAX
 from ruleops.loading import Rule
 from ruleops.query.ast import And, Expr, Match, Or, Span, walk
+from ruleops.query.fieldcheck import UNKNOWN_FIELD
+from ruleops.query.finding import QueryFinding, distinct
 
-SYNTAX = register(
-    CheckInfo(
-        code="RO400",
-        name="kql.syntax",
-        severity=Severity.ERROR,
-        summary="the KQL query does not parse",
-        explanation=(
-            "Kibana rejects the query, so the rule cannot be saved or run. The diagnostic "
-            "points at the first character Kibana's grammar cannot accept, says what it "
-            "expected there, and names the usual cause: `and`/`or` missing between two "
-            'conditions, `or(` without a space, an unescaped `:` `\\` `(` `)` `*` `"` `<` `>` '
-            "`{` `}` in an unquoted value (escape it with a backslash, or quote the value), an "
-            "unclosed quote or parenthesis, or EQL syntax such as `==`. The same check covers "
-            "`threat_query` of indicator-match rules. ruleops also refuses a query nested more "
-            "than 100 levels deep (`a:{ b:{ … } }`, groups of `not`, `and`, `or`)."
-        ),
-        bad='query = """\nprocess.name:cmd.exe or(process.args:/c)\n"""',
-        good='query = """\nprocess.name:cmd.exe or (process.args:/c)\n"""',
-    )
-)
+_NEW_TERMS = """\
+type = "new_terms"
+language = "kuery"
+query = "event.category:authentication"
+from = "now-9m"
+
+[rule.new_terms]
+field = "new_terms_fields"
+value = ["user.name"]
+[[rule.new_terms.history_window_start]]
+field = "history_window_start"
+"""
+
 QUOTED_WILDCARD = register(
     CheckInfo(
         code="RO401",
@@ -51,6 +49,7 @@ QUOTED_WILDCARD = register(
             'Reported when a quoted value starts or ends with `*` (a lone `"*"` is '
             "usually meant literally, as in Kubernetes RBAC verbs)."
         ),
+        example="kql",
         bad='process.name:("bash" or "python*")',
         good="process.name:(bash or python*)",
     )
@@ -67,6 +66,7 @@ VALUE_SPANS_LINES = register(
             "`*a.xml\\n */b.json` and matches neither file. Add the missing `or`/`and`; to "
             "match a value that really contains a line break, quote it and write `\\n`."
         ),
+        example="kql",
         bad=(
             "process.args:(\n  */conf/server.xml\n  */.config/gcloud/credentials.db or\n"
             "  */.azure/msal_token_cache.json\n)"
@@ -89,6 +89,7 @@ FREE_TEXT = register(
             "such as the rule's own alert documents. In a detection rule it is usually a "
             "field name left out, or a `:` missing. Name the field."
         ),
+        example="kql",
         bad="event.category:process and mimikatz",
         good="event.category:process and process.name:mimikatz.exe",
     )
@@ -105,6 +106,7 @@ QUESTION_MARK = register(
             "Use `*` (`GitHub*Copilot`), or list the spellings. Nothing to change when the "
             "value really contains `?`, as in a URL query string."
         ),
+        example="kql",
         bad="file.path:*/AppData/Local/GitHub?Copilot/*",
         good="file.path:*/AppData/Local/GitHub*Copilot/*",
     )
@@ -122,8 +124,9 @@ HISTORY_WINDOW = register(
             "must be date math such as `now-7d`, and further back than `from`; otherwise "
             "Kibana rejects the rule or the history is empty and every term looks new."
         ),
-        bad='from = "now-9m"\n[[rule.new_terms.history_window_start]]\nvalue = "now-5m"',
-        good='from = "now-9m"\n[[rule.new_terms.history_window_start]]\nvalue = "now-7d"',
+        example="rule",
+        bad=_NEW_TERMS + 'value = "now-5m"',
+        good=_NEW_TERMS + 'value = "now-7d"',
     )
 )
 
@@ -140,6 +143,7 @@ MIXED_AND_OR = register(
             "stops applying after the first `or`). Parentheses say which reading is meant and "
             "keep the next edit from changing it."
         ),
+        example="kql",
         bad="event.category:process and process.name:ufw or process.name:iptables",
         good="event.category:process and (process.name:ufw or process.name:iptables)",
     )
@@ -156,6 +160,7 @@ DUPLICATE_VALUE = register(
             "it is harmless, but in a long list it often stands where another value was meant "
             "(a copy-paste left unedited). Remove the copy, or write the value you meant."
         ),
+        example="kql",
         bad="process.name:(yum or dnf or yum)",
         good="process.name:(yum or dnf or rpm)",
     )
@@ -182,7 +187,18 @@ def kql_strings(rule: Rule) -> Iterator[tuple[str, str]]:
             yield key_path, text
 
 
-@rule_check
+@rule_check(
+    emits=(
+        SYNTAX,
+        QUOTED_WILDCARD,
+        VALUE_SPANS_LINES,
+        FREE_TEXT,
+        QUESTION_MARK,
+        MIXED_AND_OR,
+        DUPLICATE_VALUE,
+        *QUERY_FIELD_CODES,
+    )
+)
 def kql_query(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     for key_path, text in kql_strings(rule):
         # Imported here, not above the loop: most rules (EQL, ES|QL) have no KQL string and
@@ -192,21 +208,13 @@ def kql_query(rule: Rule, config: Config) -> Iterator[Diagnostic]:
         try:
             expr = parse_kql(text)
         except KqlSyntaxError as error:
-            yield _at(
-                rule,
-                key_path,
-                text,
-                error.code,
-                error.message,
-                error.hint,
-                Span(error.offset, error.end_offset),
-            )
+            yield rule.query_diagnostic(error.finding, key_path)
             continue
         yield from _pitfalls(rule, key_path, text, expr)
         yield from _fields(rule, key_path, text, expr, config)
 
 
-@rule_check
+@rule_check(emits=(HISTORY_WINDOW, UNKNOWN_FIELD))
 def kql_rule_settings(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     """Fields named outside the query (threshold, new_terms, threat_mapping) are checked
     against ECS like the query's own; the new_terms history window must make sense."""
@@ -222,7 +230,7 @@ def kql_rule_settings(rule: Rule, config: Config) -> Iterator[Diagnostic]:
         ecs = ecs_for(config)
         for key_path, name in named:
             for finding in check_fields([Field(tuple(name.split(".")))], ecs=ecs):
-                yield rule.diagnostic(finding.code, finding.message, key_path, hint=finding.hint)
+                yield rule.diagnostic(finding.info, finding.message, key_path, hint=finding.hint)
     if section.get("type") == "new_terms":
         yield from _history_window(rule, section)
 
@@ -274,7 +282,7 @@ def _history_window(rule: Rule, section: dict) -> Iterator[Diagnostic]:
     start = relative_time(value, now)
     if start is None:
         yield rule.diagnostic(
-            HISTORY_WINDOW.code,
+            HISTORY_WINDOW,
             f"history_window_start {value!r} is not date math Kibana accepts here",
             key,
             hint='write it relative to now, e.g. "now-7d"',
@@ -284,7 +292,7 @@ def _history_window(rule: Rule, section: dict) -> Iterator[Diagnostic]:
     window = relative_time(lookback, now)
     if window is not None and start >= window:
         yield rule.diagnostic(
-            HISTORY_WINDOW.code,
+            HISTORY_WINDOW,
             f"history_window_start {value!r} is not further back than the rule's window "
             f"(from = {lookback!r}), so there is no history to compare with",
             key,
@@ -308,30 +316,30 @@ def _pitfalls(rule: Rule, key_path: str, text: str, expr: Expr) -> Iterator[Diag
                 None,
             )
             if bare is not None:
-                yield _at(
-                    rule,
-                    key_path,
-                    text,
-                    MIXED_AND_OR.code,
-                    "`and` binds tighter than `or`: "
-                    f"`{_excerpt(text, bare.span)}` is one branch of the `or`",
-                    "add parentheses around the conditions you mean to group",
-                    Span(
-                        bare.span.start,
-                        bare.span.start + len(_excerpt(text, bare.span, 1000).split("\n")[0]),
+                yield rule.query_diagnostic(
+                    QueryFinding(
+                        MIXED_AND_OR,
+                        "`and` binds tighter than `or`: "
+                        f"`{_excerpt(text, bare.span)}` is one branch of the `or`",
+                        Span(
+                            bare.span.start,
+                            bare.span.start + len(_excerpt(text, bare.span, 1000).split("\n")[0]),
+                        ),
+                        "add parentheses around the conditions you mean to group",
                     ),
+                    key_path,
                 )
         if not isinstance(node, Match):
             continue
         if node.value.path == ALL_FIELDS:
-            yield _at(
-                rule,
+            yield rule.query_diagnostic(
+                QueryFinding(
+                    FREE_TEXT,
+                    f"`{node.patterns[0]}` has no field, so it is searched in every field",
+                    node.span,
+                    "name the field it belongs to: `field:value`",
+                ),
                 key_path,
-                text,
-                FREE_TEXT.code,
-                f"`{node.patterns[0]}` has no field, so it is searched in every field",
-                "name the field it belongs to: `field:value`",
-                node.span,
             )
             continue
         yield from _pattern_pitfalls(rule, key_path, text, node)
@@ -348,29 +356,29 @@ def _pattern_pitfalls(rule: Rule, key_path: str, text: str, node: Match) -> Iter
     ]
     if quoted:
         more = f" (and {len(quoted) - 1} more value(s) of this list)" if len(quoted) > 1 else ""
-        yield _at(
-            rule,
+        yield rule.query_diagnostic(
+            QueryFinding(
+                QUOTED_WILDCARD,
+                f'"{quoted[0]}" is quoted, so its `*` is not a wildcard{more}',
+                _pattern_span(text, node, quoted[0]),
+                "drop the quotes and escape special characters with `\\` "
+                "(for example `C\\:\\\\Temp\\\\*`)",
+            ),
             key_path,
-            text,
-            QUOTED_WILDCARD.code,
-            f'"{quoted[0]}" is quoted, so its `*` is not a wildcard{more}',
-            "drop the quotes and escape special characters with `\\` "
-            "(for example `C\\:\\\\Temp\\\\*`)",
-            _pattern_span(text, node, quoted[0]),
         )
     if node.kind in ("term", "wildcard"):
         for pattern in patterns:
             if _broken_line(text, node, pattern):
                 first, rest = pattern.split("\n", 1)
-                yield _at(
-                    rule,
+                yield rule.query_diagnostic(
+                    QueryFinding(
+                        VALUE_SPANS_LINES,
+                        f"the value `{first.strip()}` continues on the next line as "
+                        f"`{rest.strip().splitlines()[0]}`: KQL reads both lines as one value",
+                        _pattern_span(text, node, first.strip()),
+                        "add the missing `or` (or `and`) at the end of the line",
+                    ),
                     key_path,
-                    text,
-                    VALUE_SPANS_LINES.code,
-                    f"the value `{first.strip()}` continues on the next line as "
-                    f"`{rest.strip().splitlines()[0]}`: KQL reads both lines as one value",
-                    "add the missing `or` (or `and`) at the end of the line",
-                    _pattern_span(text, node, first.strip()),
                 )
     seen: set[str] = set()
     repeated = []
@@ -382,26 +390,27 @@ def _pattern_pitfalls(rule: Rule, key_path: str, text: str, node: Match) -> Iter
         first = _pattern_span(text, node, repeated[0])
         again = _pattern_span(text, Span(first.end, node.span.end), repeated[0])
         more = f" (and {len(repeated) - 1} more)" if len(repeated) > 1 else ""
-        yield _at(
-            rule,
+        yield rule.query_diagnostic(
+            QueryFinding(
+                DUPLICATE_VALUE,
+                f"`{repeated[0]}` is listed twice for {node.value.name}{more}",
+                again if again.start >= first.end else first,
+                "remove the copy, or write the value that was meant",
+            ),
             key_path,
-            text,
-            DUPLICATE_VALUE.code,
-            f"`{repeated[0]}` is listed twice for {node.value.name}{more}",
-            "remove the copy, or write the value that was meant",
-            again if again.start >= first.end else first,
         )
     question = [p for p in patterns if node.kind == "wildcard" and "?" in p]
     if question:
-        yield _at(
-            rule,
+        yield rule.query_diagnostic(
+            QueryFinding(
+                QUESTION_MARK,
+                f"in `{question[0]}` the `?` is a literal question mark: "
+                "KQL's only wildcard is `*`",
+                _pattern_span(text, node, question[0]),
+                "use `*` where any character may appear; nothing to change if the value "
+                "really contains `?`",
+            ),
             key_path,
-            text,
-            QUESTION_MARK.code,
-            f"in `{question[0]}` the `?` is a literal question mark: KQL's only wildcard is `*`",
-            "use `*` where any character may appear; nothing to change if the value "
-            "really contains `?`",
-            _pattern_span(text, node, question[0]),
         )
 
 
@@ -474,30 +483,9 @@ def _fields(
     from ruleops.ecs import ecs_for
     from ruleops.query.fieldcheck import check_condition
 
-    seen: set[tuple[str, int, str]] = set()
-    for finding in check_condition(expr, ecs=ecs_for(config), dialect="kql"):
-        key = (finding.code, finding.span.start, finding.message)
-        if key in seen:
-            continue
-        seen.add(key)
+    for finding in distinct(check_condition(expr, ecs=ecs_for(config), dialect="kql")):
         # A finding on one value of a list quotes it: put the caret on that value.
         quoted = re.match(r'"([^"]+)"', finding.message)
-        span = _pattern_span(text, finding.span, quoted.group(1)) if quoted else finding.span
-        yield _at(rule, key_path, text, finding.code, finding.message, finding.hint, span)
-
-
-def _at(
-    rule: Rule, key_path: str, text: str, code: str, message: str, hint: str | None, span: Span
-) -> Diagnostic:
-    """A diagnostic at `span` of the query string, on the rule file's own line and column."""
-    from ruleops.query.locate import query_position
-
-    start = query_position(rule, span.start, key_path)
-    end_column = None
-    if span.end > span.start and "\n" not in text[span.start : span.end]:
-        end = query_position(rule, span.end, key_path)
-        if end.line == start.line:
-            end_column = end.column
-    return rule.diagnostic(
-        code, message, key_path, hint=hint, position=start, end_column=end_column
-    )
+        if quoted:
+            finding = replace(finding, span=_pattern_span(text, finding.span, quoted.group(1)))
+        yield rule.query_diagnostic(finding, key_path)

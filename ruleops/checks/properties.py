@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from ruleops.checks import corpus_check, corpus_summary, rule_check
 from ruleops.config import Config
 from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, register
+from ruleops.fixtures.codes import CASE_EVASION, UNCOVERED
 from ruleops.loading import Rule
 
 NEVER_MATCHES = register(
@@ -38,6 +39,7 @@ NEVER_MATCHES = register(
             "very large alternations) are never called contradictory. A rule that can never "
             "match never alerts: usually an `and` meant as `or`, or a typo in a value."
         ),
+        example="eql",
         bad='process where process.name : "cmd.exe" and process.name : "powershell.exe"',
         good='process where process.name : ("cmd.exe", "powershell.exe")',
     )
@@ -55,6 +57,7 @@ DEAD_EXCLUSION = register(
             "tests), and then the false positives it was written for still alert. The "
             "message names the field whose conditions contradict."
         ),
+        example="eql",
         bad=(
             'process where process.name in ("bash", "sh") and\n'
             '  not (process.name like "python*" and process.command_line like "*pip*")'
@@ -77,6 +80,7 @@ EXCLUSION_REMOVES_ALL = register(
             "never alerts. Usually the exclusion is broader than meant (`*` where a path "
             "was meant, a pattern that covers the whole detection)."
         ),
+        example="eql",
         bad='process where process.name : "rundll32.exe" and not process.name : "*.exe"',
         good=(
             'process where process.name : "rundll32.exe" and\n'
@@ -84,54 +88,10 @@ EXCLUSION_REMOVES_ALL = register(
         ),
     )
 )
-CASE_EVASION = register(
-    CheckInfo(
-        code="RO553",
-        name="fixture.case-evasion",
-        severity=Severity.WARNING,
-        summary="changing the case of a case-insensitive value makes a matching event evade",
-        explanation=(
-            "Windows compares file paths and names, process names and registry keys without "
-            "regard to case: `C:\\WINDOWS\\SYSTEM32\\CMD.EXE` runs the same program as "
-            "`C:\\Windows\\System32\\cmd.exe`. A rule comparing such a field case-sensitively "
-            "(`==`, `like`, `in`, KQL values, functions without `~`) misses the attacker who "
-            "changes the case. ruleops takes each positive fixture case of a rule, changes the "
-            "case of each such value and runs the rule again; when the rule stops matching, "
-            "the finding shows the evading event. Use `:`, `like~` or `in~` (EQL) or the "
-            "`.caseless` field, or list the spellings. The platform fields are listed in "
-            "ruleops/data/case_insensitive_fields.json."
-        ),
-        bad='process where host.os.type == "windows" and process.name == "cmd.exe"',
-        good='process where host.os.type == "windows" and process.name : "cmd.exe"',
-    )
-)
-UNCOVERED = register(
-    CheckInfo(
-        code="RO554",
-        name="fixture.uncovered-branch",
-        severity=Severity.INFO,
-        summary="an `or` branch or an exclusion of the query is exercised by no fixture case",
-        explanation=(
-            "A branch of an `or` is exercised when some matching case has an event that "
-            "satisfies that branch and the whole query; an exclusion (`and not X`) when some "
-            '"no match" case is rejected by that exclusion alone. A branch no case exercises '
-            "can break unnoticed (a typo in a path, a wrong field). `ruleops fixtures "
-            "generate` writes cases for every branch and exclusion. The summary of `ruleops "
-            "check` gives the share of branches and exclusions exercised over all rules with "
-            "fixtures."
-        ),
-        bad='# query: process.name : "cmd.exe" or process.name : "pwsh.exe"\n'
-        '[[case]]\nname = "cmd"\nexpect = "match"\n[[case.events]]\nprocess.name = "cmd.exe"',
-        good='[[case]]\nname = "pwsh"\nexpect = "match"\n[[case.events]]\n'
-        'process.name = "pwsh.exe"',
-    )
-)
-
-
 # ------------------------------------------------------------------------- satisfiability
 
 
-@rule_check
+@rule_check(emits=(NEVER_MATCHES, DEAD_EXCLUSION, EXCLUSION_REMOVES_ALL))
 def satisfiability(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     from ruleops.query.conditions import walk_conditions
 
@@ -141,7 +101,6 @@ def satisfiability(rule: Rule, config: Config) -> Iterator[Diagnostic]:
 
 def _condition_findings(rule: Rule, condition) -> Iterator[Diagnostic]:
     from ruleops.query.conditions import exclusions
-    from ruleops.query.locate import query_position
     from ruleops.query.satisfiability import decide
 
     whole = decide(
@@ -153,9 +112,9 @@ def _condition_findings(rule: Rule, condition) -> Iterator[Diagnostic]:
     if whole.unsatisfiable:
         for exclusion in exclusions(condition.condition):
             if _has_match(exclusion.rest, condition):
-                where = query_position(rule, exclusion.node.span.start)
+                where = rule.position_in("rule.query", exclusion.node.span.start)
                 yield rule.diagnostic(
-                    EXCLUSION_REMOVES_ALL.code,
+                    EXCLUSION_REMOVES_ALL,
                     f"{condition.label}: the exclusion `{condition.source(exclusion.node)}` "
                     "removes every event the rest of the query matches, so the rule never "
                     "alerts",
@@ -164,11 +123,11 @@ def _condition_findings(rule: Rule, condition) -> Iterator[Diagnostic]:
                     hint="narrow the exclusion to the benign events it was written for",
                 )
                 return
-        where = query_position(rule, condition.condition.span.start)  # type: ignore[union-attr]
+        where = rule.position_in("rule.query", condition.condition.span.start)  # type: ignore[union-attr]
         what = "the query" if condition.label == "the query" else condition.label
         tail = "" if what == "the query" else ", so the rule never matches"
         yield rule.diagnostic(
-            NEVER_MATCHES.code,
+            NEVER_MATCHES,
             f"{what} can never match{tail}: {_why(whole, condition)}",
             "rule.query",
             position=where,
@@ -185,11 +144,11 @@ def _condition_findings(rule: Rule, condition) -> Iterator[Diagnostic]:
         )
         if both.unsatisfiable:
             yield rule.diagnostic(
-                DEAD_EXCLUSION.code,
+                DEAD_EXCLUSION,
                 f"{condition.label}: the exclusion `{condition.source(exclusion.node)}` never "
                 f"applies: {_why(both, condition, exclusion=True)}",
                 "rule.query",
-                position=query_position(rule, exclusion.node.span.start),
+                position=rule.position_in("rule.query", exclusion.node.span.start),
                 hint="remove the exclusion if another condition already covers it, or fix "
                 "the field or value it tests",
             )
@@ -226,7 +185,7 @@ def _why(verdict, condition, *, exclusion: bool = False) -> str:
 # ------------------------------------------------------------------------- fixtures
 
 
-@corpus_check
+@corpus_check(emits=(CASE_EVASION, UNCOVERED))
 def fixture_properties(rules: list[Rule], config: Config) -> Iterator[Diagnostic]:
     from ruleops.fixtures.properties import analyse
 

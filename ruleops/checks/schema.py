@@ -36,6 +36,8 @@ description = "Detects a service pointed at a user-writable binary."
 name = "Service ImagePath in a User Folder"
 risk_score = 47
 rule_id = "403ef0d3-8259-40c9-a5b6-d48354712e49"
+language = "kuery"
+query = "event.category:process"
 """
 
 UNKNOWN_KEY = register(
@@ -50,6 +52,7 @@ UNKNOWN_KEY = register(
             "the default risk score because `risk_scor` was written). The message names the "
             "closest known key. Remove the key or correct its spelling."
         ),
+        example="rule",
         bad=_BASE_RULE + 'severity = "medium"\nrisk_scor = 73\ntype = "query"',
         good=_BASE_RULE + 'severity = "medium"\ntype = "query"',
     )
@@ -66,6 +69,7 @@ MISSING_KEY = register(
             "adds what it cannot run without (a query and language, a threshold, new_terms "
             "fields, an ML job id…). The diagnostic points at the table that lacks the key."
         ),
+        example="rule",
         bad=_BASE_RULE + 'type = "query"\n# no severity',
         good=_BASE_RULE + 'type = "query"\nseverity = "medium"',
     )
@@ -81,6 +85,7 @@ WRONG_TYPE = register(
             "where a value is expected: Kibana rejects the rule on import, or worse converts "
             "the value. Write the value with the type the message names."
         ),
+        example="rule",
         bad='risk_score = "47"\ntags = "Domain: Endpoint"',
         good='risk_score = 47\ntags = ["Domain: Endpoint"]',
     )
@@ -97,6 +102,7 @@ NOT_ALLOWED = register(
             "eql, esql rules esql, the other query rules kuery or lucene). The message lists "
             "the allowed values and, when one is close, the one that was probably meant."
         ),
+        example="rule",
         bad='severity = "urgent"\ntype = "eql"\nlanguage = "kuery"',
         good='severity = "high"\ntype = "eql"\nlanguage = "eql"',
     )
@@ -114,6 +120,7 @@ BAD_FORMAT = register(
             "TA0002, T1059 and T1059.001. A value of another shape is rejected by Kibana or, "
             "for dates and versions, breaks the release tooling."
         ),
+        example="rule",
         bad='rule_id = "403ef0d3-8259-40c9-a5b6"\nfrom = "9m"\ninterval = "5 minutes"',
         good='rule_id = "403ef0d3-8259-40c9-a5b6-d48354712e49"\nfrom = "now-9m"\ninterval = "5m"',
     )
@@ -129,6 +136,7 @@ OUT_OF_RANGE = register(
             "values, cardinality values and suppression durations are at least 1. Kibana "
             "refuses other values."
         ),
+        example="rule",
         bad="risk_score = 150\nmax_signals = 0",
         good="risk_score = 73\nmax_signals = 100",
     )
@@ -145,6 +153,7 @@ WRONG_RULE_TYPE_KEY = register(
             "`filters` for rules that search indices (not esql or machine_learning rules). On "
             "another type the key is ignored, which usually means the type or the key is wrong."
         ),
+        example="rule",
         bad=(
             'type = "eql"\nlanguage = "eql"\nquery = "process where true"\n\n'
             '[rule.threshold]\nfield = ["host.id"]\nvalue = 10'
@@ -166,6 +175,7 @@ BAD_SIZE = register(
             "threat_mapping need at least one entry; new_terms and alert suppression group by "
             "at most three fields. Kibana rejects the rule otherwise."
         ),
+        example="rule",
         bad='name = ""\nauthor = []',
         good='name = "Service ImagePath in a User Folder"\nauthor = ["Elastic"]',
     )
@@ -182,6 +192,7 @@ INVALID = register(
             "The shipped schema has no such rule: this code is for constraints a repository adds "
             "to its own copy, such as `uniqueItems` on a list."
         ),
+        example="prose",
         bad=(
             '# with "uniqueItems": true added to rule.index in the schema\n'
             'index = ["logs-*", "logs-*"]'
@@ -193,7 +204,7 @@ INVALID = register(
 _SCHEMA_FILE = "rule.schema.json"
 
 # (code, key path, message, hint) of one diagnostic, before it is placed in the file.
-Finding = tuple[str, str, str, "str | None"]
+Finding = tuple[CheckInfo, str, str, "str | None"]
 
 
 def schema_path() -> Path:
@@ -240,15 +251,27 @@ def _inlined() -> dict[str, Any]:
     return inline(schema, ())
 
 
-@rule_check
+@rule_check(
+    emits=(
+        UNKNOWN_KEY,
+        MISSING_KEY,
+        WRONG_TYPE,
+        NOT_ALLOWED,
+        BAD_FORMAT,
+        OUT_OF_RANGE,
+        WRONG_RULE_TYPE_KEY,
+        BAD_SIZE,
+        INVALID,
+    )
+)
 def check_schema(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     seen: set[tuple[str, str, str]] = set()
     for error in validator().iter_errors(rule.data):
-        for code, where, message, hint in _explain(error, rule.data):
-            if (code, where, message) in seen:
+        for info, where, message, hint in _explain(error, rule.data):
+            if (info.code, where, message) in seen:
                 continue
-            seen.add((code, where, message))
-            yield rule.diagnostic(code, message, where, hint=hint)
+            seen.add((info.code, where, message))
+            yield rule.diagnostic(info, message, where, hint=hint)
 
 
 def _shown(parts: Sequence[str | int]) -> str:
@@ -333,7 +356,7 @@ def _explain(error: ValidationError, data: dict[str, Any]) -> Iterator[Finding]:
             else:
                 message = f"{_table(path)} is missing the required key `{key}`{why}"
                 hint = f"add `{key} = …` to {_table(path)}"
-            yield MISSING_KEY.code, key_path(path), message, hint
+            yield MISSING_KEY, key_path(path), message, hint
     elif kind == "type":
         expected = [value] if isinstance(value, str) else list(value)
         words = " or ".join(_TYPE_WORDS.get(t, t) for t in expected)
@@ -343,7 +366,7 @@ def _explain(error: ValidationError, data: dict[str, Any]) -> Iterator[Finding]:
         elif "integer" in expected and isinstance(instance, str) and instance.strip().isdigit():
             hint = f"drop the quotes: {instance.strip()}"
         yield (
-            WRONG_TYPE.code,
+            WRONG_TYPE,
             key_path(path),
             f"{where} must be {words}; got {_type_of(instance)} ({_value(instance)})",
             hint,
@@ -361,7 +384,7 @@ def _explain(error: ValidationError, data: dict[str, Any]) -> Iterator[Finding]:
         if path and path[-1] == "language" and _from_branch(error):
             context = f" for {_rule_type(data)} rules"
         yield (
-            NOT_ALLOWED.code,
+            NOT_ALLOWED,
             key_path(path),
             (
                 f"{where} must be {shown}{context}; got {_value(instance)}"
@@ -373,7 +396,7 @@ def _explain(error: ValidationError, data: dict[str, Any]) -> Iterator[Finding]:
     elif kind == "pattern":
         expected = error.schema.get("x-expected") or f"a string matching {value}"
         yield (
-            BAD_FORMAT.code,
+            BAD_FORMAT,
             key_path(path),
             f"{where} must be {expected}; got {_value(instance)}",
             None,
@@ -386,7 +409,7 @@ def _explain(error: ValidationError, data: dict[str, Any]) -> Iterator[Finding]:
             bounds = f"at least {low}"
         else:
             bounds = f"at most {high}"
-        yield OUT_OF_RANGE.code, key_path(path), f"{where} must be {bounds}; got {instance}", None
+        yield OUT_OF_RANGE, key_path(path), f"{where} must be {bounds}; got {instance}", None
     elif kind in ("minItems", "maxItems", "minLength", "maxLength"):
         if kind == "minLength":
             message = f"{where} must not be empty"
@@ -400,11 +423,11 @@ def _explain(error: ValidationError, data: dict[str, Any]) -> Iterator[Finding]:
             message = f"{where} takes at most {value} entries; it has {len(instance)}"
         else:
             message = f"{where} is longer than {value} characters"
-        yield BAD_SIZE.code, key_path(path), message, None
+        yield BAD_SIZE, key_path(path), message, None
     elif kind in ("oneOf", "anyOf"):
         yield from _alternatives(error, data)
     else:
-        yield INVALID.code, key_path(path), f"{where}: {error.message}", None
+        yield INVALID, key_path(path), f"{where}: {error.message}", None
 
 
 # Keys written in the wrong one of the two tables are a common slip: say where they belong.
@@ -422,7 +445,7 @@ def _unknown_keys(error: ValidationError) -> Iterator[Finding]:
         where = key_path([*path, key])
         if key in elsewhere:
             yield (
-                UNKNOWN_KEY.code,
+                UNKNOWN_KEY,
                 where,
                 f"`{key}` belongs in [{sibling}], not in {_table(path)}",
                 f"move `{key}` under the [{sibling}] header",
@@ -437,7 +460,7 @@ def _unknown_keys(error: ValidationError) -> Iterator[Finding]:
             hint = "remove the key, or see `ruleops rule RO100`"
         message = f"unknown key `{key}` in {_table(path)}"
         yield (
-            UNKNOWN_KEY.code,
+            UNKNOWN_KEY,
             where,
             message + (f"; did you mean `{near[0]}`?" if near else ""),
             hint,
@@ -452,7 +475,7 @@ def _alternatives(error: ValidationError, data: dict[str, Any]) -> Iterator[Find
         words = " or ".join(_TYPE_WORDS.get(str(c.validator_value), "?") for c in causes)
         got = f"{_type_of(error.instance)} ({_value(error.instance)})"
         yield (
-            WRONG_TYPE.code,
+            WRONG_TYPE,
             key_path(path),
             f"{_shown(path)} must be {words}; got {got}",
             None,
@@ -464,7 +487,7 @@ def _alternatives(error: ValidationError, data: dict[str, Any]) -> Iterator[Find
     fitting = [c for c in causes if c.validator != "type" or c.relative_path]
     cause = best_match(fitting or causes)
     if cause is None:
-        yield INVALID.code, key_path(path), f"{_shown(path)}: {error.message}", None
+        yield INVALID, key_path(path), f"{_shown(path)}: {error.message}", None
         return
     yield from _explain(cause, data)
 
@@ -475,7 +498,7 @@ def _other_type_keys(error: ValidationError, data: dict[str, Any]) -> Iterator[F
     if error.relative_schema_path and error.relative_schema_path[-1] != "properties":
         # A `false` schema reached through another keyword: its error path names the key.
         yield (
-            WRONG_RULE_TYPE_KEY.code,
+            WRONG_RULE_TYPE_KEY,
             key_path(path),
             f"{_shown(path)} is not used here",
             None,
@@ -491,7 +514,7 @@ def _other_type_keys(error: ValidationError, data: dict[str, Any]) -> Iterator[F
             users = _types_using(path, key)
             belongs = f"; it belongs to {', '.join(users)} rules" if users else ""
             yield (
-                WRONG_RULE_TYPE_KEY.code,
+                WRONG_RULE_TYPE_KEY,
                 key_path([*path, key]),
                 f"`{key}` is not used by {rule_type} rules{belongs}",
                 "remove the key, or check that `type` is what you meant",

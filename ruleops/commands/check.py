@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         extra.append(selection_check(selection))
     if selection is not None or any(p.is_file() for p in paths):
         # Only part of the repository is loaded: compare ids and names with the rest too.
-        from ruleops.changes import unchecked_duplicates
+        from ruleops.checks.crossfile import unchecked_duplicates
 
         extra.append(unchecked_duplicates(config, selection.rules if selection else ()))
     result = run_check(paths, config, extra_checks=extra, cache=not args.no_cache)

@@ -79,9 +79,7 @@ def report_syntax_error(error, display: str, rule=None) -> None:
     """An EQL syntax error on stderr as `ruleops check` shows it: where, code, the source
     line with a caret, the hint. With `rule`, at the rule file's own line and column."""
     if rule is not None:
-        from ruleops.query.locate import query_position
-
-        where = query_position(rule, error.offset)
+        where = rule.position_in("rule.query", error.offset)
         line, column, source = where.line, where.column, rule.line_text(where.line)
     else:
         line, column = error.line, error.column

@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ruleops.diagnostics import load_all_checks
+    from ruleops.checks import load_all_checks
 
     registry = load_all_checks()
     if args.list or not args.code:

@@ -36,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ruleops.diagnostics import Severity, load_all_checks
+    from ruleops.checks import load_all_checks
+    from ruleops.diagnostics import Severity
     from ruleops.engine import finalize
     from ruleops.fixtures.suite import run_paths
 

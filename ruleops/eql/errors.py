@@ -11,10 +11,45 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ruleops.eql.parser import ENDGAME, ENDGAME_PIPES, EqlSyntaxError
+from ruleops.diagnostics import CheckInfo
+from ruleops.eql.codes import ENDGAME_SYNTAX, SYNTAX_ERROR
+from ruleops.query.syntax_error import QuerySyntaxError
 
 if TYPE_CHECKING:
+    from lark import Lark
     from lark.exceptions import UnexpectedInput
+
+# Endgame pipes Elasticsearch never had, and what to do instead.
+ENDGAME_PIPES = {
+    "unique": "remove the pipe; alert suppression on the rule deduplicates alerts",
+    "unique_count": "remove the pipe; count in Kibana, or use a threshold rule",
+    "count": "remove the pipe; count in Kibana, or use a threshold rule",
+    "filter": "move the condition into the `where` clause (joined with `and`)",
+    "sort": "remove the pipe: results come in timestamp order",
+    "window": "remove the pipe; use `sequence … with maxspan=` for a time window",
+}
+
+
+class EqlSyntaxError(QuerySyntaxError):
+    """A query Elasticsearch would not accept, located in the query text.
+
+    `info` is RO300 unless the mistake has its own code; without `end_offset` the error
+    covers the character at `offset`.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        offset: int,
+        text: str,
+        hint: str | None = None,
+        info: CheckInfo = SYNTAX_ERROR,
+        end_offset: int | None = None,
+    ) -> None:
+        clamped = max(0, min(offset, len(text)))
+        end = end_offset if end_offset is not None else clamped + 1
+        super().__init__(info, message, text, offset, end, hint)
+
 
 # Expected terminals → words, in the order they are listed in a message.
 _WORDS: dict[str, str] = {
@@ -125,7 +160,9 @@ def _previous_word(text: str, offset: int) -> str:
     return match.group(1) if match else ""
 
 
-def explain(error: UnexpectedInput, text: str) -> EqlSyntaxError:
+def explain(error: UnexpectedInput, text: str, parser: Lark) -> EqlSyntaxError:
+    """The syntax error to report for lark's `error` on `text`; `parser` replays the text
+    before the error to find what could really come there."""
     from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 
     if isinstance(error, UnexpectedCharacters):
@@ -133,7 +170,7 @@ def explain(error: UnexpectedInput, text: str) -> EqlSyntaxError:
         special = _character_mistake(text, offset)
         if special is not None:
             return special
-        expected = _accepted_after(text, offset) or set(error.allowed or ())
+        expected = _accepted_after(parser, text, offset) or set(error.allowed or ())
         char = text[offset]
         return EqlSyntaxError(
             f"unexpected character `{char}`; expected {expected_phrase(expected)}",
@@ -145,7 +182,7 @@ def explain(error: UnexpectedInput, text: str) -> EqlSyntaxError:
         token = error.token
         expected = set(error.expected or error.accepts or ())
         if token.type == "$END":
-            expected = _accepted_after(text, len(text)) or _accepted(error) or expected
+            expected = _accepted_after(parser, text, len(text)) or _accepted(error) or expected
             offset = len(text.rstrip())
             return EqlSyntaxError(
                 f"the query ends too early; expected {expected_phrase(expected)}",
@@ -153,7 +190,7 @@ def explain(error: UnexpectedInput, text: str) -> EqlSyntaxError:
                 text,
             )
         offset, end = token.start_pos, token.end_pos
-        expected = _accepted_after(text, offset) or _accepted(error) or expected
+        expected = _accepted_after(parser, text, offset) or _accepted(error) or expected
         special = _token_mistake(text, token, expected)
         if special is not None:
             return special
@@ -183,24 +220,22 @@ def _accepted(error: UnexpectedInput) -> set[str]:
         return set()
 
 
-def _accepted_after(text: str, offset: int) -> set[str]:
-    accepted = _replay(text, offset)
+def _accepted_after(parser: Lark, text: str, offset: int) -> set[str]:
+    accepted = _replay(parser, text, offset)
     if text[:offset].rstrip().endswith('"'):
         # Arithmetic on a string literal is valid syntax but never the missing piece.
         accepted -= {"ADD_OP", "MUL_OP"}
     return accepted
 
 
-def _replay(text: str, offset: int) -> set[str]:
+def _replay(parser: Lark, text: str, offset: int) -> set[str]:
     """What could come at `offset`, found by parsing the text before it.
 
     The lexer's own list for a character it cannot read is the set of terminals of the
     LALR state, merged over contexts; replaying the prefix gives the real one.
     """
-    from ruleops.eql.parser import _parser
-
     try:
-        interactive = _parser().parse_interactive(text[:offset])
+        interactive = parser.parse_interactive(text[:offset])
         interactive.exhaust_lexer()
         return set(interactive.accepts())
     except Exception:  # the prefix itself is rejected by a callback: keep lark's list
@@ -230,7 +265,7 @@ def _character_mistake(text: str, offset: int) -> EqlSyntaxError | None:
             offset,
             text,
             hint="write `==` (case-sensitive) or `:` (case-insensitive)",
-            code=ENDGAME,
+            info=ENDGAME_SYNTAX,
         )
     if rest.startswith("'") and text[offset - 1 : offset] == "?":
         return EqlSyntaxError(
@@ -239,7 +274,7 @@ def _character_mistake(text: str, offset: int) -> EqlSyntaxError | None:
             offset - 1,
             text,
             hint='use triple double quotes for a string without escapes: """C:\\temp"""',
-            code=ENDGAME,
+            info=ENDGAME_SYNTAX,
         )
     if rest.startswith("'"):
         return EqlSyntaxError(
@@ -247,7 +282,7 @@ def _character_mistake(text: str, offset: int) -> EqlSyntaxError | None:
             offset,
             text,
             hint='write "text" (or """text""" for a string without escapes)',
-            code=ENDGAME,
+            info=ENDGAME_SYNTAX,
         )
     if rest.startswith('"""') or (rest.startswith('"') and text[offset - 2 : offset] == '""'):
         # `"""abc` lexes as the empty string `""` and then a string that does not close.
@@ -303,7 +338,7 @@ def _token_mistake(text: str, token, expected: set[str]) -> EqlSyntaxError | Non
             join.start(1),
             text,
             hint="use `sample by …` for events in any order, or `sequence by …`",
-            code=ENDGAME,
+            info=ENDGAME_SYNTAX,
             end_offset=join.end(1),
         )
     pipe = re.search(r"\|\s*([A-Za-z_]+)\b[^|]*$", text[:offset])
@@ -314,7 +349,7 @@ def _token_mistake(text: str, token, expected: set[str]) -> EqlSyntaxError | Non
             pipe.start(),
             text,
             hint=ENDGAME_PIPES[pipe.group(1)],
-            code=ENDGAME,
+            info=ENDGAME_SYNTAX,
             end_offset=pipe.end(1),
         )
     if token.type == "COMPARE" and "COMPARE" not in expected and _follows_comparison(text, offset):
@@ -332,7 +367,7 @@ def _token_mistake(text: str, token, expected: set[str]) -> EqlSyntaxError | Non
             offset - 1,
             text,
             hint='use triple double quotes for a string without escapes: """C:\\temp"""',
-            code=ENDGAME,
+            info=ENDGAME_SYNTAX,
             end_offset=end,
         )
     if token.type == "NAME":
@@ -345,7 +380,7 @@ def _token_mistake(text: str, token, expected: set[str]) -> EqlSyntaxError | Non
                 max(0, start),
                 text,
                 hint="use a sequence joined by process.entity_id and process.parent.entity_id",
-                code=ENDGAME,
+                info=ENDGAME_SYNTAX,
                 end_offset=end,
             )
         if lowered == "fork":
@@ -353,7 +388,7 @@ def _token_mistake(text: str, token, expected: set[str]) -> EqlSyntaxError | Non
                 "`fork` is Endgame EQL syntax; Elasticsearch sequences do not fork",
                 offset,
                 text,
-                code=ENDGAME,
+                info=ENDGAME_SYNTAX,
                 end_offset=end,
             )
         if lowered in _KEYWORDS and value != lowered:
@@ -370,7 +405,7 @@ def _token_mistake(text: str, token, expected: set[str]) -> EqlSyntaxError | Non
             offset,
             text,
             hint="compare the whole field: a condition matches if any value of an array matches",
-            code=ENDGAME,
+            info=ENDGAME_SYNTAX,
             end_offset=text.index("]", offset) + 1,
         )
     return None

@@ -17,7 +17,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ruleops.diagnostics import CheckInfo
 from ruleops.eql.ast import Clause, EventQuery, Pipe, Query, Sample, Sequence
+from ruleops.eql.codes import ENDGAME_SYNTAX, SAMPLE_OPTION, SYNTAX_ERROR
+from ruleops.eql.errors import ENDGAME_PIPES, EqlSyntaxError, explain
 from ruleops.query.ast import (
     NO_SPAN,
     And,
@@ -37,57 +40,25 @@ from ruleops.query.ast import (
 )
 from ruleops.query.evaluate import EvaluationError, script_value
 from ruleops.query.lark_spans import end_of, span_of, start_of
-from ruleops.query.syntax_error import QuerySyntaxError
 
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 
-# Codes of the diagnostics a parse failure maps to (declared in ruleops.checks.eql).
-SYNTAX = "RO300"
-ENDGAME = "RO301"
-SAMPLE_OPTION = "RO309"
-
 MAXSPAN_UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
-
-# Endgame pipes Elasticsearch never had, and what to do instead.
-ENDGAME_PIPES = {
-    "unique": "remove the pipe; alert suppression on the rule deduplicates alerts",
-    "unique_count": "remove the pipe; count in Kibana, or use a threshold rule",
-    "count": "remove the pipe; count in Kibana, or use a threshold rule",
-    "filter": "move the condition into the `where` clause (joined with `and`)",
-    "sort": "remove the pipe: results come in timestamp order",
-    "window": "remove the pipe; use `sequence … with maxspan=` for a time window",
-}
-
-
-class EqlSyntaxError(QuerySyntaxError):
-    """A query Elasticsearch would not accept, located in the query text.
-
-    `code` is RO300 unless the mistake has its own; without `end_offset` the error covers
-    the character at `offset`.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        offset: int,
-        text: str,
-        hint: str | None = None,
-        code: str = SYNTAX,
-        end_offset: int | None = None,
-    ) -> None:
-        clamped = max(0, min(offset, len(text)))
-        end = end_offset if end_offset is not None else clamped + 1
-        super().__init__(message, offset, text, hint, code, end)
 
 
 class _Reject(Exception):
     """Raised inside the transformer; turned into an EqlSyntaxError with the query text."""
 
     def __init__(
-        self, message: str, start: int, end: int, hint: str | None = None, code: str = SYNTAX
+        self,
+        message: str,
+        start: int,
+        end: int,
+        hint: str | None = None,
+        info: CheckInfo = SYNTAX_ERROR,
     ) -> None:
         super().__init__(message)
-        self.message, self.start, self.end, self.hint, self.code = message, start, end, hint, code
+        self.message, self.start, self.end, self.hint, self.info = message, start, end, hint, info
 
 
 # ---------------------------------------------------------------------------- public API
@@ -102,12 +73,10 @@ def parse_eql(text: str) -> Query:
         query = _parser().parse(text)
     except _Reject as reject:
         raise EqlSyntaxError(
-            reject.message, reject.start, text, reject.hint, reject.code, reject.end
+            reject.message, reject.start, text, reject.hint, reject.info, reject.end
         ) from None
     except UnexpectedInput as error:
-        from ruleops.eql.errors import explain
-
-        raise explain(error, text) from None
+        raise explain(error, text, _parser()) from None
     _refuse_deep_nesting(query, text)
     return query
 
@@ -377,7 +346,7 @@ class _Builder:
                 start_of(value),
                 end_of(value),
                 hint="Elasticsearch joins on field values only; key on the field itself",
-                code=ENDGAME,
+                info=ENDGAME_SYNTAX,
             )
         return value
 
@@ -438,7 +407,7 @@ class _Builder:
                 span.start,
                 span.end,
                 hint="use a sequence if the events must happen within a time window",
-                code=SAMPLE_OPTION,
+                info=SAMPLE_OPTION,
             )
         if until is not None:
             raise _Reject(
@@ -446,7 +415,7 @@ class _Builder:
                 until.span.start,
                 until.span.end,
                 hint="use a sequence if an event must cancel the match",
-                code=SAMPLE_OPTION,
+                info=SAMPLE_OPTION,
             )
         return Sample(tuple(terms), tuple(keys or ()), Span(head.start_pos, end_of(terms[-1])))
 
@@ -461,7 +430,7 @@ class _Builder:
                 bar.start_pos,
                 end,
                 hint=ENDGAME_PIPES[kind],
-                code=ENDGAME,
+                info=ENDGAME_SYNTAX,
             )
         if kind not in ("head", "tail"):
             raise _Reject(

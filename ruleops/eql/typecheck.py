@@ -18,7 +18,7 @@ types of what the query does with it (x-pack/plugin/eql `analysis/Verifier`, ql
   (`Verifier.checkJoinKeyTypes`, `DataTypes.areCompatible`: strings with strings, numbers
   with numbers, dates with dates, otherwise the same type).
 
-`check_types(query, field_types)` returns these as `Finding`s, the form of the ECS field
+`check_types(query, field_types)` returns these as `QueryFinding`s, the form of the ECS field
 checks (`ruleops.query.fieldcheck`), in source order. `field_types` maps dotted field names
 to mapping types (ECS and field definitions, or an index mapping); a field it does not
 know is not judged.
@@ -48,7 +48,7 @@ from ruleops.query.ast import (
     Span,
     walk,
 )
-from ruleops.query.fieldcheck import Finding
+from ruleops.query.finding import QueryFinding
 
 CONDITION_NOT_BOOLEAN = register(
     CheckInfo(
@@ -63,6 +63,7 @@ CONDITION_NOT_BOOLEAN = register(
             "a string, arithmetic or a function returning a number or a string is rejected. "
             "Compare the value with something instead."
         ),
+        example="eql",
         bad="process where process.pid",
         good="process where process.pid == 4",
     )
@@ -82,6 +83,7 @@ TEXT_FIELD_NOT_EXACT = register(
             "(`process.command_line` rather than `process.command_line.text`), or match the "
             "words in KQL."
         ),
+        example="eql",
         bad='any where message : "*mimikatz*"',
         good='process where process.command_line : "*mimikatz*"',
     )
@@ -99,6 +101,7 @@ UNSUPPORTED_FIELD_TYPE = register(
             'rejected ("Cannot use field … with unsupported type"). Query another field, or '
             "use KQL, which has nested queries."
         ),
+        example="eql",
         bad="network where source.geo.location != null",
         good='network where source.geo.country_iso_code == "FR"',
     )
@@ -115,6 +118,7 @@ JOIN_KEY_TYPES = register(
             "any other type with itself. Elasticsearch rejects, for example, an IP key "
             'joined with a keyword key ("Sequence key … is incompatible with key …").'
         ),
+        example="eql",
         bad=(
             "sequence\n"
             "  [network where true] by source.ip\n"
@@ -134,7 +138,7 @@ _BOOLEAN_NODES = (Compare, Match, InSet, Not, And, Or)
 _EXACT_NODES = (Compare, InSet, Match, Call)
 
 
-def check_types(query: Query, field_types: Mapping[str, str]) -> list[Finding]:
+def check_types(query: Query, field_types: Mapping[str, str]) -> list[QueryFinding]:
     """Every type problem of `query` (module doc), in source order."""
     checker = _Checker(field_types)
     for event_query in event_queries(query):
@@ -146,14 +150,14 @@ def check_types(query: Query, field_types: Mapping[str, str]) -> list[Finding]:
 class _Checker:
     def __init__(self, field_types: Mapping[str, str]) -> None:
         self.types = field_types
-        self.findings: list[Finding] = []
+        self.findings: list[QueryFinding] = []
         self._unsupported_reported: set[str] = set()
 
     def type_of(self, field: Field) -> str | None:
         return self.types.get(field.name)
 
     def add(self, info: CheckInfo, message: str, span: Span, hint: str | None = None) -> None:
-        self.findings.append(Finding(info.code, message, span, hint))
+        self.findings.append(QueryFinding(info, message, span, hint))
 
     # ---- conditions
 

@@ -4,7 +4,7 @@ and a few mistakes it accepts silently.
 These need no field data (the ECS checks live in `ruleops.query.fieldcheck`): functions
 and their argument counts and literal types, join-key counts, `maxspan`, missing events,
 `runs`, sample options, field-to-field comparisons, and wildcards written where they are
-compared literally. Each problem carries its diagnostic code and the span of the text.
+compared literally. Each problem is a `QueryFinding`: its code and the span of the text.
 """
 
 from __future__ import annotations
@@ -14,6 +14,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ruleops.eql.ast import Clause, EventQuery, Query, Sample, Sequence
+from ruleops.eql.codes import (
+    FIELD_TO_FIELD,
+    FUNCTION_ARGUMENTS,
+    JOIN_KEY_COUNT,
+    LITERAL_WILDCARD,
+    MAXSPAN,
+    MISSING_WITHOUT_MAXSPAN,
+    RUNS_RANGE,
+    SAMPLE_OPTION,
+    UNKNOWN_FUNCTION,
+)
 from ruleops.query import functions
 from ruleops.query.ast import (
     Arithmetic,
@@ -27,26 +38,9 @@ from ruleops.query.ast import (
     Span,
     walk,
 )
-
-UNKNOWN_FUNCTION = "RO302"
-FUNCTION_ARGUMENTS = "RO303"
-LITERAL_WILDCARD = "RO304"
-JOIN_KEY_COUNT = "RO305"
-MAXSPAN = "RO306"
-MISSING_WITHOUT_MAXSPAN = "RO307"
-RUNS_RANGE = "RO308"
-SAMPLE_OPTION = "RO309"
-FIELD_TO_FIELD = "RO310"
+from ruleops.query.finding import QueryFinding
 
 MAX_RUNS = 100
-
-
-@dataclass(frozen=True)
-class Problem:
-    code: str
-    message: str
-    span: Span
-    hint: str | None = None
 
 
 # Value kinds a literal or an expression can have, as far as the query text tells.
@@ -100,7 +94,7 @@ ENDGAME_FUNCTIONS: dict[str, str] = {
 }
 
 
-def verify(query: Query) -> list[Problem]:
+def verify(query: Query) -> list[QueryFinding]:
     """Every structural problem in `query`, in source order."""
     problems = list(_structure(query))
     for event_query in event_queries(query):
@@ -121,7 +115,7 @@ def event_queries(query: Query) -> Iterator[EventQuery]:
 # ---------------------------------------------------------------------------- structure
 
 
-def _structure(query: Query) -> Iterator[Problem]:
+def _structure(query: Query) -> Iterator[QueryFinding]:
     body = query.body
     if isinstance(body, Sequence):
         yield from _sequence(body)
@@ -137,13 +131,13 @@ def _clauses_with_until(body: Sequence | Sample) -> list[Clause]:
     return clauses
 
 
-def _sequence(sequence: Sequence) -> Iterator[Problem]:
+def _sequence(sequence: Sequence) -> Iterator[QueryFinding]:
     yield from _key_counts(sequence, "sequence")
     if sequence.maxspan_text is not None and sequence.maxspan_ms is None:
         yield _maxspan_problem(sequence)
     elif sequence.maxspan_ms == 0:
         # LogicalPlanBuilder.visitSequenceParams: "A positive maxspan value is required"
-        yield Problem(
+        yield QueryFinding(
             MAXSPAN,
             f"`maxspan={sequence.maxspan_text}` is not a positive time span",
             sequence.maxspan_span if sequence.maxspan_span.end else _head(sequence.span),
@@ -152,7 +146,7 @@ def _sequence(sequence: Sequence) -> Iterator[Problem]:
     if sequence.maxspan_text is None:
         for clause in sequence.clauses:
             if clause.missing:
-                yield Problem(
+                yield QueryFinding(
                     MISSING_WITHOUT_MAXSPAN,
                     "a missing-event clause `![ … ]` needs the sequence to have a `maxspan`",
                     _head(clause.span),
@@ -161,7 +155,7 @@ def _sequence(sequence: Sequence) -> Iterator[Problem]:
                 )
     for clause in _clauses_with_until(sequence):
         if not 1 <= clause.runs <= MAX_RUNS:
-            yield Problem(
+            yield QueryFinding(
                 RUNS_RANGE,
                 f"`runs={clause.runs}` is out of range: `runs` must be between 1 and {MAX_RUNS}",
                 clause.runs_span if clause.runs_span.end else clause.span,
@@ -169,18 +163,18 @@ def _sequence(sequence: Sequence) -> Iterator[Problem]:
             )
 
 
-def _sample(sample: Sample) -> Iterator[Problem]:
+def _sample(sample: Sample) -> Iterator[QueryFinding]:
     yield from _key_counts(sample, "sample")
     for clause in sample.clauses:
         if clause.missing:
-            yield Problem(
+            yield QueryFinding(
                 SAMPLE_OPTION,
                 "a sample cannot have a missing-event clause `![ … ]`",
                 _head(clause.span),
                 hint="use a sequence with `maxspan` to require that an event does not occur",
             )
         if clause.runs_span.end:
-            yield Problem(
+            yield QueryFinding(
                 SAMPLE_OPTION,
                 "a sample clause takes no `with runs=…`",
                 clause.runs_span,
@@ -188,7 +182,7 @@ def _sample(sample: Sample) -> Iterator[Problem]:
             )
 
 
-def _key_counts(body: Sequence | Sample, kind: str) -> Iterator[Problem]:
+def _key_counts(body: Sequence | Sample, kind: str) -> Iterator[QueryFinding]:
     shared = len(body.keys)
     clauses = _clauses_with_until(body)
     counts = [shared + len(clause.keys) for clause in clauses]
@@ -200,7 +194,7 @@ def _key_counts(body: Sequence | Sample, kind: str) -> Iterator[Problem]:
         if count != expected:
             where = clause.keys[0].span if clause.keys else _head(clause.span)
             span = Span(where.start, clause.keys[-1].span.end) if clause.keys else where
-            yield Problem(
+            yield QueryFinding(
                 JOIN_KEY_COUNT,
                 f"this {kind} clause has {count} join key{'s' if count != 1 else ''} "
                 f"but the others have {expected}",
@@ -210,7 +204,7 @@ def _key_counts(body: Sequence | Sample, kind: str) -> Iterator[Problem]:
             )
 
 
-def _maxspan_problem(sequence: Sequence) -> Problem:
+def _maxspan_problem(sequence: Sequence) -> QueryFinding:
     text = sequence.maxspan_text or ""
     span = sequence.maxspan_span if sequence.maxspan_span.end else _head(sequence.span)
     digits = text.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
@@ -221,7 +215,7 @@ def _maxspan_problem(sequence: Sequence) -> Problem:
         message = f"`maxspan={text}` must be a whole number of {unit}"
     else:
         message = f"`maxspan={text}` has an unknown time unit `{unit}`"
-    return Problem(
+    return QueryFinding(
         MAXSPAN,
         message,
         span,
@@ -237,7 +231,7 @@ def _head(span: Span) -> Span:
 # ---------------------------------------------------------------------------- conditions
 
 
-def _condition(condition: Expr) -> Iterator[Problem]:
+def _condition(condition: Expr) -> Iterator[QueryFinding]:
     for node in walk(condition):
         if isinstance(node, Call):
             yield from _call(node)
@@ -247,21 +241,21 @@ def _condition(condition: Expr) -> Iterator[Problem]:
             yield from _in_set(node)
 
 
-def _call(call: Call) -> Iterator[Problem]:
+def _call(call: Call) -> Iterator[QueryFinding]:
     signature = FUNCTIONS.get(call.name)
     shown = call.name + ("~" if call.case_insensitive else "")
     name_span = Span(call.span.start, call.span.start + len(shown))
     if signature is None:
         advice = ENDGAME_FUNCTIONS.get(call.name)
         if advice is not None:
-            yield Problem(
+            yield QueryFinding(
                 UNKNOWN_FUNCTION,
                 f"`{shown}` is an Endgame EQL function that Elasticsearch does not support",
                 name_span,
                 hint=advice,
             )
         else:
-            yield Problem(
+            yield QueryFinding(
                 UNKNOWN_FUNCTION,
                 f"unknown function `{shown}`",
                 name_span,
@@ -270,7 +264,7 @@ def _call(call: Call) -> Iterator[Problem]:
             )
         return
     if call.case_insensitive and not signature.insensitive:
-        yield Problem(
+        yield QueryFinding(
             UNKNOWN_FUNCTION,
             f"`{signature.display}` has no case-insensitive `~` form",
             name_span,
@@ -280,7 +274,7 @@ def _call(call: Call) -> Iterator[Problem]:
     least = len(signature.params)
     most = None if signature.variadic else least + len(signature.optional)
     if count < least or (most is not None and count > most):
-        yield Problem(
+        yield QueryFinding(
             FUNCTION_ARGUMENTS,
             f"`{signature.display}` takes {_arity(least, most)}, not {count}",
             call.span,
@@ -292,7 +286,7 @@ def _call(call: Call) -> Iterator[Problem]:
         wanted = kinds[index] if index < len(kinds) else (signature.variadic or ANY)
         seen = _kind(arg)
         if not _compatible(wanted, seen, arg):
-            yield Problem(
+            yield QueryFinding(
                 FUNCTION_ARGUMENTS,
                 f"argument {index + 1} of `{signature.display}` must be "
                 f"{_article(wanted)}, not {_describe(arg, seen)}",
@@ -302,7 +296,7 @@ def _call(call: Call) -> Iterator[Problem]:
     if all(isinstance(arg, Literal) for arg in call.args):
         yield from _fold(call, signature)
     if call.name == "between" and count == 4 and not isinstance(call.args[3], Literal):
-        yield Problem(
+        yield QueryFinding(
             FUNCTION_ARGUMENTS,
             "the `greedy` argument of `between` must be the literal `true` or `false`",
             call.args[3].span,
@@ -312,7 +306,7 @@ def _call(call: Call) -> Iterator[Problem]:
         for arg in call.args[1:]:
             if walk_fields(arg):
                 # CIDRMatch.resolveType: the address blocks are constants
-                yield Problem(
+                yield QueryFinding(
                     FUNCTION_ARGUMENTS,
                     "the address blocks of `cidrMatch` must be constant strings, not fields",
                     arg.span,
@@ -321,7 +315,7 @@ def _call(call: Call) -> Iterator[Problem]:
             elif (
                 isinstance(arg, Literal) and isinstance(arg.value, str) and not _is_cidr(arg.value)
             ):
-                yield Problem(
+                yield QueryFinding(
                     FUNCTION_ARGUMENTS,
                     f'"{arg.value}" is not an IP address or CIDR block',
                     arg.span,
@@ -329,14 +323,14 @@ def _call(call: Call) -> Iterator[Problem]:
                 )
 
 
-def _fold(call: Call, signature: Signature) -> Iterator[Problem]:
+def _fold(call: Call, signature: Signature) -> Iterator[QueryFinding]:
     """A call of constants is computed while Elasticsearch plans the query; a function that
     fails on them (`number("abc")`: "Unable to convert") fails the request."""
     values = [arg.value for arg in call.args if isinstance(arg, Literal)]
     try:
         functions.FUNCTIONS[call.name].impl(call.case_insensitive, *values)
     except functions.FunctionError as error:
-        yield Problem(
+        yield QueryFinding(
             FUNCTION_ARGUMENTS,
             f"`{signature.display}` fails on these values ({error}), and Elasticsearch "
             "rejects the query",
@@ -451,11 +445,11 @@ def _describe(arg: Expr, kind: str) -> str:
     return _article(kind)
 
 
-def _compare(compare: Compare) -> Iterator[Problem]:
+def _compare(compare: Compare) -> Iterator[QueryFinding]:
     left, right = compare.left, compare.right
     if isinstance(left, Field) and isinstance(right, Field):
         if not (left.optional or right.optional):
-            yield Problem(
+            yield QueryFinding(
                 FIELD_TO_FIELD,
                 f"`{left.name} {compare.op} {right.name}` compares a field with another field, "
                 "which Elasticsearch EQL does not support",
@@ -470,7 +464,7 @@ def _compare(compare: Compare) -> Iterator[Problem]:
         names = " and ".join(
             dict.fromkeys(f.name for side in (left, right) for f in walk_fields(side))
         )
-        yield Problem(
+        yield QueryFinding(
             FIELD_TO_FIELD,
             f"both sides of `{compare.op}` read fields ({names}); Elasticsearch EQL compares "
             "an expression of fields with a constant only",
@@ -485,13 +479,13 @@ def _compare(compare: Compare) -> Iterator[Problem]:
                 yield _literal_wildcard(side, compare.op)
 
 
-def _in_set(in_set: InSet) -> Iterator[Problem]:
+def _in_set(in_set: InSet) -> Iterator[QueryFinding]:
     operator = "in~" if in_set.case_insensitive else "in"
     value = in_set.value
     field_value = isinstance(value, Field) and not value.optional
     for option in in_set.options:
         if field_value and not isinstance(option, Field) and _reads_fields(option):
-            yield Problem(
+            yield QueryFinding(
                 FIELD_TO_FIELD,
                 f"this item of the `{operator}` list reads a field; Elasticsearch EQL "
                 "compares a field with values only",
@@ -500,7 +494,7 @@ def _in_set(in_set: InSet) -> Iterator[Problem]:
             )
         elif isinstance(option, Field) and isinstance(in_set.value, Field):
             if not (option.optional or in_set.value.optional):
-                yield Problem(
+                yield QueryFinding(
                     FIELD_TO_FIELD,
                     f"`{option.name}` in the `{operator}` list is a field; Elasticsearch "
                     "EQL compares a field with values only",
@@ -530,11 +524,11 @@ def _has_wildcard(expr: Expr) -> bool:
     )
 
 
-def _literal_wildcard(literal: Expr, operator: str) -> Problem:
+def _literal_wildcard(literal: Expr, operator: str) -> QueryFinding:
     value = literal.value if isinstance(literal, Literal) else ""
     insensitive = operator.endswith("~")
     suggestion = "like~" if insensitive else "like"
-    return Problem(
+    return QueryFinding(
         LITERAL_WILDCARD,
         f'`{operator}` compares "{value}" literally: `*` and `?` are wildcards only with '
         f"`:`, `like` and `like~`",

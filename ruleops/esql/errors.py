@@ -218,7 +218,7 @@ def _unknown_command(text: str, offset: int, where: str) -> EsqlSyntaxError:
             offset,
             text,
             end_offset=offset + len(word),
-            code=UNKNOWN_COMMAND,
+            info=UNKNOWN_COMMAND,
         )
     close = difflib.get_close_matches(upper, commands, n=1, cutoff=0.6)
     hint = f"did you mean `{close[0]}`?" if close else "commands: " + ", ".join(commands)
@@ -228,7 +228,7 @@ def _unknown_command(text: str, offset: int, where: str) -> EsqlSyntaxError:
         text,
         hint=hint,
         end_offset=offset + len(word),
-        code=UNKNOWN_COMMAND,
+        info=UNKNOWN_COMMAND,
     )
 
 

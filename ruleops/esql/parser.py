@@ -20,6 +20,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
+from ruleops.diagnostics import CheckInfo
 from ruleops.esql import ast
 from ruleops.esql.ast import Span
 from ruleops.esql.codes import SYNTAX
@@ -40,10 +41,10 @@ class EsqlSyntaxError(QuerySyntaxError):
         text: str,
         hint: str | None = None,
         end_offset: int | None = None,
-        code: str = SYNTAX,
+        info: CheckInfo = SYNTAX,
     ) -> None:
         clamped = max(0, min(offset, len(text)))
-        super().__init__(message, offset, text, hint, code, max(clamped + 1, end_offset or 0))
+        super().__init__(info, message, text, offset, max(clamped + 1, end_offset or 0), hint)
 
 
 class _Reject(Exception):

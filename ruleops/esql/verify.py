@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterator
 from ruleops.esql import ast, codes, functions
 from ruleops.esql.schema import Schema, SourceLookup, schemas, type_of
 from ruleops.esql.types import STRING, UNKNOWN, comparable
-from ruleops.query.fieldcheck import Finding
+from ruleops.query.fieldcheck import UNKNOWN_FIELD
+from ruleops.query.finding import QueryFinding
 
 # Functions whose argument is matched as a whole against a multi-valued field without
 # dropping the row (docs: each function's page): the multi-value check skips their insides.
@@ -27,7 +28,6 @@ _MV_SAFE = frozenset(
      "values", "count", "count_distinct", "top", "first", "last", "min", "max", "coalesce",
      "kql", "match", "qstr", "match_phrase", "multi_match", "is_null", "to_string"}
 )  # fmt: skip
-UNKNOWN_ECS_FIELD = "RO350"  # declared in ruleops.query.fieldcheck
 _LIKE_WILDCARD = re.compile(r"(?<!\\)(?:\\\\)*[*?]")
 
 
@@ -36,8 +36,8 @@ def verify(
     source: SourceLookup | None,
     suggest: Callable[[str], str | None] = lambda name: None,
     multi_valued: Callable[[str], bool] = lambda name: False,
-) -> list[Finding]:
-    found: list[Finding] = []
+) -> list[QueryFinding]:
+    found: list[QueryFinding] = []
     seen = schemas(query, source)
     for index, command in enumerate(query.commands):
         schema = seen[index]
@@ -45,7 +45,7 @@ def verify(
     return found
 
 
-def _command(command, schema: Schema, suggest, multi_valued) -> Iterator[Finding]:
+def _command(command, schema: Schema, suggest, multi_valued) -> Iterator[QueryFinding]:
     if isinstance(command, ast.Fork):
         return
     if isinstance(command, ast.Grok | ast.Dissect):
@@ -69,7 +69,7 @@ def _command(command, schema: Schema, suggest, multi_valued) -> Iterator[Finding
         yield from _expression(expr, schema, suggest, multi_valued)
 
 
-def _expression(expr: ast.Expr, schema: Schema, suggest, multi_valued) -> Iterator[Finding]:
+def _expression(expr: ast.Expr, schema: Schema, suggest, multi_valued) -> Iterator[QueryFinding]:
     for node in ast.walk(expr):
         match node:
             case ast.Column():
@@ -83,12 +83,12 @@ def _expression(expr: ast.Expr, schema: Schema, suggest, multi_valued) -> Iterat
     yield from _multi_valued(expr, schema, multi_valued)
 
 
-def _column(column: ast.Column, schema: Schema, suggest) -> Iterator[Finding]:
+def _column(column: ast.Column, schema: Schema, suggest) -> Iterator[QueryFinding]:
     if schema.type_of(column.name) is None:
         yield _unknown_column(column.name, column.span, schema, suggest)
 
 
-def _unknown_column(name: str, span: ast.Span, schema: Schema, suggest) -> Finding:
+def _unknown_column(name: str, span: ast.Span, schema: Schema, suggest) -> QueryFinding:
     nearest = difflib.get_close_matches(name, list(schema.columns), n=1, cutoff=0.75)
     hint = f"did you mean `{nearest[0]}`?" if nearest else None
     if hint is None and schema.source is not None:
@@ -98,11 +98,11 @@ def _unknown_column(name: str, span: ast.Span, schema: Schema, suggest) -> Findi
         why = "no such column here: STATS, KEEP or DROP before this point left only " + (
             ", ".join(f"`{c}`" for c in list(schema.columns)[:8]) or "no columns"
         )
-        return Finding(codes.UNKNOWN_COLUMN, f"unknown column `{name}`: {why}", span, hint)
+        return QueryFinding(codes.UNKNOWN_COLUMN, f"unknown column `{name}`: {why}", span, hint)
     # A field of an ECS field set that ECS does not define: the same finding (and warning)
     # as in EQL and KQL rules.
-    return Finding(
-        UNKNOWN_ECS_FIELD,
+    return QueryFinding(
+        UNKNOWN_FIELD,
         f"`{name}` is in an ECS field set but is not an ECS field, a field definition, or a "
         "column the query made",
         span,
@@ -110,10 +110,10 @@ def _unknown_column(name: str, span: ast.Span, schema: Schema, suggest) -> Findi
     )
 
 
-def _call(call: ast.Call, schema: Schema) -> Iterator[Finding]:
+def _call(call: ast.Call, schema: Schema) -> Iterator[QueryFinding]:
     if not functions.exists(call.name):
         near = functions.nearest(call.name)
-        yield Finding(
+        yield QueryFinding(
             codes.UNKNOWN_FUNCTION,
             f"`{call.name}` is not an ES|QL function",
             call.span,
@@ -135,7 +135,7 @@ def _call(call: ast.Call, schema: Schema) -> Iterator[Finding]:
             else f"at least {function.min_args}"
         )
         params = ", ".join(p + ("?" if optional else "") for p, optional in function.params)
-        yield Finding(
+        yield QueryFinding(
             codes.FUNCTION_ARGUMENTS,
             f"{call.name.upper()} takes {wanted} argument(s), got {count}",
             call.span,
@@ -153,7 +153,7 @@ def _call(call: ast.Call, schema: Schema) -> Iterator[Finding]:
             continue  # string literals are converted to the parameter's type
         if kind in ("integer", "long") and accepted & {"integer", "long", "double"}:
             continue
-        yield Finding(
+        yield QueryFinding(
             codes.FUNCTION_ARGUMENTS,
             f"argument {index + 1} of {call.name.upper()} is {kind}; it takes "
             + ", ".join(sorted(accepted)),
@@ -161,12 +161,12 @@ def _call(call: ast.Call, schema: Schema) -> Iterator[Finding]:
         )
 
 
-def _compare(node: ast.Compare, schema: Schema) -> Iterator[Finding]:
+def _compare(node: ast.Compare, schema: Schema) -> Iterator[QueryFinding]:
     left, right = type_of(node.left, schema), type_of(node.right, schema)
     left_literal = isinstance(node.left, ast.Literal)
     right_literal = isinstance(node.right, ast.Literal)
     if not comparable(left, right, left_literal=left_literal, right_literal=right_literal):
-        yield Finding(
+        yield QueryFinding(
             codes.TYPE_MISMATCH,
             f"`{node.op}` compares {left} with {right}; Elasticsearch rejects the query",
             node.span,
@@ -180,7 +180,7 @@ def _compare(node: ast.Compare, schema: Schema) -> Iterator[Finding]:
             and isinstance(literal.value, str)
             and not _is_ip(literal.value)
         ):
-            yield Finding(
+            yield QueryFinding(
                 codes.TYPE_MISMATCH,
                 f'"{literal.value}" is not an IP address; an ip compares only with addresses',
                 literal.span,
@@ -198,7 +198,7 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-def _like(node: ast.Like) -> Iterator[Finding]:
+def _like(node: ast.Like) -> Iterator[QueryFinding]:
     for pattern in node.patterns:
         if not isinstance(pattern, ast.Literal) or not isinstance(pattern.value, str):
             continue
@@ -208,7 +208,7 @@ def _like(node: ast.Like) -> Iterator[Finding]:
             continue
         wildcards = _LIKE_WILDCARD.search(text) is not None
         if "%" in text and not wildcards:
-            yield Finding(
+            yield QueryFinding(
                 codes.LIKE_SQL_WILDCARD,
                 f'LIKE "{text}" uses `%` as a wildcard, but ES|QL\'s LIKE knows only `*` '
                 "(any characters) and `?` (one character): `%` matches itself, so this "
@@ -217,7 +217,7 @@ def _like(node: ast.Like) -> Iterator[Finding]:
                 f'write "{text.replace("%", "*")}"',
             )
         elif not wildcards:
-            yield Finding(
+            yield QueryFinding(
                 codes.LIKE_WITHOUT_WILDCARD,
                 f'LIKE "{text}" has no wildcard: it is an exact comparison',
                 pattern.span,
@@ -225,13 +225,13 @@ def _like(node: ast.Like) -> Iterator[Finding]:
             )
 
 
-def _regex(text: str, pattern: ast.Literal) -> Iterator[Finding]:
+def _regex(text: str, pattern: ast.Literal) -> Iterator[QueryFinding]:
     from ruleops.query.lucene_regex import LuceneRegexError, compile_lucene
 
     try:
         compile_lucene(text)
     except LuceneRegexError as error:
-        yield Finding(
+        yield QueryFinding(
             codes.INVALID_REGEX,
             f"invalid RLIKE pattern: {error.message} (at character {error.offset + 1})",
             pattern.span,
@@ -242,7 +242,7 @@ def _regex(text: str, pattern: ast.Literal) -> Iterator[Finding]:
         return
 
 
-def _extraction_patterns(command: ast.Grok | ast.Dissect) -> Iterator[Finding]:
+def _extraction_patterns(command: ast.Grok | ast.Dissect) -> Iterator[QueryFinding]:
     from ruleops.esql.dissect import DissectError, compile_dissect
     from ruleops.esql.grok import GrokError, compile_grok
 
@@ -256,7 +256,7 @@ def _extraction_patterns(command: ast.Grok | ast.Dissect) -> Iterator[Finding]:
             else:
                 compile_dissect(pattern.value)
         except (GrokError, DissectError) as error:
-            yield Finding(
+            yield QueryFinding(
                 codes.INVALID_PATTERN,
                 f"invalid {command.keyword} pattern: {error}",
                 pattern.span,
@@ -266,7 +266,7 @@ def _extraction_patterns(command: ast.Grok | ast.Dissect) -> Iterator[Finding]:
 _SINGLE_VALUE_OPS = (ast.Compare, ast.Like, ast.In)
 
 
-def _multi_valued(expr: ast.Expr, schema: Schema, multi_valued) -> Iterator[Finding]:
+def _multi_valued(expr: ast.Expr, schema: Schema, multi_valued) -> Iterator[QueryFinding]:
     """`==`, `!=`, `<`…, LIKE, RLIKE, IN and CIDR_MATCH on a source field that may hold
     several values: Elasticsearch evaluates them to null on a multi-valued document (with a
     warning), so the row is dropped, where KQL and EQL would match any value."""
@@ -294,7 +294,7 @@ def _multi_valued(expr: ast.Expr, schema: Schema, multi_valued) -> Iterator[Find
                 else "IN" if isinstance(node, ast.In)
                 else "RLIKE" if node.regex else "LIKE"
             )  # fmt: skip
-            yield Finding(
+            yield QueryFinding(
                 codes.MULTI_VALUED,
                 f"`{operand.name}` can hold several values, and {what} on a multi-valued "
                 "field is null in ES|QL: such events are silently dropped (KQL and EQL "

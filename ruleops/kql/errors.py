@@ -11,10 +11,30 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ruleops.diagnostics import CheckInfo, Severity, register
 from ruleops.query.syntax_error import QuerySyntaxError
 
-# The diagnostic code a parse failure is reported under (declared in ruleops.checks.kql).
-SYNTAX = "RO400"
+SYNTAX = register(
+    CheckInfo(
+        code="RO400",
+        name="kql.syntax",
+        severity=Severity.ERROR,
+        summary="the KQL query does not parse",
+        explanation=(
+            "Kibana rejects the query, so the rule cannot be saved or run. The diagnostic "
+            "points at the first character Kibana's grammar cannot accept, says what it "
+            "expected there, and names the usual cause: `and`/`or` missing between two "
+            'conditions, `or(` without a space, an unescaped `:` `\\` `(` `)` `*` `"` `<` `>` '
+            "`{` `}` in an unquoted value (escape it with a backslash, or quote the value), an "
+            "unclosed quote or parenthesis, or EQL syntax such as `==`. The same check covers "
+            "`threat_query` of indicator-match rules. ruleops also refuses a query nested more "
+            "than 100 levels deep (`a:{ b:{ … } }`, groups of `not`, `and`, `or`)."
+        ),
+        example="kql",
+        bad="process.name:cmd.exe or(process.args:/c)",
+        good="process.name:cmd.exe or (process.args:/c)",
+    )
+)
 
 _SPACE = " \t\r\n\u00a0"
 
@@ -30,10 +50,10 @@ class KqlSyntaxError(QuerySyntaxError):
         text: str,
         hint: str | None = None,
         end_offset: int | None = None,
-        code: str = SYNTAX,
+        info: CheckInfo = SYNTAX,
     ) -> None:
         clamped = max(0, min(offset, len(text)))
-        super().__init__(message, offset, text, hint, code, max(clamped + 1, end_offset or 0))
+        super().__init__(info, message, text, offset, max(clamped + 1, end_offset or 0), hint)
 
 
 _NAMES = {

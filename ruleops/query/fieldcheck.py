@@ -14,12 +14,11 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal as TypingLiteral
 
 from ruleops import es_types
-from ruleops.diagnostics import REGISTRY, CheckInfo, Severity, register
+from ruleops.diagnostics import CheckInfo, Severity, register
 from ruleops.ecs import Ecs, load_ecs
 from ruleops.query.ast import (
     NO_SPAN,
@@ -34,6 +33,7 @@ from ruleops.query.ast import (
     conjuncts,
     walk,
 )
+from ruleops.query.finding import QueryFinding
 
 Dialect = TypingLiteral["eql", "kql"]
 
@@ -54,6 +54,7 @@ UNKNOWN_FIELD = register(
             "JSON files (field -> type) that define fields under those namespaces: then they "
             "are checked against those definitions too."
         ),
+        example="eql",
         bad='process where process.nmae == "cmd.exe"',
         good='process where process.name == "cmd.exe"',
     )
@@ -70,6 +71,7 @@ UNKNOWN_CATEGORY = register(
             "fixed list of categories; any other name never matches ECS data, so the rule "
             "can never fire. Use `any where` to match every category."
         ),
+        example="eql",
         bad="networ where destination.port == 445",
         good="network where destination.port == 445",
     )
@@ -92,6 +94,7 @@ DISALLOWED_VALUE = register(
             '`event.category: "network_traffic"`) still write values outside ECS; switch the '
             "severity in `[tool.ruleops.severity]` if your data is strictly ECS."
         ),
+        example="eql",
         bad='process where event.type == "create"',
         good='process where event.type == "creation"',
     )
@@ -107,6 +110,7 @@ VALUE_TYPE_MISMATCH = register(
             'with it cannot be of that type: a number field against `"four"`, an IP field '
             'against `"localhost"`. Elasticsearch rejects the query or it never matches.'
         ),
+        example="eql",
         bad='process where process.pid == "four"',
         good="process where process.pid == 4",
     )
@@ -125,6 +129,7 @@ WILDCARD_ON_NON_STRING = register(
             "write `==`). Compare with exact values or ranges instead (`cidrMatch` for IP "
             "blocks)."
         ),
+        example="eql",
         bad='network where destination.port : "44*"',
         good="network where destination.port >= 440 and destination.port <= 449",
     )
@@ -140,6 +145,7 @@ RANGE_ON_STRING = register(
             '`"10" < "9"` holds. That is rarely what a rule means. Compare a number field, '
             "or list the values."
         ),
+        example="eql",
         bad='process where process.name > "a"',
         good="process where process.args_count > 10",
     )
@@ -155,6 +161,7 @@ CIDR_ON_NON_IP = register(
             "type. Use the IP field (`source.ip`, `destination.ip`) rather than the address "
             "or domain fields."
         ),
+        example="eql",
         bad='network where cidrMatch(destination.address, "10.0.0.0/8")',
         good='network where cidrMatch(destination.ip, "10.0.0.0/8")',
     )
@@ -171,27 +178,11 @@ STRING_FUNCTION_ON_NON_STRING = register(
             "Elasticsearch rejects them on number, IP, date or boolean fields. Compare the "
             "value directly, or convert it first with `string()`."
         ),
+        example="eql",
         bad='process where startsWith(process.pid, "12")',
         good='process where startsWith(process.name, "cmd")',
     )
 )
-FIELD_DEFINITIONS_UNUSABLE = register(
-    CheckInfo(
-        code="RO358",
-        name="ecs.field-definitions-unusable",
-        severity=Severity.ERROR,
-        summary="a file named in [tool.ruleops] field_definitions cannot be used",
-        explanation=(
-            "`field_definitions` names JSON files mapping field names to types "
-            '(`{"aws.cloudtrail.user_identity.arn": "keyword"}`). The file is missing, is '
-            "not valid JSON or does not have that shape; until it is fixed, fields are "
-            "checked against ECS alone. Reported once per run, on the configuration file."
-        ),
-        bad='field_definitions = ["fields/missing.json"]',
-        good='field_definitions = ["fields/integrations.json"]',
-    )
-)
-
 UNEXPECTED_EVENT_TYPE = register(
     CheckInfo(
         code="RO359",
@@ -209,6 +200,7 @@ UNEXPECTED_EVENT_TYPE = register(
             "and only when every value compared is an ECS value (a legacy value means the "
             "rule targets other data). A warning, since both fields may hold several values."
         ),
+        example="eql",
         bad='process where event.type == "creation" and process.name == "cmd.exe"',
         good='process where event.type == "start" and process.name == "cmd.exe"',
     )
@@ -231,25 +223,13 @@ _NON_STRING = es_types.NUMERIC | es_types.DATE | {"ip", "boolean"}
 _RANGE_OPS = frozenset({"<", "<=", ">", ">="})
 
 
-@dataclass(frozen=True)
-class Finding:
-    code: str
-    message: str
-    span: Span
-    hint: str | None = None
-
-    @property
-    def severity(self) -> Severity:
-        return REGISTRY[self.code].severity
-
-
 def check_condition(
     expr: Expr,
     *,
     ecs: Ecs | None = None,
     dialect: Dialect = "eql",
     category: str | None = None,
-) -> list[Finding]:
+) -> list[QueryFinding]:
     """Every field, type and value finding in one condition, in text order.
 
     `category` is the event.category the query already requires outside the condition
@@ -262,7 +242,7 @@ def check_condition(
     return sorted(checker.findings, key=lambda f: (f.span.start, f.code))
 
 
-def check_fields(fields: Iterable[Field], *, ecs: Ecs | None = None) -> list[Finding]:
+def check_fields(fields: Iterable[Field], *, ecs: Ecs | None = None) -> list[QueryFinding]:
     """Unknown-field findings for bare field references, such as EQL join keys."""
     checker = _Checker(ecs or load_ecs(), "eql")
     for node in fields:
@@ -276,7 +256,7 @@ def check_category(
     *,
     ecs: Ecs | None = None,
     category_field: str = "event.category",
-) -> list[Finding]:
+) -> list[QueryFinding]:
     """EQL `category where`: the category must be a value its field can hold. `any` (None)
     always passes, and so does any category when the field has no list of allowed values."""
     if category is None or category.lower() == "any":
@@ -292,8 +272,8 @@ def check_category(
         hint + " " if hint else ""
     ) + f"{category_field} values in ECS {ecs.version}: {choices}, or any"
     return [
-        Finding(
-            UNKNOWN_CATEGORY.code,
+        QueryFinding(
+            UNKNOWN_CATEGORY,
             f'"{category}" is not an ECS {category_field} value, '
             f"so `{category} where` never matches",
             span,
@@ -307,7 +287,7 @@ class _Checker:
         self.ecs = ecs
         self.dialect = dialect
         self.wildcards = "*?" if dialect == "eql" else "*"
-        self.findings: list[Finding] = []
+        self.findings: list[QueryFinding] = []
         self._reported: set[str] = set()
 
     def visit(self, node: Expr) -> None:
@@ -328,7 +308,7 @@ class _Checker:
                 pass
 
     def _add(self, info: CheckInfo, message: str, span: Span, hint: str | None = None) -> None:
-        self.findings.append(Finding(info.code, message, span, hint))
+        self.findings.append(QueryFinding(info, message, span, hint))
 
     @staticmethod
     def _spanned(span: Span, fallback: Field | Span) -> Span:

@@ -1,34 +1,49 @@
-"""What EQL's and KQL's syntax errors share: a place in the query text and an excerpt."""
+"""What EQL's and KQL's syntax errors share: a finding in the query text and an excerpt."""
 
 from __future__ import annotations
+
+from ruleops.diagnostics import CheckInfo
+from ruleops.query.ast import Span
+from ruleops.query.finding import QueryFinding
 
 
 class QuerySyntaxError(Exception):
     """A query the search engine would not accept, located in the query text.
 
-    `offset` is into the query text (clamped to it); `line` and `column` are 1-based within
-    it; `end_offset` is just past the offending text. `code` is the diagnostic code to
-    report the error under.
+    `finding` says what and where: its span starts at the offending character (clamped to
+    the text) and ends just past the offending text. `line` and `column` are 1-based within
+    the query text.
     """
 
     def __init__(
-        self,
-        message: str,
-        offset: int,
-        text: str,
-        hint: str | None,
-        code: str,
-        end_offset: int,
+        self, info: CheckInfo, message: str, text: str, start: int, end: int, hint: str | None
     ) -> None:
         super().__init__(message)
-        self.message = message
-        self.offset = max(0, min(offset, len(text)))
-        self.line = text.count("\n", 0, self.offset) + 1
-        self.column = self.offset - (text.rfind("\n", 0, self.offset) + 1) + 1
-        self.hint = hint
-        self.code = code
-        self.end_offset = end_offset
+        start = max(0, min(start, len(text)))
+        self.finding = QueryFinding(info, message, Span(start, end), hint)
         self.text = text
+        self.line = text.count("\n", 0, start) + 1
+        self.column = start - (text.rfind("\n", 0, start) + 1) + 1
+
+    @property
+    def message(self) -> str:
+        return self.finding.message
+
+    @property
+    def hint(self) -> str | None:
+        return self.finding.hint
+
+    @property
+    def code(self) -> str:
+        return self.finding.code
+
+    @property
+    def offset(self) -> int:
+        return self.finding.span.start
+
+    @property
+    def end_offset(self) -> int:
+        return self.finding.span.end
 
     def __str__(self) -> str:
         return f"{self.line}:{self.column}: {self.message}"

@@ -42,7 +42,7 @@ def write_reports(args: argparse.Namespace, result: Any, failing: Severity) -> N
 
 
 def _write(name: str, result: Any, failing: Severity, out: IO[Any]) -> None:
-    from ruleops.diagnostics import load_all_checks
+    from ruleops.checks import load_all_checks
 
     registry = load_all_checks()  # every reporter names codes
     diagnostics = result.diagnostics
