@@ -10,6 +10,12 @@ from ruleops.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "rules"
+LOOKBACK = "lookback_covers_interval"
+LOOKBACK_LINE = next(
+    number
+    for number, line in enumerate((REPO / "ruleops/checks/house_style.py").open(), 1)
+    if line.startswith(f"def {LOOKBACK}(")
+)
 
 
 def _run(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
@@ -97,6 +103,26 @@ def test_rule_command_rejects_an_unknown_code(capsys):
 def test_every_code_is_documented():
     for code, info in load_all_checks().items():
         assert info.summary and info.explanation, code
+
+
+def test_rule_command_names_the_function_that_checks_the_code(capsys):
+    assert main(["rule", "RO151"]) == 0
+    checked_by = [line for line in capsys.readouterr().out.splitlines() if "Checked by:" in line]
+    assert checked_by == [f"Checked by: ruleops/checks/house_style.py:{LOOKBACK_LINE} {LOOKBACK}"]
+
+
+def test_rule_command_says_how_to_switch_the_code_off(capsys):
+    assert main(["rule", "RO151"]) == 0
+    text = capsys.readouterr().out
+    assert 'Switch off: ignore = ["RO151"] or house_style = false in [tool.ruleops]' in text
+    assert "# ruleops: ignore[RO151] <reason> on the line of the rule file" in text
+
+
+def test_rule_command_offers_no_inline_suppression_where_none_can_reach(capsys):
+    assert main(["rule", "RO501"]) == 0  # reported in fixture files, which are not read for them
+    text = capsys.readouterr().out
+    assert 'Switch off: ignore = ["RO501"] in [tool.ruleops]' in text
+    assert "# ruleops:" not in text
 
 
 def test_python_dash_m_works():

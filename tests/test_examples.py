@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ruleops.checks import load_all_checks
+from ruleops.commands.rule import not_inline
 from ruleops.diagnostics import CheckInfo
 from tests.examples import findings, workspace
 
@@ -30,6 +31,18 @@ def test_failing_example_is_reported_with_its_code(info, tmp_path, monkeypatch):
 def test_passing_example_is_not_reported_with_its_code(info, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert info.code not in codes_of(info, info.good, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "info",
+    [info for info in RUNNABLE if info.code not in not_inline()],
+    ids=lambda info: info.code,
+)
+def test_findings_said_to_be_suppressible_inline_are_on_the_rule_file(info, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    workspace(info, info.bad, tmp_path)
+    paths = {d.path for d in findings(tmp_path) if d.code == info.code}
+    assert paths and all(path.startswith("rules/") for path in paths)
 
 
 @pytest.mark.parametrize("info", CODES, ids=lambda info: info.code)
