@@ -164,7 +164,7 @@ def test_the_sarif_report_is_valid_sarif_2_1_0_with_the_pull_requests_findings(
 def test_the_job_summary_lists_the_findings_and_what_was_checked(pull_request_run):
     summary = _summary(pull_request_run)
     assert summary.startswith("## ruleops\n")
-    assert "2 files checked: 1 errors" in summary
+    assert "2 files checked: 1 error," in summary
     assert "| error | `rules/a.toml:30:" in summary and "c.toml" not in summary
     assert "changed since the merge base of `origin/main`" in summary
 

@@ -64,3 +64,8 @@ def test_step_summary_is_capped_but_says_how_many_were_left_out():
 
 def test_clean_run_summary_says_so():
     assert "0 errors, 0 warnings" in step_summary([], 3)
+
+
+def test_summary_counts_one_finding_in_the_singular():
+    one = [Diagnostic("RO051", Severity.ERROR, "m", "a.toml", 1, 1)]
+    assert "1 file checked: 1 error, 0 warnings" in step_summary(one, 1)

@@ -355,13 +355,18 @@ def _explain(error: ValidationError, data: dict[str, Any]) -> Iterator[Finding]:
                 message, hint = f"the file has no [{key}] table", f"add a [{key}] table"
             else:
                 message = f"{_table(path)} is missing the required key `{key}`{why}"
-                hint = f"add `{key} = …` to {_table(path)}"
+                form = _toml_form(_properties(error.schema).get(key))
+                written = f"{key} = {form}" if form else f"{key} = …"
+                hint = f"add `{written}` to {_table(path)}"
             yield MISSING_KEY, key_path(path), message, hint
     elif kind == "type":
         expected = [value] if isinstance(value, str) else list(value)
         words = " or ".join(_TYPE_WORDS.get(t, t) for t in expected)
         hint = None
-        if "array" in expected and isinstance(instance, str):
+        form = _parent_form(error, instance)
+        if form is not None:
+            hint = f"write it as {form}"
+        elif "array" in expected and isinstance(instance, str):
             hint = f"write it as a list: [{json.dumps(instance)}]"
         elif "integer" in expected and isinstance(instance, str) and instance.strip().isdigit():
             hint = f"drop the quotes: {instance.strip()}"
@@ -428,6 +433,63 @@ def _explain(error: ValidationError, data: dict[str, Any]) -> Iterator[Finding]:
         yield from _alternatives(error, data)
     else:
         yield INVALID, key_path(path), f"{where}: {error.message}", None
+
+
+def _properties(schema: Any) -> dict[str, Any]:
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    return properties if isinstance(properties, dict) else {}
+
+
+def _toml_form(schema: Any, given: Any = None) -> str | None:
+    """A value written as TOML that the schema accepts, for a hint to show in full: only for
+    lists of tables and tables (where "add `key = …`" does not say how), built from the
+    schema's `const`s and `examples`, with `given` (the author's own value) in the first free
+    string. None when the schema does not say enough to write one."""
+    if not isinstance(schema, dict):
+        return None
+    items = schema.get("items") if schema.get("type") == "array" else schema
+    if not isinstance(items, dict) or items.get("type") != "object":
+        return None
+    return _inline_value(schema, [given])
+
+
+def _inline_value(schema: Any, given: list[Any]) -> str | None:
+    if not isinstance(schema, dict):
+        return None
+    if "const" in schema:
+        return json.dumps(schema["const"])
+    kind = schema.get("type")
+    if kind == "array":
+        item = _inline_value(schema.get("items"), given)
+        return f"[{item}]" if item else None
+    if kind == "object":
+        parts = []
+        for name in schema.get("required", ()):
+            value = _inline_value(_properties(schema).get(name), given)
+            if value is None:
+                return None
+            parts.append(f"{name} = {value}")
+        return "{ " + ", ".join(parts) + " }" if parts else None
+    if kind == "string" and isinstance(given[0], str):
+        value, given[0] = given[0], None  # the author's value fills one place only
+        return json.dumps(value)
+    examples = schema.get("examples")
+    return json.dumps(examples[0]) if isinstance(examples, list) and examples else None
+
+
+def _parent_form(error: ValidationError, instance: Any) -> str | None:
+    """For a value of the wrong type where a list of tables is expected (the key itself, or
+    one of its entries): the key written in full, keeping the author's value."""
+    path = list(error.absolute_path)
+    schema_path = list(error.absolute_schema_path)
+    if path and isinstance(path[-1], int) and schema_path[-2:-1] == ["items"]:
+        key, outer = path[-2] if len(path) > 1 else None, _schema_at(schema_path[:-2])
+    else:
+        key, outer = (path[-1] if path else None), _schema_at(schema_path[:-1])
+    if not isinstance(key, str):
+        return None
+    form = _toml_form(outer, instance if isinstance(instance, str) else None)
+    return f"`{key} = {form}`" if form else None
 
 
 # Keys written in the wrong one of the two tables are a common slip: say where they belong.

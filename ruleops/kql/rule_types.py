@@ -295,35 +295,79 @@ def _compile(key: str) -> RuleType:
     common = {"type": rule_type, "condition": condition, "timestamp_field": timestamp}
     if rule_type == "query":
         return RuleType(**common)
+    # A table of the wrong shape is the schema check's finding (RO102); here it only stops
+    # the rule from running, never crashes a check.
     if rule_type == "threshold":
-        settings = section.get("threshold") or {}
-        group_by = settings.get("field") or []
-        group_by = [group_by] if isinstance(group_by, str) else list(group_by)
+        settings = _table(section.get("threshold"), "threshold")
+        field = settings.get("field") or []
+        group_by = [field] if isinstance(field, str) else _strings(field, "threshold.field")
         if not isinstance(settings.get("value"), int) or settings["value"] < 1:
             raise RuleTypeError("threshold.value must be a positive integer")
         cardinality = tuple(
-            (entry["field"], int(entry["value"])) for entry in settings.get("cardinality") or []
+            (_text(entry, "field", "threshold.cardinality"), _count(entry))
+            for entry in _tables(settings.get("cardinality"), "threshold.cardinality")
         )
         return Threshold(**common, group_by=tuple(f for f in group_by if f),
                          count=settings["value"], cardinality=cardinality)  # fmt: skip
     if rule_type == "new_terms":
-        settings = section.get("new_terms") or {}
-        terms = settings.get("value") or []
+        settings = _table(section.get("new_terms"), "new_terms")
+        terms = _strings(settings.get("value"), "new_terms.value")
         if not terms:
             raise RuleTypeError("new_terms.value must list the fields whose values are new")
-        windows = settings.get("history_window_start") or [{}]
-        window = windows[0].get("value", "now-7d") if isinstance(windows, list) else windows
-        return NewTerms(**common, terms=tuple(terms), history_window=str(window),
+        windows = _tables(settings.get("history_window_start"), "new_terms.history_window_start")
+        window = _text(windows[0], "value", "new_terms.history_window_start") if windows else None
+        return NewTerms(**common, terms=tuple(terms), history_window=window or "now-7d",
                         lookback=section.get("from") or DEFAULT_FROM)  # fmt: skip
     threat = _with_filters(typed_fields(parse_kql(section.get("threat_query") or "")),
                            section.get("threat_filters"))  # fmt: skip
     mapping = tuple(
-        tuple((entry["field"], entry["value"]) for entry in group.get("entries", []))
-        for group in section.get("threat_mapping") or []
+        tuple(
+            (_text(entry, "field", "threat_mapping"), _text(entry, "value", "threat_mapping"))
+            for entry in _tables(group.get("entries"), "threat_mapping.entries")
+        )
+        for group in _tables(section.get("threat_mapping"), "threat_mapping")
     )
     if not mapping or not all(mapping):
         raise RuleTypeError("threat_mapping must have at least one group of entries")
     return ThreatMatch(**common, threat_condition=threat, mapping=mapping)
+
+
+def _table(value: Any, key: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise RuleTypeError(f"{key} must be a table")
+    return value
+
+
+def _tables(value: Any, key: str) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise RuleTypeError(f"{key} must be a list of tables")
+    return value
+
+
+def _strings(value: Any, key: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RuleTypeError(f"{key} must be a list of field names")
+    return value
+
+
+def _text(entry: dict[str, Any], name: str, key: str) -> str:
+    value = entry.get(name)
+    if not isinstance(value, str):
+        raise RuleTypeError(f"each entry of {key} needs a string `{name}`")
+    return value
+
+
+def _count(entry: dict[str, Any]) -> int:
+    value = entry.get("value")
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise RuleTypeError("each entry of threshold.cardinality needs an integer `value`")
+    return value
 
 
 def _with_filters(expr: Expr, filters: Any) -> Expr:

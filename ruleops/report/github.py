@@ -48,8 +48,8 @@ def step_summary(diagnostics: list[Diagnostic], files: int) -> str:
     lines = [
         "## ruleops",
         "",
-        f"{files} file{'s' if files != 1 else ''} checked: {counts[Severity.ERROR]} errors, "
-        f"{counts[Severity.WARNING]} warnings, {counts[Severity.INFO]} info.",
+        f"{_count(files, 'file')} checked: {_count(counts[Severity.ERROR], 'error')}, "
+        f"{_count(counts[Severity.WARNING], 'warning')}, {counts[Severity.INFO]} info.",
     ]
     if not diagnostics:
         return "\n".join(lines) + "\n"
@@ -70,6 +70,10 @@ def step_summary(diagnostics: list[Diagnostic], files: int) -> str:
     # A line right under a Markdown table would be read as one more row of it.
     lines += ["", "(`ruleops rule CODE` explains a code.)"]
     return "\n".join(lines) + "\n"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _cell(text: str) -> str:
