@@ -73,6 +73,7 @@ ALL_CHECK_MODULES: tuple[str, ...] = (
     "ruleops.checks.crossfile",
     "ruleops.checks.attack",
     "ruleops.checks.schema",
+    "ruleops.checks.empty_values",
     "ruleops.checks.house_style",
     "ruleops.checks.eql",
     "ruleops.checks.fields",

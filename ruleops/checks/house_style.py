@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ruleops.checks import rule_check
+from ruleops.datemath import duration_seconds, offset_seconds
 from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, register
 from ruleops.loading import DEFAULT_FROM, DEFAULT_INTERVAL
 
@@ -160,9 +161,10 @@ BUILDING_BLOCK = register(
         summary='building_block_type, the "Rule Type: BBR" tag and BBR timing disagree',
         explanation=(
             'A building block rule (building_block_type = "default") carries the tag "Rule Type: '
-            'BBR", and the tag is only on building block rules. Building block rules run every 60m '
-            "over the last 119m (from = now-119m, interval = 60m) unless "
-            "metadata.bypass_bbr_timing = true says otherwise."
+            'BBR", and the tag is only on building block rules. detection-rules requires building '
+            "block rules to set `from` and `interval`, looking back at least 119 minutes and "
+            "running at most once an hour (from = now-119m or earlier, interval = 60m or "
+            "longer), unless metadata.bypass_bbr_timing = true says otherwise."
         ),
         example="rule",
         bad='building_block_type = "default"\ntags = ["Domain: Endpoint"]\nfrom = "now-9m"',
@@ -335,12 +337,11 @@ FACETED = {
 FACETED["host"] = "Domain: Endpoint"
 BBR_TAG = "Rule Type: BBR"
 BBR_FROM, BBR_INTERVAL = "now-119m", "60m"
+BBR_LOOKBACK, BBR_EVERY = 119 * 60, 60 * 60
 
 _DATE = re.compile(r"^\d{4}/\d{2}/\d{2}$")
-_LOOKBACK = re.compile(r"^now-(\d+)([smhd])$")
 _DURATION = re.compile(r"^(\d+)([smhd])$")
 _TAG = re.compile(r"^(?P<category>[^:]+): \S")
-_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def _text(table: dict[str, Any], key: str) -> str | None:
@@ -368,23 +369,26 @@ def risk_score_matches_severity(rule: Rule, config: Config) -> Iterator[Diagnost
         )
 
 
-def seconds(text: str, pattern: re.Pattern[str]) -> int | None:
-    match = pattern.match(text)
-    return int(match[1]) * _SECONDS[match[2]] if match else None
-
-
 @rule_check(emits=(LOOKBACK_GAP,))
 def lookback_covers_interval(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     start = _text(rule.rule, "from") or DEFAULT_FROM
+    end = _text(rule.rule, "to") or "now"
     every = _text(rule.rule, "interval") or DEFAULT_INTERVAL
-    back, step = seconds(start, _LOOKBACK), seconds(every, _DURATION)
-    if back is None or step is None or back >= step:
+    first, last = offset_seconds(start), offset_seconds(end)
+    step = duration_seconds(every)
+    if first is None or last is None or step is None or last - first >= step:
         return
     key = "rule.from" if "from" in rule.rule else "rule.interval"
+    if last <= first:
+        message = f"from = {start!r} is not earlier than to = {end!r}: the rule searches nothing"
+    else:
+        message = (
+            f"from = {start!r} looks back less than the interval of {every!r}: "
+            "events in the rest of each interval are never searched"
+        )
     yield rule.diagnostic(
         LOOKBACK_GAP,
-        f"from = {start!r} looks back less than the interval of {every!r}: "
-        "events in the rest of each interval are never searched",
+        message,
         key,
         hint=f'look back at least one interval plus a margin, e.g. from = "now-{_double(every)}"',
     )
@@ -507,12 +511,16 @@ def building_blocks_are_consistent(rule: Rule, config: Config) -> Iterator[Diagn
     if not block or rule.metadata.get("bypass_bbr_timing") is True:
         return
     start, every = _text(rule.rule, "from"), _text(rule.rule, "interval")
-    if start != BBR_FROM or every != BBR_INTERVAL:
+    # detection-rules (DataValidator.validate_bbr in detection_rules/rule.py) requires both,
+    # looking back at least 119 minutes and running at most every 60 minutes.
+    back = offset_seconds(start) if start else None
+    step = duration_seconds(every) if every else None
+    if back is None or back > -BBR_LOOKBACK or step is None or step < BBR_EVERY:
         yield rule.diagnostic(
             BUILDING_BLOCK,
             f"building block rule runs with from = {start or DEFAULT_FROM!r}, "
-            f"interval = {every or DEFAULT_INTERVAL!r}; building blocks use "
-            f"from = {BBR_FROM!r}, interval = {BBR_INTERVAL!r}",
+            f"interval = {every or DEFAULT_INTERVAL!r}; building blocks set "
+            f"from = {BBR_FROM!r} and interval = {BBR_INTERVAL!r} or longer",
             "rule.from" if "from" in rule.rule else "rule.building_block_type",
             hint="use the building block timing, or set metadata.bypass_bbr_timing = true",
         )

@@ -115,7 +115,8 @@ BAD_FORMAT = register(
         summary="a string that is not written in the expected format",
         explanation=(
             "Some strings have a fixed shape: rule_id and timeline_id are UUIDs, dates are "
-            "YYYY/MM/DD, `from` is a lookback such as now-9m, `interval` a duration such as 5m, "
+            "YYYY/MM/DD, `from` and `to` are Elasticsearch date math (now-9m, now+30m, now/d), "
+            "`interval` a duration such as 5m, "
             "min_stack_version is MAJOR.MINOR.PATCH, references are URLs, ATT&CK ids look like "
             "TA0002, T1059 and T1059.001. A value of another shape is rejected by Kibana or, "
             "for dates and versions, breaks the release tooling."
@@ -169,15 +170,19 @@ BAD_SIZE = register(
         code="RO107",
         name="schema.bad-size",
         severity=Severity.ERROR,
-        summary="an empty string or list, or a list with too many items",
+        summary="an empty value Kibana rejects, or a list with too many items",
         explanation=(
-            "Names, descriptions and list entries must not be empty; author, index and "
-            "threat_mapping need at least one entry; new_terms and alert suppression group by "
-            "at most three fields. Kibana rejects the rule otherwise."
+            "Kibana's rule schema (common_attributes.schema.yaml and specific_attributes/ in "
+            "x-pack/solutions/security/plugins/security_solution/common/api/detection_engine/"
+            "model/rule_schema/) rejects an empty name or description, an empty threat_mapping "
+            "or investigation_fields list, empty field names, and more than three fields in "
+            "new_terms or alert suppression's group_by. Empty author, license, integration, "
+            "tags, technique and subtechnique values are not among them: Kibana and "
+            "detection-rules accept those (RO109 warns where an empty value looks like a slip)."
         ),
         example="rule",
-        bad='name = ""\nauthor = []',
-        good='name = "Service ImagePath in a User Folder"\nauthor = ["Elastic"]',
+        bad='name = ""',
+        good='name = "Service ImagePath in a User Folder"\nauthor = []',
     )
 )
 INVALID = register(

@@ -1,0 +1,137 @@
+"""Rule files written outside Elastic: what Kibana's export and detection-rules' exporter
+write for a custom rule is accepted, empty values included (tests/data/community/)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ruleops.config import Config
+from ruleops.datemath import offset_seconds
+from ruleops.diagnostics import Severity
+from ruleops.engine import run_check
+
+COMMUNITY = Path(__file__).parent / "data" / "community"
+EXPORTED = sorted(COMMUNITY.glob("*.toml"))
+RULE = """\
+[metadata]
+creation_date = "2025/03/04"
+maturity = "production"
+updated_date = "2025/03/04"
+
+[rule]
+author = ["ACME"]
+description = "Detects whoami."
+index = ["logs-*"]
+language = "kuery"
+name = "Whoami"
+risk_score = 47
+rule_id = "6f0c5a2e-0a43-4b0c-9a53-0b9e8d3c2f11"
+severity = "medium"
+type = "query"
+query = 'process.name : "whoami.exe"'
+"""
+
+
+def findings(tmp_path: Path, text: str) -> list[tuple[str, str]]:
+    path = tmp_path / "rule.toml"
+    path.write_text(text, encoding="utf-8")
+    result = run_check([path], Config(root=tmp_path), cache=False)
+    return [(d.code, d.message) for d in result.diagnostics]
+
+
+def with_keys(extra: str) -> str:
+    """RULE with the `key = value` lines of `extra` added to [rule], replacing its own."""
+    keys = {line.split("=")[0].strip() for line in extra.splitlines() if "=" in line}
+    kept = [line for line in RULE.splitlines() if line.split(" = ")[0] not in keys]
+    text = "\n".join(kept) + "\n"
+    return text.replace('type = "query"\n', f'type = "query"\n{extra}\n')
+
+
+@pytest.mark.parametrize("path", EXPORTED, ids=lambda path: path.name)
+def test_exported_custom_rule_has_no_error(path: Path) -> None:
+    result = run_check([path], Config(root=COMMUNITY), cache=False)
+    assert [d.headline() for d in result.diagnostics if d.severity is Severity.ERROR] == []
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        "author = []",
+        "tags = []",
+        "false_positives = []",
+        "references = []",
+    ],
+)
+def test_empty_values_kibana_writes_are_not_reported(tmp_path: Path, keys: str) -> None:
+    assert findings(tmp_path, with_keys(keys)) == []
+
+
+def test_empty_integration_list_is_not_reported(tmp_path: Path) -> None:
+    text = RULE.replace("[rule]", "integration = []\n\n[rule]")
+    assert findings(tmp_path, text) == []
+
+
+@pytest.mark.parametrize(
+    ("keys", "where"),
+    [
+        ('tags = ["OS: Windows", ""]', "rule.tags[1] is an empty string in the list"),
+        ('author = [""]', "rule.author[0] is an empty string in the list"),
+        ('data_view_id = ""', "rule.data_view_id is an empty string"),
+    ],
+)
+def test_empty_entries_are_warnings(tmp_path: Path, keys: str, where: str) -> None:
+    assert ("RO109", where) in findings(tmp_path, with_keys(keys))
+
+
+def test_empty_index_list_is_a_warning_not_an_error(tmp_path: Path) -> None:
+    text = RULE.replace('index = ["logs-*"]', "index = []")
+    assert findings(tmp_path, text) == [("RO109", "rule.index is an empty list")]
+
+
+@pytest.mark.parametrize("to", ["now+30m", "now-1d/d", "now/d", "now-1h+5m", "now+1M/M"])
+def test_elasticsearch_date_math_is_accepted_in_to(tmp_path: Path, to: str) -> None:
+    codes = [code for code, _ in findings(tmp_path, with_keys(f'to = "{to}"\nfrom = "now-2y"'))]
+    assert "RO104" not in codes
+
+
+@pytest.mark.parametrize("text", ["now+", "now-5x", "now/2d", "tomorrow", "now 5m"])
+def test_malformed_date_math_is_rejected(tmp_path: Path, text: str) -> None:
+    codes = [code for code, _ in findings(tmp_path, with_keys(f'to = "{text}"'))]
+    assert "RO104" in codes
+
+
+def test_date_math_offsets_follow_elasticsearch() -> None:
+    assert offset_seconds("now+30m") == 1800
+    assert offset_seconds("now-1h+5m") == -3300
+    assert offset_seconds("now-m") == -60  # a count left out is 1
+    assert offset_seconds("now-1d/d") is None  # rounding depends on the time of day
+
+
+def test_a_window_that_ends_before_it_starts_is_reported(tmp_path: Path) -> None:
+    found = findings(tmp_path, with_keys('from = "now+30m"'))
+    assert ("RO151", "from = 'now+30m' is not earlier than to = 'now': the rule searches nothing") in found
+
+
+BUILDING_BLOCK = 'building_block_type = "default"\ntags = ["Rule Type: BBR"]\n'
+
+
+@pytest.mark.parametrize(
+    "timing",
+    ['from = "now-119m"\ninterval = "60m"', 'from = "now-24h"\ninterval = "2h"'],
+)
+def test_building_block_timing_is_at_least_detection_rules_minimum(
+    tmp_path: Path, timing: str
+) -> None:
+    codes = [code for code, _ in findings(tmp_path, with_keys(BUILDING_BLOCK + timing))]
+    assert "RO156" not in codes
+
+
+@pytest.mark.parametrize(
+    "timing",
+    ['from = "now-60m"\ninterval = "60m"', 'from = "now-119m"\ninterval = "30m"', 'from = "now-2h"'],
+)
+def test_building_block_timing_below_the_minimum_is_reported(tmp_path: Path, timing: str) -> None:
+    codes = [code for code, _ in findings(tmp_path, with_keys(BUILDING_BLOCK + timing))]
+    assert "RO156" in codes
