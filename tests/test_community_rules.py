@@ -111,7 +111,10 @@ def test_date_math_offsets_follow_elasticsearch() -> None:
 
 def test_a_window_that_ends_before_it_starts_is_reported(tmp_path: Path) -> None:
     found = findings(tmp_path, with_keys('from = "now+30m"'))
-    assert ("RO151", "from = 'now+30m' is not earlier than to = 'now': the rule searches nothing") in found
+    assert (
+        "RO151",
+        "from = 'now+30m' is not earlier than to = 'now': the rule searches nothing",
+    ) in found
 
 
 BUILDING_BLOCK = 'building_block_type = "default"\ntags = ["Rule Type: BBR"]\n'
@@ -130,7 +133,11 @@ def test_building_block_timing_is_at_least_detection_rules_minimum(
 
 @pytest.mark.parametrize(
     "timing",
-    ['from = "now-60m"\ninterval = "60m"', 'from = "now-119m"\ninterval = "30m"', 'from = "now-2h"'],
+    [
+        'from = "now-60m"\ninterval = "60m"',
+        'from = "now-119m"\ninterval = "30m"',
+        'from = "now-2h"',
+    ],
 )
 def test_building_block_timing_below_the_minimum_is_reported(tmp_path: Path, timing: str) -> None:
     codes = [code for code, _ in findings(tmp_path, with_keys(BUILDING_BLOCK + timing))]
