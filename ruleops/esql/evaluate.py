@@ -209,6 +209,7 @@ class Compiler:
         self._keys = 0
         self.sort_limit: int | None = None  # the top-N size of the SORT being compiled
         self.planning_warnings: list[str] = []  # warnings Elasticsearch gives when planning
+        self.group_keys: list[str] = []  # BY keys of the last STATS (for explanations)
 
     # --- helpers --------------------------------------------------------------------------
 

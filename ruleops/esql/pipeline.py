@@ -199,7 +199,6 @@ def _where(
     conditions are all evaluated for every row (its evaluators work on whole blocks, so a
     row an earlier condition rejects still raises the warnings of the later ones)."""
     tests = [compiler._boolean(w.condition, scope) for _, w in wheres]
-    labels = [compiler.source(w.condition) for _, w in wheres]
     indexes = [i for i, _ in wheres]
     pushed: list[Fn] = []
     rest: list[Fn] = []
@@ -241,19 +240,62 @@ def _where(
             return (r for r in rows if test(r) is True)
         return _explained(rows, ctx)
 
+    why = [_why_not(compiler, w.condition, scope) for _, w in wheres]
+    groups = [n for n in compiler.group_keys if n in scope.index]
+
     def _explained(rows: Rows, ctx: Context) -> Rows:
         for r in rows:
             values = [t(r) for t in tests]
             if all(v is True for v in values):
                 yield r
-            elif r[0] is not None:
-                first = next(i for i, v in enumerate(values) if v is not True)
-                value = values[first]
-                ctx.dropped.setdefault(indexes[first], []).append(
-                    (r[0], f"{labels[first]} is {'null' if value is None else 'false'}")
-                )
+                continue
+            first = next(i for i, v in enumerate(values) if v is not True)
+            reason = why[first](r)
+            if r[0] is None and groups:
+                group = ", ".join(_shown(n, r[scope.index[n]], scope.type_of(n)) for n in groups)
+                reason = f"group {group}: {reason}"
+            ctx.dropped.setdefault(indexes[first], []).append((r[0], reason))
 
     return scope, where
+
+
+def _shown(name: str, cell: Any, kind: str) -> str:
+    import json
+
+    from ruleops.esql.values import to_json
+
+    return f"{name} = {json.dumps(to_json(cell, kind), ensure_ascii=False, default=str)}"
+
+
+def _why_not(compiler: Compiler, condition: ast.Expr, scope: _Scope) -> Callable[[Row], str]:
+    """For explanations: which part of a condition is not true on a row, with the values
+    it read (`process.name == "cmd.exe" is false: process.name = "x"`); a multi-valued
+    field is named as the reason for a null."""
+    parts = []
+    for conjunct in _conjuncts(condition):
+        test = compiler._boolean(conjunct, scope)
+        names = list(dict.fromkeys(c.name for c in ast.columns(conjunct) if c.name in scope.index))
+        parts.append((compiler.source(conjunct), test, names))
+
+    def why(row: Row) -> str:
+        for label, test, names in parts:
+            value = test(row)
+            if value is True:
+                continue
+            shown = [_shown(n, row[scope.index[n]], scope.type_of(n)) for n in names]
+            multi = [n for n in names if row[scope.index[n]].__class__ is tuple]
+            text = f"{label} is {'null' if value is None else 'false'}"
+            if shown:
+                text += " (" + ", ".join(shown) + ")"
+            if value is None and multi:
+                text += (
+                    f"; {', '.join(multi)} has several values, and a single-value comparison "
+                    "of a multi-value is null in ES|QL (use MV_CONTAINS, MV_EXPAND or KQL())"
+                )
+            return text
+        return f"{compiler.source(condition)} is not true"
+
+    return why
 
 
 def _conjuncts(node: ast.Expr) -> tuple[ast.Expr, ...]:
@@ -763,6 +805,7 @@ def _guard_impl(compiler: Compiler, node: Any, impl: Callable[[list[Any]], Any])
 def _stats(compiler: Compiler, command: ast.Stats, scope: _Scope) -> tuple[_Scope, Step]:
     keys, key_names, aggregates, widen, _ = _stats_parts(compiler, command, scope)
     aggregates = _guarded_aggregates(compiler, aggregates)
+    compiler.group_keys = list(key_names)
     columns: list[tuple[str, str]] = []
     for name, _, _, kind in aggregates:
         columns = [c for c in columns if c[0] != name] + [(name, kind)]
