@@ -211,14 +211,12 @@ def test_broken_ruleops_configuration_is_a_warning_not_silence(repo):
 
 
 def test_cases_of_a_rule_type_without_executor_are_skipped_with_the_reason(repo):
-    esql = RULE.replace('language = "eql"', 'language = "esql"').replace(
-        'type = "eql"', 'type = "esql"'
-    )
-    (repo.path / "rules" / "windows" / "shell.toml").write_text(esql, encoding="utf-8")
+    other = RULE.replace('type = "eql"', 'type = "new_terms"')
+    (repo.path / "rules" / "windows" / "shell.toml").write_text(other, encoding="utf-8")
     write_fixture(repo)
     result = run(repo, "-rs")
     result.assert_outcomes(skipped=3)
-    result.stdout.fnmatch_lines(["*ruleops cannot run fixtures of esql rules in esql yet*"])
+    result.stdout.fnmatch_lines(["*ruleops cannot run fixtures of new_terms rules in eql yet*"])
 
 
 def test_running_from_a_subfolder_finds_the_rules(repo, monkeypatch):

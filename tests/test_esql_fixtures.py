@@ -1,0 +1,132 @@
+"""Fixture cases of ES|QL rules: alerts as Kibana raises them, and explanations that name the
+command and the value."""
+
+from __future__ import annotations
+
+from ruleops.fixtures.suite import run_paths
+
+HEADER = 'rule_id = "11111111-1111-4111-8111-111111111111"\n'
+
+AGGREGATING = """
+from logs-okta* metadata _id, _index, _version
+| where event.action == "user.session.start" and event.outcome == "failure"
+| stats Esql.count = count(*), Esql.users = count_distinct(user.name) by source.ip
+| where Esql.users >= 3
+| keep Esql.*, source.ip
+"""
+
+NON_AGGREGATING = """
+from logs-endpoint.events.process-* metadata _id, _index, _version
+| where process.name == "certutil.exe" and process.command_line like "*urlcache*"
+| keep _id, _index, _version, process.name, host.name
+"""
+
+
+def failure(user: str, ip: str = "10.0.0.9", at: str = "2024-05-01T10:00:00Z", **extra) -> str:
+    fields = {
+        "@timestamp": at,
+        "event.action": "user.session.start",
+        "event.outcome": "failure",
+        "user.name": user,
+        "source.ip": ip,
+        **extra,
+    }
+    return "[[case.events]]\n" + "".join(f"{_key(k)} = {_toml(v)}\n" for k, v in fields.items())
+
+
+def _key(name: str) -> str:
+    return f'"{name}"' if name.startswith("@") else name
+
+
+def _toml(value) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return f'"{value}"'
+
+
+def case(name: str, expect: str, *events: str, extra: str = "") -> str:
+    return f'\n[[case]]\nname = "{name}"\nexpect = "{expect}"\n{extra}' + "".join(events)
+
+
+def run(repo, query: str, body: str, extra: str = ""):
+    repo.rule("okta/rule.toml", query, type="esql", language="esql", extra=extra)
+    repo.fixture("okta/rule.toml", HEADER + body)
+    (result,) = run_paths([repo.root / "rules"], repo.config()).results
+    return result
+
+
+def test_a_burst_over_the_threshold_raises_one_alert(rule_repo):
+    events = [failure(u) for u in ("ann", "bob", "cid")]
+    body = case(
+        "three users",
+        "match",
+        *events,
+        extra='alerts = 1\nrows = [{ "Esql.users" = 3, "source.ip" = "10.0.0.9" }]\n',
+    )
+    assert run(rule_repo, AGGREGATING, body).outcome == "pass"
+
+
+def test_a_group_under_the_threshold_is_named_with_its_value(rule_repo):
+    body = case("two users", "match", failure("ann"), failure("bob"))
+    result = run(rule_repo, AGGREGATING, body)
+    assert result.outcome == "fail"
+    assert (
+        'group source.ip = "10.0.0.9": Esql.users >= 3 is false (Esql.users = 2)'
+        in result.explanation
+    )
+
+
+def test_a_multi_valued_field_in_a_comparison_is_explained(rule_repo):
+    events = [failure(u, **{"event.outcome": ["failure", "unknown"]}) for u in ("a", "b", "c")]
+    result = run(rule_repo, AGGREGATING, case("trap", "match", *events))
+    assert result.outcome == "fail"
+    assert "event.outcome has several values" in result.explanation
+    assert "single-value function encountered multi-value" in result.explanation
+
+
+def test_alerts_counts_the_alerts(rule_repo):
+    events = [failure(u, ip) for u in ("a", "b", "c") for ip in ("10.0.0.1", "10.0.0.2")]
+    body = case("two addresses", "match", *events, extra="alerts = 1\n")
+    result = run(rule_repo, AGGREGATING, body)
+    assert (
+        result.outcome == "fail"
+        and "the rule raised 2 alerts, the case expects 1" in result.explanation
+    )
+
+
+def test_an_event_outside_the_window_is_named(rule_repo):
+    events = [failure(u) for u in ("ann", "bob")] + [failure("cid", at="2024-05-01T08:00:00Z")]
+    result = run(rule_repo, AGGREGATING, case("old", "match", *events))
+    assert (
+        "event 2 (line" in result.explanation and "outside the rule's window" in result.explanation
+    )
+
+
+def test_now_fixes_the_window(rule_repo):
+    events = [failure(u, at="2024-05-01T10:00:00Z") for u in ("ann", "bob", "cid")]
+    body = case("later", "no match", *events, extra='now = "2024-05-01T12:00:00Z"\n')
+    assert run(rule_repo, AGGREGATING, body).outcome == "pass"
+
+
+def process(name: str, command_line: str, **extra) -> str:
+    fields = {"process.name": name, "process.command_line": command_line, "host.name": "h", **extra}
+    return "[[case.events]]\n" + "".join(f"{_key(k)} = {_toml(v)}\n" for k, v in fields.items())
+
+
+def test_a_non_aggregating_rule_matches_and_misses(rule_repo):
+    body = case("download", "match", process("certutil.exe", "certutil -urlcache -f http://x"))
+    body += case("near miss", "no match", process("certutil.exe", "certutil -decode a b"))
+    rule_repo.rule("w/rule.toml", NON_AGGREGATING, type="esql", language="esql")
+    rule_repo.fixture("w/rule.toml", HEADER + body)
+    results = run_paths([rule_repo.root / "rules"], rule_repo.config()).results
+    assert [r.outcome for r in results] == ["pass", "pass"]
+
+
+def test_a_broken_non_aggregating_case_names_the_where_and_the_value(rule_repo):
+    body = case("wrong name", "match", process("certutil", "certutil -urlcache"))
+    rule_repo.rule("w/rule.toml", NON_AGGREGATING, type="esql", language="esql")
+    rule_repo.fixture("w/rule.toml", HEADER + body)
+    (result,) = run_paths([rule_repo.root / "rules"], rule_repo.config()).results
+    assert "dropped by WHERE (line 2 of the query): " in result.explanation
+    seen = 'process.name == "certutil.exe" is false (process.name = "certutil")'
+    assert seen in result.explanation
