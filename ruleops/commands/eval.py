@@ -1,11 +1,19 @@
-"""`ruleops eval QUERY EVENTS...`: run an EQL query over events, as Elasticsearch would.
+"""`ruleops eval QUERY EVENTS...`: run an EQL or ES|QL query over events, as Elasticsearch
+would.
 
-Events come from NDJSON files or files holding one JSON array (`-` reads stdin). Matches are
-printed as NDJSON: one line per matching event, or per sequence/sample a JSON list of its
+Events come from NDJSON files or files holding one JSON array (`-` reads stdin). EQL matches
+are printed as NDJSON: one line per matching event, or per sequence/sample a JSON list of its
 events (null for a missing-event placeholder). `--format json` prints one document.
 `--explain` says, for every event, why it does or does not satisfy each condition.
 
-Exit codes: 0 at least one match, 1 no match, 2 bad query, bad input or usage.
+`--language esql` runs an ES|QL query (its FROM reads the events; `--mapping FILE` gives
+their field types: the JSON of `GET index/_mapping` or its `properties`) and prints one JSON
+object per result row, keys in column order, values as Elasticsearch returns them; the
+warnings Elasticsearch would send go to stderr; `--explain` names the command that dropped
+each event.
+
+Exit codes: EQL 0 at least one match, 1 no match; ES|QL 0 when the query ran; 2 bad query
+(or one ruleops does not evaluate), bad input or usage.
 """
 
 from __future__ import annotations
@@ -24,11 +32,27 @@ from ruleops.query.nesting import MAX_EVENT_DEPTH, json_too_deep
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "eval",
-        help="run an EQL query over events (NDJSON / JSON array) and print the matches",
+        help="run an EQL or ES|QL query over events (NDJSON / JSON array) and print the results",
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("query", help="the EQL query (use quotes)")
+    p.add_argument("query", help="the query (use quotes)")
+    p.add_argument(
+        "--language",
+        choices=("eql", "esql"),
+        default="eql",
+        help="the query's language (default: eql)",
+    )
+    p.add_argument(
+        "--mapping",
+        default=None,
+        help="ES|QL: an index mapping (JSON of GET index/_mapping) giving the events' types",
+    )
+    p.add_argument(
+        "--now",
+        default=None,
+        help="ES|QL: the moment NOW() returns (ISO-8601; default: the current time)",
+    )
     p.add_argument("events", nargs="+", help="event files: NDJSON or a JSON array; '-' for stdin")
     p.add_argument(
         "--timestamp-field",
@@ -134,6 +158,10 @@ def _refuse_deep(name: str, text: str, limit: int, line: int = 1) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.language == "esql":
+        from ruleops.commands.eval_esql import run_esql
+
+        return run_esql(args)
     from ruleops.eql.execute import compile_query
     from ruleops.eql.parser import EqlSyntaxError, parse_eql
     from ruleops.query.evaluate import EvaluationError

@@ -1,0 +1,92 @@
+"""`ruleops eval --language esql`: an ES|QL query over events (see `commands/eval.py`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ruleops.cli import EXIT_OK, EXIT_USAGE
+
+
+def run_esql(args: argparse.Namespace) -> int:
+    from ruleops.commands.eval import InputError, read_events
+    from ruleops.esql.evaluate import EsqlError
+    from ruleops.esql.parser import EsqlSyntaxError, parse_esql
+    from ruleops.esql.pipeline import compile_query
+    from ruleops.esql.source import default_field_types, event_table
+    from ruleops.esql.values import to_json
+    from ruleops.kql.dates import parse_time
+    from ruleops.mapping import MappingError, load_mapping
+
+    try:
+        query = parse_esql(args.query)
+    except EsqlSyntaxError as error:
+        from ruleops.commands.parse import report_syntax_error
+
+        report_syntax_error(error, "query")
+        return EXIT_USAGE
+    now = None
+    if args.now is not None:
+        moment = parse_time(args.now)
+        if moment is None:
+            print(f"ruleops: --now {args.now!r} is not an ISO-8601 date", file=sys.stderr)
+            return EXIT_USAGE
+        now = int(moment.timestamp() * 1000)
+    try:
+        mapping = load_mapping(Path(args.mapping)) if args.mapping else None
+        sourced = [item for path in args.events for item in read_events(path)]
+    except (InputError, MappingError) as error:
+        print(f"ruleops: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    events = [event for _, _, event in sourced]
+    table = event_table(
+        events, default_field_types(mapping), query=query, strict=mapping is not None
+    )
+    try:
+        plan = compile_query(args.query, {"*": table})
+        result = plan.run(now=now, explain=args.explain)
+    except EsqlError as error:
+        line = args.query.count("\n", 0, error.span.start) + 1
+        column = error.span.start - (args.query.rfind("\n", 0, error.span.start) + 1) + 1
+        print(f"query:{line}:{column}: {error.message}", file=sys.stderr)
+        return EXIT_USAGE
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.explain:
+        _explain(query, sourced, result)
+        return EXIT_OK
+    names = [n for n, _ in result.columns]
+    types = [t for _, t in result.columns]
+    rows = [
+        {n: to_json(v, t) for n, v, t in zip(names, row, types, strict=True)}
+        for row in result.rows
+    ]
+    if args.format == "json":
+        json.dump({"columns": [{"name": n, "type": t} for n, t in result.columns], "values": rows},
+                  sys.stdout, ensure_ascii=False, indent=2, default=str)  # fmt: skip
+        sys.stdout.write("\n")
+    else:
+        for row in rows:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+    return EXIT_OK
+
+
+def _explain(query, sourced, result) -> None:
+    """For each event: kept (it reached the results), or the command that dropped it."""
+    dropped: dict[int, str] = {}
+    for index, entries in result.dropped.items():
+        command = query.commands[index]
+        for origin, reason in entries:
+            if origin is not None:
+                dropped.setdefault(origin, f"{command.keyword}: {reason}")
+    kept = {o for o in result.origins if o is not None}
+    for position, (path, line, _event) in enumerate(sourced):
+        if position in kept:
+            state = "in the results"
+        elif position in dropped:
+            state = "dropped by " + dropped[position]
+        else:
+            state = "not in the results (aggregated, limited or expanded away)"
+        print(f"{path}:{line}: {state}")
