@@ -11,6 +11,7 @@ import pytest
 from ruleops.cli import main
 from ruleops.fixtures.generate import draft_fixture
 from ruleops.loading import load_rule
+from tests.time_bound import deadline
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 CORPUS = REPOSITORY.parent / "shared" / "corpus" / "detection-rules" / "rules"
@@ -185,3 +186,66 @@ def test_an_indicator_match_rule_gets_a_source_event_and_its_indicator(rule_repo
     assert source["file"]["hash"]["sha256"] == wanted
     assert main(["test"]) == 0
     capsys.readouterr()
+
+
+# ---------------------------------------------------------------- bounded and never crashing
+
+
+@pytest.mark.parametrize("query", ["process:{ not (a and b) }", "not process:{ not x }"])
+def test_nested_kql_negations_are_drafted_within_the_work_bound(rule_repo, query):
+    """Negated free text in a nested query constrains every field under it; drafting stays
+    within its trial budget and ends in seconds, with cases or a reason."""
+    rule_repo.rule("k.toml", query, type="query", language="kuery")
+    with deadline(60):
+        draft = draft_fixture(load_rule(rule_repo.root / "rules/k.toml", "rules/k.toml").rule)
+    assert draft.ok or "too complex" in (draft.problem or "")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'process where event.action ("start", "exec")',
+        'network where cidrMatch(source.ip, "10.0.0.0/33")',
+        'process where process.name regex "(a"',
+    ],
+)
+def test_a_query_that_cannot_run_is_reported_not_crashed_on(rule_repo, capsys, query):
+    rule_repo.rule("r.toml", query)
+    assert main(["fixtures", "generate", "rules/r.toml"]) == 1
+    assert "not generated" in capsys.readouterr().out
+
+
+def test_control_characters_in_generated_values_are_written_escaped(rule_repo):
+    rule_repo.rule("r.toml", 'process where process.name == "a\\u{01}b\\u{7f}"')
+    assert main(["fixtures", "generate", "rules/r.toml"]) == 0
+    (positive, *_) = cases(rule_repo.root / "tests/rules/r.toml")
+    assert positive["events"][0]["process"]["name"] == "a\x01b\x7f"
+
+
+def test_one_failing_rule_does_not_stop_the_batch(rule_repo, capsys):
+    rule_repo.rule("a.toml", 'process where process.name regex "(a"', name="A")
+    other = "22222222-2222-4222-8222-222222222222"
+    rule_repo.rule("b.toml", 'process where process.name == "b"', name="B", rule_id=other)
+    main(["fixtures", "generate", "rules/a.toml", "rules/b.toml"])
+    assert (rule_repo.root / "tests/rules/b.toml").exists()
+
+
+def test_a_crash_drafting_one_rule_is_reported_and_the_batch_goes_on(
+    rule_repo, capsys, monkeypatch
+):
+    import ruleops.fixtures.generate as generate
+
+    original = generate.draft_fixture
+
+    def crash_on_a(rule):
+        if rule.name == "A":
+            raise RuntimeError("boom")
+        return original(rule)
+
+    monkeypatch.setattr(generate, "draft_fixture", crash_on_a)
+    rule_repo.rule("a.toml", 'process where process.name == "a"', name="A")
+    other = "22222222-2222-4222-8222-222222222222"
+    rule_repo.rule("b.toml", 'process where process.name == "b"', name="B", rule_id=other)
+    assert main(["fixtures", "generate", "rules/a.toml", "rules/b.toml"]) == 2
+    assert "ruleops crashed (RuntimeError: boom)" in capsys.readouterr().out
+    assert (rule_repo.root / "tests/rules/b.toml").exists()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ruleops.cli import EXIT_FINDINGS, EXIT_OK
+from ruleops.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ruleops.commands import add_config_argument, config_and_paths, show_help
 
 
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from ruleops.loading import load_rule
 
     config, paths = config_and_paths(args, args.rules)
-    failed = 0
+    failed = crashed = 0
     for path in discover(paths, config):
         shown = display_path(path)
         loaded = load_rule(path, shown)
@@ -65,17 +65,31 @@ def run(args: argparse.Namespace) -> int:
         if target.exists() and not args.force:
             print(f"{shown}: skipped: {display_path(target)} exists (--force replaces it)")
             continue
-        draft = draft_fixture(rule)
+        try:  # one rule's crash (a bug in ruleops) must not stop the batch
+            draft = draft_fixture(rule)
+            text = render(rule.rule_id, draft.cases, shown) if draft.ok else ""
+        except Exception as error:
+            print(
+                f"{shown}: not generated: ruleops crashed ({type(error).__name__}: {error}); "
+                "this is a bug in ruleops, please report it with the rule"
+            )
+            crashed += 1
+            continue
         if not draft.ok:
             print(f"{shown}: not generated: {draft.problem}")
             failed += 1
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        replace_atomically(target, render(rule.rule_id, draft.cases, shown).encode("utf-8"))
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            replace_atomically(target, text.encode("utf-8"))
+        except OSError as error:
+            print(f"{shown}: not generated: cannot write {display_path(target)}: {error}")
+            failed += 1
+            continue
         dropped = f"; {draft.dropped} unconfirmed case(s) left out" if draft.dropped else ""
         print(
             f"{shown}: wrote {display_path(target)}: {draft.count('match')} matching and "
             f"{draft.count('no match')} non-matching case(s), each confirmed by the "
             f"evaluator{dropped}; review them before you keep them"
         )
-    return EXIT_FINDINGS if failed else EXIT_OK
+    return EXIT_USAGE if crashed else EXIT_FINDINGS if failed else EXIT_OK

@@ -17,6 +17,8 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +43,36 @@ from ruleops.query.evaluate import compile_condition
 # Bounds that keep generation fast and deterministic on every corpus rule.
 MAX_ALTERNATIVES = 128
 MAX_CANDIDATES = 48
+# Within `trial_budget()`, every value tried on a trial event counts (one more per 16 fields
+# the event already has, since each trial copies it); past the budget the query is too
+# complex to draft. The most demanding corpus rule spends about 17,000.
+MAX_TRIALS = 50_000
+
+
+class TooComplex(Exception):
+    """Generation spent its trial budget (`trial_budget`)."""
+
+
+_budget: ContextVar[list[int] | None] = ContextVar("generation_budget", default=None)
+
+
+@contextmanager
+def trial_budget(limit: int = MAX_TRIALS) -> Iterator[None]:
+    """Bound the values generation tries until the block ends: past `limit`, the solving
+    that is under way raises TooComplex."""
+    token = _budget.set([limit])
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
+def _spend(cost: int = 1) -> None:
+    left = _budget.get()
+    if left is not None:
+        left[0] -= cost
+        if left[0] < 0:
+            raise TooComplex(f"more than {MAX_TRIALS:,} values tried")
 
 
 class Absent:
@@ -184,6 +216,7 @@ def _solve_field(path, leaves: list[Leaf], event, dialect: str, field_type) -> A
     pool.extend(_generic(kind))
     pool.append(ABSENT)
     tried: set[str] = set()
+    cost = 1 + sum(1 for _ in _flatten(event)) // 16
     for value in pool:
         marker = repr((type(value).__name__, value))
         if marker in tried:
@@ -195,6 +228,7 @@ def _solve_field(path, leaves: list[Leaf], event, dialect: str, field_type) -> A
             value = _coerce(kind, value)
             if not _fits(kind, value):
                 continue  # a value the field's mapping would not store
+        _spend(cost)
         trial = _deep_copy(event)
         if value is not ABSENT:
             set_path(trial, path, value)
@@ -215,6 +249,7 @@ def _combined(path, leaves: list[Leaf], checks, event, kind) -> Any:
         for value in candidates(leaf.node, True, kind):
             if value is ABSENT or not _fits(kind, value):
                 continue
+            _spend()
             trial = _deep_copy(event)
             set_path(trial, path, value)
             if check(trial) and all(not c(trial) for c, _ in negative):
@@ -229,6 +264,7 @@ def _combined(path, leaves: list[Leaf], checks, event, kind) -> Any:
     if len(chosen) > 1 and (kind is None or ".".join(path) in _array_fields()):
         options.append(list(dict.fromkeys(chosen)))
     for value in options:
+        _spend()
         trial = _deep_copy(event)
         set_path(trial, path, value)
         if all(bool(check(trial)) == want for check, want in checks):
