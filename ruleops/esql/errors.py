@@ -50,6 +50,7 @@ _COMMAND_TERMINALS = {
 _WORDS: dict[str, str] = {
     "NAME": "a name",
     "QUOTED_NAME": "a name",
+    "DOTTED_NAME": "a name",
     "ID_PATTERN": "a column name or pattern",
     "UNQUOTED_SOURCE": "an index pattern",
     "ENRICH_POLICY_NAME": "a policy name",
@@ -97,6 +98,7 @@ _VALUE_STARTS = {"NAME", "STRING", "INTEGER", "DECIMAL", "NULL", "TRUE", "PARAM"
 _VALUE = "a value (a column, string, number, function call, `true`, `false` or `null`)"
 _VALUE_TERMINALS = _VALUE_STARTS | {
     "QUOTED_NAME",
+    "DOTTED_NAME",
     "FALSE",
     "NAMED_PARAM",
     "DOUBLE_PARAM",
@@ -123,7 +125,7 @@ def expected_phrase(expected: set[str]) -> str:
         words.append("a command (" + ", ".join(PROCESSING_COMMANDS[:6]) + ", …)")
         names -= _COMMAND_TERMINALS
     order = list(_WORDS)
-    for name in sorted(names, key=lambda n: order.index(n) if n in order else len(order)):
+    for name in sorted(names, key=lambda n: (order.index(n) if n in order else len(order), n)):
         word = _WORDS.get(name, f"`{name.lower()}`")
         if word not in words:
             words.append(word)
@@ -362,7 +364,7 @@ def _token_mistake(text: str, token: Any, expected: set[str]) -> EsqlSyntaxError
             hint="write `a < b and b < c`",
             end_offset=end,
         )
-    if token.type in ("NAME", "STRING", "INTEGER", "QUOTED_NAME") and (
+    if token.type in ("NAME", "DOTTED_NAME", "STRING", "INTEGER", "QUOTED_NAME") and (
         expected & {"AND", "OR", "COMPARE", "COMMA", "PIPE"}
     ):
         return EsqlSyntaxError(

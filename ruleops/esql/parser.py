@@ -17,13 +17,15 @@ integers too large for any type.
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from ruleops.diagnostics import CheckInfo
 from ruleops.esql import ast
 from ruleops.esql.ast import Span
 from ruleops.esql.codes import SYNTAX
+from ruleops.query.fast_lalr import FAILED, FastLalr
 from ruleops.query.lark_spans import end_of, span_of, start_of
 from ruleops.query.syntax_error import QuerySyntaxError
 
@@ -61,11 +63,21 @@ class _Reject(Exception):
 @functools.lru_cache(maxsize=4096)
 def parse_esql(text: str) -> ast.Query:
     """Parse an ES|QL query. Raises `EsqlSyntaxError`."""
+    return _parse(text, fast=True)
+
+
+def _parse(text: str, fast: bool) -> ast.Query:
+    """With `fast`, the grammar's tables run by FastLalr first; lark's own parser reads
+    what that cannot take (and says why it is not ES|QL)."""
     from lark.exceptions import UnexpectedInput
 
     _SOURCE[0] = text
     try:
-        return _parser().parse(text)
+        runner = _fast_parser() if fast else None
+        query = runner.parse(text) if runner is not None else FAILED
+        if query is FAILED:
+            query = _parser().parse(text)
+        return query
     except _Reject as reject:
         raise EsqlSyntaxError(reject.message, reject.start, text, reject.hint, reject.end) from None
     except UnexpectedInput as error:
@@ -94,6 +106,15 @@ def _parser():
         maybe_placeholders=True,
         cache=_cache_file(),
     )
+
+
+@functools.cache
+def _fast_parser() -> FastLalr | None:
+    """The same parser run by `FastLalr` (~3x as fast as lark's loop on the corpus)."""
+    try:
+        return FastLalr(_parser())
+    except NotImplementedError:  # pragma: no cover - a lark option FastLalr does not run
+        return None
 
 
 def _cache_file() -> str | bool:
@@ -176,14 +197,39 @@ def _name_text(token: Any) -> str:
     return text
 
 
+_PLAIN_NAMES = frozenset({"NAME", "DOTTED_NAME"})
+
+
 def _not_reserved(token: Any) -> None:
     if token.type == "NAME" and str(token).lower() in RESERVED:
-        raise _Reject(
-            f"`{token}` is an ES|QL keyword, not a name",
-            token.start_pos,
-            token.end_pos,
-            hint=f"write a column named {token} in backquotes: `{token}`",
-        )
+        _reserved(str(token), token.start_pos)
+    elif token.type == "DOTTED_NAME":
+        start = token.start_pos
+        for part in str(token).split("."):
+            if part.lower() in RESERVED:
+                _reserved(part, start)
+            start += len(part) + 1
+
+
+def _reserved(word: str, start: int) -> NoReturn:
+    raise _Reject(
+        f"`{word}` is an ES|QL keyword, not a name",
+        start,
+        start + len(word),
+        hint=f"write a column named {word} in backquotes: `{word}`",
+    )
+
+
+def _no_reserved_segment(pattern: str, start: int) -> None:
+    """A KEEP/DROP pattern's dot-separated segments that are a bare reserved word."""
+    for segment in _SEGMENT.finditer(pattern):
+        word = segment.group()
+        if word.lower() in RESERVED:
+            _reserved(word, start + segment.start())
+
+
+# A pattern's segments between unquoted dots (a backquoted piece may hold dots).
+_SEGMENT = re.compile(r"(?:[^.`]|`(?:[^`]|``)*`)+")
 
 
 def _source_text(node: Any) -> str:
@@ -193,6 +239,8 @@ def _source_text(node: Any) -> str:
 def _pattern_parts(text: str) -> list[str]:
     """An ID_PATTERN token's pieces between wildcards: unquoted `*` is a wildcard, a
     backquoted piece is literal."""
+    if "`" not in text:
+        return text.split("*")
     parts = [""]
     i = 0
     while i < len(text):
@@ -311,7 +359,7 @@ class _Builder:
     def agg_field(self, children: list) -> ast.Aggregation:
         field, _where, condition = children
         last = condition if condition is not None else field
-        span = span_of(field, last)
+        span = Span(field.span.start, last.span.end)
         return ast.Aggregation(field.name, field.value, condition, span, field.target)
 
     def fields(self, children: list) -> list[ast.Assignment]:
@@ -319,7 +367,7 @@ class _Builder:
 
     def named_field(self, children: list) -> ast.Assignment:
         target, _assign, value = children
-        return ast.Assignment(target.name, value, span_of(target, value), target)
+        return ast.Assignment(target.name, value, Span(target.span.start, value.span.end), target)
 
     def field(self, children: list) -> ast.Assignment:
         (value,) = children
@@ -350,9 +398,10 @@ class _Builder:
                     token.start_pos,
                     token.end_pos,
                 )
-            pieces = _pattern_parts(str(token))
-            if len(pieces) == 1 and str(token).lower() in RESERVED and "`" not in str(token):
-                _not_reserved(_as_name(token))
+            text = str(token)
+            if not RESERVED.isdisjoint(text.lower().split(".")):
+                _no_reserved_segment(text, token.start_pos)
+            pieces = _pattern_parts(text)
             parts[-1] += pieces[0]
             parts.extend(pieces[1:])
         return ast.NamePattern(tuple(parts), span_of(children[0], children[-1]))
@@ -569,7 +618,8 @@ class _Builder:
 
     def compare(self, children: list) -> ast.Compare:
         left, op, right = children
-        return ast.Compare(str(op), left, right, span_of(left, right))  # type: ignore[arg-type]
+        span = Span(left.span.start, right.span.end)
+        return ast.Compare(str(op), left, right, span)  # type: ignore[arg-type]
 
     def arithmetic(self, children: list) -> ast.Arithmetic:
         left, op, right = children
@@ -594,11 +644,13 @@ class _Builder:
         value, _op, type_name = children
         return ast.Cast(value, str(type_name).lower(), span_of(value, type_name))
 
-    def column(self, children: list) -> ast.Column:
-        (column,) = children
-        return column
-
     def qualified_name(self, children: list) -> ast.Column:
+        first = children[0]
+        if len(children) == 1 and first.type in _PLAIN_NAMES:
+            text = str(first)
+            if not RESERVED.isdisjoint(text.lower().split(".")):
+                _not_reserved(first)
+            return ast.Column(text, Span(first.start_pos, first.end_pos))
         parts = []
         for token in children[::2]:
             _not_reserved(token)
@@ -617,10 +669,8 @@ class _Builder:
     def call(self, children: list) -> ast.Call:
         name, _lp, args, rp = children
         arguments, options = args if args is not None else ((), None)
-        text = str(name)
-        if name.type == "QUOTED_NAME":
-            text = _name_text(name)
-        return ast.Call(text.lower(), tuple(arguments), span_of(name, rp), options)
+        text = _name_text(name) if name.type == "QUOTED_NAME" else str(name)
+        return ast.Call(text.lower(), arguments, Span(name.start_pos, rp.end_pos), options)
 
     def by_args(self, children: list) -> tuple[tuple[ast.Expr, ...], None]:
         # FIRST(value BY sort), LAST(value BY sort): the same call as FIRST(value, sort)
@@ -632,7 +682,7 @@ class _Builder:
             token = children[0]
             return (ast.Star(span_of(token, token)),), None
         options = children.pop()
-        return tuple(children[::2]), options
+        return tuple(children[::2]), options  # the call's arguments, as a tuple
 
     def map_expr(self, children: list) -> ast.MapExpr:
         entries = tuple(c for c in children[1:-1:2] if c is not None)
@@ -716,7 +766,7 @@ def _token_span(token: Any) -> Span:
 
 
 def _string_literal(token: Any) -> ast.Literal:
-    return ast.Literal(string_value(str(token)), "keyword", _token_span(token))
+    return ast.Literal(string_value(str(token)), "keyword", Span(token.start_pos, token.end_pos))
 
 
 def _time_span(amount: int, first: Any, unit: Any) -> ast.TimeSpan:
@@ -752,12 +802,6 @@ def _column(node: Any) -> ast.Column:
     if not isinstance(node, ast.Column):
         raise _Reject("a column name is expected here", start_of(node), end_of(node))
     return node
-
-
-def _as_name(token: Any) -> Any:
-    from lark import Token
-
-    return Token("NAME", str(token), start_pos=token.start_pos, end_pos=token.end_pos)
 
 
 def _rename(old: ast.NamePattern, new: ast.NamePattern, span: Span) -> ast.RenameItem:
