@@ -34,10 +34,7 @@ def from_definition(path: Path) -> tuple[str, dict]:
         "params": [[p["name"], bool(p.get("optional"))] for p in longest["params"]],
         "variadic": any(s.get("variadic") for s in data["signatures"]),
         "signatures": sorted(
-            {
-                (tuple(p["type"] for p in s["params"]), s["returnType"])
-                for s in data["signatures"]
-            }
+            {(tuple(p["type"] for p in s["params"]), s["returnType"]) for s in data["signatures"]}
         ),
         "source": f"{path.parent.name}/{path.name}",
     }
