@@ -249,3 +249,48 @@ def test_a_crash_drafting_one_rule_is_reported_and_the_batch_goes_on(
     assert main(["fixtures", "generate", "rules/a.toml", "rules/b.toml"]) == 2
     assert "ruleops crashed (RuntimeError: boom)" in capsys.readouterr().out
     assert (rule_repo.root / "tests/rules/b.toml").exists()
+
+
+_THREAT_MATCH = """\
+threat_index = ["logs-ti_*"]
+threat_query = "threat.indicator.ip:*"
+threat_mapping = [
+  { entries = [{ field = "source.ip", type = "mapping", value = "threat.indicator.ip" }] },
+]
+"""
+_NEW_TERMS = """\
+new_terms.field = "new_terms_fields"
+new_terms.value = ["user.name"]
+new_terms.history_window_start = [{ field = "history_window_start", value = "now-7d" }]
+"""
+
+
+@pytest.mark.parametrize(
+    ("kind", "query", "language", "extra"),
+    [
+        (
+            "threshold",
+            "event.category:process and process.name:net.exe",
+            "kuery",
+            'threshold = { field = ["host.id"], value = 20 }',
+        ),
+        ("new_terms", "event.category:authentication and user.name:*", "kuery", _NEW_TERMS),
+        ("threat_match", "event.category:network and source.ip:*", "kuery", _THREAT_MATCH),
+        (
+            "eql",
+            "sequence by source.ip, source.port with maxspan=1m "
+            "[network where destination.port == 1080] [network where destination.port == 22]",
+            "eql",
+            "",
+        ),
+    ],
+)
+def test_generated_fixtures_pass_check_strict_unchanged(
+    rule_repo, capsys, kind, query, language, extra
+):
+    rule_repo.rule("r.toml", query, type=kind, language=language, extra=extra)
+    assert main(["fixtures", "generate", "rules/r.toml"]) == 0
+    capsys.readouterr()
+    status = main(["check", "--strict", "--no-cache"])
+    assert capsys.readouterr().out.endswith("0 errors, 0 warnings\n")
+    assert status == 0

@@ -215,6 +215,11 @@ def _solve_field(path, leaves: list[Leaf], event, dialect: str, field_type) -> A
         pool.extend(candidates(leaf.node, leaf.want, kind))
     pool.extend(_generic(kind))
     pool.append(ABSENT)
+    allowed = _allowed_values(".".join(path))
+    if allowed:
+        # event.category and the like: ECS's own values first (a fixture with any other is
+        # RO510), another value only when no allowed one gives the leaves what they want.
+        pool = [*(v for v in pool if _is_allowed(v, allowed)), *sorted(allowed), *pool]
     tried: set[str] = set()
     cost = 1 + sum(1 for _ in _flatten(event)) // 16
     for value in pool:
@@ -270,6 +275,17 @@ def _combined(path, leaves: list[Leaf], checks, event, kind) -> Any:
         if all(bool(check(trial)) == want for check, want in checks):
             return value
     return None
+
+
+def _allowed_values(name: str) -> frozenset[str] | None:
+    from ruleops.ecs import load_ecs
+
+    return load_ecs().allowed_values(name)
+
+
+def _is_allowed(value: Any, allowed: frozenset[str]) -> bool:
+    values = value if isinstance(value, list) else [value]
+    return all(v is ABSENT or (isinstance(v, str) and v in allowed) for v in values)
 
 
 def _array_fields() -> frozenset[str]:
