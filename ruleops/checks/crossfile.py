@@ -3,12 +3,10 @@ repository that a run does not check (`--changed-since`, a commit's staged files
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from ruleops.changes import RULE_ID_LINE, under
 from ruleops.checks import corpus_check
 from ruleops.config import Config
 from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, emits, register
@@ -79,10 +77,6 @@ def duplicates(rules: list[Rule], config: Config) -> Iterator[Diagnostic]:
                 )
 
 
-_NAME = re.compile(r'^\s*name\s*=\s*"(?P<value>(?:[^"\\]|\\.)*)"', re.MULTILINE)
-_DEPRECATED = re.compile(r'^\s*maturity\s*=\s*"deprecated"', re.MULTILINE)
-
-
 # A factory of checks; the checks it makes report these codes.
 @emits(DUPLICATE_ID, DUPLICATE_NAME)
 def unchecked_duplicates(
@@ -97,23 +91,20 @@ def unchecked_duplicates(
     def duplicates_of_unchecked(rules: list[Rule], config: Config) -> Iterator[Diagnostic]:
         if not rules:
             return
-        checked = {Path(rule.path).resolve() for rule in rules} | selected
-        ids: dict[str, list[Path]] = {}
-        names: dict[str, list[Path]] = {}
+        from ruleops.rule_index import identities
+
+        checked = {str(Path(rule.path).resolve()) for rule in rules}
+        checked |= {str(path) for path in selected}
+        ids: dict[str, list[str]] = {}
+        names: dict[str, list[str]] = {}
         fixture_roots = [(config.root / p).resolve() for p in config.fixture_paths]
-        for root in [(config.root / p).resolve() for p in config.rule_paths]:
-            for path in sorted(root.rglob("*.toml")):
-                if path in checked or under(path, fixture_roots):
-                    continue
-                try:
-                    text = path.read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError):
-                    continue
-                if match := RULE_ID_LINE.search(text):
-                    ids.setdefault(match["id"], []).append(path)
-                name = _NAME.search(text)
-                if name and not _DEPRECATED.search(text):
-                    names.setdefault(name["value"].strip().lower(), []).append(path)
+        rule_roots = [(config.root / p).resolve() for p in config.rule_paths]
+        others = identities(rule_roots, fixture_roots, config.root, frozenset(checked))
+        for path, identity in others.items():
+            if identity.rule_id:
+                ids.setdefault(identity.rule_id, []).append(path)
+            if identity.name and not identity.deprecated:
+                names.setdefault(identity.name.strip().lower(), []).append(path)
         for rule in rules:
             deprecated = rule.maturity == "deprecated"
             for info, label, key, value, owners in (
@@ -124,7 +115,7 @@ def unchecked_duplicates(
                     continue
                 others = owners.get(value.strip().lower() if label == "name" else value)
                 if others:
-                    shown = ", ".join(_shown(p) for p in others)
+                    shown = ", ".join(_shown(Path(p)) for p in sorted(others))
                     yield rule.diagnostic(
                         info,
                         f"{label} {value!r} is also used by {shown} (not checked in this run)",

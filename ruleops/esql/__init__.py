@@ -4,6 +4,21 @@ checks) and evaluator.
 `parse_esql(text) -> Query` is the entry point, beside `parse_eql` and `parse_kql`.
 """
 
-from ruleops.esql.parser import EsqlSyntaxError, parse_esql
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ruleops.esql.parser import EsqlSyntaxError, parse_esql
 
 __all__ = ["EsqlSyntaxError", "parse_esql"]
+
+
+def __getattr__(name: str) -> Any:
+    # Loaded on first use: every run declares the ES|QL codes (ruleops.esql.codes), but
+    # only one with an ES|QL rule needs the syntax tree and parser (~40 ms of imports).
+    if name in __all__:
+        from ruleops.esql import parser
+
+        return getattr(parser, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
