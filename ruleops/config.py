@@ -5,7 +5,7 @@
 rule_paths = ["rules"]            # what `ruleops check` with no path checks
 fixture_paths = ["tests/rules"]   # where fixture files live, mirroring rule_paths
 ignore = []                       # codes switched off (RO210, ...)
-house_style = true                # conventions of elastic/detection-rules (warnings)
+house_style = "auto"              # "elastic", "general" or false (ruleops.styles)
 field_definitions = ["fields/integrations.json"]  # extra field -> type maps
 attack_data = "data/enterprise-attack-compact.json"  # optional pinned ATT&CK file
 
@@ -23,6 +23,9 @@ from typing import Any
 
 from ruleops.diagnostics import Diagnostic, Severity
 
+# What `house_style` can be; true is "auto", false is "off".
+HOUSE_STYLES = ("auto", "elastic", "general", "off")
+
 
 class ConfigError(Exception):
     """The configuration is unusable; the CLI exits with status 2."""
@@ -36,7 +39,10 @@ class Config:
     fixture_paths: tuple[str, ...] = ("tests/rules",)
     ignore: frozenset[str] = frozenset()
     severity: dict[str, Severity] = field(default_factory=dict)
-    house_style: bool = True
+    # "auto", "elastic", "general" or "off" (`ruleops.styles` says what each applies);
+    # `house_style_configured` is whether the configuration chose it.
+    house_style: str = "auto"
+    house_style_configured: bool = False
     field_definitions: tuple[Path, ...] = ()
     attack_data: Path | None = None
 
@@ -44,11 +50,15 @@ class Config:
         """The diagnostic as this configuration wants it, or None when switched off."""
         if diagnostic.code in self.ignore:
             return None
-        if not self.house_style:
+        if self.house_style in ("off", "general"):
             from ruleops.diagnostics import REGISTRY
 
             info = REGISTRY.get(diagnostic.code)
-            if info is not None and info.house_style:
+            if (
+                info is not None
+                and info.house_style
+                and (self.house_style == "off" or info.elastic_style)
+            ):
                 return None
         override = self.severity.get(diagnostic.code)
         return diagnostic.with_severity(override) if override else diagnostic
@@ -111,9 +121,14 @@ def _from_section(section: dict[str, Any], source: Path) -> Config:
             severities[code] = Severity.parse(str(text))
         except ValueError as error:
             raise ConfigError(f"{where}.severity.{code}: {error}") from None
-    house_style = section.get("house_style", True)
-    if not isinstance(house_style, bool):
-        raise ConfigError(f"{where}: house_style must be true or false")
+    house_style = section.get("house_style", "auto")
+    if isinstance(house_style, bool):
+        house_style = "auto" if house_style else "off"
+    if house_style not in HOUSE_STYLES:
+        raise ConfigError(
+            f'{where}: house_style must be "auto", "elastic", "general" or false; '
+            f"got {section['house_style']!r}"
+        )
     attack = section.get("attack_data")
     if attack is not None and not isinstance(attack, str):
         raise ConfigError(f"{where}: attack_data must be a path")
@@ -126,6 +141,7 @@ def _from_section(section: dict[str, Any], source: Path) -> Config:
         ignore=frozenset(strings("ignore", ())),
         severity=severities,
         house_style=house_style,
+        house_style_configured="house_style" in section,
         field_definitions=tuple(root / p for p in strings("field_definitions", ())),
         attack_data=root / attack if attack else None,
     )

@@ -90,6 +90,9 @@ class CheckInfo:
     # House-style checks (conventions of elastic/detection-rules rather than format rules)
     # are the ones a repository is expected to switch off if it does not share them.
     house_style: bool = False
+    # Elastic's own conventions (its licence, tag vocabulary, risk-score ladder, …), a subset of
+    # the house style: reported only on rules held to Elastic's house style (`ruleops.styles`).
+    elastic_style: bool = False
     tags: tuple[str, ...] = ()
 
     def diagnostic(
@@ -107,15 +110,19 @@ class CheckInfo:
 
     def render(self) -> str:
         lines = [f"{self.code} ({self.name}) — {self.summary}", ""]
-        lines.append(
-            f"Default severity: {self.severity}" + ("  [house style]" if self.house_style else "")
-        )
+        lines.append(f"Default severity: {self.severity}" + _style_label(self))
         lines += ["", self.explanation.strip()]
         if self.bad:
             lines += ["", "Fails:", "", _indent(self.bad)]
         if self.good:
             lines += ["", "Passes:", "", _indent(self.good)]
         return "\n".join(lines) + "\n"
+
+
+def _style_label(info: CheckInfo) -> str:
+    if info.elastic_style:
+        return "  [house style: Elastic's own]"
+    return "  [house style]" if info.house_style else ""
 
 
 def _indent(text: str) -> str:

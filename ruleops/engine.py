@@ -24,6 +24,7 @@ class RunResult:
     rules: list[Rule] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     summary: dict = field(default_factory=dict)  # extra summary figures (fixture coverage)
+    notes: list[str] = field(default_factory=list)  # said once, on stderr (ruleops.styles)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for d in self.diagnostics if d.severity == severity)
@@ -72,7 +73,9 @@ def check_rule(rule: Rule, config: Config) -> list[Diagnostic]:
             found.extend(check(rule, config))
         except Exception as error:  # a bug in a check must not hide the other findings
             found.append(crashed(rule.path, f"check {check.__name__}", error))
-    return found
+    from ruleops.styles import for_rule
+
+    return for_rule(found, rule, config)
 
 
 # Forking a worker costs about as much as checking a few dozen rules; below this many files
@@ -156,6 +159,11 @@ def run_check(
     misses = [p for p in files if p not in cached]
     jobs = default_jobs(len(misses)) if jobs is None else jobs
     checked = dict(zip(misses, _check_all(misses, config, jobs), strict=True))
+    if files and not cached:  # a first run: nothing was known of these files
+        from ruleops.styles import first_run_note
+
+        checked_rules = [rule for rule, _ in checked.values() if rule is not None]
+        result.notes = [note] if (note := first_run_note(checked_rules, config)) else []
     raw: list[Diagnostic] = []
     for path in files:
         rule, found = cached.get(path) or checked[path]

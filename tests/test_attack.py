@@ -404,7 +404,7 @@ def test_mapping_tactics_without_any_tactic_tag_is_information():
 
 def test_tag_checks_are_house_style():
     text = rule(threat("TA0006", technique("T1003")), tags=("Tactic: Execution",))
-    config = Config(house_style=False)
+    config = Config(house_style="off")
     assert finalize(findings(text, config), config) == []
 
 

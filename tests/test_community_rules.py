@@ -9,7 +9,7 @@ import pytest
 
 from ruleops.config import Config
 from ruleops.datemath import offset_seconds
-from ruleops.diagnostics import Severity
+from ruleops.diagnostics import REGISTRY, Severity
 from ruleops.engine import run_check
 
 COMMUNITY = Path(__file__).parent / "data" / "community"
@@ -34,10 +34,10 @@ query = 'process.name : "whoami.exe"'
 """
 
 
-def findings(tmp_path: Path, text: str) -> list[tuple[str, str]]:
+def findings(tmp_path: Path, text: str, style: str = "auto") -> list[tuple[str, str]]:
     path = tmp_path / "rule.toml"
     path.write_text(text, encoding="utf-8")
-    result = run_check([path], Config(root=tmp_path), cache=False)
+    result = run_check([path], Config(root=tmp_path, house_style=style), cache=False)
     return [(d.code, d.message) for d in result.diagnostics]
 
 
@@ -55,10 +55,23 @@ def test_exported_custom_rule_has_no_error(path: Path) -> None:
     assert [d.headline() for d in result.diagnostics if d.severity is Severity.ERROR] == []
 
 
+@pytest.mark.parametrize("path", EXPORTED, ids=lambda path: path.name)
+def test_exported_custom_rule_gets_no_elastic_only_advice(path: Path) -> None:
+    result = run_check([path], Config(root=COMMUNITY), cache=False)
+    assert [d.headline() for d in result.diagnostics if REGISTRY[d.code].elastic_style] == []
+
+
+@pytest.mark.parametrize("path", EXPORTED, ids=lambda path: path.name)
+def test_exported_custom_rule_held_to_elastic_style_gets_its_advice(path: Path) -> None:
+    result = run_check([path], Config(root=COMMUNITY, house_style="elastic"), cache=False)
+    assert [d for d in result.diagnostics if REGISTRY[d.code].elastic_style]
+
+
 @pytest.mark.parametrize(
     "keys",
     [
         "author = []",
+        'license = ""',
         "tags = []",
         "false_positives = []",
         "references = []",
@@ -127,8 +140,8 @@ BUILDING_BLOCK = 'building_block_type = "default"\ntags = ["Rule Type: BBR"]\n'
 def test_building_block_timing_is_at_least_detection_rules_minimum(
     tmp_path: Path, timing: str
 ) -> None:
-    codes = [code for code, _ in findings(tmp_path, with_keys(BUILDING_BLOCK + timing))]
-    assert "RO156" not in codes
+    found = findings(tmp_path, with_keys(BUILDING_BLOCK + timing), "elastic")
+    assert "RO156" not in [code for code, _ in found]
 
 
 @pytest.mark.parametrize(
@@ -140,5 +153,5 @@ def test_building_block_timing_is_at_least_detection_rules_minimum(
     ],
 )
 def test_building_block_timing_below_the_minimum_is_reported(tmp_path: Path, timing: str) -> None:
-    codes = [code for code, _ in findings(tmp_path, with_keys(BUILDING_BLOCK + timing))]
-    assert "RO156" in codes
+    found = findings(tmp_path, with_keys(BUILDING_BLOCK + timing), "elastic")
+    assert "RO156" in [code for code, _ in found]

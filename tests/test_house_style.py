@@ -280,7 +280,7 @@ def test_house_style_false_switches_the_warnings_off(tmp_path: Path) -> None:
     path = tmp_path / "rule.toml"
     path.write_text(tomlkit.dumps(data), encoding="utf-8")
     on = run_check([path], Config(root=tmp_path))
-    off = run_check([path], Config(root=tmp_path, house_style=False))
+    off = run_check([path], Config(root=tmp_path, house_style="off"))
     assert "RO150" in {d.code for d in on.diagnostics}
     assert "RO150" not in {d.code for d in off.diagnostics}
 

@@ -399,6 +399,7 @@ TAG_WITHOUT_THREAT = register(
         bad='[rule]\ntags = ["Tactic: Credential Access", "Tactic: Execution"]\n' + _ENTRY,
         good='[rule]\ntags = ["Tactic: Credential Access"]\n' + _ENTRY,
         house_style=True,
+        elastic_style=True,
         tags=("attack",),
     )
 )
@@ -421,6 +422,7 @@ TACTICS_UNTAGGED = register(
         bad="[rule]\ntags = []\n" + _ENTRY,
         good='[rule]\ntags = ["Tactic: Credential Access"]\n' + _ENTRY,
         house_style=True,
+        elastic_style=True,
         tags=("attack",),
     )
 )

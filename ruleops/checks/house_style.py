@@ -61,6 +61,7 @@ RISK_SCORE = register(
         bad='severity = "medium"\nrisk_score = 43',
         good='severity = "medium"\nrisk_score = 47',
         house_style=True,
+        elastic_style=True,
     )
 )
 LOOKBACK_GAP = register(
@@ -151,6 +152,7 @@ TAG_FORMAT = register(
         bad='tags = ["Windows", "Tatic: Execution"]',
         good='tags = ["OS: Windows", "Tactic: Execution"]',
         house_style=True,
+        elastic_style=True,
     )
 )
 BUILDING_BLOCK = register(
@@ -173,6 +175,7 @@ BUILDING_BLOCK = register(
             'from = "now-119m"\ninterval = "60m"'
         ),
         house_style=True,
+        elastic_style=True,
     )
 )
 MIN_STACK_COMMENTS = register(
@@ -189,6 +192,7 @@ MIN_STACK_COMMENTS = register(
         bad='[metadata]\nmin_stack_version = "8.12.0"',
         good='[metadata]\nmin_stack_version = "8.12.0"\nmin_stack_comments = "New fields in 8.12"',
         house_style=True,
+        elastic_style=True,
     )
 )
 LICENSE = register(
@@ -206,6 +210,7 @@ LICENSE = register(
         bad='license = "Elastic Licence v2"',
         good='license = "Elastic License v2"',
         house_style=True,
+        elastic_style=True,
     )
 )
 
@@ -282,6 +287,7 @@ TYPE_TAG = register(
             '"Rule Type: ML", "Rule Type: Machine Learning"]'
         ),
         house_style=True,
+        elastic_style=True,
     )
 )
 

@@ -75,4 +75,6 @@ def run(args: argparse.Namespace) -> int:
 
     failing = Severity.WARNING if args.strict else Severity.ERROR
     write_reports(args, result, failing)
+    for note in result.notes:
+        print(f"ruleops: {note}", file=sys.stderr)
     return exit_status(result.diagnostics, failing)

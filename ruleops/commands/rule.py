@@ -47,7 +47,12 @@ def where_and_how(code: str) -> str:
 
     info = REGISTRY[code]
     lines = [f"Checked by: {where(function)}" for function in emitters_of(info)]
-    configured = f'ignore = ["{code}"]' + (" or house_style = false" if info.house_style else "")
+    style = ""
+    if info.elastic_style:
+        style = ' or house_style = "general"'
+    elif info.house_style:
+        style = " or house_style = false"
+    configured = f'ignore = ["{code}"]{style}'
     lines.append(f"Switch off: {configured} in [tool.ruleops]")
     if code not in not_inline():
         lines.append(f"            # ruleops: ignore[{code}] <reason> on the line of the rule file")

@@ -265,6 +265,7 @@ COLUMN_NAMING = register(
             "| KEEP host.name, Esql.count"
         ),
         house_style=True,
+        elastic_style=True,
     )
 )
 NEWER_THAN_STACK = register(
