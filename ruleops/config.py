@@ -6,6 +6,7 @@ rule_paths = ["rules"]            # what `ruleops check` with no path checks
 fixture_paths = ["tests/rules"]   # where fixture files live, mirroring rule_paths
 ignore = []                       # codes switched off (RO210, ...)
 house_style = "auto"              # "elastic", "general" or false (ruleops.styles)
+exclude = ["hunting", "legacy/*.toml"]  # files and folders not to check (ruleops.discovery)
 field_definitions = ["fields/integrations.json"]  # extra field -> type maps
 attack_data = "data/enterprise-attack-compact.json"  # optional pinned ATT&CK file
 
@@ -17,7 +18,7 @@ RO210 = "error"                   # codes with another severity
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,12 @@ class Config:
     house_style_configured: bool = False
     field_definitions: tuple[Path, ...] = ()
     attack_data: Path | None = None
+    # Glob patterns of files and folders not to check (`ruleops.discovery`).
+    exclude: tuple[str, ...] = ()
+    # A detection-rules layout (`ruleops.layout`): its _config.yaml, and the folders it
+    # gives to files that are not rules (exceptions, actions).
+    layout: Path | None = None
+    not_rule_paths: tuple[Path, ...] = ()
 
     def apply(self, diagnostic: Diagnostic) -> Diagnostic | None:
         """The diagnostic as this configuration wants it, or None when switched off."""
@@ -76,15 +83,39 @@ def load_config(start: Path | None = None, explicit: Path | None = None) -> Conf
     start = (start or Path.cwd()).resolve()
     source = explicit or find_pyproject(start)
     if source is None:
-        return Config(root=start)
+        return _with_layout(Config(root=start), {})
     try:
         document = tomllib.loads(source.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"{source}: cannot read configuration: {error}") from None
     section = document.get("tool", {}).get("ruleops")
     if section is None:
-        return Config(root=source.parent, source=source)
-    return _from_section(section, source)
+        return _with_layout(Config(root=source.parent, source=source), {})
+    return _with_layout(_from_section(section, source), section)
+
+
+def _with_layout(config: Config, section: dict[str, Any]) -> Config:
+    """`config` with what a detection-rules layout at its root says: the rule folders
+    (unless `rule_paths` is set), the folders of exceptions and actions, the codes its
+    bypass switches and test configuration turn off."""
+    from ruleops.layout import LayoutError, find_layout
+
+    try:
+        layout = find_layout(config.root)
+    except LayoutError as error:
+        raise ConfigError(str(error)) from None
+    if layout is None:
+        return config
+    rule_paths = config.rule_paths
+    if "rule_paths" not in section and layout.rule_dirs:
+        rule_paths = tuple(str(folder) for folder in layout.rule_dirs)
+    return replace(
+        config,
+        rule_paths=rule_paths,
+        ignore=config.ignore | layout.ignore,
+        layout=layout.source,
+        not_rule_paths=layout.other_dirs,
+    )
 
 
 _KNOWN_KEYS = {
@@ -95,6 +126,7 @@ _KNOWN_KEYS = {
     "house_style",
     "field_definitions",
     "attack_data",
+    "exclude",
 }
 
 
@@ -144,4 +176,5 @@ def _from_section(section: dict[str, Any], source: Path) -> Config:
         house_style_configured="house_style" in section,
         field_definitions=tuple(root / p for p in strings("field_definitions", ())),
         attack_data=root / attack if attack else None,
+        exclude=strings("exclude", ()),
     )

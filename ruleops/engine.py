@@ -31,18 +31,15 @@ class RunResult:
 
 
 def discover(paths: Iterable[Path], config: Config) -> Iterator[Path]:
-    """Rule files under `paths`: files as given, folders searched recursively for *.toml.
+    """Rule files under `paths`: files as given, folders searched for rule files as
+    `ruleops.discovery` says (fixtures, excluded and ignored files and TOML files that are
+    not rules are left out)."""
+    from ruleops.discovery import rule_files
 
-    Fixture files (under the configured fixture paths) are not rules and are skipped.
-    """
-    fixture_roots = [(config.root / p).resolve() for p in config.fixture_paths]
+    skip = [config.root / p for p in config.fixture_paths] + list(config.not_rule_paths)
     seen: set[Path] = set()
     for path in paths:
-        if path.is_dir():
-            candidates = sorted(p for p in path.rglob("*.toml") if p.is_file())
-            candidates = [p for p in candidates if not _under_any(p.resolve(), fixture_roots)]
-        else:
-            candidates = [path]
+        candidates = list(rule_files(path, config, skip)) if path.is_dir() else [path]
         for candidate in candidates:
             if candidate.name in _NOT_RULES:
                 continue
@@ -50,10 +47,6 @@ def discover(paths: Iterable[Path], config: Config) -> Iterator[Path]:
             if key not in seen:
                 seen.add(key)
                 yield candidate
-
-
-def _under_any(path: Path, roots: list[Path]) -> bool:
-    return any(path.is_relative_to(root) for root in roots)
 
 
 def display_path(path: Path) -> str:

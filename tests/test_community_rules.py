@@ -3,6 +3,7 @@ write for a custom rule is accepted, empty values included (tests/data/community
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,20 @@ def test_building_block_timing_is_at_least_detection_rules_minimum(
 def test_building_block_timing_below_the_minimum_is_reported(tmp_path: Path, timing: str) -> None:
     found = findings(tmp_path, with_keys(BUILDING_BLOCK + timing), "elastic")
     assert "RO156" in [code for code, _ in found]
+
+
+def test_a_misspelt_integration_gets_the_package_name(tmp_path: Path) -> None:
+    text = RULE.replace("[rule]", 'integration = ["endpont", "windows"]\n\n[rule]')
+    assert findings(tmp_path, text) == [
+        (
+            "RO110",
+            "integration 'endpont' is not an Elastic integration package; did you mean 'endpoint'?",
+        )
+    ]
+
+
+def test_integration_names_record_their_source() -> None:
+    from ruleops.checks.integrations import _DATA
+
+    document = json.loads(_DATA.read_text(encoding="utf-8"))
+    assert "elastic/integrations" in document["source"] and "endpoint" in document["packages"]

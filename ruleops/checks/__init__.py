@@ -74,6 +74,7 @@ ALL_CHECK_MODULES: tuple[str, ...] = (
     "ruleops.checks.attack",
     "ruleops.checks.schema",
     "ruleops.checks.empty_values",
+    "ruleops.checks.integrations",
     "ruleops.checks.house_style",
     "ruleops.checks.eql",
     "ruleops.checks.fields",

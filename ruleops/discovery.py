@@ -1,0 +1,145 @@
+"""Which files under a folder are rule files.
+
+A folder is walked for `*.toml` files, leaving out:
+- folders no rule lives in (version control, virtual environments, caches: `SKIPPED_DIRS`,
+  and every folder whose name starts with a dot);
+- what the repository's `.gitignore` files ignore (asked of git itself, in a git work tree);
+- what the `exclude` setting names: glob patterns as ruff reads them, a pattern without `/`
+  matching any file or folder of that name, one with `/` a path from the project root
+  (`**` for any number of folders);
+- fixture files (under `fixture_paths`) and the folders a detection-rules layout gives to
+  exceptions, actions and action connectors (`ruleops.layout`);
+- TOML files that are not rules: a rule file has a `[rule]` table, or a `[metadata]` table
+  without the tables of detection-rules' exception and action files. Hunting queries
+  (`[hunt]`), `.gitleaks.toml`, `pyproject.toml` and the like are not rules.
+
+A file named on the command line is always checked: its author meant it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import subprocess
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ruleops.config import Config
+
+SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "venv", "site-packages", "env"})
+# Top-level tables of detection-rules' files that carry [metadata] but are not rules
+# (detection_rules/exception.py, action.py, action_connector.py).
+NOT_RULE_TABLES = frozenset({"exceptions", "actions", "action_connectors"})
+_HEADER = re.compile(r"^[ \t]*\[\[?[ \t]*([A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')", re.MULTILINE)
+_DOTTED_TOP = re.compile(r"^[ \t]*(rule|metadata)[ \t]*\.", re.MULTILINE)
+# Bytes read to decide: the tables of a rule file come in its first lines; a long query
+# cannot hide them, as TOML tables cannot start inside a string before their header.
+_PEEK = 1 << 20
+
+
+def is_rule_text(text: str) -> bool:
+    """Whether a TOML document is meant to be a rule file (by its top-level tables)."""
+    tables = {name.strip("\"'") for name in _HEADER.findall(text)}
+    tables.update(_DOTTED_TOP.findall(text))
+    if "rule" in tables:
+        return True
+    return "metadata" in tables and not tables & NOT_RULE_TABLES
+
+
+def is_rule_file(path: Path) -> bool:
+    """Whether the file at `path` is meant to be a rule; a file that cannot be read as text
+    is let through, so that loading says why it cannot be read."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(_PEEK)
+    except OSError:
+        return True
+    if b"\x00" in raw:
+        return True
+    return is_rule_text(raw.decode("utf-8", errors="replace"))
+
+
+def rule_files(folder: Path, config: Config, skip: Iterable[Path] = ()) -> Iterator[Path]:
+    """The rule files under `folder`, sorted, walking only folders that may hold rules."""
+    skipped = [path.resolve() for path in skip]
+    ignored = git_ignored(folder)
+    found: list[Path] = []
+    for current, dirs, names in os.walk(folder):
+        here = Path(current)
+        dirs[:] = [
+            name
+            for name in dirs
+            if not name.startswith(".")
+            and name not in SKIPPED_DIRS
+            and not _excluded(here / name, config)
+            and (here / name).resolve() not in ignored
+            and not any((here / name).resolve() == path for path in skipped)
+        ]
+        for name in names:
+            path = here / name
+            if (
+                name.endswith(".toml")
+                and path.is_file()
+                and path.resolve() not in ignored
+                and not _excluded(path, config)
+                and not any(path.resolve().is_relative_to(root) for root in skipped)
+                and is_rule_file(path)
+            ):
+                found.append(path)
+    return iter(sorted(found))
+
+
+def _excluded(path: Path, config: Config) -> bool:
+    if not config.exclude:
+        return False
+    try:
+        relative = path.resolve().relative_to(config.root.resolve()).as_posix()
+    except ValueError:
+        relative = path.as_posix()
+    for pattern in config.exclude:
+        pattern = pattern.rstrip("/")
+        if "/" not in pattern:
+            if fnmatch.fnmatchcase(path.name, pattern):
+                return True
+        elif _glob_match(relative, pattern.lstrip("/")):
+            return True
+    return False
+
+
+def _glob_match(path: str, pattern: str) -> bool:
+    """`pattern` (`*` within a folder name, `**` across folders) matches `path` or one of
+    its parent folders."""
+    expression = ""
+    for piece in re.split(r"(\*\*/?|\*|\?)", pattern):
+        if piece.startswith("**"):
+            expression += "(?:.*/)?" if piece.endswith("/") else ".*"
+        elif piece == "*":
+            expression += "[^/]*"
+        elif piece == "?":
+            expression += "[^/]"
+        else:
+            expression += re.escape(piece)
+    return re.fullmatch(f"{expression}(?:/.*)?", path) is not None
+
+
+def git_ignored(folder: Path) -> frozenset[Path]:
+    """The files and folders under `folder` that git ignores (its .gitignore files, the
+    repository's info/exclude and the user's excludes file), resolved; empty outside a git
+    work tree or without git."""
+    try:
+        done = subprocess.run(
+            ["git", "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"],
+            cwd=folder,
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()
+    if done.returncode != 0:
+        return frozenset()
+    names = done.stdout.decode("utf-8", errors="replace").split("\0")
+    return frozenset((folder / name.rstrip("/")).resolve() for name in names if name)

@@ -1,0 +1,154 @@
+"""detection-rules' own repository configuration, read so that a fork needs no `[tool.ruleops]`.
+
+detection-rules (`detection_rules/config.py`, `parse_rules_config`; `custom-rules setup-config`
+in `detection_rules/custom_rules.py` writes the file) keeps its layout in `_config.yaml`: in
+the folder named by the `CUSTOM_RULES_DIR` environment variable, at the root of a custom
+rules folder, or in `detection_rules/etc/` of a fork. Paths in it are relative to the file:
+
+```yaml
+rule_dirs: [rules]                       # the rule folders
+bbr_rules_dirs: [rules_building_block]   # building block rules
+directories:                             # files that are not rules
+  exception_dir: exceptions
+  action_dir: actions
+  action_connector_dir: action_connectors
+testing:
+  config: etc/test_config.yaml           # unit tests switched off (below)
+bypass_tags_validation: true             # and the other bypass_* switches
+```
+
+Its test configuration (`unit_tests.bypass`, or `unit_tests.test_only` for the only tests to
+run; names or `pattern:` globs) switches detection-rules' unit tests off; the ruleops codes
+that check the same things are switched off with them (`data/detection_rules_tests.json`).
+The `DETECTION_RULES_TEST_CONFIG` environment variable names another test configuration, as
+it does for detection-rules.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+CONFIG_NAME = "_config.yaml"
+# The codes each of `_config.yaml`'s bypass switches stands for.
+BYPASSES = {
+    "bypass_bbr_lookback_validation": ("RO156",),
+    "bypass_tags_validation": ("RO155", "RO162", "RO220", "RO221"),
+    "bypass_esql_keep_validation": ("RO712",),
+    "bypass_esql_metadata_validation": ("RO712",),
+}
+_DATA = Path(__file__).resolve().parent / "data" / "detection_rules_tests.json"
+
+
+class LayoutError(Exception):
+    """`_config.yaml` or its test configuration cannot be read."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    source: Path
+    rule_dirs: tuple[Path, ...]
+    other_dirs: tuple[Path, ...]  # exceptions, actions, action connectors
+    ignore: frozenset[str]  # codes its bypass switches and test configuration turn off
+
+
+def find_layout(root: Path) -> Layout | None:
+    """The detection-rules layout of the repository at `root`, if it has one."""
+    custom = os.environ.get("CUSTOM_RULES_DIR")
+    candidates = [Path(custom) / CONFIG_NAME] if custom else []
+    candidates += [root / CONFIG_NAME, root / "detection_rules" / "etc" / CONFIG_NAME]
+    for candidate in candidates:
+        if candidate.is_file():
+            return read_layout(candidate)
+    return None
+
+
+def read_layout(path: Path) -> Layout:
+    loaded = _yaml(path)
+    if not isinstance(loaded, dict):
+        raise LayoutError(f"{path}: not a detection-rules configuration (a YAML mapping)")
+    base = path.parent
+
+    def folders(value: Any, key: str) -> tuple[Path, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise LayoutError(f"{path}: {key} must be a list of folders")
+        return tuple((base / v).resolve() for v in value)
+
+    directories = loaded.get("directories") or {}
+    if not isinstance(directories, dict):
+        raise LayoutError(f"{path}: directories must be a mapping")
+    others = tuple(
+        (base / value).resolve()
+        for key in ("exception_dir", "action_dir", "action_connector_dir")
+        if isinstance(value := directories.get(key), str)
+    )
+    ignore: set[str] = set()
+    every = loaded.get("bypass_optional_elastic_validation") is True
+    for switch, codes in BYPASSES.items():
+        if every or loaded.get(switch) is True:
+            ignore.update(codes)
+    ignore.update(_test_config_codes(path, base, loaded))
+    return Layout(
+        source=path,
+        rule_dirs=folders(loaded.get("rule_dirs"), "rule_dirs")
+        + folders(loaded.get("bbr_rules_dirs"), "bbr_rules_dirs"),
+        other_dirs=others,
+        ignore=frozenset(ignore),
+    )
+
+
+def _test_config_codes(path: Path, base: Path, loaded: dict[str, Any]) -> set[str]:
+    named = os.environ.get("DETECTION_RULES_TEST_CONFIG")
+    testing = loaded.get("testing")
+    if not named and isinstance(testing, dict) and isinstance(testing.get("config"), str):
+        named = str(base / testing["config"])
+    if not named:
+        return set()
+    config = _yaml(Path(named))
+    units = config.get("unit_tests") if isinstance(config, dict) else None
+    if not isinstance(units, dict):
+        return set()
+    tests = known_tests()
+    bypass, only = units.get("bypass"), units.get("test_only")
+    if isinstance(only, list):
+        kept = _matching(only, tests)
+        switched_off = [name for name in tests if name not in kept]
+    else:
+        switched_off = sorted(_matching(bypass if isinstance(bypass, list) else [], tests))
+    return {code for name in switched_off for code in tests[name]}
+
+
+def _matching(names: list[Any], tests: dict[str, list[str]]) -> set[str]:
+    """The known tests that `names` (full names or `pattern:` globs) name."""
+    found: set[str] = set()
+    for name in names:
+        if not isinstance(name, str):
+            continue
+        if name.startswith("pattern:"):
+            found.update(fnmatch.filter(tests, name.removeprefix("pattern:")))
+        elif name in tests:
+            found.add(name)
+    return found
+
+
+@lru_cache(maxsize=1)
+def known_tests() -> dict[str, list[str]]:
+    """detection-rules' unit tests that ruleops checks too, with the codes that do."""
+    tests: dict[str, list[str]] = json.loads(_DATA.read_text(encoding="utf-8"))["tests"]
+    return tests
+
+
+def _yaml(path: Path) -> Any:
+    import yaml
+
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise LayoutError(f"{path}: cannot read: {error}") from None

@@ -1,0 +1,148 @@
+"""Which files are checked as rules: a fork of detection-rules, with its hunting queries,
+exceptions, building blocks, `_config.yaml` and `.gitignore`, checks exactly its rules."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ruleops.config import ConfigError, load_config
+from ruleops.discovery import is_rule_text
+from ruleops.engine import discover
+from tests.git_helpers import git, rule_text
+
+HUNT = '[hunt]\nauthor = "Elastic"\nname = "Persistence via Cron"\nquery = ["from logs-*"]\n'
+EXCEPTION = (
+    '[metadata]\ncreation_date = "2024/01/01"\nlist_name = "Trusted"\n\n'
+    '[[exceptions]]\ndescription = "a trusted tool"\nname = "Trusted"\n'
+)
+GITLEAKS = '[[rules]]\nid = "token"\nregex = "tok_[a-z]+"\n\n[allowlist]\npaths = ["tests"]\n'
+FORK_CONFIG = """\
+bbr_rules_dirs:
+  - ../../rules_building_block
+rule_dirs:
+  - ../../rules
+directories:
+  exception_dir: ../../exceptions
+  action_dir: ../../actions
+files:
+  packages: packages.yaml
+  stack_schema_map: stack-schema-map.yaml
+"""
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def fork(tmp_path: Path) -> Path:
+    """A fork of detection-rules: its own pyproject.toml (no [tool.ruleops]), the layout
+    in detection_rules/etc/_config.yaml, and every kind of TOML file the repository has."""
+    write(tmp_path / "pyproject.toml", '[project]\nname = "detection-rules"\n')
+    write(tmp_path / "detection_rules" / "etc" / "_config.yaml", FORK_CONFIG)
+    write(tmp_path / "rules" / "windows" / "a.toml", rule_text("A"))
+    write(tmp_path / "rules" / "_deprecated" / "b.toml", rule_text("B"))
+    write(tmp_path / "rules_building_block" / "c.toml", rule_text("C"))
+    write(tmp_path / "hunting" / "linux" / "queries" / "cron.toml", HUNT)
+    write(tmp_path / "exceptions" / "trusted.toml", EXCEPTION)
+    write(tmp_path / "actions" / "notify.toml", EXCEPTION.replace("exceptions", "actions"))
+    write(tmp_path / ".gitleaks.toml", GITLEAKS)
+    write(tmp_path / "releases" / "8.18" / "rules" / "d.toml", rule_text("D"))
+    write(tmp_path / ".gitignore", "releases/\n")
+    git(tmp_path, "init", "-q")
+    return tmp_path
+
+
+def checked(root: Path, *paths: str) -> list[str]:
+    config = load_config(root)
+    found = discover([root / p for p in paths] or [root], config)
+    return sorted(p.resolve().relative_to(root.resolve()).as_posix() for p in found)
+
+
+RULES = ["rules/_deprecated/b.toml", "rules/windows/a.toml", "rules_building_block/c.toml"]
+
+
+def test_checking_a_fork_checks_exactly_its_rules(fork: Path) -> None:
+    assert checked(fork, ".") == RULES
+
+
+def test_check_without_a_path_checks_the_folders_the_layout_names(fork: Path) -> None:
+    config = load_config(fork)
+    roots = [Path(p) for p in config.rule_paths]
+    assert roots == [(fork / "rules").resolve(), (fork / "rules_building_block").resolve()]
+
+
+def test_cli_check_without_a_path_checks_the_fork_rules(fork: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "ruleops", "check", "--no-cache", "--format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=fork,
+        check=False,
+    )
+    assert json.loads(done.stdout)["files"] == 3
+
+
+def test_a_custom_rules_folder_config_at_the_root_is_read(tmp_path: Path) -> None:
+    write(tmp_path / "_config.yaml", "rule_dirs: [rules]\ndirectories:\n  exception_dir: ex\n")
+    write(tmp_path / "rules" / "a.toml", rule_text("A"))
+    write(tmp_path / "ex" / "a.toml", rule_text("not a rule here"))
+    assert checked(tmp_path, ".") == ["rules/a.toml"]
+
+
+def test_files_git_ignores_are_not_checked(fork: Path) -> None:
+    assert "releases/8.18/rules/d.toml" not in checked(fork, ".")
+
+
+def test_exclude_patterns_leave_files_out(fork: Path) -> None:
+    write(fork / "pyproject.toml", '[tool.ruleops]\nexclude = ["_deprecated", "rules/w*/a.toml"]\n')
+    assert checked(fork, ".") == ["rules_building_block/c.toml"]
+
+
+def test_a_file_named_on_the_command_line_is_always_checked(fork: Path) -> None:
+    assert checked(fork, "hunting/linux/queries/cron.toml") == ["hunting/linux/queries/cron.toml"]
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        (rule_text("A"), True),
+        ('[metadata]\nmaturity = "production"\n\n[rul]\nname = "typo"\n', True),
+        ("rule.name = 'dotted'\n", True),
+        (HUNT, False),
+        (EXCEPTION, False),
+        (GITLEAKS, False),
+        ('[project]\nname = "x"\n', False),
+        ("", False),
+    ],
+)
+def test_a_file_is_a_rule_by_its_tables(text: str, rule: bool) -> None:
+    assert is_rule_text(text) is rule
+
+
+def test_test_configuration_bypasses_switch_the_same_checks_off(tmp_path: Path) -> None:
+    write(tmp_path / "_config.yaml", "rule_dirs: [rules]\ntesting:\n  config: etc/test.yaml\n")
+    write(
+        tmp_path / "etc" / "test.yaml",
+        "unit_tests:\n  bypass:\n  - tests.test_all_rules.TestRuleTags.test_tag_prefix\n"
+        "  - pattern:*TestRiskScoreMismatch*\n",
+    )
+    assert {"RO155", "RO150"} <= load_config(tmp_path).ignore
+
+
+def test_bypass_switches_of_the_layout_switch_checks_off(tmp_path: Path) -> None:
+    write(tmp_path / "_config.yaml", "rule_dirs: [rules]\nbypass_bbr_lookback_validation: true\n")
+    assert "RO156" in load_config(tmp_path).ignore
+
+
+def test_an_unreadable_layout_is_a_configuration_error(tmp_path: Path) -> None:
+    write(tmp_path / "_config.yaml", "rule_dirs: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"_config\.yaml"):
+        load_config(tmp_path)
