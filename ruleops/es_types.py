@@ -31,6 +31,7 @@ import ipaddress
 import math
 import re
 import struct
+import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import lru_cache, total_ordering
@@ -124,6 +125,33 @@ def esql_type(mapping_type: str) -> str:
     """The ES|QL type of a field of this mapping type; `unsupported` for what ES|QL cannot
     read (geo shapes, objects, ranges…), as ES|QL reports such columns."""
     return _ESQL_TYPE.get(mapping_type, "unsupported")
+
+
+# --- fields of a mapping ------------------------------------------------------------------
+
+_CONTAINERS = frozenset({"object", "nested", "flattened"})
+
+
+def multi_field_parent(types: Mapping[str, str], name: str) -> str | None:
+    """The field a multi-field is indexed from (`user.name` for `user.name.text`), or None.
+    A known field under a leaf field can only be one of its multi-fields: a leaf has no
+    object properties."""
+    if name not in types:
+        return None
+    parent, dot, _ = name.rpartition(".")
+    if dot and types.get(parent) not in (None, *_CONTAINERS):
+        return parent
+    return None
+
+
+def nested_path(types: Mapping[str, str], name: str) -> str | None:
+    """The innermost `nested` field that `name` lies inside (not `name` itself), or None."""
+    parts = name.split(".")
+    for end in range(len(parts) - 1, 0, -1):
+        prefix = ".".join(parts[:end])
+        if types.get(prefix) == "nested":
+            return prefix
+    return None
 
 
 # --- does a value fit ---------------------------------------------------------------------
@@ -285,6 +313,58 @@ def parse_date_millis(value: Any, fmt: str | None = None) -> int | None:
 
 def _millis(moment: datetime) -> int:
     return int(moment.timestamp()) * 1000 + moment.microsecond // 1000
+
+
+# A date as a query writes it, to any precision: `2024`, `2024-05`, `2024-05-01T10`, … .
+_QUERY_DATE = re.compile(
+    r"(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?)?)?)?"
+    r"(Z|[+-]\d{2}(?::?\d{2})?)?"
+)
+
+
+@lru_cache(maxsize=4096)
+def date_bounds(text: str) -> tuple[int, int] | None:
+    """The first and last millisecond a date written in a query stands for, as a range query
+    on a date field reads a bound (Elasticsearch reference, range query, "Missing date
+    components"): a bound rounded down (`gte`, `lt`) fills what is not written with zeros,
+    a bound rounded up (`gt`, `lte`) fills the time of day with 23:59:59.999 (month and day
+    with 01, as the reference's example of `2099-12` shows). Digits alone are epoch
+    milliseconds, except four, which are a year (the first format of
+    `strict_date_optional_time||epoch_millis`). An equality on a date field is the range
+    between the two (Kibana `functions/is.ts` builds `gte`/`lte` of the value)."""
+    text = text.strip()
+    if re.fullmatch(r"-?\d+", text) and len(text.lstrip("-")) != 4:
+        return int(text), int(text)
+    match = _QUERY_DATE.fullmatch(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    try:
+        low = datetime(int(year), int(month or 1), int(day or 1), tzinfo=UTC)
+    except ValueError:
+        return None
+    written = [int(hour or 0), int(minute or 0), int(second or 0)]
+    if not 0 <= written[0] <= 23 or not 0 <= written[1] <= 59 or not 0 <= written[2] <= 59:
+        return None
+    start = _millis(low) + ((written[0] * 60 + written[1]) * 60 + written[2]) * 1000
+    if fraction:
+        start += int(fraction[:3].ljust(3, "0"))
+    if zone and zone != "Z":
+        sign = 1 if zone[0] == "+" else -1
+        digits = zone[1:].replace(":", "").ljust(4, "0")
+        start -= sign * (int(digits[:2]) * 60 + int(digits[2:])) * 60_000
+    end = start
+    if fraction is None:
+        # what the text leaves out of the time of day rounds up to its last millisecond
+        if hour is None:
+            end += 86_400_000 - 1
+        elif minute is None:
+            end += 3_600_000 - 1
+        elif second is None:
+            end += 60_000 - 1
+        else:
+            end += 999
+    return start, end
 
 
 _JAVA_TOKENS = {
@@ -566,3 +646,87 @@ def doc_value(raw: Any, mapping_type: str, params: Mapping[str, Any] | None = No
         values = sorted(set(values), key=_sort_key(mapping_type))
         return values[0] if len(values) == 1 else tuple(values)
     return tuple(sorted(values))
+
+
+# --- text analysis: the standard analyzer -------------------------------------------------
+
+# Unicode word-break classes (UAX #29) that join the characters around them into one word.
+_MID_LETTER = frozenset(":\u00b7\u0387\u05f4\u2027\ufe13\ufe55\uff1a")
+_MID_NUM = frozenset(
+    ",;\u037e\u0589\u060c\u060d\u066c\u07f8\u2044\ufe10\ufe14\ufe50\ufe54\uff0c\uff1b"
+)
+_MID_NUM_LET = frozenset(".'\u2018\u2019\u2024\ufe52\uff07\uff0e")
+_MAX_TOKEN_LENGTH = 255
+
+
+def _char_class(char: str) -> str:
+    """ALetter ("a"), Numeric ("9"), ExtendNumLet ("_"), a character that is a word of its
+    own (ideographs, hiragana: "i"), an Extend/Format mark ("x"), or anything else ("-")."""
+    category = unicodedata.category(char)
+    if category == "Nd":
+        return "9"
+    if category in ("Mn", "Me", "Mc", "Cf"):
+        return "x"
+    if category == "Pc":
+        return "_"
+    if category[0] == "L" or category == "Nl":
+        name = unicodedata.name(char, "")
+        if name.startswith(("CJK UNIFIED", "CJK COMPATIBILITY IDEOGRAPH", "HIRAGANA")):
+            return "i"
+        return "a"
+    return "-"
+
+
+@lru_cache(maxsize=65536)
+def analyze(text: str) -> tuple[str, ...]:
+    """The terms Elasticsearch's standard analyzer indexes for a text: Unicode word
+    segmentation (Lucene StandardTokenizer, UAX #29), then lower case (LowerCaseFilter).
+
+    Letters and digits run together into one word, as does `_`; a single `.`, `'` or `:`
+    between letters stays inside the word (`mimikatz.exe`, `don't`), a single `.`, `,` or `;`
+    between digits too (`192.168.1.1`, `1,000`); anything else separates words (`-`, `\\`,
+    `/`, `@`, spaces), and is dropped. Ideographs and hiragana are words of one character.
+    A word longer than 255 characters is cut into pieces of 255."""
+    words: list[str] = []
+    current: list[str] = []
+    classes = [_char_class(c) for c in text]
+    previous = ""  # class of the last word character
+    i = 0
+    while i < len(text):
+        char, kind = text[i], classes[i]
+        if kind in ("a", "9", "_") or (kind == "x" and current):
+            current.append(char)
+            if kind != "x":
+                previous = kind
+        elif kind == "i":
+            if current:
+                words.append("".join(current))
+                current = []
+            words.append(char)
+            previous = ""
+        elif current and i + 1 < len(text) and _joins(char, previous, classes[i + 1]):
+            current.append(char)
+        else:
+            if current:
+                words.append("".join(current))
+                current = []
+            previous = ""
+        i += 1
+    if current:
+        words.append("".join(current))
+    out: list[str] = []
+    for word in words:
+        lowered = "".join(c.lower()[0] if c.lower() else c for c in word)
+        size = _MAX_TOKEN_LENGTH
+        out.extend(lowered[k : k + size] for k in range(0, len(lowered), size))
+    return tuple(out)
+
+
+def _joins(char: str, before: str, after: str) -> bool:
+    """Whether `char` between a word character of class `before` and one of class `after`
+    stays inside the word (UAX #29 rules WB6/WB7 for letters, WB11/WB12 for digits)."""
+    if before == "a" and after == "a":
+        return char in _MID_LETTER or char in _MID_NUM_LET
+    if before == "9" and after == "9":
+        return char in _MID_NUM or char in _MID_NUM_LET
+    return False

@@ -651,6 +651,7 @@ def test_parse_command_prints_the_tree_as_json(capsys):
             "path": ["process", "name"],
             "span": [14, 26],
             "optional": False,
+            "verbatim": False,
         },
         "patterns": ["cmd*"],
         "kind": "wildcard",

@@ -418,9 +418,17 @@ def test_dotted_words_are_one_word_of_the_text():
     assert rule.run([{"message": "mimikatz.exe was blocked"}]) == []
 
 
-def test_wildcard_on_a_text_field_ignores_case():
+def test_wildcard_on_a_text_field_matches_single_words_in_any_case():
+    # is.ts: a wildcard value on a non-keyword field is a query_string query, whose wildcard
+    # terms are lower-cased and matched against the words the standard analyzer indexed
+    rule = text_rule("powershell.file.script_block_text:*MpPref*")
+    assert len(rule.run([script("Set-MpPreference -DisableRealtimeMonitoring $true")])) == 1
+
+
+def test_wildcard_across_a_word_boundary_never_matches_a_text_field():
+    # no single word holds the `-`, so Elasticsearch matches nothing (issue 19, KQL 1)
     rule = text_rule("powershell.file.script_block_text:*Set-MpPreference*")
-    assert len(rule.run([script("set-mppreference -DisableRealtimeMonitoring $true")])) == 1
+    assert rule.run([script("Set-MpPreference -DisableRealtimeMonitoring $true")]) == []
 
 
 def test_keyword_fields_stay_case_sensitive():

@@ -721,7 +721,6 @@ class Compiler:
 
     def _kql(self, node: ast.Call, scope: _Scope) -> tuple[Fn, str]:
         from ruleops.kql.errors import KqlSyntaxError
-        from ruleops.kql.field_types import typed_fields
         from ruleops.kql.parser import parse_kql
         from ruleops.query.evaluate import compile_condition
 
@@ -734,14 +733,12 @@ class Compiler:
             parsed = parse_kql(text)
         except KqlSyntaxError as error:
             raise EsqlError(f"Invalid KQL query [{text}]: {error}", node.span) from None
-        # Text columns are analysed fields: KQL matches their words, as Elasticsearch's
-        # match query does (kql.field_types). A term without a field searches every field
+        # Each column's type decides what a KQL condition on it means (text columns are
+        # analysed: query.field_semantics). A term without a field searches every field
         # (`index.query.default_field` is `*`): the string columns of the source.
         types = dict(scope.columns)
         parsed = _all_fields(parsed, [n for n, t in scope.columns if t in STRINGS])
-        predicate = compile_condition(
-            typed_fields(parsed, lambda name: types.get(name)), dialect="kql"
-        )
+        predicate = compile_condition(parsed, dialect="kql", field_types=types)
         holder = self.holder
         names = [name for name, _ in scope.columns]
 

@@ -16,16 +16,17 @@ returns `Alert`s. `program(section)` adapts it to the fixture runner.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from ruleops.kql.dates import has_date_math, parse_time, relative_time, resolve_date_math
-from ruleops.kql.field_types import typed_fields
+from ruleops.kql.field_types import expand_field_wildcards, kql_field_types
 from ruleops.kql.filters import UnsupportedFilter, filters_condition
 from ruleops.kql.parser import KqlSyntaxError, parse_kql
 from ruleops.query.ast import (
@@ -94,14 +95,28 @@ class RuleType:
     type: str
     condition: Expr
     timestamp_field: str = "@timestamp"  # the rule's timestamp_override, else @timestamp
+    # The fields' mapping types, which decide what each condition means (field_types.py)
+    field_types: Mapping[str, str] = field(default_factory=dict)
 
     def matcher(self, expr: Expr, now: dt.datetime | None) -> Predicate:
         from ruleops.query.evaluate import compile_condition
 
         if has_date_math(expr):
-            resolved, types = resolve_date_math(expr, now or dt.datetime.now(dt.UTC))
-            return compile_condition(resolved, dialect="kql", field_types=types)
-        return compile_condition(expr, dialect="kql")
+            resolved, dated = resolve_date_math(expr, now or dt.datetime.now(dt.UTC))
+            return compile_condition(
+                resolved, dialect="kql", field_types={**self.field_types, **dated}
+            )
+        return compile_condition(expr, dialect="kql", field_types=self.field_types or None)
+
+    def with_types(self, types: Mapping[str, str]) -> RuleType:
+        """This rule type run with `types`: field-name wildcards spelled out over them."""
+        changes: dict[str, Any] = {
+            "field_types": types,
+            "condition": expand_field_wildcards(self.condition, types),
+        }
+        if isinstance(self, ThreatMatch):
+            changes["threat_condition"] = expand_field_wildcards(self.threat_condition, types)
+        return dataclasses.replace(self, **changes)
 
     def now(self, timestamp_field: str, *groups: Iterable[Event]) -> dt.datetime | None:
         """The latest event time: "now" for date math and time windows."""
@@ -268,10 +283,17 @@ class ThreatMatch(RuleType):
 # ---------------------------------------------------------------------------- compiling
 
 
-def compile_rule_type(section: Mapping[str, Any]) -> RuleType:
-    """The runnable form of a KQL rule's `[rule]` table. Raises `KqlSyntaxError`,
-    `UnsupportedFilter` or `RuleTypeError`."""
-    return _compile(_cache_key(section))
+def compile_rule_type(
+    section: Mapping[str, Any], field_types: Mapping[str, str] | None = None
+) -> RuleType:
+    """The runnable form of a KQL rule's `[rule]` table, run with `field_types` (ECS when
+    not given) and the integration text fields. Raises `KqlSyntaxError`, `UnsupportedFilter`
+    or `RuleTypeError`."""
+    if field_types is None:
+        from ruleops.ecs import load_ecs
+
+        field_types = load_ecs().fields
+    return _compile(_cache_key(section)).with_types(kql_field_types(field_types))
 
 
 def _cache_key(section: Mapping[str, Any]) -> str:
@@ -288,9 +310,7 @@ def _compile(key: str) -> RuleType:
     rule_type = section.get("type")
     if rule_type not in SUPPORTED_TYPES:
         raise RuleTypeError(f"ruleops cannot run KQL rules of type {rule_type!r}")
-    condition = _with_filters(
-        typed_fields(parse_kql(section.get("query") or "")), section.get("filters")
-    )
+    condition = _with_filters(parse_kql(section.get("query") or ""), section.get("filters"))
     timestamp = section.get("timestamp_override") or "@timestamp"
     common = {"type": rule_type, "condition": condition, "timestamp_field": timestamp}
     if rule_type == "query":
@@ -318,7 +338,7 @@ def _compile(key: str) -> RuleType:
         window = _text(windows[0], "value", "new_terms.history_window_start") if windows else None
         return NewTerms(**common, terms=tuple(terms), history_window=window or "now-7d",
                         lookback=section.get("from") or DEFAULT_FROM)  # fmt: skip
-    threat = _with_filters(typed_fields(parse_kql(section.get("threat_query") or "")),
+    threat = _with_filters(parse_kql(section.get("threat_query") or ""),
                            section.get("threat_filters"))  # fmt: skip
     mapping = tuple(
         tuple(
@@ -380,8 +400,9 @@ def _with_filters(expr: Expr, filters: Any) -> Expr:
 # ---------------------------------------------------------------------------- fixtures
 
 
-def program(section: Mapping[str, Any]):
-    """The rule as a `ruleops.fixtures.languages.Program`, for the fixture runner.
+def program(section: Mapping[str, Any], field_types: Mapping[str, str] | None = None):
+    """The rule as a `ruleops.fixtures.languages.Program`, for the fixture runner, run with
+    `field_types` (ECS when not given) and the integration text fields.
 
     A result is the tuple of events behind one alert: the event (query, new_terms), the
     group (threshold), the source event followed by the indicators it matched
@@ -391,7 +412,7 @@ def program(section: Mapping[str, Any]):
     from ruleops.fixtures.languages import ClauseView, NotRunnable, Program
 
     try:
-        compiled = compile_rule_type(section)
+        compiled = compile_rule_type(section, field_types)
     except KqlSyntaxError as error:
         raise NotRunnable(
             f"the query does not parse (line {error.line}, column {error.column} of the "
@@ -428,4 +449,5 @@ def program(section: Mapping[str, Any]):
         frozenset(compiled.reads()),
         run,
         explain_missing=explain_missing if kind != "event" else None,
+        field_types=compiled.field_types,
     )

@@ -34,6 +34,9 @@ class Field:
     path: tuple[str, ...]
     span: Span = NO_SPAN
     optional: bool = False  # EQL `?field`: an unknown field is null rather than an error
+    # KQL: a quoted or escaped name (`"a*b"`, `a\*b`) whose `*` is a character of the name,
+    # not a wildcard over field names
+    verbatim: bool = False
 
     @property
     def name(self) -> str:

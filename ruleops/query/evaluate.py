@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from ruleops import es_types
 from ruleops.es_types import (
     DATE,
     Version,
@@ -51,6 +52,7 @@ from ruleops.es_types import (
     parse_ip,
     parse_network,
 )
+from ruleops.query import field_semantics
 from ruleops.query import functions as fn
 from ruleops.query.ast import (
     NO_SPAN,
@@ -294,9 +296,13 @@ _FALSE: Predicate = lambda event: False  # noqa: E731
 
 
 class _Compiler:
-    def __init__(self, dialect: str, field_types: FieldTypes) -> None:
+    def __init__(self, dialect: str, field_types: FieldTypes, *, in_nested: bool = False) -> None:
         self.dialect = dialect
         self.field_types = field_types
+        # KQL with field types: each match and range means what the field's type makes it
+        # mean (`ruleops.query.field_semantics`)
+        self.typed = dialect == "kql" and bool(field_types)
+        self.in_nested = in_nested
 
     # ---- field access
 
@@ -306,11 +312,24 @@ class _Compiler:
     def expands(self, field: Field) -> bool:
         """KQL field-name wildcards (`process.*`, and `*` for free text) stand for every
         field of the event they match, as Kibana expands them against the data view."""
-        return self.dialect == "kql" and any("*" in part for part in field.path)
+        return (
+            self.dialect == "kql" and not field.verbatim and any("*" in part for part in field.path)
+        )
+
+    def source(self, field: Field) -> tuple[str, ...]:
+        """Where a field's value is read: its own path, or its parent's for a multi-field
+        (`user.name.text` is indexed from `user.name`, and never in the document)."""
+        parent = es_types.multi_field_parent(self.field_types, field.name)
+        return tuple(parent.split(".")) if parent else field.path
 
     def getter(self, field: Field) -> Callable[[Mapping], Any]:
-        get = wildcard_getter(field.name) if self.expands(field) else make_getter(field.path)
+        if self.expands(field):
+            get = wildcard_getter(field.name)
+        else:
+            get = make_getter(self.source(field))
         es_type = self.field_type(field)
+        if self.typed:
+            return get  # field_semantics reads each value as the field's type indexes it
         if es_type in DATE or es_type == "version":
 
             def typed(event: Mapping, _get=get, _type=es_type) -> Any:
@@ -349,6 +368,12 @@ class _Compiler:
                 inner = self.predicate(operand)
                 test = inner.test
                 return Compiled(lambda event: not test(event), script=inner.script)
+            case (
+                Exists(field=field) | Compare(left=Field() as field) | Match(value=Field() as field)
+            ) if self.outside_nested(field):
+                # Kibana builds a plain query on a field inside a nested object, which the
+                # root document never holds: it matches nothing (see RO409)
+                return Compiled(_FALSE, script=False)
             case Exists(field=field):
                 get = self.getter(field)
                 return Compiled(lambda event: bool(flat_values(get(event))), script=False)
@@ -373,13 +398,35 @@ class _Compiler:
                     raise EvaluationError(f"KQL cannot evaluate {type(node).__name__}")
                 return self.script(node)
 
+    def outside_nested(self, field: Field) -> bool:
+        return (
+            self.typed
+            and not self.in_nested
+            and not self.expands(field)
+            and es_types.nested_path(self.field_types, field.name) is not None
+        )
+
     def nested(self, node: And) -> Compiled:
         """ES's nested query: one object of the array at `node.nested` satisfies every
         operand. The operands are compiled once more with paths relative to the object.
         Dotted keys (`{"f.a": 1, "f.b": 2}`) hold one object, read from the event itself."""
         depth = len(node.nested)
-        relative = self.predicate(_strip_prefix(And(node.operands, node.span), depth)).test
-        whole = self.predicate(And(node.operands, node.span)).test
+        prefix = ".".join(node.nested) + "."
+        inner_types = {
+            name[len(prefix) :]: kind
+            for name, kind in self.field_types.items()
+            if name.startswith(prefix)
+        }
+        relative = (
+            _Compiler(self.dialect, inner_types, in_nested=True)
+            .predicate(_strip_prefix(And(node.operands, node.span), depth))
+            .test
+        )
+        whole = (
+            _Compiler(self.dialect, self.field_types, in_nested=True)
+            .predicate(And(node.operands, node.span))
+            .test
+        )
         get_objects = make_getter(node.nested)
         field_getters = [make_getter(f.path) for f in fields(node)]
 
@@ -466,6 +513,12 @@ class _Compiler:
         return self.field_leaf(field, test, literal.__eq__)
 
     def lucene_compare(self, field: Field, op: str, value: Any) -> Compiled:
+        if self.typed and op not in ("==", "!="):
+            typed = self.typed_leaf(
+                field, lambda es_type: field_semantics.range_test(es_type, op, value)
+            )
+            if typed is not None:
+                return typed
         literal = self.literal_for(field, value)
         if op == "==":
             return self.equality_leaf(field, literal)
@@ -481,7 +534,68 @@ class _Compiler:
 
         return self.field_leaf(field, ranged)
 
+    def typed_leaf(
+        self, field: Field, make_test: Callable[[str | None], Callable[[Any], bool] | None]
+    ) -> Compiled | None:
+        """A KQL leaf whose test depends on the field's type (None: the type is unknown and
+        the untyped reading applies). A field-name wildcard tests each field it stands for
+        with that field's type, and a field's multi-fields (`user.name.text`) too."""
+        if not self.expands(field):
+            test = make_test(self.field_type(field))
+            return None if test is None else self.field_leaf(field, test)
+        matches_name = compile_wildcard(field.name, question_mark=False)
+        children = self.multi_fields()
+        tests: dict[str, Callable[[Any], bool] | None] = {}
+
+        def expanded(event: Mapping) -> bool:
+            for name, value in _leaves(event, ""):
+                for candidate in (name, *children.get(name, ())):
+                    if not matches_name(candidate):
+                        continue
+                    if candidate not in tests:
+                        if len(tests) > 4096:  # ever new field names: stay bounded
+                            tests.clear()
+                        tests[candidate] = make_test(self.field_types.get(candidate))
+                    test = tests[candidate]
+                    if test is not None and test(value):
+                        return True
+            return False
+
+        return Compiled(expanded, script=False)
+
+    def multi_fields(self) -> dict[str, tuple[str, ...]]:
+        """Parent field → its multi-fields, from the field types."""
+        found: dict[str, list[str]] = {}
+        for name in self.field_types:
+            parent = es_types.multi_field_parent(self.field_types, name)
+            if parent is not None:
+                found.setdefault(parent, []).append(name)
+        return {parent: tuple(names) for parent, names in found.items()}
+
+    def typed_match(self, field: Field, node: Match) -> Compiled | None:
+        free_text = field.path == ("*",)
+
+        def make_test(es_type: str | None) -> Callable[[Any], bool] | None:
+            tests = [
+                field_semantics.match_test(es_type, node.kind, p, free_text=free_text)
+                for p in node.patterns
+            ]
+            if es_type is None or any(t is None for t in tests):
+                untyped = [
+                    self.string_test(node, p, None if free_text else field) for p in node.patterns
+                ]
+                return lambda value: any(t(_as_text(value)) for t in untyped)
+            return _any_test(tests)  # type: ignore[arg-type]
+
+        if not self.expands(field) and self.field_type(field) is None:
+            return None  # the untyped reading, with its fast paths
+        return self.typed_leaf(field, make_test)
+
     def lucene_match(self, field: Field, node: Match) -> Compiled:
+        if self.typed and node.kind != "regex":
+            typed = self.typed_match(field, node)
+            if typed is not None:
+                return typed
         if node.kind == "wildcard" and len(node.patterns) > 1:
             any_pattern = compile_wildcard_set(
                 node.patterns,
@@ -802,6 +916,12 @@ def _ip_term(pattern: str, text_test: Callable[[str], bool]) -> Callable[[str], 
 
 # What an address or block looks like, checked before the (slower) ipaddress parse.
 _IP_SHAPE = re.compile(r"[0-9a-fA-F:.]+(?:%[^/]*)?(?:/[0-9]{1,3})?")
+
+
+def _any_test(tests: list[Callable[[Any], bool]]) -> Callable[[Any], bool]:
+    if len(tests) == 1:
+        return tests[0]
+    return lambda value: any(test(value) for test in tests)
 
 
 def _strip_prefix(expr: Expr, depth: int) -> Expr:

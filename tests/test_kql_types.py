@@ -1,0 +1,160 @@
+"""KQL where the field's type decides the meaning (issue 19, KQL items 1-6): each test names
+the Kibana or Elasticsearch source it follows. Conditions run with ECS's field types, as
+the KQL rule executor runs them."""
+
+from __future__ import annotations
+
+import pytest
+
+from ruleops.ecs import load_ecs
+from ruleops.es_types import analyze
+from ruleops.kql.field_types import kql_field_types
+from ruleops.kql.parser import parse_kql
+from ruleops.query.evaluate import compile_condition
+
+TYPES = kql_field_types(
+    {
+        **load_ecs().fields,
+        "bytes": "long",
+        "ratio": "float",
+        "event.created": "date",
+        "host.ip": "ip",
+    }
+)
+
+
+def matches(query: str, event: dict, types=TYPES) -> bool:
+    return compile_condition(parse_kql(query), dialect="kql", field_types=types)(event)
+
+
+# 1. text fields are analysed (standard analyzer; is.ts: query_string for wildcards)
+
+
+def test_the_standard_analyzer_splits_words_and_lower_cases_them():
+    assert analyze("Invoke-Mimikatz -DumpCreds mimikatz.exe") == (
+        "invoke",
+        "mimikatz",
+        "dumpcreds",
+        "mimikatz.exe",
+    )
+
+
+def test_a_wildcard_on_a_text_field_never_spans_two_words():
+    assert not matches("message:*Invoke-Mimikatz*", {"message": "ran Invoke-Mimikatz now"})
+
+
+def test_a_wildcard_on_a_text_field_matches_one_word_in_any_case():
+    assert matches("message:qui*", {"message": "The Quick fox"})
+
+
+def test_a_term_on_a_text_field_matches_any_of_its_words():
+    # match query, default operator OR
+    assert matches("message:Mimikatz", {"message": "blocked mimikatz today"})
+
+
+def test_a_phrase_on_a_text_field_needs_its_words_in_order():
+    assert matches('message:"quick fox"', {"message": "The Quick Fox"})
+    assert not matches('message:"fox quick"', {"message": "The Quick Fox"})
+
+
+def test_whitespace_splits_a_wildcard_value_into_terms_on_a_text_field():
+    # query_string: terms separated by whitespace, any may match
+    assert matches("message:*zzz qui*", {"message": "The quick fox"})
+
+
+def test_a_wildcard_on_a_keyword_field_matches_the_whole_value_exactly():
+    # is.ts: a `wildcard` query on a keyword field
+    assert matches("process.name:*cmd*", {"process": {"name": "xcmd.exe"}})
+    assert not matches("process.name:*CMD*", {"process": {"name": "xcmd.exe"}})
+
+
+# 2. free text searches every field (multi_match, lenient)
+
+
+def test_free_text_matches_a_keyword_field_exactly():
+    assert matches("cmd.exe", {"process": {"name": "cmd.exe"}})
+
+
+def test_free_text_matches_a_word_of_a_text_field():
+    assert matches("mimikatz", {"message": "Mimikatz was run"})
+
+
+def test_a_quoted_free_text_phrase_matches_a_message_that_contains_it():
+    assert matches('"was run"', {"message": "Mimikatz was run today"})
+
+
+def test_free_text_skips_a_number_field_it_cannot_read():
+    assert not matches("abc", {"bytes": 5})
+    assert matches("5", {"bytes": 5})
+
+
+# 3. ECS `.text` multi-fields are read from their parent field
+
+
+def test_a_text_multi_field_reads_its_parent_value_analysed():
+    assert matches("user.name.text:smith", {"user": {"name": "John Smith"}})
+
+
+def test_a_text_multi_field_never_exists_in_the_document():
+    assert not matches("user.name.text:smith", {"user": {"name": {"text": "smith"}}})
+
+
+# 4. numbers compare as numbers on numeric fields (NumberFieldMapper)
+
+
+def test_a_number_with_leading_zeros_is_that_number():
+    assert matches("bytes:070", {"bytes": 70})
+
+
+def test_a_document_number_written_as_a_decimal_matches_the_integer():
+    assert matches("bytes:200", {"bytes": 200.0})
+    assert matches("bytes:200", {"bytes": "200"})
+
+
+def test_a_decimal_on_an_integer_field_matches_nothing():
+    # NumberFieldMapper.termQuery: a value with a decimal part matches no document
+    assert not matches("bytes:200.5", {"bytes": 200})
+
+
+def test_a_decimal_range_bound_on_an_integer_field_compares_as_a_number():
+    assert matches("bytes > 1.5", {"bytes": 2})
+    assert not matches("bytes > 1.5", {"bytes": 1})
+
+
+# 5. dates: equality is a range over the precision written (is.ts: gte/lte)
+
+
+def test_a_date_written_to_the_day_matches_the_whole_day():
+    assert matches("event.created:2024-05-01", {"event": {"created": "2024-05-01T23:59:59Z"}})
+    assert not matches("event.created:2024-05-01", {"event": {"created": "2024-05-02T00:00:00Z"}})
+
+
+@pytest.mark.parametrize(
+    ("query", "created", "expected"),
+    [
+        # gt and lte round a bound without a time up to the day's last millisecond
+        ("event.created > 2024-05-01", "2024-05-01T12:00:00Z", False),
+        ("event.created <= 2024-05-01", "2024-05-01T12:00:00Z", True),
+        # gte and lt round down to its first
+        ("event.created >= 2024-05-01", "2024-05-01T00:00:00Z", True),
+        ("event.created < 2024-05-01", "2024-05-01T00:00:00Z", False),
+    ],
+)
+def test_a_range_bound_without_a_time_rounds_as_the_range_query_does(query, created, expected):
+    assert matches(query, {"event": {"created": created}}) is expected
+
+
+def test_epoch_milliseconds_work_on_a_date_field():
+    assert matches("event.created:1714557600000", {"event": {"created": "2024-05-01T10:00:00Z"}})
+
+
+# 6. ranges follow the field's type
+
+
+def test_a_range_on_a_keyword_field_compares_strings():
+    assert matches("process.name > 10", {"process": {"name": "9"}})
+
+
+def test_a_range_on_an_ip_field_compares_addresses():
+    assert matches("host.ip >= 10.0.0.2", {"host": {"ip": "10.0.0.10"}})
+    assert not matches("host.ip >= 10.0.0.20", {"host": {"ip": "10.0.0.3"}})
