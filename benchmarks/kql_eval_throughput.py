@@ -97,10 +97,17 @@ def _reads_an_object(condition, leaves: list[tuple[str, ...]]) -> bool:
 
 
 def bench_ruleops(rules: list, events: list[dict]) -> tuple[float, int]:
+    from ruleops.ecs import load_ecs
+    from ruleops.kql.field_types import kql_field_types
     from ruleops.query.evaluate import compile_condition
 
+    # the field types the KQL rule executor runs with (ECS and integration text fields)
+    types = kql_field_types(load_ecs().fields)
     start = time.perf_counter()
-    tests = [compile_condition(query.body.condition, dialect="kql") for _, _, query in rules]
+    tests = [
+        compile_condition(query.body.condition, dialect="kql", field_types=types)
+        for _, _, query in rules
+    ]
     matches = sum(1 for event in events for test in tests if test(event))
     return time.perf_counter() - start, matches
 

@@ -40,7 +40,7 @@ import itertools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from ruleops import es_types
@@ -465,7 +465,9 @@ class _Compiler:
         path = field.path
         if self.expands(field):
             return Compiled(lambda event: other_shapes(get(event)), script=False)
-        if len(path) == 3 and self.field_type(field) is None:
+        # the fast paths walk the field's own path with an untransformed getter
+        plain = (self.typed or self.field_type(field) is None) and self.source(field) == path
+        if len(path) == 3 and plain:
             p0, p1, p2 = path
 
             def leaf_str3(event: Mapping) -> bool:
@@ -482,7 +484,7 @@ class _Compiler:
                 return str_test(raw) if raw.__class__ is str else other_shapes(raw)
 
             return Compiled(leaf_str3, script=False)
-        if len(path) == 2 and self.field_type(field) is None:
+        if len(path) == 2 and plain:
             q0, q1 = path
 
             def leaf_str2(event: Mapping) -> bool:
@@ -542,9 +544,10 @@ class _Compiler:
         with that field's type, and a field's multi-fields (`user.name.text`) too."""
         if not self.expands(field):
             test = make_test(self.field_type(field))
-            return None if test is None else self.field_leaf(field, test)
+            # a typed test reads any value, a string included: it serves as the fast path
+            return None if test is None else self.field_leaf(field, test, test)
         matches_name = compile_wildcard(field.name, question_mark=False)
-        children = self.multi_fields()
+        children = self.multi_fields
         tests: dict[str, Callable[[Any], bool] | None] = {}
 
         def expanded(event: Mapping) -> bool:
@@ -563,6 +566,7 @@ class _Compiler:
 
         return Compiled(expanded, script=False)
 
+    @cached_property
     def multi_fields(self) -> dict[str, tuple[str, ...]]:
         """Parent field → its multi-fields, from the field types."""
         found: dict[str, list[str]] = {}

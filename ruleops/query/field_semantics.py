@@ -63,7 +63,9 @@ def match_test(
         if es_type == "version":
             wanted = es_types.Version(pattern)
             return lambda value: _indexed(value, "version") == wanted
-        return lambda value: _indexed(value, es_type) == pattern
+        return lambda value: (
+            value == pattern if value.__class__ is str else _indexed(value, es_type) == pattern
+        )
     if family in ("integer", "float"):
         return _number_equal(es_type, family, pattern)
     if family == "date":
@@ -199,6 +201,8 @@ def _any_word(value: Any, tests: list[Callable[[tuple[str, ...]], bool]]) -> boo
 
 
 def _matches_string(value: Any, es_type: str, test: Callable[[str], bool]) -> bool:
+    if value.__class__ is str:
+        return test(value)
     text = _indexed(value, es_type)
     return isinstance(text, str) and test(text)
 
