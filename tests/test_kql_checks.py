@@ -171,3 +171,12 @@ def test_value_listed_twice_is_noted_at_the_copy():
     (found,) = diagnostics(rule_text("process.name:(yum or dnf or yum)"))
     assert found.code == "RO407"
     assert found.column == len("process.name:(yum or dnf or ") + 1
+
+
+def test_the_type_codes_fail_on_their_bad_example_and_pass_their_good_one():
+    from ruleops.diagnostics import REGISTRY
+
+    for code in ("RO408", "RO409", "RO410"):
+        info = REGISTRY[code]
+        assert code in codes(rule_text(info.bad)), code
+        assert code not in codes(rule_text(info.good)), code

@@ -397,14 +397,27 @@ def test_dangling_operator_at_the_end_is_rejected():
     assert "ends after `and`" in e.message
 
 
-def test_range_bound_with_a_wildcard_is_rejected():
-    e = error("a >= 1*")
-    assert e.offset == 5
+def test_a_star_in_a_range_bound_parses_as_a_character_of_the_bound():
+    # Kibana's grammar accepts it and range.ts sends the bound as written; the semantic
+    # check RO410 says what Elasticsearch makes of it
+    compare = parse_kql("a >= 1*")
+    assert isinstance(compare, Compare) and compare.right.value == "1*"
 
 
-def test_wildcard_in_a_nested_path_is_rejected():
-    e = error("a.*:{ b:c }")
-    assert e.offset == 0
+def test_a_wildcard_nested_path_parses():
+    # Kibana accepts it; Elasticsearch rejects the nested query (RO408)
+    assert parse_kql("a.*:{ b:c }").nested == ("a", "*")
+
+
+def test_a_quoted_star_in_a_field_name_is_a_character_of_the_name():
+    # a quoted field is a literal node in Kibana, not a wildcard node
+    field = parse_kql('"a*b":c').value
+    assert field.path == ("a*b",) and field.verbatim
+
+
+def test_an_escaped_star_in_a_field_name_is_a_character_of_the_name():
+    field = parse_kql("a\\*b:c").value
+    assert field.path == ("a*b",) and field.verbatim
 
 
 def test_positions_count_lines_and_columns_within_the_query():

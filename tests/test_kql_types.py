@@ -158,3 +158,55 @@ def test_a_range_on_a_keyword_field_compares_strings():
 def test_a_range_on_an_ip_field_compares_addresses():
     assert matches("host.ip >= 10.0.0.2", {"host": {"ip": "10.0.0.10"}})
     assert not matches("host.ip >= 10.0.0.20", {"host": {"ip": "10.0.0.3"}})
+
+
+# 7. nested fields match only inside `field:{ … }` (ECS nests email.attachments)
+
+
+def test_a_nested_field_matches_inside_a_nested_query():
+    event = {"email": {"attachments": [{"file": {"extension": "exe"}}]}}
+    assert matches('email.attachments:{ file.extension: "exe" }', event)
+
+
+def test_a_nested_field_outside_a_nested_query_matches_nothing():
+    # the nested objects are documents of their own: a plain query never reaches them
+    event = {"email": {"attachments": [{"file": {"extension": "exe"}}]}}
+    assert not matches('email.attachments.file.extension: "exe"', event)
+
+
+def test_a_check_says_a_nested_field_outside_a_nested_query_matches_nothing():
+    from ruleops.kql.typecheck import check_types
+
+    [finding] = check_types(parse_kql('email.attachments.file.extension: "exe"'), TYPES)
+    assert finding.code == "RO409"
+
+
+# 8. a quoted or escaped `*` in a field name is a character (a literal node in Kibana)
+
+
+def test_a_quoted_star_in_a_field_name_is_no_wildcard():
+    assert not matches('"process.*":x', {"process": {"name": "x"}})
+    assert matches('"process.*":x', {"process.*": "x"})
+
+
+def test_an_escaped_star_in_a_field_name_is_no_wildcard():
+    assert not matches("process.\\*:x", {"process": {"name": "x"}})
+
+
+# 9. what Kibana accepts and Elasticsearch rejects is a semantic finding, not a syntax error
+
+
+def test_a_wildcard_range_bound_is_a_finding_on_a_number_field():
+    from ruleops.kql.typecheck import check_types
+    from ruleops.query.fieldcheck import check_condition
+
+    expr = parse_kql("destination.port > 100*")
+    codes = [f.code for f in (*check_types(expr, TYPES), *check_condition(expr, dialect="kql"))]
+    assert sorted(codes) == ["RO353", "RO410"]
+
+
+def test_a_wildcard_nested_path_is_a_finding():
+    from ruleops.kql.typecheck import check_types
+
+    [finding] = check_types(parse_kql('email.attach*:{ file.extension: "exe" }'), TYPES)
+    assert finding.code == "RO408"

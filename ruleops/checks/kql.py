@@ -17,6 +17,13 @@ from ruleops.checks.fields import QUERY_FIELD_CODES
 from ruleops.config import Config
 from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, register
 from ruleops.kql.errors import SYNTAX
+from ruleops.kql.field_types import kql_field_types
+from ruleops.kql.typecheck import (
+    NESTED_FIELD_OUTSIDE,
+    REJECTED_NESTED_PATH,
+    WILDCARD_IN_RANGE,
+    check_types,
+)
 from ruleops.loading import Rule
 from ruleops.query.ast import And, Expr, Match, Or, Span, walk
 from ruleops.query.fieldcheck import UNKNOWN_FIELD
@@ -197,6 +204,9 @@ def kql_strings(rule: Rule) -> Iterator[tuple[str, str]]:
         MIXED_AND_OR,
         DUPLICATE_VALUE,
         *QUERY_FIELD_CODES,
+        REJECTED_NESTED_PATH,
+        NESTED_FIELD_OUTSIDE,
+        WILDCARD_IN_RANGE,
     )
 )
 def kql_query(rule: Rule, config: Config) -> Iterator[Diagnostic]:
@@ -483,7 +493,12 @@ def _fields(
     from ruleops.ecs import ecs_for
     from ruleops.query.fieldcheck import check_condition
 
-    for finding in distinct(check_condition(expr, ecs=ecs_for(config), dialect="kql")):
+    ecs = ecs_for(config)
+    findings = [
+        *check_condition(expr, ecs=ecs, dialect="kql"),
+        *check_types(expr, kql_field_types(ecs.fields)),
+    ]
+    for finding in distinct(findings):
         # A finding on one value of a list quotes it: put the caret on that value.
         quoted = re.match(r'"([^"]+)"', finding.message)
         if quoted:

@@ -230,13 +230,16 @@ def _regex_for(value: _Value) -> str:
 
 def _field(value: _Value) -> Field:
     text = value.text
-    if value.has_wildcard and "*" in "".join(p for p in value.pieces if p):
+    literal_star = "*" in "".join(p for p in value.pieces if p)
+    if value.has_wildcard and literal_star:
         raise _Reject(
             "a field name cannot mix an escaped `\\*` with a wildcard `*`",
             value.span.start,
             value.span.end,
         )
-    return Field(tuple(text.split(".")) if text else ("",), value.span)
+    # A quoted or escaped `*` is a character of the name (Kibana: a literal node, not a
+    # wildcard node, so getFields looks the name up as written)
+    return Field(tuple(text.split(".")) if text else ("",), value.span, verbatim=literal_star)
 
 
 def _lower_value(field: Field, value: _Value, span: Span) -> Expr:
@@ -302,7 +305,7 @@ def _merge_or(operands: list[Expr], span: Span) -> Expr:
 def _prefixed(node: Expr, prefix: tuple[str, ...]) -> Expr:
     """`outer:{ inner }`: the inner query's fields are sub-fields of `outer`."""
     if isinstance(node, Field):
-        return Field(prefix + node.path, node.span, node.optional)
+        return dataclasses.replace(node, path=prefix + node.path)
     if isinstance(node, And) and node.nested:
         node = dataclasses.replace(node, nested=prefix + node.nested)
     return rebuild(node, lambda kid: _prefixed(kid, prefix))
@@ -346,14 +349,8 @@ class _Builder:
         return dataclasses.replace(inner, span=Span(lpar.start_pos, rpar.end_pos))
 
     def nested(self, items: list) -> Expr:
+        # A wildcard path parses, as in Kibana; Elasticsearch rejects it (RO408).
         field, _lbrace, inner, rbrace = items
-        if any(part == "*" or "*" in part for part in field.path):
-            raise _Reject(
-                "the path of a nested query cannot contain a wildcard",
-                field.span.start,
-                field.span.end,
-                hint="name the nested field in full",
-            )
         _refuse_deep_nesting(inner, children)
         prefixed = _prefixed(inner, field.path)
         operands = (
@@ -362,15 +359,10 @@ class _Builder:
         return And(operands, Span(field.span.start, rbrace.end_pos), nested=field.path)
 
     def range(self, items: list) -> Expr:
+        # A `*` in a bound parses, as in Kibana, and reaches Elasticsearch as a character of
+        # the bound (range.ts): a number, date or IP field rejects it (RO410).
         field, op, bound = items
         value = _decode(bound)
-        if value.has_wildcard:
-            raise _Reject(
-                f"a range bound cannot contain a wildcard: `{value.raw}`",
-                value.span.start,
-                value.span.end,
-                hint="write the bound in full, or use `field:value*` to match a prefix",
-            )
         span = Span(field.span.start, value.span.end)
         return Compare(_RANGE_OPS[str(op)], field, Literal(_scalar(value), value.span), span)
 
