@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ruleops import es_types
+from ruleops.typos import FieldIndex
 
 if TYPE_CHECKING:
     from ruleops.config import Config
@@ -93,6 +94,15 @@ class Ecs:
             return True
         parts = name.split(".")
         return any(".".join(parts[:i]) in self.user_prefixes for i in range(1, len(parts) + 1))
+
+    def typo_of(self, name: str) -> str | None:
+        """The known field (ECS's or the user's) that `name`, a field of no checked
+        namespace, is most likely a misspelling of (`proces.name`: `process.name`)."""
+        return self._index.suggest(_plain(name))
+
+    @cached_property
+    def _index(self) -> FieldIndex:
+        return FieldIndex(self.fields)
 
     def suggest(self, name: str) -> str | None:
         """The nearest known field in the same namespace, for "did you mean" hints."""
@@ -184,8 +194,14 @@ def read_field_definitions(path: Path) -> dict[str, str]:
     A value may also be an object with a "type" key, the shape of ECS's own flat file
     (`{"okta.actor.id": {"type": "keyword", ...}}`), so an export of it can be used as is.
     """
+    from ruleops.field_files import FieldFileError, is_package_fields, read_package_fields
     from ruleops.query.nesting import json_too_deep
 
+    if is_package_fields(path):
+        try:
+            return read_package_fields(path, load_ecs().fields)
+        except FieldFileError as error:
+            raise FieldDefinitionsError(str(error)) from None
     try:
         text = path.read_text(encoding="utf-8")
         deep = json_too_deep(text, 10)
@@ -203,6 +219,11 @@ def read_field_definitions(path: Path) -> dict[str, str]:
         raise FieldDefinitionsError(
             f"{path}: field definitions are not valid JSON: {error}"
         ) from None
+    from ruleops.field_files import read_mapping_fields
+
+    mapped = read_mapping_fields(data)
+    if mapped is not None:
+        return mapped
     if not isinstance(data, dict):
         raise FieldDefinitionsError(
             f"{path}: field definitions must be a JSON object of field -> type, e.g. "

@@ -102,11 +102,14 @@ def esql_query(rule: Rule, config: Config) -> Iterator[Diagnostic]:
         if kind is not None:
             typed = esql_type(kind)
             return "unknown" if typed == "unsupported" else typed
-        if name in arrays or not ecs.is_checked(name):
+        if name in arrays or (not ecs.is_checked(name) and ecs.typo_of(name) is None):
             return "unknown"
         return None
 
-    for finding in verify(parsed, source, ecs.suggest, arrays.__contains__):
+    def suggest(name: str) -> str | None:
+        return ecs.typo_of(name) or ecs.suggest(name)
+
+    for finding in verify(parsed, source, suggest, arrays.__contains__):
         yield rule.query_diagnostic(finding)
     yield from _kql_inside(rule, parsed)
     yield from _detection_rules(rule, parsed)

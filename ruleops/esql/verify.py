@@ -103,8 +103,7 @@ def _unknown_column(name: str, span: ast.Span, schema: Schema, suggest) -> Query
     # as in EQL and KQL rules.
     return QueryFinding(
         UNKNOWN_FIELD,
-        f"`{name}` is in an ECS field set but is not an ECS field, a field definition, or a "
-        "column the query made",
+        f"`{name}` is not an ECS field, a field definition, or a column the query made",
         span,
         hint,
     )

@@ -321,7 +321,10 @@ class _Checker:
         name = node.name
         if "*" in name or name in self._reported:
             return  # KQL field-name wildcards cover several fields; one report per field
-        if not self.ecs.is_checked(name) or self.ecs.is_known(name):
+        if self.ecs.is_known(name):
+            return
+        if not self.ecs.is_checked(name):
+            self._unchecked(node)
             return
         self._reported.add(name)
         near = self.ecs.suggest(name)
@@ -333,6 +336,25 @@ class _Checker:
             node.span,
             f"did you mean {near}?" if near else "check the spelling against the ECS reference",
         )
+
+    def _unchecked(self, node: Field) -> None:
+        """A field of a namespace nobody defines: reported only when it is one slip away
+        from a known field, or when its name looks like two words run together."""
+        name = node.name
+        self._reported.add(name)
+        slip = _word_slip(name)
+        if slip is not None:
+            self._add(UNKNOWN_FIELD, f"field name {name!r} {slip}", node.span, _SLIP_HINT)
+            return
+        near = self.ecs.typo_of(name)
+        if near is not None:
+            self._add(
+                UNKNOWN_FIELD,
+                f"{name} is not a field in ECS {self.ecs.version} or your field definitions; "
+                f"did you mean {near}?",
+                node.span,
+                f"write {near}",
+            )
 
     def _compare(self, op: str, f: Field, lit: Literal, span: Span) -> None:
         if lit.value is None:
@@ -604,3 +626,21 @@ def _nearest(value: str, allowed: Iterable[str]) -> str | None:
 
 def _allowed_hint(allowed: frozenset[str]) -> str:
     return f"ECS allows: {', '.join(sorted(allowed))}"
+
+
+_KEYWORDS = ("and", "or", "not")
+_SLIP_HINT = (
+    "a field name cannot hold spaces: look for a doubled or missing `and`/`or`, or a missing `:`"
+)
+
+
+def _word_slip(name: str) -> str | None:
+    """What is wrong with a field name that KQL's grammar reads but no index has: one that
+    starts with a keyword (`and process.name` from `a:x and and process.name:y`) or holds
+    whitespace."""
+    first = name.split(None, 1)[0].lower() if name.strip() else ""
+    if first in _KEYWORDS and name.strip() != first:
+        return f"starts with the keyword {first!r}: a doubled `{first}` before it?"
+    if any(c.isspace() for c in name):
+        return "holds whitespace"
+    return None
