@@ -294,3 +294,16 @@ def test_generated_fixtures_pass_check_strict_unchanged(
     status = main(["check", "--strict", "--no-cache"])
     assert capsys.readouterr().out.endswith("0 errors, 0 warnings\n")
     assert status == 0
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'any where "a" % arrayContains(user.name, x) != process.command_line',
+        'registry where event.type % event.type >= "*.ps1"',
+    ],
+)
+def test_queries_the_long_fuzz_run_crashed_generation_on_are_drafted_or_explained(rule_repo, query):
+    rule_repo.rule("r.toml", query)
+    draft = draft_fixture(load_rule(rule_repo.root / "rules/r.toml", "rules/r.toml").rule)
+    assert draft.ok or draft.problem

@@ -209,7 +209,7 @@ def arithmetic(op: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
         return None
     try:
         return op(a, b)
-    except ZeroDivisionError:
+    except (ZeroDivisionError, ValueError, OverflowError):  # x % 0 is ValueError in fmod
         return None
 
 
