@@ -48,6 +48,7 @@ def main() -> int:
         found = Findings()
         corpus = corpus_queries(name)
         every = max(1, args.queries // max(1, args.rules))
+        check_query(language, corpus[0] if corpus else "", Findings())  # builds the parser
         started = time.perf_counter()
         for number in range(args.queries):
             if time.monotonic() > deadline:
