@@ -2,6 +2,7 @@
 mutated corpus rule files, held to the properties of tests/query_fuzz.py.
 
     python scripts/fuzz.py [--queries N] [--rules N] [--rule-files N] [--seconds S] [--seed K]
+                           [--language eql|kuery|esql ...]
 
 Per language, N queries (half generated from the grammar, half mutations of the corpus's
 queries) are parsed, and every query that parses goes on, one in N/rules, into a rule
@@ -40,11 +41,14 @@ def main() -> int:
     parser.add_argument("--rule-files", type=int, default=2_000, help="mutated rule files")
     parser.add_argument("--seconds", type=float, default=3600, help="time budget")
     parser.add_argument("--seed", type=int, default=18)
+    parser.add_argument("--language", action="append", help="eql, kuery or esql (default all)")
     args = parser.parse_args()
     deadline = time.monotonic() + args.seconds
     r = random.Random(args.seed)
     failed = False
     for name, language in languages().items():
+        if args.language and name not in args.language:
+            continue
         found = Findings()
         corpus = corpus_queries(name)
         every = max(1, args.queries // max(1, args.rules))
