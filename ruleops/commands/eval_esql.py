@@ -60,7 +60,8 @@ def run_esql(args: argparse.Namespace) -> int:
     names = [n for n, _ in result.columns]
     types = [t for _, t in result.columns]
     rows = [
-        {n: to_json(v, t) for n, v, t in zip(names, row, types, strict=True)} for row in result.rows
+        {n: to_json(v, t) for n, v, t in zip(names, row, types, strict=True)}
+        for row in result.rows
     ]
     if args.format == "json":
         json.dump({"columns": [{"name": n, "type": t} for n, t in result.columns], "values": rows},
