@@ -31,24 +31,39 @@ class Function:
 
     def accepts_at(self, index: int) -> frozenset[str]:
         """The types any signature takes at argument `index` (variadic: the last repeats)."""
-        found: set[str] = set()
-        for args, _ in self.signatures:
-            if index < len(args):
-                found.add(args[index])
-            elif self.variadic and args:
-                found.add(args[-1])
-        return frozenset(found)
+        return _accepts_at(self.name, index)
 
     def returns(self, arg_types: list[str]) -> str:
         """The return type for these argument types, UNKNOWN when no signature decides."""
-        results = {ret for args, ret in self.signatures if _fits(args, arg_types, self.variadic)}
-        if len(results) == 1:
-            return results.pop()
-        all_results = {ret for _, ret in self.signatures}
-        return all_results.pop() if len(all_results) == 1 else UNKNOWN
+        return _returns(self.name, tuple(arg_types))
 
 
-def _fits(args: tuple[str, ...], given: list[str], variadic: bool) -> bool:
+# Memoised by function name (a Function hashes all its signatures): a corpus asks the same
+# few questions thousands of times.
+@cache
+def _accepts_at(name: str, index: int) -> frozenset[str]:
+    function = _functions()[name]
+    found: set[str] = set()
+    for args, _ in function.signatures:
+        if index < len(args):
+            found.add(args[index])
+        elif function.variadic and args:
+            found.add(args[-1])
+    return frozenset(found)
+
+
+@cache
+def _returns(name: str, arg_types: tuple[str, ...]) -> str:
+    function = _functions()[name]
+    variadic = function.variadic
+    results = {ret for args, ret in function.signatures if _fits(args, arg_types, variadic)}
+    if len(results) == 1:
+        return results.pop()
+    all_results = {ret for _, ret in function.signatures}
+    return all_results.pop() if len(all_results) == 1 else UNKNOWN
+
+
+def _fits(args: tuple[str, ...], given: tuple[str, ...], variadic: bool) -> bool:
     for index, kind in enumerate(given):
         if index >= len(args):
             if not (variadic and args):
