@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ruleops.config import Config
+from ruleops.files import real_path, toml_files
+from ruleops.loading import read_bytes
 
 # A `rule_id = "..."` line: enough to pair files without parsing them.
 RULE_ID_LINE = re.compile(r'^\s*rule_id\s*=\s*["\'](?P<id>[^"\']+)["\']', re.MULTILINE)
@@ -154,13 +156,11 @@ def _rules_of_fixture(
     if rule_id is None:
         return []
     for rule_root in rule_roots:
-        for candidate in sorted(rule_root.rglob("*.toml")):
+        for candidate in toml_files(rule_root) if rule_root.is_dir() else ():
             if under(candidate, fixture_roots):
                 continue
-            try:
-                match = RULE_ID_LINE.search(candidate.read_text(encoding="utf-8", errors="replace"))
-            except OSError:
-                continue
+            raw, _ = read_bytes(candidate, str(candidate))
+            match = RULE_ID_LINE.search(raw.decode("utf-8", errors="replace")) if raw else None
             if match and match["id"] == rule_id:
                 return [candidate]
     return []
@@ -192,7 +192,7 @@ def rules_of_fixture_files(paths: list[Path], config: Config) -> list[Path]:
     rule_roots = [(config.root / p).resolve() for p in config.rule_paths]
     result: dict[Path, None] = {}
     for path in paths:
-        resolved = path.resolve()
+        resolved = real_path(path)
         if path.is_file() and under(resolved, fixture_roots):
             change = Change("M", resolved)
             for rule in _rules_of_fixture(change, "", config.root, rule_roots, fixture_roots):
@@ -210,7 +210,7 @@ def targets(
     if changed_since is None:
         return paths, None
     selection = select(changed_since, config)
-    wanted = [p.resolve() for p in paths]
+    wanted = [real_path(p) for p in paths]
     narrowed = [
         rule
         for rule in selection.rules

@@ -19,12 +19,13 @@ A file named on the command line is always checked: its author meant it.
 from __future__ import annotations
 
 import fnmatch
-import os
 import re
 import subprocess
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from ruleops.files import real_path
 
 if TYPE_CHECKING:
     from ruleops.config import Config
@@ -51,11 +52,12 @@ def is_rule_text(text: str) -> bool:
 
 def is_rule_file(path: Path) -> bool:
     """Whether the file at `path` is meant to be a rule; a file that cannot be read as text
-    is let through, so that loading says why it cannot be read."""
+    (or is no regular file at all) is let through, so that loading says why."""
+    from ruleops.files import Unreadable, read_file
+
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(_PEEK)
-    except OSError:
+        raw = read_file(path, _PEEK)
+    except Unreadable:
         return True
     if b"\x00" in raw:
         return True
@@ -63,40 +65,39 @@ def is_rule_file(path: Path) -> bool:
 
 
 def rule_files(folder: Path, config: Config, skip: Iterable[Path] = ()) -> Iterator[Path]:
-    """The rule files under `folder`, sorted, walking only folders that may hold rules."""
-    skipped = [path.resolve() for path in skip]
+    """The rule files under `folder`, sorted, walking only folders that may hold rules.
+    What cannot be read (a folder that cannot be listed, a broken link named *.toml) is
+    given too, so that loading it says why: nothing is skipped without a word."""
+    from ruleops.files import toml_files
+
+    skipped = [real_path(path) for path in skip]
     ignored = git_ignored(folder)
-    found: list[Path] = []
-    for current, dirs, names in os.walk(folder):
-        here = Path(current)
-        dirs[:] = [
-            name
-            for name in dirs
-            if not name.startswith(".")
-            and name not in SKIPPED_DIRS
-            and not _excluded(here / name, config)
-            and (here / name).resolve() not in ignored
-            and not any((here / name).resolve() == path for path in skipped)
-        ]
-        for name in names:
-            path = here / name
-            if (
-                name.endswith(".toml")
-                and path.is_file()
-                and path.resolve() not in ignored
-                and not _excluded(path, config)
-                and not any(path.resolve().is_relative_to(root) for root in skipped)
-                and is_rule_file(path)
-            ):
-                found.append(path)
-    return iter(sorted(found))
+
+    def enter(path: Path) -> bool:
+        return (
+            not path.name.startswith(".")
+            and path.name not in SKIPPED_DIRS
+            and not _excluded(path, config)
+            and real_path(path) not in ignored
+            and real_path(path) not in skipped
+        )
+
+    for path in toml_files(folder, enter):
+        real = real_path(path)
+        if (
+            real not in ignored
+            and not _excluded(path, config)
+            and not any(real.is_relative_to(root) for root in skipped)
+            and is_rule_file(path)
+        ):
+            yield path
 
 
 def _excluded(path: Path, config: Config) -> bool:
     if not config.exclude:
         return False
     try:
-        relative = path.resolve().relative_to(config.root.resolve()).as_posix()
+        relative = real_path(path).relative_to(config.root.resolve()).as_posix()
     except ValueError:
         relative = path.as_posix()
     for pattern in config.exclude:
@@ -142,4 +143,4 @@ def git_ignored(folder: Path) -> frozenset[Path]:
     if done.returncode != 0:
         return frozenset()
     names = done.stdout.decode("utf-8", errors="replace").split("\0")
-    return frozenset((folder / name.rstrip("/")).resolve() for name in names if name)
+    return frozenset(real_path(folder / name.rstrip("/")) for name in names if name)

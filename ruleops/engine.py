@@ -12,7 +12,8 @@ from ruleops.cache import file_key
 from ruleops.checks import load_all_checks
 from ruleops.config import Config
 from ruleops.diagnostics import Diagnostic, Severity, crashed
-from ruleops.loading import Rule, decode_text, load_rule
+from ruleops.files import real_path, toml_files
+from ruleops.loading import Rule, decode_text, read_bytes, rule_from_bytes
 
 # Files that live among rules but are not rules.
 _NOT_RULES = {"pyproject.toml", ".pre-commit-config.yaml"}
@@ -43,15 +44,17 @@ def discover(paths: Iterable[Path], config: Config) -> Iterator[Path]:
         for candidate in candidates:
             if candidate.name in _NOT_RULES:
                 continue
-            key = candidate.resolve()
+            key = real_path(candidate)
             if key not in seen:
                 seen.add(key)
                 yield candidate
 
 
 def display_path(path: Path) -> str:
+    """`path` relative to the current folder where it lies below it; links are not
+    resolved, so a link is shown under its own name."""
     try:
-        return str(path.resolve().relative_to(Path.cwd()))
+        return str(Path(os.path.abspath(path)).relative_to(Path.cwd()))
     except ValueError:
         return str(path)
 
@@ -76,17 +79,37 @@ def check_rule(rule: Rule, config: Config) -> list[Diagnostic]:
 _PARALLEL_THRESHOLD = 64
 
 
-def _check_file(path: Path, config: Config) -> tuple[Rule | None, list[Diagnostic]]:
-    loaded = load_rule(path, display_path(path))
+# A file to check: its displayed path, and its bytes or why they could not be read.
+_Source = tuple[str, bytes | Diagnostic]
+
+
+def _check_source(source: _Source, config: Config) -> tuple[Rule | None, list[Diagnostic]]:
+    display, content = source
+    if isinstance(content, Diagnostic):
+        return None, [content]
+    loaded = rule_from_bytes(content, display)
     found = list(loaded.diagnostics)
     if loaded.rule is not None:
         found.extend(check_rule(loaded.rule, config))
     return loaded.rule, found
 
 
-def _check_files(job: tuple[list[Path], Config]) -> list[tuple[Rule | None, list[Diagnostic]]]:
-    paths, config = job
-    return [_check_file(path, config) for path in paths]
+def _check_sources(
+    job: tuple[list[_Source], Config],
+) -> list[tuple[Rule | None, list[Diagnostic]]]:
+    sources, config = job
+    return [_check_source(source, config) for source in sources]
+
+
+def _read(path: Path) -> _Source:
+    """Each file is read once: its cache key and its findings come from the same bytes, so
+    a file saved during the run is never cached under content it did not have."""
+    display = display_path(path)
+    raw, problem = read_bytes(path, display)
+    if raw is None:
+        assert problem is not None
+        return display, problem
+    return display, raw
 
 
 def default_jobs(files: int) -> int:
@@ -95,27 +118,27 @@ def default_jobs(files: int) -> int:
     return max(1, min(os.cpu_count() or 1, files // (_PARALLEL_THRESHOLD // 2)))
 
 
-def _check_all(files: list[Path], config: Config, jobs: int):
+def _check_all(files: list[_Source], config: Config, jobs: int):
     """Per-file checks over all files, in `jobs` processes (where processes can fork),
     results in file order."""
     if jobs <= 1 or len(files) < 2:
-        return _check_files((files, config))
+        return _check_sources((files, config))
     # Imported here: the commit hook checks a file or two and never needs a process pool.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     if "fork" not in multiprocessing.get_all_start_methods():
-        return _check_files((files, config))
+        return _check_sources((files, config))
     # The first file is checked here so that every lazily built structure (schema
     # validator, grammars, ATT&CK and ECS data) exists before the fork and is shared.
-    first = _check_file(files[0], config)
+    first = _check_source(files[0], config)
     rest = files[1:]
     size = -(-len(rest) // (jobs * 4))  # a few chunks per worker evens out slow files
     chunks = [(rest[i : i + size], config) for i in range(0, len(rest), size)]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         results = [first]
-        for chunk in pool.map(_check_files, chunks):
+        for chunk in pool.map(_check_sources, chunks):
             results.extend(chunk)
     return results
 
@@ -139,8 +162,9 @@ def run_check(
     extra_checks = tuple(extra_checks)
     files = list(discover(paths, config))
     result = RunResult(files=len(files))
+    sources = {path: _read(path) for path in files}
     store = _open_cache(config) if cache else None
-    keys, cached = _cache_lookup(store, files) if store else ({}, {})
+    keys, cached = _cache_lookup(store, sources) if store else ({}, {})
     # A whole run is answered from the cache only when nothing depends on the invocation.
     whole = _run_key(store, files, keys, config) if store and not extra_checks else None
     if whole is not None and len(cached) == len(files) and (hit := store.run(whole)):
@@ -151,7 +175,8 @@ def run_check(
     load_all_checks()
     misses = [p for p in files if p not in cached]
     jobs = default_jobs(len(misses)) if jobs is None else jobs
-    checked = dict(zip(misses, _check_all(misses, config, jobs), strict=True))
+    found_in = _check_all([sources[p] for p in misses], config, jobs)
+    checked = dict(zip(misses, found_in, strict=True))
     if files and not cached:  # a first run: nothing was known of these files
         from ruleops.styles import first_run_note
 
@@ -183,15 +208,13 @@ def run_check(
     return result
 
 
-def _cache_lookup(store, files: list[Path]):
-    """Each file's cache key, and the cached findings of the files whose key is known."""
+def _cache_lookup(store, sources: dict[Path, _Source]):
+    """Each readable file's cache key, and the cached findings of the files whose key is
+    known."""
     keys: dict[Path, str] = {}
     cached: dict[Path, tuple[Rule | None, list[Diagnostic]]] = {}
-    for path in files:
-        display = display_path(path)
-        try:
-            raw = path.read_bytes()
-        except OSError:
+    for path, (display, raw) in sources.items():
+        if isinstance(raw, Diagnostic):
             continue
         keys[path] = file_key(store.fingerprint, display, raw)
         hit = store.file(keys[path])
@@ -217,12 +240,11 @@ def _run_key(store, files: list[Path], keys: dict[Path, str], config: Config) ->
         return None
     parts = [("rule", keys[p]) for p in files]
     for root in (config.root / p for p in config.fixture_paths):
-        for fixture in sorted(root.rglob("*.toml")) if root.is_dir() else ():
-            try:
-                digest = hashlib.sha256(fixture.read_bytes()).hexdigest()
-            except OSError:
+        for fixture in toml_files(root) if root.is_dir() else ():
+            raw, _ = read_bytes(fixture, str(fixture))
+            if raw is None:
                 return None
-            parts.append((str(fixture), digest))
+            parts.append((str(fixture), hashlib.sha256(raw).hexdigest()))
     return run_key(store.fingerprint, parts)
 
 

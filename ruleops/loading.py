@@ -236,25 +236,24 @@ def decode_text(raw: bytes) -> str:
 
 
 @emits(LOAD_ERROR)
-def read_text(path: Path, display: str) -> tuple[str | None, Diagnostic | None]:
-    """The file's text, or a diagnostic saying why it cannot be read as UTF-8 text."""
+def read_bytes(path: Path, display: str) -> tuple[bytes | None, Diagnostic | None]:
+    """The bytes of the rule or fixture file at `path`, or a diagnostic saying why it was
+    not read (not a regular file, too large, cannot be opened: see `ruleops.files`)."""
+    from ruleops.files import Unreadable, read_file
+
+    try:
+        return read_file(path, MAX_FILE_BYTES), None
+    except Unreadable as error:
+        return None, LOAD_ERROR.diagnostic(error.message, display, hint=error.hint)
+
+
+@emits(LOAD_ERROR)
+def text_of(raw: bytes, display: str) -> tuple[str | None, Diagnostic | None]:
+    """`raw` as text, or a diagnostic saying why it is not UTF-8 text."""
 
     def fail(message: str, hint: str, line: int = 1, column: int = 1) -> tuple[None, Diagnostic]:
         return None, LOAD_ERROR.diagnostic(message, display, line, column, hint=hint)
 
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return fail(
-                f"file is {size / 1024 / 1024:.1f} MB; rule files are a few kilobytes "
-                f"(limit {MAX_FILE_BYTES // 1024 // 1024} MB)",
-                "check that this is the file you meant; it was not read",
-            )
-        raw = path.read_bytes()
-    except OSError as error:
-        return fail(
-            f"cannot read file: {error.strerror or error}", "check the path and permissions"
-        )
     if b"\x00" in raw:
         line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
         return fail("file contains NUL bytes: it is binary, not a TOML text file", "", line)
@@ -270,6 +269,12 @@ def read_text(path: Path, display: str) -> tuple[str | None, Diagnostic | None]:
             column,
         )
     return text, None
+
+
+def read_text(path: Path, display: str) -> tuple[str | None, Diagnostic | None]:
+    """The file's text, or a diagnostic saying why it cannot be read as UTF-8 text."""
+    raw, problem = read_bytes(path, display)
+    return text_of(raw, display) if raw is not None else (None, problem)
 
 
 @emits(TOML_ERROR)
@@ -301,13 +306,17 @@ def parse_toml(text: str, display: str) -> tuple[dict[str, Any] | None, Diagnost
 
 def load_rule(path: Path, display: str | None = None) -> Loaded:
     display = display or str(path)
-    text, problem = read_text(path, display)
+    raw, problem = read_bytes(path, display)
+    if raw is None:
+        return Loaded(None, (problem,) if problem else ())
+    return rule_from_bytes(raw, display)
+
+
+def rule_from_bytes(raw: bytes, display: str) -> Loaded:
+    text, problem = text_of(raw, display)
     if text is None:
         return Loaded(None, (problem,) if problem else ())
-    data, problem = parse_toml(text, display)
-    if data is None:
-        return Loaded(None, (problem,) if problem else ())
-    return Loaded(Rule(display, text, data))
+    return rule_from_text(text, display)
 
 
 def rule_from_text(text: str, display: str = "<string>") -> Loaded:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ("tests.unprivileged",)  # its fixture shared_folder
+
 
 def pytest_configure(config: pytest.Config) -> None:
     # Every test run gets its own cache folder: the user's check and grammar caches are

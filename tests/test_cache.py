@@ -92,3 +92,39 @@ def test_a_cache_write_that_fails_leaves_no_temporary_file(repo, monkeypatch):
     monkeypatch.setattr(json, "dump", disk_full)
     store.save()
     assert list(store.path.parent.iterdir()) == []
+
+
+def _saved_right_after_its_key(rule: Path, content: str | None):
+    """`file_key` as if an editor saved (or, with None, briefly removed) `rule` just after
+    the check computed its cache key."""
+    from ruleops.engine import file_key as original
+
+    def file_key(*args):
+        key = original(*args)
+        if content is None:
+            rule.unlink()
+        else:
+            rule.write_text(content)
+        return key
+
+    return file_key
+
+
+def test_a_rule_saved_during_the_run_is_not_cached_under_its_old_content(repo, capsys, monkeypatch):
+    rule = repo / "rules" / "a.toml"
+    good = rule.read_text()
+    with monkeypatch.context() as race:
+        race.setattr("ruleops.engine.file_key", _saved_right_after_its_key(rule, good + "x"))
+        _check(capsys)
+    rule.write_text(good)
+    assert _check(capsys) == _check(capsys, "--no-cache")
+
+
+def test_a_rule_missing_for_a_moment_is_not_cached_as_unreadable(repo, capsys, monkeypatch):
+    rule = repo / "rules" / "a.toml"
+    good = rule.read_text()
+    with monkeypatch.context() as race:
+        race.setattr("ruleops.engine.file_key", _saved_right_after_its_key(rule, None))
+        _check(capsys)
+    rule.write_text(good)
+    assert _check(capsys) == _check(capsys, "--no-cache")

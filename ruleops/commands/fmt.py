@@ -31,6 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ruleops.engine import discover, display_path
+    from ruleops.files import real_path
     from ruleops.fixing import replace_atomically
     from ruleops.formatting import FormatError, format_text
     from ruleops.loading import read_text
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     fixture_roots = [(config.root / p).resolve() for p in config.fixture_paths]
     changed = failed = total = 0
     for path in discover(paths, config):
-        if any(path.resolve().is_relative_to(root) for root in fixture_roots):
+        if any(real_path(path).is_relative_to(root) for root in fixture_roots):
             continue  # fixtures are not rules; their layout is their author's
         total += 1
         shown = display_path(path)

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import TextIO
 
 from ruleops.diagnostics import Diagnostic, Severity
+from ruleops.files import Unreadable, read_file
+from ruleops.loading import MAX_FILE_BYTES
 
 
 def write_text(
@@ -50,9 +52,10 @@ def source_line_reader(rules: Iterable) -> Callable[[str, int], str]:
             text = texts.get(path)
             if text is None:
                 try:
-                    text = Path(path).read_text(encoding="utf-8", errors="replace")
-                except OSError:
-                    text = ""
+                    raw = read_file(Path(path), MAX_FILE_BYTES)
+                except Unreadable:
+                    raw = b""
+                text = raw.decode("utf-8", errors="replace")
             cache[path] = text.splitlines()
         lines = cache[path]
         if not 0 < line <= len(lines) or "\x00" in lines[line - 1]:
