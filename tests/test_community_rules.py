@@ -173,3 +173,33 @@ def test_integration_names_record_their_source() -> None:
 
     document = json.loads(_DATA.read_text(encoding="utf-8"))
     assert "elastic/integrations" in document["source"] and "endpoint" in document["packages"]
+
+
+def test_a_reference_that_is_not_a_url_is_no_error(tmp_path: Path) -> None:
+    # Kibana's API (RuleReferenceArray) and detection-rules (references: list[str]) take any
+    # string; only Kibana's rule editor insists on URLs.
+    found = findings(tmp_path, with_keys('references = ["Internal runbook IR-12"]'))
+    assert found == [
+        (
+            "RO111",
+            "reference 'Internal runbook IR-12' is not an http(s) URL: Kibana's rule editor "
+            "will not save the rule until it is",
+        )
+    ]
+
+
+def test_a_reference_without_its_scheme_gets_the_url_as_hint(tmp_path: Path) -> None:
+    path = tmp_path / "rule.toml"
+    path.write_text(with_keys('references = ["www.example.com/post"]'), encoding="utf-8")
+    [finding] = run_check([path], Config(root=tmp_path), cache=False).diagnostics
+    assert (finding.code, finding.severity, finding.hint) == (
+        "RO111",
+        Severity.WARNING,
+        'write "https://www.example.com/post"',
+    )
+
+
+@pytest.mark.parametrize("url", ["https://example.com", "http://10.0.0.1:8080/a b", ""])
+def test_urls_kibana_takes_are_not_reported(tmp_path: Path, url: str) -> None:
+    found = findings(tmp_path, with_keys(f'references = ["{url}"]'))
+    assert "RO111" not in [code for code, _ in found]

@@ -75,6 +75,7 @@ ALL_CHECK_MODULES: tuple[str, ...] = (
     "ruleops.checks.schema",
     "ruleops.checks.empty_values",
     "ruleops.checks.integrations",
+    "ruleops.checks.references",
     "ruleops.checks.house_style",
     "ruleops.checks.eql",
     "ruleops.checks.fields",

@@ -117,9 +117,9 @@ BAD_FORMAT = register(
             "Some strings have a fixed shape: rule_id and timeline_id are UUIDs, dates are "
             "YYYY/MM/DD, `from` and `to` are Elasticsearch date math (now-9m, now+30m, now/d), "
             "`interval` a duration such as 5m, "
-            "min_stack_version is MAJOR.MINOR.PATCH, references are URLs, ATT&CK ids look like "
-            "TA0002, T1059 and T1059.001. A value of another shape is rejected by Kibana or, "
-            "for dates and versions, breaks the release tooling."
+            "min_stack_version is MAJOR.MINOR.PATCH, ATT&CK references are URLs, ATT&CK ids "
+            "look like TA0002, T1059 and T1059.001. A value of another shape is rejected by "
+            "Kibana or, for dates and versions, breaks the release tooling."
         ),
         example="rule",
         bad='rule_id = "403ef0d3-8259-40c9-a5b6"\nfrom = "9m"\ninterval = "5 minutes"',
