@@ -51,11 +51,13 @@ Changes to this module are additive (new nodes, new fields with defaults): the e
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Literal as TypingLiteral
 
 from ruleops.query.ast import NO_SPAN, Span
+from ruleops.query.quick_init import quick_init
 
 __all__ = ["NO_SPAN", "Span"]
 
@@ -717,3 +719,9 @@ def expressions(command: Command) -> list[Expr]:
             return [value, key] if key is not None else [value]
         case _:
             return []
+
+
+# Parsing builds these nodes by the thousand: a quicker __init__, same classes otherwise.
+for _node in list(globals().values()):
+    if isinstance(_node, type) and dataclasses.is_dataclass(_node) and _node.__module__ == __name__:
+        quick_init(_node)

@@ -127,7 +127,10 @@ class FastLalr:
         while True:
             if pos < length:
                 char = text[pos]
-                matcher = dispatch[state].get(char) or self._scanner(state, char)
+                try:  # (subscripts and try are cheaper than .get() in this loop)
+                    matcher = dispatch[state][char]
+                except KeyError:
+                    matcher = self._scanner(state, char)
                 match = matcher(text, pos)
                 if match is None:
                     return FAILED
@@ -140,8 +143,9 @@ class FastLalr:
                 kind, token = _END, None
             state_actions = actions[state]
             while True:
-                code = state_actions.get(kind)
-                if code is None:
+                try:
+                    code = state_actions[kind]
+                except KeyError:
                     return FAILED
                 if code >= 0:
                     push_state(code)
@@ -153,8 +157,9 @@ class FastLalr:
                     # a `?rule` passing its child up: follow the whole chain at once
                     below = stack[-2]
                     key = (state, kind, below)
-                    top = chains.get(key)
-                    if top is None:
+                    try:
+                        top = chains[key]
+                    except KeyError:
                         top = chains[key] = self._chain(gotos[below][name], kind, below)
                     if top == end_state:
                         return values[-1]
