@@ -17,7 +17,6 @@ RO210 = "error"                   # codes with another severity
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -84,14 +83,47 @@ def load_config(start: Path | None = None, explicit: Path | None = None) -> Conf
     source = explicit or find_pyproject(start)
     if source is None:
         return _with_layout(Config(root=start), {})
-    try:
-        document = tomllib.loads(source.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"{source}: cannot read configuration: {error}") from None
-    section = document.get("tool", {}).get("ruleops")
+    place = _Places(source, _read(source))
+    tool = place.document.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(place("tool", "[tool] must be a table"))
+    section = tool.get("ruleops")
     if section is None:
         return _with_layout(Config(root=source.parent, source=source), {})
-    return _with_layout(_from_section(section, source), section)
+    if not isinstance(section, dict):
+        kind = "an array of tables ([[tool.ruleops]])" if isinstance(section, list) else "a value"
+        raise ConfigError(place("tool.ruleops", f"[tool.ruleops] must be a table, not {kind}"))
+    return _with_layout(_from_section(section, place), section)
+
+
+def _read(source: Path) -> str:
+    from ruleops.loading import read_text
+
+    text, problem = read_text(source, str(source))
+    if text is None:
+        assert problem is not None
+        raise ConfigError(f"{problem.headline()}; cannot read the configuration")
+    return text
+
+
+class _Places:
+    """The configuration document, and where its keys are written for error messages."""
+
+    def __init__(self, source: Path, text: str) -> None:
+        from ruleops.loading import parse_toml
+
+        document, problem = parse_toml(text, str(source))
+        if document is None:
+            assert problem is not None
+            raise ConfigError(f"{problem.headline()}; cannot read the configuration")
+        self.source, self.text, self.document = source, text, document
+
+    def __call__(self, key_path: str, message: str) -> str:
+        """`message` prefixed with the file, line and column where `key_path` is written."""
+        from ruleops.positions import KeyPositions
+
+        where = KeyPositions(self.text).locate(key_path)
+        return f"{self.source}:{where.line}:{where.column}: {message}"
 
 
 def _with_layout(config: Config, section: dict[str, Any]) -> Config:
@@ -130,47 +162,70 @@ _KNOWN_KEYS = {
 }
 
 
-def _from_section(section: dict[str, Any], source: Path) -> Config:
-    where = f"{source}: [tool.ruleops]"
+def _from_section(section: dict[str, Any], place: _Places) -> Config:
+    source = place.source
+    where = "[tool.ruleops]"
     unknown = sorted(set(section) - _KNOWN_KEYS)
     if unknown:
         raise ConfigError(
-            f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(_KNOWN_KEYS))}"
+            place(
+                f"tool.ruleops.{unknown[0]}",
+                f"{where}: unknown key(s) {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(_KNOWN_KEYS))}",
+            )
         )
 
     def strings(key: str, default: tuple[str, ...]) -> tuple[str, ...]:
         value = section.get(key, list(default))
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{where}: {key} must be a list of strings")
+            raise ConfigError(
+                place(f"tool.ruleops.{key}", f"{where}: {key} must be a list of strings")
+            )
         return tuple(value)
 
     severities: dict[str, Severity] = {}
     raw = section.get("severity", {})
     if not isinstance(raw, dict):
-        raise ConfigError(f'{where}: severity must be a table of CODE = "error"|"warning"|"info"')
+        raise ConfigError(
+            place(
+                "tool.ruleops.severity",
+                f'{where}: severity must be a table of CODE = "error"|"warning"|"info"',
+            )
+        )
     for code, text in raw.items():
         try:
             severities[code] = Severity.parse(str(text))
         except ValueError as error:
-            raise ConfigError(f"{where}.severity.{code}: {error}") from None
+            raise ConfigError(
+                place(f"tool.ruleops.severity.{code}", f"{where}.severity.{code}: {error}")
+            ) from None
+    ignore = strings("ignore", ())
+    _known_codes(
+        [(f"tool.ruleops.ignore[{i}]", code) for i, code in enumerate(ignore)]
+        + [(f"tool.ruleops.severity.{code}", code) for code in severities],
+        place,
+    )
     house_style = section.get("house_style", "auto")
     if isinstance(house_style, bool):
         house_style = "auto" if house_style else "off"
     if house_style not in HOUSE_STYLES:
         raise ConfigError(
-            f'{where}: house_style must be "auto", "elastic", "general" or false; '
-            f"got {section['house_style']!r}"
+            place(
+                "tool.ruleops.house_style",
+                f'{where}: house_style must be "auto", "elastic", "general" or false; '
+                f"got {section['house_style']!r}",
+            )
         )
     attack = section.get("attack_data")
     if attack is not None and not isinstance(attack, str):
-        raise ConfigError(f"{where}: attack_data must be a path")
+        raise ConfigError(place("tool.ruleops.attack_data", f"{where}: attack_data must be a path"))
     root = source.parent
     return Config(
         root=root,
         source=source,
         rule_paths=strings("rule_paths", Config.rule_paths),
         fixture_paths=strings("fixture_paths", Config.fixture_paths),
-        ignore=frozenset(strings("ignore", ())),
+        ignore=frozenset(ignore),
         severity=severities,
         house_style=house_style,
         house_style_configured="house_style" in section,
@@ -178,3 +233,25 @@ def _from_section(section: dict[str, Any], source: Path) -> Config:
         attack_data=root / attack if attack else None,
         exclude=strings("exclude", ()),
     )
+
+
+def _known_codes(codes: list[tuple[str, str]], place: _Places) -> None:
+    """A code the configuration names must exist: a misspelt code would switch nothing off
+    and nothing would say so."""
+    if not codes:
+        return
+    import difflib
+
+    from ruleops.checks import load_all_checks
+
+    registry = load_all_checks()
+    for key_path, code in codes:
+        if code in registry:
+            continue
+        # Case and the letters that pass for digits (RO1O3, ROl03) first, then spelling.
+        typed = code.upper()
+        typed = typed[:2] + typed[2:].translate(str.maketrans("OIL", "011"))
+        nearest = [typed] if typed in registry else []
+        nearest = nearest or difflib.get_close_matches(typed, list(registry), n=1, cutoff=0.6)
+        hint = f"; did you mean {nearest[0]}?" if nearest else "; `ruleops rule --list` lists them"
+        raise ConfigError(place(key_path, f"unknown code {code!r}{hint}"))
