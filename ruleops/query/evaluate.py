@@ -1,5 +1,8 @@
 """Single-event conditions compiled once into closures, with Elasticsearch's semantics.
 
+Each rule, with its Elasticsearch source and the test that pins it, is listed in
+`ruleops/eql/semantics.md` and `ruleops/kql/semantics.md`.
+
 Elasticsearch evaluates an EQL condition in two different ways, and the difference is visible
 (x-pack/plugin/eql `planner/QueryTranslator` with ql `planner/ExpressionTranslators`):
 
