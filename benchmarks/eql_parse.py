@@ -16,6 +16,8 @@ import time
 import tomllib
 from pathlib import Path
 
+from ruleops.eql import parser as ruleops_parser
+
 DEFAULT_RULES = Path(__file__).resolve().parents[1].parent / "shared/corpus/detection-rules/rules"
 
 
@@ -50,8 +52,6 @@ def main() -> int:
     queries = load_queries(args.rules)
     print(f"{len(queries)} EQL queries from {args.rules}")
 
-    from ruleops.eql import parser as ruleops_parser
-
     start = time.perf_counter()
     ruleops_parser._parser()
     build = time.perf_counter() - start
@@ -68,7 +68,7 @@ def main() -> int:
         return ok
 
     try:
-        import eql
+        import eql  # noqa: PLC0415 -- optional: the eql peer (bench extra)
     except ImportError:
         print("the `eql` package is not installed: pip install -e '.[bench]'", file=sys.stderr)
         return 2

@@ -24,6 +24,8 @@ import time
 import tomllib
 from pathlib import Path
 
+from ruleops.esql import parser
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_RULES = ROOT.parent / "shared/corpus/detection-rules/rules"
 DEFAULT_ESQLPY = ROOT.parent / "venvs/esqlpy/bin/python"
@@ -63,8 +65,6 @@ def load_queries(rules: Path) -> list[str]:
 
 def time_ruleops(queries: list[str], repeat: int) -> tuple[float, int, float]:
     """(best CPU seconds, queries parsed, grammar load seconds)."""
-    from ruleops.esql import parser
-
     start = time.process_time()
     parser._parser()
     load = time.process_time() - start

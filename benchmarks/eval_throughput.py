@@ -20,15 +20,17 @@ import tomllib
 from collections import defaultdict
 from pathlib import Path
 
+from ruleops.eql.ast import EventQuery
+from ruleops.eql.parser import EqlSyntaxError, parse_eql
+from ruleops.query.ast import Compare, Field, InSet, Literal, Match, walk
+from ruleops.query.evaluate import compile_condition
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_RULES = ROOT.parent / "shared" / "corpus" / "detection-rules" / "rules"
 
 
 def load_rules(rules_dir: Path) -> list[tuple[str, str, object]]:
     """(path, query text, parsed Query) of every single-event EQL rule ruleops parses."""
-    from ruleops.eql.ast import EventQuery
-    from ruleops.eql.parser import EqlSyntaxError, parse_eql
-
     rules = []
     for path in sorted(rules_dir.rglob("*.toml")):
         try:
@@ -49,8 +51,6 @@ def load_rules(rules_dir: Path) -> list[tuple[str, str, object]]:
 
 def harvest(rules: list) -> tuple[list[str], dict[tuple[str, ...], list]]:
     """Categories, and per field path the literal values the rules compare it with."""
-    from ruleops.query.ast import Compare, Field, InSet, Literal, Match, walk
-
     categories: list[str] = []
     values: dict[tuple[str, ...], list] = defaultdict(list)
     for _, _, query in rules:
@@ -112,8 +112,6 @@ def _put(event: dict, path: tuple[str, ...], value: object) -> None:
 
 def bench_ruleops(rules: list, events: list[dict]) -> tuple[float, int]:
     """Compile every rule (timed) and test each event against the rules of its category."""
-    from ruleops.query.evaluate import compile_condition
-
     start = time.perf_counter()
     by_category: dict[str | None, list] = defaultdict(list)
     for _, _, query in rules:
@@ -131,7 +129,7 @@ def bench_ruleops(rules: list, events: list[dict]) -> tuple[float, int]:
 
 
 def bench_eql(rule_texts: list[str], events: list[dict]) -> tuple[float, int]:
-    import eql
+    import eql  # noqa: PLC0415 -- optional: the eql peer (bench extra)
 
     start = time.perf_counter()
     with eql.parser.elasticsearch_syntax, eql.parser.ignore_missing_functions:
@@ -153,7 +151,7 @@ def bench_eql(rule_texts: list[str], events: list[dict]) -> tuple[float, int]:
 
 def stream_counting(engine, events: list[dict]) -> int:
     """Stream the events through a PythonEngine; the number of results it emits."""
-    import eql
+    import eql  # noqa: PLC0415 -- optional: the eql peer (bench extra)
 
     matches = 0
 

@@ -16,18 +16,18 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from ruleops.checks.properties import satisfiability
+from ruleops.config import Config
+from ruleops.fixtures.generate import draft_fixture, render
+from ruleops.fixtures.languages import compile_rule
+from ruleops.fixtures.load import fixture_from_text
+from ruleops.fixtures.properties import coverage
+from ruleops.loading import load_rule
+
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "detection-rules" / "rules"
 
 
 def main() -> int:
-    from ruleops.checks.properties import satisfiability
-    from ruleops.config import Config
-    from ruleops.fixtures.generate import draft_fixture, render
-    from ruleops.fixtures.languages import compile_rule
-    from ruleops.fixtures.load import fixture_from_text
-    from ruleops.fixtures.properties import coverage
-    from ruleops.loading import load_rule
-
     root = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
     if not root.is_dir():
         print(f"no rules at {root}", file=sys.stderr)

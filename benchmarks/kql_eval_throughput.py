@@ -17,6 +17,13 @@ import time
 import tomllib
 from pathlib import Path
 
+from ruleops.ecs import load_ecs
+from ruleops.eql.ast import EventQuery, Query
+from ruleops.kql.field_types import kql_field_types
+from ruleops.kql.parser import KqlSyntaxError, parse_kql
+from ruleops.query.ast import And, Compare, Exists, Field, Literal, Match, Not, Or, fields
+from ruleops.query.evaluate import compile_condition
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -29,8 +36,6 @@ class Untranslatable(Exception):
 
 def eql_text(expr) -> str:
     """The condition as EQL source, for the peer engine."""
-    from ruleops.query.ast import And, Compare, Exists, Field, Literal, Match, Not, Or
-
     match expr:
         case Field(path=path):
             if any("*" in part for part in path):
@@ -69,9 +74,6 @@ def _literal(value) -> str:
 
 def load_rules(rules_dir: Path) -> list[tuple[str, str, object]]:
     """(path, EQL text for the peer, condition) of every KQL rule both engines can run."""
-    from ruleops.eql.ast import EventQuery, Query
-    from ruleops.kql.parser import KqlSyntaxError, parse_kql
-
     rules = []
     for path in sorted(rules_dir.rglob("*.toml")):
         rule = tomllib.loads(path.read_text(encoding="utf-8")).get("rule", {})
@@ -87,8 +89,6 @@ def load_rules(rules_dir: Path) -> list[tuple[str, str, object]]:
 
 
 def _reads_an_object(condition, leaves: list[tuple[str, ...]]) -> bool:
-    from ruleops.query.ast import fields
-
     return any(
         len(leaf) > len(f.path) and leaf[: len(f.path)] == f.path
         for f in fields(condition)
@@ -97,10 +97,6 @@ def _reads_an_object(condition, leaves: list[tuple[str, ...]]) -> bool:
 
 
 def bench_ruleops(rules: list, events: list[dict]) -> tuple[float, int]:
-    from ruleops.ecs import load_ecs
-    from ruleops.kql.field_types import kql_field_types
-    from ruleops.query.evaluate import compile_condition
-
     # the field types the KQL rule executor runs with (ECS and integration text fields)
     types = kql_field_types(load_ecs().fields)
     start = time.perf_counter()
@@ -115,7 +111,7 @@ def bench_ruleops(rules: list, events: list[dict]) -> tuple[float, int]:
 def peer_queries(rules: list, sample: list[dict]) -> list[tuple[object, object]]:
     """The rules the peer can run: it parses them and survives a sample of the events
     (it raises on some values, e.g. an object where it expects a string)."""
-    import eql
+    import eql  # noqa: PLC0415 -- optional: the eql peer (bench extra)
 
     usable = []
     with eql.parser.elasticsearch_syntax, eql.parser.ignore_missing_functions:
@@ -132,13 +128,13 @@ def peer_queries(rules: list, sample: list[dict]) -> list[tuple[object, object]]
 
 
 def _wrap(event: dict):
-    import eql
+    import eql  # noqa: PLC0415 -- optional: the eql peer (bench extra)
 
     return eql.Event(event["event"]["category"], event["@timestamp"], event)
 
 
 def bench_eql(queries: list, events: list[dict]) -> tuple[float, int]:
-    import eql
+    import eql  # noqa: PLC0415 -- optional: the eql peer (bench extra)
 
     start = time.perf_counter()
     engine = eql.PythonEngine()

@@ -36,14 +36,14 @@ def parse(query: str, language: str) -> Any:
     and `hint` say what is wrong and where) for a query that does not parse, and
     ValueError for an unknown language."""
     if _language(language) == "eql":
-        from ruleops.eql.parser import parse_eql
+        from ruleops.eql.parser import parse_eql  # noqa: PLC0415 -- on first use
 
         return parse_eql(query)
     if language == "kql":
-        from ruleops.kql.parser import parse_kql
+        from ruleops.kql.parser import parse_kql  # noqa: PLC0415 -- on first use
 
         return parse_kql(query)
-    from ruleops.esql.parser import parse_esql
+    from ruleops.esql.parser import parse_esql  # noqa: PLC0415 -- on first use
 
     return parse_esql(query)
 
@@ -59,7 +59,7 @@ def check_query(
     reject, and the field, type and value checks against ECS and the given types, in text
     order. Each Diagnostic's `path` is "query"; `line` and `column` are 1-based within the
     query text. An empty list means the query is clean."""
-    from ruleops.query.syntax_error import QuerySyntaxError
+    from ruleops.query.syntax_error import QuerySyntaxError  # noqa: PLC0415 -- on first use
 
     language = _language(language)
     types = _given_types(field_types, mapping)
@@ -117,7 +117,7 @@ def _language(language: str) -> str:
 
 def _given_types(field_types: Mapping[str, str] | None, mapping: Any) -> dict[str, str]:
     """The types the caller gives: the mapping's, then `field_types` over them."""
-    from ruleops.mapping import field_types as mapping_types
+    from ruleops.mapping import field_types as mapping_types  # noqa: PLC0415 -- on first use
 
     types: dict[str, str] = dict(mapping_types(mapping)) if mapping is not None else {}
     types.update(field_types or {})
@@ -126,13 +126,13 @@ def _given_types(field_types: Mapping[str, str] | None, mapping: Any) -> dict[st
 
 def _known_types(given: Mapping[str, str]) -> dict[str, str]:
     """ECS (its multi-fields included) with the caller's types over it."""
-    from ruleops.ecs import load_ecs
+    from ruleops.ecs import load_ecs  # noqa: PLC0415 -- on first use
 
     return {**load_ecs().fields, **given}
 
 
 def _diagnostic(query: str, finding: QueryFinding) -> Diagnostic:
-    from ruleops.diagnostics import Diagnostic
+    from ruleops.diagnostics import Diagnostic  # noqa: PLC0415 -- on first use
 
     start = max(0, min(finding.span.start, len(query)))
     line = query.count("\n", 0, start) + 1
@@ -154,7 +154,7 @@ def _diagnostic(query: str, finding: QueryFinding) -> Diagnostic:
 
 
 def _distinct(findings: Iterable[QueryFinding]) -> list[QueryFinding]:
-    from ruleops.query.finding import distinct
+    from ruleops.query.finding import distinct  # noqa: PLC0415 -- on first use
 
     return list(distinct(findings))
 
@@ -163,20 +163,20 @@ def _distinct(findings: Iterable[QueryFinding]) -> list[QueryFinding]:
 
 
 def _eql_findings(parsed: Any, given: Mapping[str, str]) -> list[QueryFinding]:
-    from ruleops.checks.fields import eql_findings
-    from ruleops.ecs import load_ecs
-    from ruleops.eql.typecheck import check_types
-    from ruleops.eql.verify import verify
+    from ruleops.checks.fields import eql_findings  # noqa: PLC0415 -- on first use
+    from ruleops.ecs import load_ecs  # noqa: PLC0415 -- on first use
+    from ruleops.eql.typecheck import check_types  # noqa: PLC0415 -- on first use
+    from ruleops.eql.verify import verify  # noqa: PLC0415 -- on first use
 
     ecs = load_ecs().with_definitions(given) if given else load_ecs()
     return [*verify(parsed), *eql_findings(parsed, ecs), *check_types(parsed, ecs.fields)]
 
 
 def _kql_findings(parsed: Any, given: Mapping[str, str]) -> list[QueryFinding]:
-    from ruleops.ecs import load_ecs
-    from ruleops.kql.field_types import kql_field_types
-    from ruleops.kql.typecheck import check_types
-    from ruleops.query.fieldcheck import check_condition
+    from ruleops.ecs import load_ecs  # noqa: PLC0415 -- on first use
+    from ruleops.kql.field_types import kql_field_types  # noqa: PLC0415 -- on first use
+    from ruleops.kql.typecheck import check_types  # noqa: PLC0415 -- on first use
+    from ruleops.query.fieldcheck import check_condition  # noqa: PLC0415 -- on first use
 
     ecs = load_ecs().with_definitions(given) if given else load_ecs()
     return [
@@ -186,9 +186,9 @@ def _kql_findings(parsed: Any, given: Mapping[str, str]) -> list[QueryFinding]:
 
 
 def _esql_findings(parsed: Any, given: Mapping[str, str]) -> list[QueryFinding]:
-    from ruleops.ecs import load_ecs
-    from ruleops.es_types import esql_type
-    from ruleops.esql.verify import verify
+    from ruleops.ecs import load_ecs  # noqa: PLC0415 -- on first use
+    from ruleops.es_types import esql_type  # noqa: PLC0415 -- on first use
+    from ruleops.esql.verify import verify  # noqa: PLC0415 -- on first use
 
     ecs = load_ecs().with_definitions(given) if given else load_ecs()
 
@@ -203,10 +203,10 @@ def _esql_findings(parsed: Any, given: Mapping[str, str]) -> list[QueryFinding]:
 
 
 def _evaluate_eql(query: str, events: list[Mapping[str, Any]], given: Mapping[str, str]):
-    from ruleops.eql.ast import EventQuery
-    from ruleops.eql.execute import compile_query
-    from ruleops.eql.parser import parse_eql
-    from ruleops.query.evaluate import EvaluationError
+    from ruleops.eql.ast import EventQuery  # noqa: PLC0415 -- on first use
+    from ruleops.eql.execute import compile_query  # noqa: PLC0415 -- on first use
+    from ruleops.eql.parser import parse_eql  # noqa: PLC0415 -- on first use
+    from ruleops.query.evaluate import EvaluationError  # noqa: PLC0415 -- on first use
 
     parsed = parse_eql(query)
     try:
@@ -221,9 +221,9 @@ def _evaluate_eql(query: str, events: list[Mapping[str, Any]], given: Mapping[st
 
 
 def _evaluate_kql(query: str, events: list[Mapping[str, Any]], given: Mapping[str, str]):
-    from ruleops.kql.parser import parse_kql
-    from ruleops.kql.rule_types import compile_rule_type
-    from ruleops.query.evaluate import EvaluationError
+    from ruleops.kql.parser import parse_kql  # noqa: PLC0415 -- on first use
+    from ruleops.kql.rule_types import compile_rule_type  # noqa: PLC0415 -- on first use
+    from ruleops.query.evaluate import EvaluationError  # noqa: PLC0415 -- on first use
 
     parse_kql(query)  # a syntax error is raised as such
     try:
@@ -240,13 +240,13 @@ def _evaluate_esql(
     field_types: Mapping[str, str] | None,
     mapping: Any,
 ):
-    from ruleops.ecs import load_ecs
-    from ruleops.esql.evaluate import EsqlError
-    from ruleops.esql.parser import parse_esql
-    from ruleops.esql.pipeline import compile_query
-    from ruleops.esql.source import FieldTypes, default_field_types, event_table
-    from ruleops.esql.values import to_json
-    from ruleops.mapping import flatten_mapping
+    from ruleops.ecs import load_ecs  # noqa: PLC0415 -- on first use
+    from ruleops.esql.evaluate import EsqlError  # noqa: PLC0415 -- on first use
+    from ruleops.esql.parser import parse_esql  # noqa: PLC0415 -- on first use
+    from ruleops.esql.pipeline import compile_query  # noqa: PLC0415 -- on first use
+    from ruleops.esql.source import FieldTypes, default_field_types, event_table  # noqa: PLC0415 -- on first use
+    from ruleops.esql.values import to_json  # noqa: PLC0415 -- on first use
+    from ruleops.mapping import flatten_mapping  # noqa: PLC0415 -- on first use
 
     parsed = parse_esql(query)
     mapped = flatten_mapping(mapping) if mapping is not None else {}

@@ -1,5 +1,10 @@
 """The `ruleops` command line. Each command lives in `ruleops.commands.<name>`.
 
+The one seam where imports wait: the command line imports only the command it runs (a
+command module imports everything it needs at its top), so `ruleops --version` loads no
+command and the commit hook's `ruleops check` loads only what checking needs. `--help`, and
+a command that does not exist, load them all to list them.
+
 Exit codes: 0 no errors, 1 errors found (or warnings with --strict), 2 usage, configuration
 or internal error (a check crashed: RO003).
 """
@@ -9,20 +14,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
+from ruleops.commands import UsageError
+from ruleops.exits import EXIT_OK, EXIT_USAGE
 from ruleops import __version__
-
-if TYPE_CHECKING:
-    from ruleops.diagnostics import Diagnostic, Severity
 
 # Order is the order of `ruleops --help`.
 COMMANDS = ("check", "fmt", "test", "fixtures", "parse", "eval", "rule", "docs", "attack")
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-# ruleops itself failed: CI must tell "the rules are wrong" (1) from "the tool broke" (2).
-EXIT_INTERNAL = 2
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,38 +29,34 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-def exit_status(diagnostics: Iterable[Diagnostic], failing: Severity) -> int:
-    """2 when a check crashed (RO003), else 1 when a finding is at `failing` or worse, else 0."""
-    from ruleops.diagnostics import INTERNAL_ERROR
-
-    worst = None
-    for d in diagnostics:
-        if d.code == INTERNAL_ERROR.code:
-            return EXIT_INTERNAL
-        worst = d.severity if worst is None else max(worst, d.severity)
-    return EXIT_FINDINGS if worst is not None and worst >= failing else EXIT_OK
-
-
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for `argv` (default: the process's arguments), with the commands it
+    needs: the one named, none for `--version` alone, else all of them."""
+    argv = sys.argv[1:] if argv is None else argv
+    named = next((arg for arg in argv if not arg.startswith("-")), None)
+    if named in COMMANDS:
+        commands: tuple[str, ...] = (named,)
+    elif named is None and argv and all(arg == "--version" for arg in argv):
+        commands = ()
+    else:
+        commands = COMMANDS
     parser = _Parser(
         prog="ruleops",
         description="Lint and test Elastic detection rules kept as TOML files.",
     )
     parser.add_argument("--version", action="version", version=f"ruleops {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMANDS:
+    for name in commands:
         importlib.import_module(f"ruleops.commands.{name}").register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    from ruleops.commands import UsageError
-
     try:
         return int(args.run(args))
     except UsageError as error:

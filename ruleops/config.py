@@ -21,7 +21,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ruleops.diagnostics import Diagnostic, Severity
+from ruleops.diagnostics import REGISTRY, Diagnostic, Severity
+from ruleops.layout import LayoutError, find_layout
 
 # What `house_style` can be; true is "auto", false is "off".
 HOUSE_STYLES = ("auto", "elastic", "general", "off")
@@ -57,8 +58,6 @@ class Config:
         if diagnostic.code in self.ignore:
             return None
         if self.house_style in ("off", "general"):
-            from ruleops.diagnostics import REGISTRY
-
             info = REGISTRY.get(diagnostic.code)
             if (
                 info is not None
@@ -130,8 +129,6 @@ def _with_layout(config: Config, section: dict[str, Any]) -> Config:
     """`config` with what a detection-rules layout at its root says: the rule folders
     (unless `rule_paths` is set), the folders of exceptions and actions, the codes its
     bypass switches and test configuration turn off."""
-    from ruleops.layout import LayoutError, find_layout
-
     try:
         layout = find_layout(config.root)
     except LayoutError as error:

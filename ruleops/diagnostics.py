@@ -9,6 +9,7 @@ the reporters all read this registry; `EMITTERS` says which functions report eac
 from __future__ import annotations
 
 import enum
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -188,8 +189,6 @@ INTERNAL_ERROR = register(
 def crashed(path: str, what: str, error: Exception) -> Diagnostic:
     """RO003 on `path`: `what` raised `error`, a bug in ruleops. Callers catch per file or
     per rule, so that one crash leaves the other files' findings standing."""
-    import traceback
-
     frames = traceback.extract_tb(error.__traceback__)
     where = f" ({Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
     return INTERNAL_ERROR.diagnostic(

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ruleops.files import real_path
+from ruleops.files import Unreadable, read_file, real_path, toml_files
 
 if TYPE_CHECKING:
     from ruleops.config import Config
@@ -53,8 +53,6 @@ def is_rule_text(text: str) -> bool:
 def is_rule_file(path: Path) -> bool:
     """Whether the file at `path` is meant to be a rule; a file that cannot be read as text
     (or is no regular file at all) is let through, so that loading says why."""
-    from ruleops.files import Unreadable, read_file
-
     try:
         raw = read_file(path, _PEEK)
     except Unreadable:
@@ -68,8 +66,6 @@ def rule_files(folder: Path, config: Config, skip: Iterable[Path] = ()) -> Itera
     """The rule files under `folder`, sorted, walking only folders that may hold rules.
     What cannot be read (a folder that cannot be listed, a broken link named *.toml) is
     given too, so that loading it says why: nothing is skipped without a word."""
-    from ruleops.files import toml_files
-
     skipped = [real_path(path) for path in skip]
     ignored = git_ignored(folder)
 

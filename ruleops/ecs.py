@@ -19,6 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ruleops import es_types
+from ruleops.field_files import (
+    FieldFileError,
+    is_package_fields,
+    read_mapping_fields,
+    read_package_fields,
+)
+from ruleops.query.nesting import json_too_deep
 from ruleops.typos import FieldIndex
 
 if TYPE_CHECKING:
@@ -194,9 +201,6 @@ def read_field_definitions(path: Path) -> dict[str, str]:
     A value may also be an object with a "type" key, the shape of ECS's own flat file
     (`{"okta.actor.id": {"type": "keyword", ...}}`), so an export of it can be used as is.
     """
-    from ruleops.field_files import FieldFileError, is_package_fields, read_package_fields
-    from ruleops.query.nesting import json_too_deep
-
     if is_package_fields(path):
         try:
             return read_package_fields(path, load_ecs().fields)
@@ -219,7 +223,6 @@ def read_field_definitions(path: Path) -> dict[str, str]:
         raise FieldDefinitionsError(
             f"{path}: field definitions are not valid JSON: {error}"
         ) from None
-    from ruleops.field_files import read_mapping_fields
 
     mapped = read_mapping_fields(data)
     if mapped is not None:

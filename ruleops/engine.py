@@ -8,12 +8,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ruleops.cache import file_key
+from ruleops import checks
+from ruleops.cache import CheckCache, file_key, fingerprint, run_key
 from ruleops.checks import load_all_checks
 from ruleops.config import Config
 from ruleops.diagnostics import Diagnostic, Severity, crashed
+from ruleops.discovery import rule_files
 from ruleops.files import real_path, toml_files
 from ruleops.loading import Rule, decode_text, read_bytes, rule_from_bytes
+from ruleops.styles import first_run_note, for_rule
+from ruleops.suppressions import apply as apply_suppressions
 
 # Files that live among rules but are not rules.
 _NOT_RULES = {"pyproject.toml", ".pre-commit-config.yaml"}
@@ -35,8 +39,6 @@ def discover(paths: Iterable[Path], config: Config) -> Iterator[Path]:
     """Rule files under `paths`: files as given, folders searched for rule files as
     `ruleops.discovery` says (fixtures, excluded and ignored files and TOML files that are
     not rules are left out)."""
-    from ruleops.discovery import rule_files
-
     skip = [config.root / p for p in config.fixture_paths] + list(config.not_rule_paths)
     seen: set[Path] = set()
     for path in paths:
@@ -61,15 +63,12 @@ def display_path(path: Path) -> str:
 
 def check_rule(rule: Rule, config: Config) -> list[Diagnostic]:
     """Every single-rule check on one loaded rule. A crashing check becomes RO003."""
-    from ruleops.checks import RULE_CHECKS
-
     found: list[Diagnostic] = []
-    for check in RULE_CHECKS:
+    for check in checks.RULE_CHECKS:
         try:
             found.extend(check(rule, config))
         except Exception as error:  # a bug in a check must not hide the other findings
             found.append(crashed(rule.path, f"check {check.__name__}", error))
-    from ruleops.styles import for_rule
 
     return for_rule(found, rule, config)
 
@@ -124,8 +123,8 @@ def _check_all(files: list[_Source], config: Config, jobs: int):
     if jobs <= 1 or len(files) < 2:
         return _check_sources((files, config))
     # Imported here: the commit hook checks a file or two and never needs a process pool.
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    import multiprocessing  # noqa: PLC0415 -- heavy: multiprocessing
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 -- heavy: multiprocessing
 
     if "fork" not in multiprocessing.get_all_start_methods():
         return _check_sources((files, config))
@@ -157,8 +156,6 @@ def run_check(
     With `cache`, files whose content, configuration and ruleops are unchanged since an
     earlier run are answered from the user cache folder (see `ruleops.cache`).
     """
-    from ruleops.checks import CORPUS_CHECKS, SUMMARIES
-
     extra_checks = tuple(extra_checks)
     files = list(discover(paths, config))
     result = RunResult(files=len(files))
@@ -178,8 +175,6 @@ def run_check(
     found_in = _check_all([sources[p] for p in misses], config, jobs)
     checked = dict(zip(misses, found_in, strict=True))
     if files and not cached:  # a first run: nothing was known of these files
-        from ruleops.styles import first_run_note
-
         checked_rules = [rule for rule, _ in checked.values() if rule is not None]
         result.notes = [note] if (note := first_run_note(checked_rules, config)) else []
     raw: list[Diagnostic] = []
@@ -190,12 +185,12 @@ def run_check(
             result.rules.append(rule)
         if store is not None and path in checked and path in keys:
             store.store_file(keys[path], found, rule.summary() if rule is not None else None)
-    for check in (*CORPUS_CHECKS, *extra_checks):
+    for check in (*checks.CORPUS_CHECKS, *extra_checks):
         try:
             raw.extend(check(result.rules, config))
         except Exception as error:
             raw.append(crashed("<run>", f"check {check.__name__}", error))
-    for summary in SUMMARIES:
+    for summary in checks.SUMMARIES:
         try:
             result.summary.update(summary(result.rules, config))
         except Exception as error:
@@ -227,15 +222,11 @@ def _cache_lookup(store, sources: dict[Path, _Source]):
 
 
 def _open_cache(config: Config):
-    from ruleops.cache import CheckCache, fingerprint
-
     return CheckCache(config.root, fingerprint(config))
 
 
 def _run_key(store, files: list[Path], keys: dict[Path, str], config: Config) -> str | None:
     """The key of a whole run: its rule files' keys and the content of every fixture file."""
-    from ruleops.cache import run_key
-
     if len(keys) != len(files):
         return None
     parts = [("rule", keys[p]) for p in files]
@@ -252,8 +243,6 @@ def finalize(
     diagnostics: Iterable[Diagnostic], config: Config, rules: Iterable[Rule] = ()
 ) -> list[Diagnostic]:
     """Apply inline suppressions and the configuration (ignored codes, severities); sort."""
-    from ruleops.suppressions import apply as apply_suppressions
-
     texts = {rule.path: rule.text for rule in rules}
     unsuppressed = apply_suppressions(diagnostics, texts, switched_off=config.ignore)
     kept = (config.apply(d) for d in unsuppressed)

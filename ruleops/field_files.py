@@ -88,7 +88,7 @@ def read_mapping_fields(data: Any) -> dict[str, str] | None:
 
 
 def _yaml(path: Path) -> Any:
-    import yaml
+    import yaml  # noqa: PLC0415 -- heavy: yaml, only for package field files
 
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -33,6 +33,9 @@ import tomlkit.exceptions
 from tomlkit.container import Container
 from tomlkit.items import AoT, Array, Comment, DottedKey, Item, String, Table, Whitespace
 
+from ruleops.loading import parse_toml
+from ruleops.suppressions import comments, scan_lines
+
 ARRAY_WIDTH = 100
 INDENT = "    "
 SORTED_TABLES = ("metadata", "rule")
@@ -86,8 +89,6 @@ def format_text(text: str, *, verify: bool = True) -> Formatted:
 def _parse(text: str) -> dict:
     """The data of `text`; when it is not TOML, a FormatError saying so as `ruleops check`
     does (RO002), at the same line and column."""
-    from ruleops.loading import parse_toml
-
     data, problem = parse_toml(text, "")
     if problem is not None:
         raise FormatError(problem.message, problem.line, problem.column)
@@ -234,7 +235,6 @@ def _order_top_level(text: str) -> str:
     candidates = [(n, m) for n, line in enumerate(lines) if (m := _HEADER.match(line))]
     if _in_order([_group(m) for _, m in candidates]):
         return text
-    from ruleops.suppressions import scan_lines
 
     info = scan_lines(text)
     # Lines inside multi-line strings (an EQL `[process where ...]`) are not headers.
@@ -276,8 +276,6 @@ def _attached_start(lines: list[str], header: int) -> int:
 
 
 def _verify(original: str, result: str, before: dict) -> None:
-    from ruleops.suppressions import comments
-
     try:
         after = tomllib.loads(result)
     except tomllib.TOMLDecodeError as error:

@@ -146,7 +146,7 @@ def known_tests() -> dict[str, list[str]]:
 
 
 def _yaml(path: Path) -> Any:
-    import yaml
+    import yaml  # noqa: PLC0415 -- heavy: yaml, only for repositories that have one
 
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))

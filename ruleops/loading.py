@@ -20,6 +20,7 @@ except ImportError:  # pragma: no cover - tomli is a dependency; tomllib is the 
     import tomllib as toml_reader
 
 from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, emits, register
+from ruleops.files import Unreadable, read_file
 from ruleops.positions import KeyPositions, Position, StringOrigin
 
 if TYPE_CHECKING:
@@ -239,8 +240,6 @@ def decode_text(raw: bytes) -> str:
 def read_bytes(path: Path, display: str) -> tuple[bytes | None, Diagnostic | None]:
     """The bytes of the rule or fixture file at `path`, or a diagnostic saying why it was
     not read (not a regular file, too large, cannot be opened: see `ruleops.files`)."""
-    from ruleops.files import Unreadable, read_file
-
     try:
         return read_file(path, MAX_FILE_BYTES), None
     except Unreadable as error:

@@ -8,12 +8,22 @@ Node ids read `tests/rules/a/b.toml::<rule name>::<case name>`.
 
 from __future__ import annotations
 
+import tomllib
 import warnings
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from ruleops.config import ConfigError, load_config
+from ruleops.diagnostics import Severity
+from ruleops.ecs import ecs_for
+from ruleops.fixtures.discover import is_fixture_path
+from ruleops.fixtures.languages import NotRunnable, compile_rule
+from ruleops.fixtures.load import load_fixture, looks_like_fixture
+from ruleops.fixtures.runner import run_case, type_diagnostics, unread_diagnostics
+from ruleops.fixtures.suite import find_rule
 
 if TYPE_CHECKING:
     from ruleops.config import Config
@@ -36,8 +46,6 @@ class CaseFailed(Exception):
 
 @cache
 def _config(root: str) -> Config | None:
-    from ruleops.config import ConfigError, load_config
-
     try:
         return load_config(start=Path(root))
     except ConfigError as error:
@@ -52,8 +60,6 @@ def _config(root: str) -> Config | None:
 @cache
 def _ecs(root: str):
     """ECS plus the repository's own field definitions, once per session root."""
-    from ruleops.ecs import ecs_for
-
     config = _config(root)
     return ecs_for(config) if config is not None else None
 
@@ -64,7 +70,6 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Fil
     config = _config(str(parent.config.rootpath))
     if config is None:
         return None
-    from ruleops.fixtures.discover import is_fixture_path
 
     if not is_fixture_path(file_path, config):
         return None
@@ -76,10 +81,6 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Fil
 def _looks_like_fixture(path: Path) -> bool:
     """A top-level rule_id and [[case]] tables; a file that does not parse counts, so that
     its syntax error is reported rather than the file silently skipped."""
-    import tomllib
-
-    from ruleops.fixtures.load import looks_like_fixture
-
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
@@ -108,8 +109,6 @@ class _ExplainedFailure(pytest.Item):
 
 class FixtureFile(pytest.File):
     def collect(self):
-        from ruleops.fixtures.load import load_fixture
-
         config = _config(str(self.config.rootpath))
         loaded = load_fixture(self.path, _display(self.path, self.config.rootpath))
         if loaded.fixture is None:
@@ -130,8 +129,6 @@ class FixtureFile(pytest.File):
 
 
 def _rule_of(fixture: Fixture, config: Config, path: Path) -> Rule | None:
-    from ruleops.fixtures.suite import find_rule
-
     return find_rule(fixture, config, path=path)
 
 
@@ -161,10 +158,6 @@ class CaseItem(_ExplainedFailure):
         return self.parent.rule
 
     def runtest(self) -> None:
-        from ruleops.diagnostics import Severity
-        from ruleops.fixtures.languages import NotRunnable, compile_rule
-        from ruleops.fixtures.runner import run_case, type_diagnostics, unread_diagnostics
-
         only = (self.case,)
         ecs = _ecs(str(self.config.rootpath))
         found = list(type_diagnostics(self.fixture, ecs, cases=only))

@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ruleops.cache import user_cache_dir
 from ruleops.changes import RULE_ID_LINE
 
 FORMAT = 1
@@ -89,8 +90,6 @@ class RuleIndex:
     """The identities of the rule files under a project's rule paths."""
 
     def __init__(self, root: Path) -> None:
-        from ruleops.cache import user_cache_dir
-
         folder = user_cache_dir()
         project = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:24]
         self.path = folder / "index" / f"{project}.json" if folder else None

@@ -22,6 +22,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from ruleops.eql.ast import EventQuery, Query
+from ruleops.eql.parser import parse_eql
+from ruleops.kql.parser import parse_kql
+from ruleops.query.generate import category_base, events_for, near_misses
 from ruleops.query.wildcard import compile_wildcard
 
 # Characters that break naive matchers: separators, wildcards as data, non-ASCII case pairs.
@@ -200,17 +204,10 @@ def _dialect(language: str) -> str:
 
 def _condition(query: Any, language: str):
     """(condition, base event) of a query given as text or as a parsed EQL/KQL tree."""
-    from ruleops.eql.ast import EventQuery, Query
-    from ruleops.query.generate import category_base
-
     if isinstance(query, str):
         if _dialect(language) == "eql":
-            from ruleops.eql.parser import parse_eql
-
             query = parse_eql(query)
         else:
-            from ruleops.kql.parser import parse_kql
-
             return parse_kql(query), {}
     if isinstance(query, Query):
         if not isinstance(query.body, EventQuery):
@@ -225,8 +222,6 @@ def _condition(query: Any, language: str):
 
 def matching_events(query: Any, *, language: str = "eql") -> st.SearchStrategy[dict[str, Any]]:
     """Events the query matches, one per branch the generator could satisfy."""
-    from ruleops.query.generate import events_for
-
     condition, base = _condition(query, language)
     dialect = _dialect(language)
     found = [g.event for g in events_for(condition, dialect=dialect, base=base)]
@@ -237,8 +232,6 @@ def matching_events(query: Any, *, language: str = "eql") -> st.SearchStrategy[d
 
 def near_miss_events(query: Any, *, language: str = "eql") -> st.SearchStrategy[dict[str, Any]]:
     """Events that miss the query by exactly one condition of a matching branch."""
-    from ruleops.query.generate import events_for, near_misses
-
     condition, base = _condition(query, language)
     dialect = _dialect(language)
     misses: list[Mapping[str, Any]] = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -151,8 +152,6 @@ def _is_int(value: object) -> bool:
 
 
 def _with_fix(d: Diagnostic, fix: Fix) -> Diagnostic:
-    from dataclasses import replace
-
     return replace(d, fix=fix)
 
 

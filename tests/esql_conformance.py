@@ -13,6 +13,7 @@ copied, a command, function, capability or type ruleops does not claim), pass, o
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from collections import Counter
@@ -21,6 +22,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from ruleops.es_types import Version
+from ruleops.esql.parser import EsqlSyntaxError
+from ruleops.esql.pipeline import compile_query
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -136,7 +141,6 @@ def load_table(index: str) -> Table:
     lines = (folder / "data" / f"{index}.csv").read_text(encoding="utf-8").splitlines()
     header = [h.strip() for h in lines[0].split(",")]
     mapping_path = folder / "mappings" / MAPPING_FILE.get(index, f"mapping-{index}.json")
-    import json
 
     mapped = flatten_mapping(json.loads(mapping_path.read_text(encoding="utf-8")))
     fields = []
@@ -240,8 +244,6 @@ def parse_cell(text: str, kind: str) -> Any:
     if kind == "ip":
         return ip_bytes(text)
     if kind == "version":
-        from ruleops.es_types import Version
-
         return Version(text)
     return text
 
@@ -302,8 +304,6 @@ def run_test(test: SpecTest) -> Outcome:
             return Outcome(test, "unsupported", f"dataset {name}")
         if name not in DATASETS:
             return Outcome(test, "unsupported", f"dataset {name}")
-    from ruleops.esql.parser import EsqlSyntaxError
-    from ruleops.esql.pipeline import compile_query
 
     names = _sources(test.query)
     sources = {name: load_table(name) for name in names}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -22,8 +23,6 @@ _ENV = {
 
 
 def git(root: Path, *args: str) -> str:
-    import os
-
     env = {**os.environ, **_ENV}
     done = subprocess.run(
         ["git", *args], cwd=root, env=env, capture_output=True, text=True, check=True

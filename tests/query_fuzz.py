@@ -21,6 +21,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ruleops.checks import load_all_checks
+from ruleops.config import Config
+from ruleops.engine import check_rule
+from ruleops.eql.parser import EqlSyntaxError, parse_eql
+from ruleops.esql.errors import EsqlSyntaxError
+from ruleops.esql.parser import parse_esql
+from ruleops.fixtures.generate import draft_fixture
+from ruleops.kql.parser import KqlSyntaxError, parse_kql
+from ruleops.loading import rule_from_text
+
 PARSE_BOUND = 1.0
 GENERATE_BOUND = 60.0
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "detection-rules" / "rules"
@@ -385,11 +395,6 @@ class Language:
 
 
 def languages() -> dict[str, Language]:
-    from ruleops.eql.parser import EqlSyntaxError, parse_eql
-    from ruleops.esql.errors import EsqlSyntaxError
-    from ruleops.esql.parser import parse_esql
-    from ruleops.kql.parser import KqlSyntaxError, parse_kql
-
     return {
         "eql": Language("eql", "eql", eql_query, parse_eql.__wrapped__, EqlSyntaxError),
         "kuery": Language("kuery", "query", kql_query, parse_kql.__wrapped__, KqlSyntaxError),
@@ -462,12 +467,6 @@ def rule_text(language: Language, query: str) -> str:
 
 def check_rule_text(text: str, found: Findings, *, generate: bool = True) -> None:
     """`check` (every per-rule check) and `fixtures generate` on one rule file's text."""
-    from ruleops.checks import load_all_checks
-    from ruleops.config import Config
-    from ruleops.engine import check_rule
-    from ruleops.fixtures.generate import draft_fixture
-    from ruleops.loading import rule_from_text
-
     load_all_checks()  # registers every check (imports are cached after the first call)
     found.rules += 1
     started = time.perf_counter()

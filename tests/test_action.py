@@ -18,6 +18,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from ruleops.ci_action import run
 from tests.action_runner import Run, load_action
 from tests.git_helpers import commit, copy_checkout, git, make_repo, rule_text
 from tests.report_helpers import sarif_errors, sarif_schema
@@ -248,8 +249,6 @@ def test_action_steps_take_inputs_through_env_never_inside_a_script():
     ],
 )
 def test_an_input_that_cannot_be_used_fails_before_ruleops_runs(tmp_path, capsys, inputs, message):
-    from ruleops.ci_action import run
-
     env = {"GITHUB_OUTPUT": str(tmp_path / "out"), "GITHUB_STEP_SUMMARY": str(tmp_path / "sum")}
     assert run({**env, **inputs}) == 2
     assert f"::error title=ruleops could not run::{message}" in capsys.readouterr().out

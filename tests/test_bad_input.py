@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import tomlkit
 
 from ruleops.config import Config
 from ruleops.engine import check_rule, run_check
@@ -219,8 +220,6 @@ def _other_type(value: Any) -> Any:
 
 def _replace(text: str, path: str, value: Any) -> str:
     """The rule text with the value at `path` swapped, written back by tomlkit."""
-    import tomlkit
-
     document = tomlkit.parse(text)
     node: Any = document
     parts = path.replace("[", ".[").split(".")

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from ruleops.cache import CheckCache
 from ruleops.cli import main
+from ruleops.engine import file_key as original
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "rules"
 RULE = EXAMPLES / "windows" / "persistence_services_registry.toml"
@@ -81,8 +83,6 @@ def test_check_writes_nothing_into_the_project(repo, capsys):
 
 
 def test_a_cache_write_that_fails_leaves_no_temporary_file(repo, monkeypatch):
-    from ruleops.cache import CheckCache
-
     store = CheckCache(repo, "fingerprint")
     store.store_file("key", [], None)
 
@@ -97,7 +97,6 @@ def test_a_cache_write_that_fails_leaves_no_temporary_file(repo, monkeypatch):
 def _saved_right_after_its_key(rule: Path, content: str | None):
     """`file_key` as if an editor saved (or, with None, briefly removed) `rule` just after
     the check computed its cache key."""
-    from ruleops.engine import file_key as original
 
     def file_key(*args):
         key = original(*args)

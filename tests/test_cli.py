@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ruleops import checks
 from ruleops.checks import load_all_checks
 from ruleops.cli import main
 
@@ -63,8 +64,6 @@ def test_errors_exit_1_and_usage_errors_exit_2(tmp_path: Path):
 def test_a_crashing_check_exits_2_and_the_other_findings_are_still_reported(
     tmp_path: Path, monkeypatch, capsys
 ):
-    from ruleops import checks
-
     def crashing_check(rule, config):
         raise KeyError("boom")
 

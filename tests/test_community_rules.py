@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ruleops.checks.integrations import _DATA
 from ruleops.config import Config
 from ruleops.datemath import offset_seconds
 from ruleops.diagnostics import REGISTRY, Severity
@@ -169,8 +170,6 @@ def test_a_misspelt_integration_gets_the_package_name(tmp_path: Path) -> None:
 
 
 def test_integration_names_record_their_source() -> None:
-    from ruleops.checks.integrations import _DATA
-
     document = json.loads(_DATA.read_text(encoding="utf-8"))
     assert "elastic/integrations" in document["source"] and "endpoint" in document["packages"]
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ruleops.cli import main
 from ruleops.eql.ast import Clause, EventQuery, Pipe, Query, Sample, Sequence
 from ruleops.eql.parser import EqlSyntaxError, parse_eql
 from ruleops.query.ast import (
@@ -637,10 +639,6 @@ def test_list_of_strings_and_list_item_by_item_give_the_same_tree():
 
 
 def test_parse_command_prints_the_tree_as_json(capsys):
-    import json
-
-    from ruleops.cli import main
-
     assert main(["parse", 'process where process.name : "cmd*" | head 1']) == 0
     tree = json.loads(capsys.readouterr().out)
     assert tree["node"] == "Query"
@@ -663,8 +661,6 @@ def test_parse_command_prints_the_tree_as_json(capsys):
 
 
 def test_parse_command_reports_an_error_with_line_caret_and_exit_1(capsys):
-    from ruleops.cli import main
-
     assert main(["parse", "process where\n  a = 1"]) == 1
     err = capsys.readouterr().err
     assert err.splitlines() == [
@@ -676,8 +672,6 @@ def test_parse_command_reports_an_error_with_line_caret_and_exit_1(capsys):
 
 
 def test_parse_command_reads_a_rule_file_and_reports_on_its_lines(tmp_path, capsys):
-    from ruleops.cli import main
-
     rule = tmp_path / "rule.toml"
     rule.write_text("[rule]\nlanguage = \"eql\"\nquery = '''\nprocess where\n  a == \"x\" b\n'''\n")
     assert main(["parse", "--file", str(rule)]) == 1
@@ -686,8 +680,6 @@ def test_parse_command_reads_a_rule_file_and_reports_on_its_lines(tmp_path, caps
 
 
 def test_parse_command_needs_a_query_or_a_file(capsys):
-    from ruleops.cli import main
-
     assert main(["parse"]) == 2
 
 

@@ -6,6 +6,7 @@ import pytest
 from ruleops.es_types import ip_bytes
 from ruleops.esql import builtins
 from ruleops.esql.builtins.dates import parse_iso, parse_zone, trunc_millis
+from ruleops.esql.builtins.math import arithmetic
 from ruleops.esql.values import EvalFailure, Span, format_date, java_double, to_json
 
 builtins.load_all()
@@ -152,8 +153,6 @@ def test_to_string_of_a_double_is_javas():
 
 
 def test_integer_division_truncates_and_by_zero_fails():
-    from ruleops.esql.builtins.math import arithmetic
-
     divide = arithmetic("/", "integer", "integer")
     assert divide(-7, 2) == -3
     with pytest.raises(EvalFailure, match="/ by zero"):

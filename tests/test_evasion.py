@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import ruleops.fixtures.properties as properties
+from ruleops.config import load_config
 from ruleops.engine import run_check
 from ruleops.eql.parser import parse_eql
 from ruleops.fixtures.properties import case_sensitive_leaves, other_case, with_value
@@ -91,18 +95,12 @@ def test_with_value_replaces_nested_and_dotted_fields():
 
 
 def test_the_example_rules_have_no_case_evasion():
-    from pathlib import Path
-
-    from ruleops.config import load_config
-
     root = Path(__file__).resolve().parent.parent
     result = run_check([root / "rules"], load_config(start=root))
     assert [d for d in result.diagnostics if d.code == "RO553"] == []
 
 
 def test_a_crash_in_one_rules_analysis_stays_with_that_rule(rule_repo, monkeypatch):
-    import ruleops.fixtures.properties as properties
-
     original = properties.evasions
 
     def crash_on_a(rule, fixture, program):

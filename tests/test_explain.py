@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ruleops.eql.parser import parse_eql
+from ruleops.kql.parser import parse_kql
 from ruleops.query.explain import explain, render
 
 
@@ -78,8 +79,6 @@ def test_summary_is_one_line_naming_the_rejecting_condition():
 
 
 def test_a_nested_query_met_only_by_different_objects_is_its_own_reason():
-    from ruleops.kql.parser import parse_kql
-
     query = parse_kql("bindings:{ action:ADD and role:owner }")
     event = {
         "bindings": [{"action": "ADD", "role": "viewer"}, {"action": "REMOVE", "role": "owner"}]

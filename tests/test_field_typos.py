@@ -11,6 +11,7 @@ import pytest
 from ruleops.config import Config
 from ruleops.ecs import read_field_definitions
 from ruleops.engine import run_check
+from ruleops.fixtures.runner import _unread_hint
 from ruleops.typos import FieldIndex
 from tests.examples import QUERIES, rule_file
 
@@ -139,7 +140,5 @@ def test_an_index_mapping_is_field_definitions(tmp_path):
 
 
 def test_a_fixture_hint_never_suggests_the_query_misspelling():
-    from ruleops.fixtures.runner import _unread_hint
-
     hint = _unread_hint("process.name", frozenset({"proces.name"}))
     assert "did you mean proces.name" not in hint and "misspelling of process.name" in hint

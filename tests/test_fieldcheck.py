@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from ruleops.ecs import ecs_with_definitions
+from ruleops.checks.fields import eql_fields, eql_findings, field_definitions_usable
+from ruleops.config import Config
+from ruleops.ecs import ecs_with_definitions, load_ecs
 from ruleops.eql.parser import parse_eql
+from ruleops.loading import load_rule, rule_from_text
 from ruleops.query.ast import (
     And,
     Call,
@@ -23,6 +26,7 @@ from ruleops.query.ast import (
     Literal,
     Match,
     Not,
+    Or,
     Span,
 )
 from ruleops.query.fieldcheck import check_category, check_condition, check_fields
@@ -329,8 +333,6 @@ def test_one_expected_value_in_a_list_is_enough():
 
 
 def test_event_type_under_or_is_not_a_requirement():
-    from ruleops.query.ast import Or
-
     expr = Or((eq("event.type", "creation"), eq("process.name", "x")))
     assert codes(expr, category="process") == []
 
@@ -354,9 +356,6 @@ def test_findings_come_in_text_order():
 
 
 def test_eql_sequence_clauses_and_keys_are_checked():
-    from ruleops.checks.fields import eql_findings
-    from ruleops.ecs import load_ecs
-
     query = parse_eql(
         "sequence by host.idd\n"
         '  [process where process.nmae == "a"]\n'
@@ -367,10 +366,6 @@ def test_eql_sequence_clauses_and_keys_are_checked():
 
 
 def test_eql_rule_diagnostic_lands_on_the_query_line():
-    from ruleops.checks.fields import eql_fields
-    from ruleops.config import Config
-    from ruleops.loading import rule_from_text
-
     text = (
         '[metadata]\ncreation_date = "2024/01/01"\n\n[rule]\n'
         'language = "eql"\n'
@@ -385,27 +380,16 @@ def test_eql_rule_diagnostic_lands_on_the_query_line():
 
 
 def test_eql_query_that_does_not_parse_is_left_to_the_syntax_check():
-    from ruleops.checks.fields import eql_fields
-    from ruleops.config import Config
-    from ruleops.loading import rule_from_text
-
     text = "[rule]\nlanguage = \"eql\"\nquery = 'process where ('\n"
     assert list(eql_fields(rule_from_text(text).rule, Config())) == []
 
 
 def test_eql_where_category_requires_expected_event_types():
-    from ruleops.checks.fields import eql_findings
-    from ruleops.ecs import load_ecs
-
     query = parse_eql('process where event.type == "creation" and process.name == "a"')
     assert [f.code for f in eql_findings(query, load_ecs())] == ["RO359"]
 
 
 def test_eql_category_is_checked_against_the_rules_override():
-    from ruleops.checks.fields import eql_fields
-    from ruleops.config import Config
-    from ruleops.loading import rule_from_text
-
     text = (
         '[rule]\nlanguage = "eql"\nevent_category_override = "event.type"\n'
         "query = 'info where event.action == \"x\"'\n"
@@ -414,10 +398,6 @@ def test_eql_category_is_checked_against_the_rules_override():
 
 
 def test_eql_rule_uses_configured_field_definitions(tmp_path):
-    from ruleops.checks.fields import eql_fields
-    from ruleops.config import Config
-    from ruleops.loading import rule_from_text
-
     path = tmp_path / "fields.json"
     path.write_text(json.dumps({"okta.event_type": "keyword"}))
     text = '[rule]\nlanguage = "eql"\nquery = \'iam where okta.evnt_type == "x"\'\n'
@@ -428,9 +408,6 @@ def test_eql_rule_uses_configured_field_definitions(tmp_path):
 
 
 def test_unusable_field_definitions_are_reported_once_on_the_configuration(tmp_path):
-    from ruleops.checks.fields import field_definitions_usable
-    from ruleops.config import Config
-
     config = Config(source=tmp_path / "pyproject.toml", field_definitions=(tmp_path / "no.json",))
     [diagnostic] = list(field_definitions_usable([], config))
     assert diagnostic.code == "RO358"
@@ -445,9 +422,6 @@ def test_production_eql_rules_get_no_field_errors_and_rare_warnings():
     of warnings (measured: one, a lexicographic `user.id >= "1000000000"`)."""
     if not CORPUS.is_dir():
         pytest.skip("../shared corpus not present")
-    from ruleops.checks.fields import eql_fields
-    from ruleops.config import Config
-    from ruleops.loading import load_rule
 
     found = []
     for path in sorted(CORPUS.rglob("*.toml")):

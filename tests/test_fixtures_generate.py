@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import ruleops.fixtures.generate as generate
 from ruleops.cli import main
 from ruleops.fixtures.generate import draft_fixture
 from ruleops.loading import load_rule
@@ -233,8 +234,6 @@ def test_one_failing_rule_does_not_stop_the_batch(rule_repo, capsys):
 def test_a_crash_drafting_one_rule_is_reported_and_the_batch_goes_on(
     rule_repo, capsys, monkeypatch
 ):
-    import ruleops.fixtures.generate as generate
-
     original = generate.draft_fixture
 
     def crash_on_a(rule):

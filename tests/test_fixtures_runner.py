@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ruleops.fixtures.runner as runner
 from ruleops.fixtures.suite import run_paths
 
 SERVICE_QUERY = """
@@ -311,8 +312,6 @@ def test_a_rule_that_cannot_run_leaves_the_other_rules_results(rule_repo):
 
 
 def test_a_fixture_run_that_crashes_is_reported_on_its_own_fixture(rule_repo, monkeypatch):
-    import ruleops.fixtures.runner as runner
-
     original = runner.run_case
 
     def crash_on_a(fixture, rule, program, case):

@@ -1,5 +1,6 @@
 import os
 import tomllib
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -196,7 +197,6 @@ def test_every_production_rule_formats_without_losing_data_or_comments_and_only_
     The formatter's own safety net is switched off here, as this test makes the same
     comparisons itself. Two processes share the work (tomlkit is slow).
     """
-    from concurrent.futures import ProcessPoolExecutor
 
     paths = sorted(CORPUS.rglob("*.toml"))
     with ProcessPoolExecutor(max_workers=2) as pool:

@@ -6,6 +6,8 @@ the hint says, as an author would, and checks again with the fixture present.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 
@@ -56,9 +58,6 @@ user.name = "mallory"
 
 
 def _check(rule_repo) -> list[dict]:
-    import contextlib
-    import io
-
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         main(["check", "--no-cache", "--format", "json"])

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ruleops.checks.kql import kql_query
+from ruleops.checks.kql import kql_query, kql_rule_settings
 from ruleops.config import Config
+from ruleops.diagnostics import REGISTRY
 from ruleops.loading import rule_from_text
 
 HEADER = """\
@@ -97,8 +98,6 @@ def test_disallowed_ecs_value_is_reported():
 
 
 def settings_diagnostics(text: str):
-    from ruleops.checks.kql import kql_rule_settings
-
     loaded = rule_from_text(text, "rule.toml")
     assert loaded.rule is not None
     return list(kql_rule_settings(loaded.rule, Config()))
@@ -174,8 +173,6 @@ def test_value_listed_twice_is_noted_at_the_copy():
 
 
 def test_the_type_codes_fail_on_their_bad_example_and_pass_their_good_one():
-    from ruleops.diagnostics import REGISTRY
-
     for code in ("RO408", "RO409", "RO410"):
         info = REGISTRY[code]
         assert code in codes(rule_text(info.bad)), code

@@ -12,8 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from ruleops.checks.kql import kql_query, kql_rule_settings
+from ruleops.config import Config
 from ruleops.kql.parser import KqlSyntaxError, parse_kql
 from ruleops.kql.rule_types import compile_rule_type
+from ruleops.loading import load_rule
 
 CORPUS = (
     Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "detection-rules" / "rules"
@@ -133,10 +136,6 @@ KNOWN_PITFALLS = {
 
 
 def test_kql_checks_find_only_the_known_pitfalls_of_the_corpus():
-    from ruleops.checks.kql import kql_query, kql_rule_settings
-    from ruleops.config import Config
-    from ruleops.loading import load_rule
-
     found = set()
     for name, _ in corpus_rules():
         rule = load_rule(CORPUS / name).rule

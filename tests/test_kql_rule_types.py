@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from ruleops.kql.dates import parse_time
 from ruleops.kql.filters import UnsupportedFilter, filters_condition, lucene_wildcard_regex
+from ruleops.kql.no_alert import why_no_alert
 from ruleops.kql.rule_types import RuleTypeError, compile_rule_type
 from ruleops.query.evaluate import compile_condition
 
@@ -327,9 +329,6 @@ def test_lucene_wildcard_becomes_an_anchored_regex():
 
 
 def why(rule_section: dict, events: list[dict]) -> str | None:
-    from ruleops.kql.dates import parse_time
-    from ruleops.kql.no_alert import why_no_alert
-
     rule = compile_rule_type(rule_section)
     times = [parse_time(e.get("@timestamp")) for e in events]
     return why_no_alert(rule, events, times, lambda i: f"event {i}")

@@ -10,7 +10,9 @@ from ruleops.ecs import load_ecs
 from ruleops.es_types import analyze
 from ruleops.kql.field_types import kql_field_types
 from ruleops.kql.parser import parse_kql
+from ruleops.kql.typecheck import check_types
 from ruleops.query.evaluate import compile_condition
+from ruleops.query.fieldcheck import check_condition
 
 TYPES = kql_field_types(
     {
@@ -175,8 +177,6 @@ def test_a_nested_field_outside_a_nested_query_matches_nothing():
 
 
 def test_a_check_says_a_nested_field_outside_a_nested_query_matches_nothing():
-    from ruleops.kql.typecheck import check_types
-
     [finding] = check_types(parse_kql('email.attachments.file.extension: "exe"'), TYPES)
     assert finding.code == "RO409"
 
@@ -197,16 +197,11 @@ def test_an_escaped_star_in_a_field_name_is_no_wildcard():
 
 
 def test_a_wildcard_range_bound_is_a_finding_on_a_number_field():
-    from ruleops.kql.typecheck import check_types
-    from ruleops.query.fieldcheck import check_condition
-
     expr = parse_kql("destination.port > 100*")
     codes = [f.code for f in (*check_types(expr, TYPES), *check_condition(expr, dialect="kql"))]
     assert sorted(codes) == ["RO353", "RO410"]
 
 
 def test_a_wildcard_nested_path_is_a_finding():
-    from ruleops.kql.typecheck import check_types
-
     [finding] = check_types(parse_kql('email.attach*:{ file.extension: "exe" }'), TYPES)
     assert finding.code == "RO408"

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from ruleops import __version__
+from ruleops.formatting import format_text
 from tests.git_helpers import commit, copy_checkout, git, make_repo, rule_text
 
 REPO = Path(__file__).resolve().parents[1]
@@ -165,8 +166,6 @@ def test_fmt_hook_reformats_a_staged_rule_and_fails_until_it_is_restaged(
 
 def test_project_pre_commit_config_runs_its_hooks(tmp_path, pre_commit_home):
     """The project's own config runs `ruleops check` and `ruleops fmt` from the checkout."""
-    from ruleops.formatting import format_text
-
     project = make_repo(tmp_path / "project")
     for rule in (project / "rules").glob("*.toml"):
         rule.write_text(format_text(rule.read_text()).text)

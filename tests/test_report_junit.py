@@ -1,9 +1,13 @@
 import io
+import json
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from pathlib import Path
 
 from ruleops.cli import main
+from ruleops.config import load_config
 from ruleops.diagnostics import Diagnostic, Severity
+from ruleops.fixtures.suite import run_paths
 from ruleops.report.junit import write_junit
 from tests.report_helpers import rules_with_findings
 
@@ -113,8 +117,6 @@ def test_junit_to_stdout(tmp_path, monkeypatch, capsysbinary):
 
 
 def test_one_run_writes_text_sarif_junit_and_json_together(tmp_path, monkeypatch, capsys):
-    import json
-
     rules_with_findings(tmp_path)
     monkeypatch.chdir(tmp_path)
     main(
@@ -132,11 +134,6 @@ def test_one_run_writes_text_sarif_junit_and_json_together(tmp_path, monkeypatch
 
 
 def test_real_fixture_case_results_become_junit_test_cases():
-    from pathlib import Path
-
-    from ruleops.config import load_config
-    from ruleops.fixtures.suite import run_paths
-
     repo = Path(__file__).resolve().parents[1]
     suite = run_paths([repo / "rules"], load_config(repo))
     assert suite.results  # the example rules have fixtures

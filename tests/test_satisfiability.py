@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from ruleops.checks.properties import satisfiability
 from ruleops.config import Config
 from ruleops.eql.parser import parse_eql
 from ruleops.kql.parser import parse_kql
-from ruleops.loading import rule_from_text
+from ruleops.loading import load_rule, rule_from_text
 from ruleops.query.satisfiability import decide
 
 
@@ -136,8 +137,6 @@ query = '''
 
 
 def findings(query: str) -> list:
-    from ruleops.checks.properties import satisfiability
-
     rule = rule_from_text(RULE.format(query=query), "rule.toml").rule
     return list(satisfiability(rule, Config()))
 
@@ -177,9 +176,6 @@ def test_a_satisfiable_query_has_no_finding():
 
 
 def test_the_example_rules_have_no_satisfiability_finding():
-    from ruleops.checks.properties import satisfiability
-    from ruleops.loading import load_rule
-
     root = Path(__file__).resolve().parent.parent / "rules"
     for path in sorted(root.rglob("*.toml")):
         rule = load_rule(path).rule
@@ -200,8 +196,6 @@ KNOWN_DEAD_EXCLUSIONS = {
 def test_the_production_corpus_has_only_the_known_dead_exclusions():
     if not CORPUS.is_dir():
         pytest.skip("../shared not present")
-    from ruleops.checks.properties import satisfiability
-    from ruleops.loading import load_rule
 
     found = {}
     for path in sorted(CORPUS.rglob("*.toml")):

@@ -5,11 +5,14 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 import tomlkit
+from jsonschema import Draft202012Validator
 
+import ruleops
 from ruleops.checks.schema import check_schema, key_path, rule_schema, validator
 from ruleops.config import Config
 from ruleops.diagnostics import Diagnostic
@@ -529,8 +532,6 @@ def test_validator_is_compiled_once() -> None:
 
 
 def test_schema_is_draft_2020_12_and_itself_valid() -> None:
-    from jsonschema import Draft202012Validator
-
     schema = rule_schema()
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     Draft202012Validator.check_schema(schema)
@@ -542,8 +543,6 @@ def test_schema_declares_every_rule_type() -> None:
 
 
 def test_schema_file_is_plain_json_at_the_repository_top() -> None:
-    from pathlib import Path
-
     top = Path(__file__).parents[1] / "schemas" / "rule.schema.json"
     assert json.loads(top.read_text(encoding="utf-8")) == rule_schema()
 
@@ -554,8 +553,6 @@ def test_schema_file_is_plain_json_at_the_repository_top() -> None:
 def test_inlined_validator_judges_like_the_schema_file(
     kind: str, breaking: Callable[[dict[str, Any]], None]
 ) -> None:
-    from jsonschema import Draft202012Validator
-
     data = document(kind)
     breaking(data)
     from_file = Draft202012Validator(rule_schema())
@@ -566,10 +563,6 @@ def test_inlined_validator_judges_like_the_schema_file(
 
 def test_schema_is_reachable_as_package_data() -> None:
     """pyproject's package-data `schemas/*.json` ships it: ruleops/schemas links to schemas/."""
-    from pathlib import Path
-
-    import ruleops
-
     shipped = Path(ruleops.__file__).parent / "schemas" / "rule.schema.json"
     assert shipped.is_file()
     assert json.loads(shipped.read_text(encoding="utf-8")) == rule_schema()

@@ -7,8 +7,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ruleops.eql.parser import parse_eql
 from ruleops.kql.parser import parse_kql
 from ruleops.query.evaluate import compile_condition
+from ruleops.query.generate import category_base
 from ruleops.query.wildcard import compile_wildcard
 from ruleops.strategies import (
     kql_value_matches,
@@ -138,9 +140,6 @@ QUERY = (
 @FAST
 @given(matching_events(QUERY))
 def test_matching_events_match_the_query(event):
-    from ruleops.eql.parser import parse_eql
-    from ruleops.query.generate import category_base
-
     body = parse_eql(QUERY).body
     assert event["event"] == category_base(body.category)["event"]
     assert compile_condition(body.condition)(event)
@@ -149,8 +148,6 @@ def test_matching_events_match_the_query(event):
 @FAST
 @given(near_miss_events(QUERY))
 def test_near_miss_events_miss_the_query(event):
-    from ruleops.eql.parser import parse_eql
-
     body = parse_eql(QUERY).body
     category = event.get("event", {}).get("category")
     assert category != body.category or not compile_condition(body.condition)(event)

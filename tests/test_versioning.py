@@ -9,7 +9,7 @@ import pytest
 from ruleops.cli import main
 from ruleops.loading import rule_from_text
 from ruleops.versioning import changed_logic, check_versions
-from tests.git_helpers import commit, git, make_repo
+from tests.git_helpers import commit, git, make_repo, rule_text
 
 TODAY = dt.date(2025, 3, 4)
 WATCHED = {"RO610", "RO611"}
@@ -27,7 +27,6 @@ def _with_version(text: str, version: int) -> str:
 
 @pytest.fixture(scope="module")
 def base_text() -> str:
-    from tests.git_helpers import rule_text
 
     return rule_text("Rule a")
 

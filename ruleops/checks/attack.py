@@ -9,6 +9,7 @@ The `Tactic: X` tags are compared with the threat tactics as house style.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
@@ -25,6 +26,7 @@ from ruleops.attack import (
 from ruleops.checks import corpus_check, rule_check
 from ruleops.config import Config
 from ruleops.diagnostics import CheckInfo, Diagnostic, Fix, Severity, register
+from ruleops.engine import display_path
 from ruleops.loading import Rule
 
 FRAMEWORK = "MITRE ATT&CK"
@@ -501,7 +503,6 @@ def _configured_at(config: Config) -> tuple[str, int]:
     """The config file and the line of its `attack_data` setting."""
     if config.source is None:
         return "<config>", 1
-    from ruleops.engine import display_path
 
     try:
         lines = config.source.read_text(encoding="utf-8").splitlines()
@@ -575,7 +576,6 @@ def tactic_tags(rule: Rule, config: Config) -> Iterator[Diagnostic]:
 
 def _closest_tactic(attack: Attack, name: str) -> str | None:
     """The tactic name a misspelt one most likely means, compared case-insensitively."""
-    import difflib  # only for the rare misspelt tag
 
     names = {tactic.name.casefold(): tactic.name for tactic in attack.tactics.values()}
     close = difflib.get_close_matches(name.strip().casefold(), names, n=1)

@@ -11,6 +11,7 @@ from ruleops.checks import corpus_check
 from ruleops.config import Config
 from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, emits, register
 from ruleops.loading import Rule
+from ruleops.rule_index import identities
 
 DUPLICATE_ID = register(
     CheckInfo(
@@ -91,7 +92,6 @@ def unchecked_duplicates(
     def duplicates_of_unchecked(rules: list[Rule], config: Config) -> Iterator[Diagnostic]:
         if not rules:
             return
-        from ruleops.rule_index import identities
 
         checked = {str(Path(rule.path).resolve()) for rule in rules}
         checked |= {str(path) for path in selected}

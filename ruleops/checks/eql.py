@@ -30,6 +30,7 @@ from ruleops.eql.codes import (
 from ruleops.loading import Rule
 from ruleops.query.ast import Match, Span, walk
 from ruleops.query.finding import QueryFinding
+from ruleops.query.lucene_regex import LuceneRegexError, compile_lucene
 
 if TYPE_CHECKING:
     from ruleops.eql.ast import Query
@@ -77,9 +78,9 @@ def eql_query(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     query = rule.query_in("eql")
     if query is None:
         return
-    # Imported here so that loading the check registry does not build the EQL grammar.
-    from ruleops.eql.parser import EqlSyntaxError, parse_eql
-    from ruleops.eql.verify import verify
+    # The EQL front end loads with the first EQL rule: a run over other rules never needs it.
+    from ruleops.eql.parser import EqlSyntaxError, parse_eql  # noqa: PLC0415 -- per language
+    from ruleops.eql.verify import verify  # noqa: PLC0415 -- per language
 
     try:
         parsed = parse_eql(query)
@@ -94,9 +95,8 @@ def eql_query(rule: Rule, config: Config) -> Iterator[Diagnostic]:
 
 def _invalid_regexes(parsed: Query, query: str) -> Iterator[QueryFinding]:
     """Each regex pattern Lucene rejects, at the character it stops at."""
-    from ruleops.eql.parser import string_source_offset
-    from ruleops.eql.verify import event_queries
-    from ruleops.query.lucene_regex import LuceneRegexError, compile_lucene
+    from ruleops.eql.parser import string_source_offset  # noqa: PLC0415 -- per language
+    from ruleops.eql.verify import event_queries  # noqa: PLC0415 -- per language
 
     for event_query in event_queries(parsed):
         for node in walk(event_query.condition):

@@ -16,6 +16,8 @@ from dataclasses import replace
 from ruleops.checks import rule_check
 from ruleops.config import Config
 from ruleops.diagnostics import Diagnostic
+from ruleops.ecs import ecs_for
+from ruleops.es_types import esql_type
 from ruleops.esql.codes import (
     COLUMN_NAMING,
     FUNCTION_ARGUMENTS,
@@ -35,10 +37,12 @@ from ruleops.esql.codes import (
     UNKNOWN_FUNCTION,
 )
 from ruleops.kql.errors import SYNTAX as KQL_SYNTAX
+from ruleops.kql.errors import KqlSyntaxError
 from ruleops.loading import Rule
 from ruleops.query.ast import Span
 from ruleops.query.fieldcheck import UNKNOWN_FIELD
 from ruleops.query.finding import QueryFinding
+from ruleops.query.satisfiability import array_fields
 
 # Stack versions that brought each feature (Elastic's ES|QL release notes and command docs).
 _FEATURE_VERSIONS = {
@@ -80,24 +84,20 @@ def esql_query(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     query = rule.query_in("esql")
     if query is None:
         return
-    # Imported here so that loading the check registry does not build the grammar.
-    from ruleops.esql.parser import EsqlSyntaxError, parse_esql
+    # The ES|QL front end loads with the first ES|QL rule: most rules are not.
+    from ruleops.esql.parser import EsqlSyntaxError, parse_esql  # noqa: PLC0415 -- per language
 
     try:
         parsed = parse_esql(query)
     except EsqlSyntaxError as error:
         yield rule.query_diagnostic(error.finding)
         return
-    from ruleops.ecs import ecs_for
-    from ruleops.esql.verify import verify
-    from ruleops.query.satisfiability import array_fields
+    from ruleops.esql.verify import verify  # noqa: PLC0415 -- per language
 
     ecs = ecs_for(config)
     arrays = array_fields()
 
     def source(name: str) -> str | None:
-        from ruleops.es_types import esql_type
-
         kind = ecs.field_type(name)
         if kind is not None:
             typed = esql_type(kind)
@@ -117,9 +117,8 @@ def esql_query(rule: Rule, config: Config) -> Iterator[Diagnostic]:
 
 def _kql_inside(rule: Rule, parsed) -> Iterator[Diagnostic]:
     """`KQL("…")` calls: their query parses as KQL, errors placed inside the string."""
-    from ruleops.esql import ast
-    from ruleops.kql.errors import KqlSyntaxError
-    from ruleops.kql.parser import parse_kql
+    from ruleops.esql import ast  # noqa: PLC0415 -- per language
+    from ruleops.kql.parser import parse_kql  # noqa: PLC0415 -- per language
 
     for command in parsed.commands:
         for expr in ast.expressions(command):
@@ -145,8 +144,8 @@ def _kql_inside(rule: Rule, parsed) -> Iterator[Diagnostic]:
 
 
 def _detection_rules(rule: Rule, parsed) -> Iterator[Diagnostic]:
-    from ruleops.esql import ast
-    from ruleops.esql.schema import schemas
+    from ruleops.esql import ast  # noqa: PLC0415 -- per language
+    from ruleops.esql.schema import schemas  # noqa: PLC0415 -- per language
 
     commands = parsed.commands
     end = parsed.span.end
@@ -205,7 +204,7 @@ def _detection_rules(rule: Rule, parsed) -> Iterator[Diagnostic]:
 
 
 def _versions(rule: Rule, commands) -> Iterator[Diagnostic]:
-    from ruleops.esql import ast
+    from ruleops.esql import ast  # noqa: PLC0415 -- per language
 
     raw = rule.metadata.get("min_stack_version") if isinstance(rule.metadata, dict) else None
     if not isinstance(raw, str):

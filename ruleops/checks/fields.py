@@ -15,12 +15,11 @@ from ruleops.config import Config
 from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, register
 from ruleops.ecs import Ecs, FieldDefinitionsError, ecs_for, ecs_with_definitions
 from ruleops.eql.ast import EventQuery, Query
-from ruleops.eql.typecheck import (
+from ruleops.eql.codes import (
     CONDITION_NOT_BOOLEAN,
     JOIN_KEY_TYPES,
     TEXT_FIELD_NOT_EXACT,
     UNSUPPORTED_FIELD_TYPE,
-    check_types,
 )
 from ruleops.loading import Rule
 from ruleops.query.ast import Span
@@ -85,8 +84,8 @@ def eql_fields(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     query = rule.query_in("eql")
     if query is None:
         return
-    # Imported here so that loading the check registry does not build the EQL grammar.
-    from ruleops.eql.parser import EqlSyntaxError, parse_eql
+    # The EQL front end loads with the first EQL rule: a run over other rules never needs it.
+    from ruleops.eql.parser import EqlSyntaxError, parse_eql  # noqa: PLC0415 -- per language
 
     try:
         parsed = parse_eql(query)
@@ -122,6 +121,8 @@ def eql_findings(
 
 def eql_type_findings(query: Query, ecs: Ecs) -> Iterator[QueryFinding]:
     """What Elasticsearch's EQL verifier rejects given the fields' ECS types."""
+    from ruleops.eql.typecheck import check_types  # noqa: PLC0415 -- per language
+
     yield from check_types(query, ecs.fields)
 
 

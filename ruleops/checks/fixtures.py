@@ -25,6 +25,7 @@ from ruleops.fixtures.codes import (
     ORPHAN,
     UNREAD_FIELD,
 )
+from ruleops.fixtures.suite import run_for_rules
 from ruleops.loading import Rule
 
 
@@ -44,6 +45,4 @@ from ruleops.loading import Rule
     )
 )
 def fixture_cases(rules: list[Rule], config: Config) -> Iterator[Diagnostic]:
-    from ruleops.fixtures.suite import run_for_rules
-
     yield from run_for_rules(rules, config).diagnostics

@@ -8,6 +8,7 @@ value findings come from `ruleops.query.fieldcheck`, shared with EQL (codes RO35
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -16,6 +17,8 @@ from ruleops.checks import rule_check
 from ruleops.checks.fields import QUERY_FIELD_CODES
 from ruleops.config import Config
 from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, register
+from ruleops.ecs import ecs_for
+from ruleops.kql.dates import relative_time
 from ruleops.kql.errors import SYNTAX
 from ruleops.kql.field_types import kql_field_types
 from ruleops.kql.typecheck import (
@@ -24,9 +27,9 @@ from ruleops.kql.typecheck import (
     WILDCARD_IN_RANGE,
     check_types,
 )
-from ruleops.loading import Rule
-from ruleops.query.ast import And, Expr, Match, Or, Span, walk
-from ruleops.query.fieldcheck import UNKNOWN_FIELD
+from ruleops.loading import DEFAULT_FROM, Rule
+from ruleops.query.ast import And, Expr, Field, Match, Or, Span, walk
+from ruleops.query.fieldcheck import UNKNOWN_FIELD, check_condition, check_fields
 from ruleops.query.finding import QueryFinding, distinct
 
 _NEW_TERMS = """\
@@ -211,9 +214,8 @@ def kql_strings(rule: Rule) -> Iterator[tuple[str, str]]:
 )
 def kql_query(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     for key_path, text in kql_strings(rule):
-        # Imported here, not above the loop: most rules (EQL, ES|QL) have no KQL string and
-        # the commit hook should not pay for the KQL parser on them.
-        from ruleops.kql.parser import KqlSyntaxError, parse_kql
+        # The KQL front end loads with the first KQL string: most rules have none.
+        from ruleops.kql.parser import KqlSyntaxError, parse_kql  # noqa: PLC0415 -- per language
 
         try:
             expr = parse_kql(text)
@@ -233,10 +235,6 @@ def kql_rule_settings(rule: Rule, config: Config) -> Iterator[Diagnostic]:
         return
     named = list(_settings_fields(section))
     if named:
-        from ruleops.ecs import ecs_for
-        from ruleops.query.ast import Field
-        from ruleops.query.fieldcheck import check_fields
-
         ecs = ecs_for(config)
         for key_path, name in named:
             for finding in check_fields([Field(tuple(name.split(".")))], ecs=ecs):
@@ -276,11 +274,6 @@ def _settings_fields(section: dict) -> Iterator[tuple[str, str]]:
 
 
 def _history_window(rule: Rule, section: dict) -> Iterator[Diagnostic]:
-    import datetime as dt
-
-    from ruleops.kql.dates import relative_time
-    from ruleops.kql.rule_types import DEFAULT_FROM
-
     windows = (section.get("new_terms") or {}).get("history_window_start")
     if not isinstance(windows, list) or not windows or not isinstance(windows[0], dict):
         return
@@ -311,7 +304,7 @@ def _history_window(rule: Rule, section: dict) -> Iterator[Diagnostic]:
 
 
 def _pitfalls(rule: Rule, key_path: str, text: str, expr: Expr) -> Iterator[Diagnostic]:
-    from ruleops.kql.parser import ALL_FIELDS
+    from ruleops.kql.parser import ALL_FIELDS  # noqa: PLC0415 -- per language
 
     for node in walk(expr):
         if isinstance(node, Or):
@@ -490,9 +483,6 @@ def _pattern_span(text: str, node: Match | Span, needle: str) -> Span:
 def _fields(
     rule: Rule, key_path: str, text: str, expr: Expr, config: Config
 ) -> Iterator[Diagnostic]:
-    from ruleops.ecs import ecs_for
-    from ruleops.query.fieldcheck import check_condition
-
     ecs = ecs_for(config)
     findings = [
         *check_condition(expr, ecs=ecs, dialect="kql"),

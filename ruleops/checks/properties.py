@@ -18,7 +18,12 @@ from ruleops.checks import corpus_check, corpus_summary, rule_check
 from ruleops.config import Config
 from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, register
 from ruleops.fixtures.codes import CASE_EVASION, UNCOVERED
+from ruleops.fixtures.properties import analyse
 from ruleops.loading import Rule
+from ruleops.query.ast import And
+from ruleops.query.conditions import exclusions, walk_conditions
+from ruleops.query.generate import events_for
+from ruleops.query.satisfiability import decide
 
 NEVER_MATCHES = register(
     CheckInfo(
@@ -93,16 +98,11 @@ EXCLUSION_REMOVES_ALL = register(
 
 @rule_check(emits=(NEVER_MATCHES, DEAD_EXCLUSION, EXCLUSION_REMOVES_ALL))
 def satisfiability(rule: Rule, config: Config) -> Iterator[Diagnostic]:
-    from ruleops.query.conditions import walk_conditions
-
     for condition in walk_conditions(rule):
         yield from _condition_findings(rule, condition)
 
 
 def _condition_findings(rule: Rule, condition) -> Iterator[Diagnostic]:
-    from ruleops.query.conditions import exclusions
-    from ruleops.query.satisfiability import decide
-
     whole = decide(
         condition.condition,
         dialect=condition.dialect,
@@ -155,14 +155,10 @@ def _condition_findings(rule: Rule, condition) -> Iterator[Diagnostic]:
 
 
 def _and(a, b):
-    from ruleops.query.ast import And
-
     return And((a, b))
 
 
 def _has_match(expr, condition) -> bool:
-    from ruleops.query.generate import events_for
-
     found = events_for(expr, dialect=condition.dialect, base=condition.base())
     return next(iter(found), None) is not None
 
@@ -187,14 +183,10 @@ def _why(verdict, condition, *, exclusion: bool = False) -> str:
 
 @corpus_check(emits=(CASE_EVASION, UNCOVERED))
 def fixture_properties(rules: list[Rule], config: Config) -> Iterator[Diagnostic]:
-    from ruleops.fixtures.properties import analyse
-
     yield from analyse(rules, config).diagnostics
 
 
 @corpus_summary
 def coverage_summary(rules: list[Rule], config: Config) -> dict:
-    from ruleops.fixtures.properties import analyse
-
     figures = analyse(rules, config).coverage
     return {"coverage": figures} if figures["rules"] else {}

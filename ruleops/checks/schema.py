@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ruleops.checks import rule_check
 from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, register
 from ruleops.positions import key_path
+from ruleops.schema_subset import valid
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError
@@ -229,7 +230,7 @@ def rule_schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def validator() -> Validator:
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator  # noqa: PLC0415 -- heavy: jsonschema
 
     return Draft202012Validator(_inlined())
 
@@ -270,8 +271,6 @@ def _inlined() -> dict[str, Any]:
     )
 )
 def check_schema(rule: Rule, config: Config) -> Iterator[Diagnostic]:
-    from ruleops.schema_subset import valid
-
     if valid(_inlined(), rule.data) is True:
         return  # jsonschema (60 ms to import) is needed only to explain what is wrong
     seen: set[tuple[str, str, str]] = set()
@@ -552,7 +551,7 @@ def _alternatives(error: ValidationError, data: dict[str, Any]) -> Iterator[Find
             None,
         )
         return
-    from jsonschema.exceptions import best_match
+    from jsonschema.exceptions import best_match  # noqa: PLC0415 -- heavy: jsonschema
 
     # The branch whose type fits the value is the one the author meant; its error is the cause.
     fitting = [c for c in causes if c.validator != "type" or c.relative_path]

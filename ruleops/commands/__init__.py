@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from ruleops.config import Config
+from ruleops.config import Config, ConfigError, load_config
+from ruleops.exits import EXIT_USAGE
 
 
 class UsageError(Exception):
@@ -21,16 +20,12 @@ def add_config_argument(parser: argparse.ArgumentParser) -> None:
 
 def show_help(parser: argparse.ArgumentParser) -> int:
     """For a command run without its action: the help on stderr, and the usage exit code."""
-    from ruleops.cli import EXIT_USAGE
-
     parser.print_help(sys.stderr)
     return EXIT_USAGE
 
 
 def load_configuration(args: argparse.Namespace) -> Config:
     """The configuration (`--config` or found by walking up); UsageError when unusable."""
-    from ruleops.config import ConfigError, load_config
-
     try:
         return load_config(explicit=getattr(args, "config", None))
     except ConfigError as error:

@@ -6,11 +6,15 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
-from ruleops.cli import EXIT_OK, EXIT_USAGE
+from ruleops.attack import PACKAGED, AttackDataError, load_attack
+from ruleops.attack_stix import StixError, compact_from_bundle, dumps
 from ruleops.commands import add_config_argument, load_configuration, show_help
+from ruleops.exits import EXIT_OK, EXIT_USAGE
+from ruleops.fixing import replace_atomically
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -49,11 +53,6 @@ def _fail(message: str) -> int:
 
 
 def run_update(args: argparse.Namespace) -> int:
-    import json
-
-    from ruleops.attack_stix import StixError, compact_from_bundle, dumps
-    from ruleops.fixing import replace_atomically
-
     config = load_configuration(args)
     output = args.output or config.attack_data
     if output is None:
@@ -90,8 +89,6 @@ def run_update(args: argparse.Namespace) -> int:
 
 
 def run_info(args: argparse.Namespace) -> int:
-    from ruleops.attack import PACKAGED, AttackDataError, load_attack
-
     config = load_configuration(args)
     try:
         attack = load_attack(config.attack_data)

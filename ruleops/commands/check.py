@@ -6,8 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from ruleops.cli import EXIT_USAGE, exit_status
+from ruleops.changes import GitError, targets
+from ruleops.checks.crossfile import unchecked_duplicates
 from ruleops.commands import add_config_argument, config_and_paths
+from ruleops.diagnostics import Severity
+from ruleops.engine import run_check
+from ruleops.exits import EXIT_USAGE, exit_status
+from ruleops.report.outputs import add_report_arguments, write_reports
+from ruleops.versioning import selection_check
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,7 +24,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=Path,
         help="rule files or folders (default: [tool.ruleops] rule_paths)",
     )
-    from ruleops.report.outputs import add_report_arguments
 
     add_report_arguments(p)
     p.add_argument("--strict", action="store_true", help="warnings fail the run too")
@@ -42,11 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ruleops.diagnostics import Severity
-    from ruleops.engine import run_check
-
     config, paths = config_and_paths(args)
-    from ruleops.changes import GitError, targets
 
     try:
         paths, selection = targets(paths, config, args.changed_since)
@@ -55,23 +56,19 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     extra = []
     if selection is not None:
-        from ruleops.versioning import selection_check
-
         extra.append(selection_check(selection))
     if selection is not None or any(p.is_file() for p in paths):
         # Only part of the repository is loaded: compare ids and names with the rest too.
-        from ruleops.checks.crossfile import unchecked_duplicates
-
         extra.append(unchecked_duplicates(config, selection.rules if selection else ()))
     result = run_check(paths, config, extra_checks=extra, cache=not args.no_cache)
     if args.fix:
-        from ruleops.fixing import fix_diagnostics
-
         texts = {rule.path: rule.text for rule in result.rules}
+        # tomlkit (~25 ms to import) only when files are rewritten.
+        from ruleops.fixing import fix_diagnostics  # noqa: PLC0415 -- heavy: tomlkit
+
         result.diagnostics, problems = fix_diagnostics(result.diagnostics, texts)
         for problem in problems:
             print(f"ruleops: {problem}", file=sys.stderr)
-    from ruleops.report.outputs import write_reports
 
     failing = Severity.WARNING if args.strict else Severity.ERROR
     write_reports(args, result, failing)

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
-from ruleops.cli import EXIT_FINDINGS, EXIT_OK
+from ruleops.attack import load_attack
 from ruleops.commands import add_config_argument, config_and_paths
+from ruleops.docs.coverage import (
+    coverage,
+    navigator_layer,
+    render_index,
+    render_table,
+    tactic_table,
+)
+from ruleops.docs.page import Anchors, PageOptions, page_id, render_page
+from ruleops.engine import discover, display_path
+from ruleops.exits import EXIT_FINDINGS, EXIT_OK
+from ruleops.loading import load_rule
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,20 +32,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
-    from ruleops.attack import load_attack
-    from ruleops.docs.coverage import (
-        coverage,
-        navigator_layer,
-        render_index,
-        render_table,
-        tactic_table,
-    )
-    from ruleops.docs.page import Anchors, PageOptions, page_id, render_page
-    from ruleops.engine import discover, display_path
-    from ruleops.loading import load_rule
-
     config, paths = config_and_paths(args)
     options = PageOptions(release=args.release)
     anchors = Anchors()

@@ -22,11 +22,17 @@ import argparse
 import json
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from ruleops.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
-from ruleops.query.nesting import MAX_EVENT_DEPTH, json_too_deep
+from ruleops.commands.events import InputError, read_events
+from ruleops.commands.parse import report_syntax_error
+from ruleops.eql.ast import EventQuery
+from ruleops.eql.execute import compile_query
+from ruleops.eql.parser import EqlSyntaxError, parse_eql
+from ruleops.exits import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ruleops.query.ast import And, Compare, Field, Literal
+from ruleops.query.evaluate import EvaluationError
+from ruleops.query.explain import explain
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -90,87 +96,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-class InputError(Exception):
-    """Unreadable event input, located (file, line, column)."""
-
-
-def read_events(path: str) -> list[tuple[str, int, Mapping]]:
-    """Events with where they came from: (file, line, event)."""
-    name = "<stdin>" if path == "-" else path
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise InputError(f"{name}: cannot read events: {error.strerror or error}") from None
-    except UnicodeDecodeError as error:
-        raise InputError(f"{name}: not UTF-8 text ({error.reason})") from None
-    stripped = text.lstrip()
-    if stripped.startswith("["):
-        _refuse_deep(name, text, MAX_EVENT_DEPTH + 1)
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise InputError(
-                f"{name}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}"
-            ) from None
-        out = []
-        for index, item in enumerate(data):
-            if not isinstance(item, dict):
-                raise InputError(f"{name}: element {index} of the array is not a JSON object")
-            out.append((name, index + 1, item))
-        return out
-    if stripped.startswith("{") and "\n" in stripped.rstrip():
-        # a single pretty-printed object is one event (NDJSON objects fit on one line)
-        _refuse_deep(name, text, MAX_EVENT_DEPTH)
-        try:
-            whole = json.loads(text)
-        except json.JSONDecodeError:
-            whole = None
-        if isinstance(whole, dict):
-            return [(name, 1, whole)]
-    events = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        _refuse_deep(name, line, MAX_EVENT_DEPTH, number)
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise InputError(
-                f"{name}:{number}:{error.colno}: invalid JSON: {error.msg} "
-                "(expected one JSON object per line, or one JSON array for the whole file)"
-            ) from None
-        if not isinstance(item, dict):
-            raise InputError(
-                f"{name}:{number}:1: expected a JSON object, got {type(item).__name__}"
-            )
-        events.append((name, number, item))
-    return events
-
-
-def _refuse_deep(name: str, text: str, limit: int, line: int = 1) -> None:
-    found = json_too_deep(text, limit)
-    if found is not None:
-        row, column = found
-        raise InputError(
-            f"{name}:{line + row - 1}:{column}: an event nests objects and arrays more than "
-            f"{MAX_EVENT_DEPTH} levels deep; ruleops reads events at most that deep"
-        )
-
-
 def run(args: argparse.Namespace) -> int:
     if args.language == "esql":
-        from ruleops.commands.eval_esql import run_esql
+        from ruleops.commands.eval_esql import run_esql  # noqa: PLC0415 -- per language
 
         return run_esql(args)
-    from ruleops.eql.execute import compile_query
-    from ruleops.eql.parser import EqlSyntaxError, parse_eql
-    from ruleops.query.evaluate import EvaluationError
 
     try:
         query = parse_eql(args.query)
     except EqlSyntaxError as error:
-        from ruleops.commands.parse import report_syntax_error
-
         report_syntax_error(error, "query")
         return EXIT_USAGE
     try:
@@ -215,16 +149,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _is_event_query(query: Any) -> bool:
-    from ruleops.eql.ast import EventQuery
-
     return isinstance(query.body, EventQuery)
 
 
 def _explain_all(query: Any, sourced: list[tuple[str, int, Mapping]], category_field: str) -> None:
-    from ruleops.eql.ast import EventQuery
-    from ruleops.query.ast import And, Compare, Field, Literal
-    from ruleops.query.explain import explain
-
     body = query.body
     clauses = [body] if isinstance(body, EventQuery) else [c.query for c in body.clauses]
     if not isinstance(body, EventQuery) and getattr(body, "until", None) is not None:

@@ -7,24 +7,22 @@ import json
 import sys
 from pathlib import Path
 
-from ruleops.cli import EXIT_OK, EXIT_USAGE
+from ruleops.commands.events import InputError, read_events
+from ruleops.commands.parse import report_syntax_error
+from ruleops.esql.evaluate import EsqlError
+from ruleops.esql.parser import EsqlSyntaxError, parse_esql
+from ruleops.esql.pipeline import compile_query
+from ruleops.esql.source import default_field_types, event_table
+from ruleops.esql.values import to_json
+from ruleops.exits import EXIT_OK, EXIT_USAGE
+from ruleops.kql.dates import parse_time
+from ruleops.mapping import MappingError, load_mapping
 
 
 def run_esql(args: argparse.Namespace) -> int:
-    from ruleops.commands.eval import InputError, read_events
-    from ruleops.esql.evaluate import EsqlError
-    from ruleops.esql.parser import EsqlSyntaxError, parse_esql
-    from ruleops.esql.pipeline import compile_query
-    from ruleops.esql.source import default_field_types, event_table
-    from ruleops.esql.values import to_json
-    from ruleops.kql.dates import parse_time
-    from ruleops.mapping import MappingError, load_mapping
-
     try:
         query = parse_esql(args.query)
     except EsqlSyntaxError as error:
-        from ruleops.commands.parse import report_syntax_error
-
         report_syntax_error(error, "query")
         return EXIT_USAGE
     now = None
@@ -60,8 +58,7 @@ def run_esql(args: argparse.Namespace) -> int:
     names = [n for n, _ in result.columns]
     types = [t for _, t in result.columns]
     rows = [
-        {n: to_json(v, t) for n, v, t in zip(names, row, types, strict=True)}
-        for row in result.rows
+        {n: to_json(v, t) for n, v, t in zip(names, row, types, strict=True)} for row in result.rows
     ]
     if args.format == "json":
         json.dump({"columns": [{"name": n, "type": t} for n, t in result.columns], "values": rows},

@@ -12,8 +12,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ruleops.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ruleops.commands import add_config_argument, config_and_paths, show_help
+from ruleops.engine import discover, display_path
+from ruleops.exits import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ruleops.fixing import replace_atomically
+from ruleops.fixtures import generate
+from ruleops.fixtures.discover import fixture_path_for
+from ruleops.loading import load_rule
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,12 +42,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ruleops.engine import discover, display_path
-    from ruleops.fixing import replace_atomically
-    from ruleops.fixtures.discover import fixture_path_for
-    from ruleops.fixtures.generate import draft_fixture, render
-    from ruleops.loading import load_rule
-
     config, paths = config_and_paths(args, args.rules)
     failed = crashed = 0
     for path in discover(paths, config):
@@ -66,8 +65,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"{shown}: skipped: {display_path(target)} exists (--force replaces it)")
             continue
         try:  # one rule's crash (a bug in ruleops) must not stop the batch
-            draft = draft_fixture(rule)
-            text = render(rule.rule_id, draft.cases, shown) if draft.ok else ""
+            draft = generate.draft_fixture(rule)
+            text = generate.render(rule.rule_id, draft.cases, shown) if draft.ok else ""
         except Exception as error:
             print(
                 f"{shown}: not generated: ruleops crashed ({type(error).__name__}: {error}); "

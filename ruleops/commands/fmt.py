@@ -11,8 +11,13 @@ import difflib
 import sys
 from pathlib import Path
 
-from ruleops.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ruleops.commands import add_config_argument, config_and_paths
+from ruleops.engine import discover, display_path
+from ruleops.exits import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ruleops.files import real_path
+from ruleops.fixing import replace_atomically
+from ruleops.formatting import FormatError, format_text
+from ruleops.loading import read_text
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,12 +35,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ruleops.engine import discover, display_path
-    from ruleops.files import real_path
-    from ruleops.fixing import replace_atomically
-    from ruleops.formatting import FormatError, format_text
-    from ruleops.loading import read_text
-
     config, paths = config_and_paths(args)
     fixture_roots = [(config.root / p).resolve() for p in config.fixture_paths]
     changed = failed = total = 0

@@ -7,10 +7,14 @@ case an error is reported on the rule file's own line and column.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
-from ruleops.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ruleops.eql.parser import EqlSyntaxError, parse_eql
+from ruleops.eql.serialize import to_data
+from ruleops.exits import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ruleops.loading import read_text, rule_from_text
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,11 +39,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         text, display = args.query, "query"
 
-    import json
-
-    from ruleops.eql.parser import EqlSyntaxError, parse_eql
-    from ruleops.eql.serialize import to_data
-
     try:
         query = parse_eql(text)
     except EqlSyntaxError as error:
@@ -52,15 +51,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _read(path: Path):
     """(query text, Rule or None) from a query file or a rule file; None after an error."""
-    from ruleops.loading import read_text
-
     text, problem = read_text(path, str(path))
     if problem is not None:
         print(f"{problem.path}:{problem.line}:{problem.column}: {problem.message}", file=sys.stderr)
         return None
     if path.suffix == ".toml":
-        from ruleops.loading import rule_from_text
-
         loaded = rule_from_text(text, str(path))
         rule = loaded.rule
         if rule is None:

@@ -12,7 +12,14 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ruleops.cli import EXIT_OK, EXIT_USAGE
+from ruleops.checks import load_all_checks
+from ruleops.checks.attack import DATA_UNUSABLE
+from ruleops.checks.fields import FIELD_DEFINITIONS_UNUSABLE
+from ruleops.diagnostics import REGISTRY, emitters_of
+from ruleops.exits import EXIT_OK, EXIT_USAGE
+from ruleops.fixtures.codes import IN_FIXTURE_FILES
+from ruleops.loading import LOAD_ERROR, TOML_ERROR
+from ruleops.suppressions import OWN_CODES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,8 +30,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ruleops.checks import load_all_checks
-
     registry = load_all_checks()
     if args.list or not args.code:
         for info in sorted(registry.values(), key=lambda i: i.code):
@@ -43,8 +48,6 @@ def run(args: argparse.Namespace) -> int:
 def where_and_how(code: str) -> str:
     """ "Checked by" (each function that reports the code, where it is written) and
     "Switch off" (the configuration, and an inline suppression where one can reach it)."""
-    from ruleops.diagnostics import REGISTRY, emitters_of
-
     info = REGISTRY[code]
     lines = [f"Checked by: {where(function)}" for function in emitters_of(info)]
     style = ""
@@ -75,11 +78,5 @@ def where(function: Callable[..., object]) -> str:
 def not_inline() -> frozenset[str]:
     """Codes whose findings no `# ruleops: ignore[...]` comment can reach: those on fixture
     and configuration files, on files that did not load, and the suppressions' own."""
-    from ruleops.checks.attack import DATA_UNUSABLE
-    from ruleops.checks.fields import FIELD_DEFINITIONS_UNUSABLE
-    from ruleops.fixtures.codes import IN_FIXTURE_FILES
-    from ruleops.loading import LOAD_ERROR, TOML_ERROR
-    from ruleops.suppressions import OWN_CODES
-
     elsewhere = (*IN_FIXTURE_FILES, LOAD_ERROR, TOML_ERROR, DATA_UNUSABLE)
     return OWN_CODES | {info.code for info in (*elsewhere, FIELD_DEFINITIONS_UNUSABLE)}

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from pathlib import Path
 from typing import TextIO
 
-from ruleops.cli import EXIT_FINDINGS, EXIT_OK, exit_status
+from ruleops.checks import load_all_checks
 from ruleops.commands import add_config_argument, config_and_paths
+from ruleops.diagnostics import Severity
+from ruleops.engine import finalize
+from ruleops.exits import EXIT_FINDINGS, EXIT_OK, exit_status
+from ruleops.fixing import replace_atomically
+from ruleops.fixtures.codes import CASE_FAILED, MISSING
+from ruleops.fixtures.suite import run_paths
+from ruleops.report.json_report import diagnostic_json
+from ruleops.report.junit import write_junit
 
 JSON_VERSION = 1
 
@@ -36,11 +45,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ruleops.checks import load_all_checks
-    from ruleops.diagnostics import Severity
-    from ruleops.engine import finalize
-    from ruleops.fixtures.suite import run_paths
-
     config, paths = config_and_paths(args)
     load_all_checks()
     suite = run_paths(paths, config)
@@ -56,8 +60,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def document(suite) -> dict:
-    from ruleops.report.json_report import diagnostic_json
-
     return {
         "version": JSON_VERSION,
         "cases": [result.as_json() for result in suite.results],
@@ -81,19 +83,12 @@ def write_json(suite, out: TextIO) -> None:
 def findings(suite) -> list:
     """The diagnostics a report lists besides the cases: a failed case is shown as its case,
     and rules without a fixture are counted, not listed."""
-    from ruleops.fixtures.codes import CASE_FAILED, MISSING
-
     return [d for d in suite.diagnostics if d.code not in (CASE_FAILED.code, MISSING.code)]
 
 
 def write_junit_file(suite, target: Path) -> None:
     """Suite `ruleops.fixtures`: one test case per fixture case; suite `ruleops.check`: the
     other findings (a fixture that does not load), when there are any."""
-    import io
-
-    from ruleops.fixing import replace_atomically
-    from ruleops.report.junit import write_junit
-
     out = io.BytesIO()
     write_junit(findings(suite), [], out, cases=suite.results)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -101,8 +96,6 @@ def write_junit_file(suite, target: Path) -> None:
 
 
 def write_text(suite, out: TextIO, *, quiet: bool = False) -> None:
-    from ruleops.diagnostics import Severity
-
     for result in suite.results:
         if result.passed and quiet:
             continue

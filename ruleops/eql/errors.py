@@ -163,7 +163,7 @@ def _previous_word(text: str, offset: int) -> str:
 def explain(error: UnexpectedInput, text: str, parser: Lark) -> EqlSyntaxError:
     """The syntax error to report for lark's `error` on `text`; `parser` replays the text
     before the error to find what could really come there."""
-    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
+    from lark.exceptions import UnexpectedCharacters, UnexpectedToken  # noqa: PLC0415 -- heavy: lark
 
     if isinstance(error, UnexpectedCharacters):
         offset = error.pos_in_stream

@@ -14,9 +14,11 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
+from ruleops.cache import user_cache_dir
 from ruleops.diagnostics import CheckInfo
 from ruleops.eql.ast import Clause, EventQuery, Pipe, Query, Sample, Sequence
 from ruleops.eql.codes import ENDGAME_SYNTAX, SAMPLE_OPTION, SYNTAX_ERROR
@@ -40,6 +42,7 @@ from ruleops.query.ast import (
 )
 from ruleops.query.evaluate import EvaluationError, script_value
 from ruleops.query.lark_spans import end_of, span_of, start_of
+from ruleops.query.nesting import MAX_QUERY_DEPTH, TOO_DEEP_HINT, too_deep
 
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 
@@ -67,7 +70,7 @@ class _Reject(Exception):
 @functools.lru_cache(maxsize=8192)
 def parse_eql(text: str) -> Query:
     """Parse an EQL query. Raises `EqlSyntaxError`."""
-    from lark.exceptions import UnexpectedInput
+    from lark.exceptions import UnexpectedInput  # noqa: PLC0415 -- heavy: lark
 
     try:
         query = _parser().parse(text)
@@ -84,8 +87,6 @@ def parse_eql(text: str) -> Query:
 def _refuse_deep_nesting(query: Query, text: str) -> None:
     """A located syntax error for a condition nested beyond MAX_QUERY_DEPTH (the LALR
     parser builds any depth without recursion; the consumers of the tree recurse)."""
-    from ruleops.query.nesting import MAX_QUERY_DEPTH, TOO_DEEP_HINT, too_deep
-
     body = query.body
     if isinstance(body, EventQuery):
         conditions = [body.condition]
@@ -115,7 +116,7 @@ def _parser():
     keeps the analysed tables in the user's cache folder (checked against a hash of the
     grammar and options; a missing, stale or unreadable cache is rebuilt).
     """
-    from lark import Lark
+    from lark import Lark  # noqa: PLC0415 -- heavy: lark
 
     return Lark(
         GRAMMAR_PATH.read_text(encoding="utf-8"),
@@ -130,10 +131,6 @@ def _parser():
 def _cache_file() -> str | bool:
     """A file in the user's own cache folder (the cache is a pickle: nobody else should be
     able to plant one); False if there is none."""
-    import sys
-
-    from ruleops.cache import user_cache_dir
-
     folder = user_cache_dir()
     if folder is None:
         return False

@@ -29,8 +29,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ruleops import es_types
-from ruleops.diagnostics import CheckInfo, Severity, register
+from ruleops.diagnostics import CheckInfo
 from ruleops.eql.ast import EventQuery, Query
+from ruleops.eql.codes import (
+    CONDITION_NOT_BOOLEAN,
+    JOIN_KEY_TYPES,
+    TEXT_FIELD_NOT_EXACT,
+    UNSUPPORTED_FIELD_TYPE,
+)
 from ruleops.eql.verify import FUNCTIONS, event_queries
 from ruleops.query.ast import (
     And,
@@ -49,88 +55,6 @@ from ruleops.query.ast import (
     walk,
 )
 from ruleops.query.finding import QueryFinding
-
-CONDITION_NOT_BOOLEAN = register(
-    CheckInfo(
-        code="RO311",
-        name="eql.condition-not-boolean",
-        severity=Severity.ERROR,
-        summary="a condition that is a number or a string, not true or false",
-        explanation=(
-            "Elasticsearch requires every condition of an EQL query, and every operand of "
-            '`and`, `or` and `not`, to be true or false ("Condition expression needs to be '
-            'boolean"). A bare field is allowed only when it is a boolean field; a number, '
-            "a string, arithmetic or a function returning a number or a string is rejected. "
-            "Compare the value with something instead."
-        ),
-        example="eql",
-        bad="process where process.pid",
-        good="process where process.pid == 4",
-    )
-)
-TEXT_FIELD_NOT_EXACT = register(
-    CheckInfo(
-        code="RO312",
-        name="eql.text-field-compared-exactly",
-        severity=Severity.ERROR,
-        summary="`==`, `in`, `:`, a function or a range on a text field",
-        explanation=(
-            "A `text` or `match_only_text` field (ECS `message`, the `*.text` multi-fields) is "
-            "analysed into words; it has no exact value to compare. Elasticsearch's EQL "
-            "rejects `==`, `!=`, `<`…, `in`, `:`, `like`, `regex` and function calls on it "
-            'unless the mapping gives it a keyword sub-field ("No keyword/multi-field '
-            'defined exact matches"). Use the keyword field the text field belongs to '
-            "(`process.command_line` rather than `process.command_line.text`), or match the "
-            "words in KQL."
-        ),
-        example="eql",
-        bad='any where message : "*mimikatz*"',
-        good='process where process.command_line : "*mimikatz*"',
-    )
-)
-UNSUPPORTED_FIELD_TYPE = register(
-    CheckInfo(
-        code="RO313",
-        name="eql.unsupported-field-type",
-        severity=Severity.ERROR,
-        summary="a field of a type EQL cannot read (geo, range, flattened, nested)",
-        explanation=(
-            "Elasticsearch's EQL reads keyword, text, numeric, date, boolean, ip, version and "
-            "binary fields. A field mapped as a geo point or shape, a range, `flattened`, or a "
-            "`nested` field (and any field inside one, such as ECS `dns.answers.name`) is "
-            'rejected ("Cannot use field … with unsupported type"). Query another field, or '
-            "use KQL, which has nested queries."
-        ),
-        example="eql",
-        bad="network where source.geo.location != null",
-        good='network where source.geo.country_iso_code == "FR"',
-    )
-)
-JOIN_KEY_TYPES = register(
-    CheckInfo(
-        code="RO314",
-        name="eql.join-key-types",
-        severity=Severity.ERROR,
-        summary="join keys of a sequence or sample whose types cannot be compared",
-        explanation=(
-            "The join keys of the clauses are compared position by position, so their types "
-            "must match: strings with strings, numbers with numbers, dates with dates, and "
-            "any other type with itself. Elasticsearch rejects, for example, an IP key "
-            'joined with a keyword key ("Sequence key … is incompatible with key …").'
-        ),
-        example="eql",
-        bad=(
-            "sequence\n"
-            "  [network where true] by source.ip\n"
-            "  [authentication where true] by source.address"
-        ),
-        good=(
-            "sequence\n"
-            "  [network where true] by source.ip\n"
-            "  [authentication where true] by source.ip"
-        ),
-    )
-)
 
 # What an expression's value is, as far as its form and the field types tell.
 _BOOLEAN, _NUMBER, _STRING, _NULL = "boolean", "number", "string", "null"

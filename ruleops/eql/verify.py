@@ -9,6 +9,7 @@ compared literally. Each problem is a `QueryFinding`: its code and the span of t
 
 from __future__ import annotations
 
+import ipaddress
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -340,8 +341,6 @@ def _fold(call: Call, signature: Signature) -> Iterator[QueryFinding]:
 
 
 def _is_cidr(text: str) -> bool:
-    import ipaddress
-
     try:
         ipaddress.ip_network(text, strict=False)  # host bits may be set, as in ES
     except ValueError:

@@ -17,6 +17,7 @@ MV_EXPAND, `max_signals`) and of rule settings (`from`, `interval`, `timestamp_o
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from typing import Any
 
 from ruleops.esql import ast
 from ruleops.esql.evaluate import Result
+from ruleops.esql.parser import parse_esql
+from ruleops.esql.pipeline import compile_query
 from ruleops.esql.source import FieldTypes, event_table
 from ruleops.esql.values import to_json
 from ruleops.kql.dates import parse_time, relative_time
@@ -103,9 +106,6 @@ def run_rule(
 ) -> RuleRun:
     """The alerts the rule (its `[rule]` table) raises on `events`. Raises EsqlSyntaxError,
     EsqlError or NotEvaluated when the query cannot run."""
-    from ruleops.esql.parser import parse_esql
-    from ruleops.esql.pipeline import compile_query
-
     text = str(section.get("query", ""))
     query = parse_esql(text)
     override = section.get("timestamp_override")
@@ -180,8 +180,6 @@ def _hashable(value: Any) -> Any:
 
 def overlay(event: Mapping[str, Any], columns: Mapping[str, Any]) -> dict[str, Any]:
     """The event with the row's columns written over it (dotted names as nested objects)."""
-    import copy
-
     document = copy.deepcopy(dict(event))
     for name, value in columns.items():
         if name in ("_id", "_index", "_version", "_source"):

@@ -13,8 +13,27 @@ import difflib
 import re
 from typing import Any
 
-from ruleops.esql.codes import UNKNOWN_COMMAND
-from ruleops.esql.parser import EsqlSyntaxError
+from ruleops.diagnostics import CheckInfo
+from ruleops.esql.codes import SYNTAX, UNKNOWN_COMMAND
+from ruleops.query.syntax_error import QuerySyntaxError
+
+
+class EsqlSyntaxError(QuerySyntaxError):
+    """A query Elasticsearch would not accept, located in the query text; the error covers
+    at least the character at `offset`."""
+
+    def __init__(
+        self,
+        message: str,
+        offset: int,
+        text: str,
+        hint: str | None = None,
+        end_offset: int | None = None,
+        info: CheckInfo = SYNTAX,
+    ) -> None:
+        clamped = max(0, min(offset, len(text)))
+        super().__init__(info, message, text, offset, max(clamped + 1, end_offset or 0), hint)
+
 
 SOURCE_COMMANDS = ("FROM", "ROW", "SHOW", "TS")
 PROCESSING_COMMANDS = (
@@ -137,7 +156,7 @@ def expected_phrase(expected: set[str]) -> str:
 
 
 def explain(error: Any, text: str) -> EsqlSyntaxError:
-    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
+    from lark.exceptions import UnexpectedCharacters, UnexpectedToken  # noqa: PLC0415 -- heavy: lark
 
     if isinstance(error, UnexpectedCharacters):
         offset = error.pos_in_stream or 0

@@ -33,16 +33,19 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ruleops.es_types import format_ip_bytes
 from ruleops.esql import ast
 from ruleops.esql import builtins as fns
 from ruleops.esql.builtins.conditional import LAZY
 from ruleops.esql.builtins.conversion import CASTS, converter
 from ruleops.esql.builtins.dates import UTC_ZONE, Zone, parse_iso, parse_zone
 from ruleops.esql.builtins.math import arithmetic, arithmetic_type, negate
+from ruleops.esql.parser import _UNITS
 from ruleops.esql.values import (
     DATES,
     NUMBERS,
@@ -55,6 +58,12 @@ from ruleops.esql.values import (
     mv_of,
     widest,
 )
+from ruleops.kql.errors import KqlSyntaxError
+from ruleops.kql.parser import parse_kql
+from ruleops.query import ast as q
+from ruleops.query.evaluate import compile_condition
+from ruleops.query.lucene_regex import LuceneRegexError, compile_lucene
+from ruleops.query.wildcard import compile_wildcard
 
 fns.load_all()
 
@@ -150,8 +159,6 @@ class Plan:
     planning_warnings: tuple[str, ...] = ()
 
     def run(self, *, now: int | None = None, explain: bool = False) -> Result:
-        import time
-
         context = Context(
             Warnings(),
             now if now is not None else int(time.time() * 1000),
@@ -562,12 +569,6 @@ class Compiler:
         if not regex:
             return like_matcher(text)
         try:
-            from ruleops.query.lucene_regex import LuceneRegexError, compile_lucene
-        except ImportError:
-            raise NotEvaluated(
-                "RLIKE needs ruleops' Lucene regular expression engine", pattern.span
-            ) from None
-        try:
             compiled = compile_lucene(text)
         except LuceneRegexError as error:
             raise EsqlError(
@@ -720,10 +721,6 @@ class Compiler:
         return case, kind
 
     def _kql(self, node: ast.Call, scope: _Scope) -> tuple[Fn, str]:
-        from ruleops.kql.errors import KqlSyntaxError
-        from ruleops.kql.parser import parse_kql
-        from ruleops.query.evaluate import compile_condition
-
         if len(node.args) != 1 or not _is_constant(node.args[0]):
             raise EsqlError("KQL() takes one constant string", node.span)
         text, kind = self.constant(node.args[0], scope)
@@ -843,7 +840,6 @@ def _is_constant(node: Any) -> bool:
 
 def _all_fields(expr: Any, names: list[str]) -> Any:
     """KQL terms on the default field `*` as an OR of the same term on each of `names`."""
-    from ruleops.query import ast as q
 
     def visit(node: Any) -> Any:
         if (
@@ -869,8 +865,6 @@ def _map_value(node: ast.MapExpr) -> dict[str, Any]:
 
 
 def _document(names: list[str], row: Row) -> dict[str, Any]:
-    from ruleops.es_types import format_ip_bytes
-
     doc: dict[str, Any] = {}
     for i, name in enumerate(names, start=1):
         value = row[i]
@@ -906,8 +900,6 @@ _SPAN_TEXT = re.compile(r"\s*(-?\d+)\s*([a-zA-Z]+)\s*")
 
 
 def _parse_span_text(text: str) -> tuple[Span, str] | None:
-    from ruleops.esql.parser import _UNITS
-
     match = _SPAN_TEXT.fullmatch(text)
     if match is None:
         return None
@@ -924,8 +916,6 @@ def _parse_span_text(text: str) -> tuple[Span, str] | None:
 def like_matcher(pattern: str) -> Callable[[str], bool]:
     """ES|QL LIKE: `*` any run, `?` one character, `\\` makes the next character literal;
     the whole value must match; case-sensitive (matched without backtracking)."""
-    from ruleops.query.wildcard import compile_wildcard
-
     return compile_wildcard(pattern, escapes=True)
 
 

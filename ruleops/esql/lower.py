@@ -18,6 +18,10 @@ import contextlib
 from typing import Any
 
 from ruleops.esql import ast
+from ruleops.esql.dissect import DissectError, compile_dissect
+from ruleops.esql.grok import GrokError, compile_grok
+from ruleops.kql.errors import KqlSyntaxError
+from ruleops.kql.parser import parse_kql
 from ruleops.query import ast as q
 
 
@@ -60,14 +64,10 @@ def _span(query: ast.Query) -> q.Span:
 def _extracted(command: Any) -> set[str]:
     names: set[str] = set()
     if isinstance(command, ast.Grok):
-        from ruleops.esql.grok import GrokError, compile_grok
-
         for pattern in command.patterns:
             with contextlib.suppress(GrokError):
                 names.update(c.name for c in compile_grok(str(pattern.value)).columns)
     else:
-        from ruleops.esql.dissect import DissectError, compile_dissect
-
         with contextlib.suppress(DissectError):
             names.update(compile_dissect(str(command.pattern.value)).columns)
     return names
@@ -155,9 +155,6 @@ def _folded_compare(op: str, left: ast.Expr, right: ast.Expr, node: Any) -> q.Ex
 
 def _call(name: str, args: tuple[ast.Expr, ...], node: Any) -> q.Expr:
     if name == "kql" and len(args) == 1 and isinstance(args[0], ast.Literal):
-        from ruleops.kql.errors import KqlSyntaxError
-        from ruleops.kql.parser import parse_kql
-
         try:
             return parse_kql(str(args[0].value))
         except KqlSyntaxError:

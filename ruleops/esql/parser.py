@@ -16,37 +16,21 @@ integers too large for any type.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
+import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ruleops.diagnostics import CheckInfo
+from ruleops.cache import user_cache_dir
 from ruleops.esql import ast
 from ruleops.esql.ast import Span
-from ruleops.esql.codes import SYNTAX
+from ruleops.esql.errors import EsqlSyntaxError, explain
 from ruleops.query.fast_lalr import FAILED, FastLalr
 from ruleops.query.lark_spans import end_of, span_of, start_of
-from ruleops.query.syntax_error import QuerySyntaxError
 
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
-
-
-class EsqlSyntaxError(QuerySyntaxError):
-    """A query Elasticsearch would not accept, located in the query text; the error covers
-    at least the character at `offset`."""
-
-    def __init__(
-        self,
-        message: str,
-        offset: int,
-        text: str,
-        hint: str | None = None,
-        end_offset: int | None = None,
-        info: CheckInfo = SYNTAX,
-    ) -> None:
-        clamped = max(0, min(offset, len(text)))
-        super().__init__(info, message, text, offset, max(clamped + 1, end_offset or 0), hint)
 
 
 class _Reject(Exception):
@@ -69,7 +53,7 @@ def parse_esql(text: str) -> ast.Query:
 def _parse(text: str, fast: bool) -> ast.Query:
     """With `fast`, the grammar's tables run by FastLalr first; lark's own parser reads
     what that cannot take (and says why it is not ES|QL)."""
-    from lark.exceptions import UnexpectedInput
+    from lark.exceptions import UnexpectedInput  # noqa: PLC0415 -- heavy: lark
 
     _SOURCE[0] = text
     try:
@@ -81,8 +65,6 @@ def _parse(text: str, fast: bool) -> ast.Query:
     except _Reject as reject:
         raise EsqlSyntaxError(reject.message, reject.start, text, reject.hint, reject.end) from None
     except UnexpectedInput as error:
-        from ruleops.esql.errors import explain
-
         raise explain(error, text) from None
     finally:
         _SOURCE[0] = ""
@@ -96,7 +78,7 @@ _SOURCE = [""]
 def _parser():
     """The LALR parser, built once per process; lark keeps the analysed tables in the
     user's cache folder (checked against a hash of the grammar and options)."""
-    from lark import Lark
+    from lark import Lark  # noqa: PLC0415 -- heavy: lark
 
     return Lark(
         GRAMMAR_PATH.read_text(encoding="utf-8"),
@@ -118,10 +100,6 @@ def _fast_parser() -> FastLalr | None:
 
 
 def _cache_file() -> str | bool:
-    import sys
-
-    from ruleops.cache import user_cache_dir
-
     folder = user_cache_dir()
     if folder is None:
         return False
@@ -793,8 +771,6 @@ def _negative_literal(literal: ast.Literal, span: Span) -> ast.Literal:
 
 
 def _respan(node: Any, span: Span) -> Any:
-    import dataclasses
-
     return dataclasses.replace(node, span=span)
 
 

@@ -6,6 +6,8 @@ expressions and documents the semantics.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Callable, Iterable, Mapping
 from itertools import islice, product
 from typing import Any
@@ -27,11 +29,13 @@ from ruleops.esql.evaluate import (
     Step,
     Table,
     Warnings,
+    _line_col,
     _Scope,
 )
 from ruleops.esql.grok import GrokError, GrokTimeout, compile_grok, time_limit
+from ruleops.esql.parser import parse_esql
 from ruleops.esql.topn import top_n
-from ruleops.esql.values import EvalFailure, as_list, mv_of
+from ruleops.esql.values import EvalFailure, as_list, mv_of, to_json
 
 _NOT_EVALUATED = (
     ast.Show,
@@ -55,8 +59,6 @@ def compile_query(text: str, sources: Mapping[str, Table]) -> Plan:
     """The query text as a plan over `sources` (index name → Table; `*` for any index).
     Raises EsqlSyntaxError, EsqlError for what Elasticsearch would reject, NotEvaluated for
     what ruleops does not run."""
-    from ruleops.esql.parser import parse_esql
-
     query = parse_esql(text)
     zone = UTC_ZONE
     for setting in query.settings:
@@ -260,10 +262,6 @@ def _where(
 
 
 def _shown(name: str, cell: Any, kind: str) -> str:
-    import json
-
-    from ruleops.esql.values import to_json
-
     return f"{name} = {json.dumps(to_json(cell, kind), ensure_ascii=False, default=str)}"
 
 
@@ -694,8 +692,6 @@ def _stats_parts(compiler: Compiler, command: Any, scope: _Scope):
 def _shadowing_warnings(compiler: Compiler, command: Any) -> None:
     """`Field 'x' shadowed by field at line l:c` for a name STATS assigns more than once
     (aggregates, then BY keys; the last one wins)."""
-    from ruleops.esql.evaluate import _line_col
-
     places: dict[str, list[int]] = {}
     for item in (*command.aggregates, *command.groups):
         node = item.target if item.target is not None else item.value
@@ -744,7 +740,6 @@ def _replace_aggregates(node: Any, lift: Callable[[Any], Any]) -> tuple[Any, lis
                     changes[name] = new_value
         if not changes:
             return current
-        import dataclasses
 
         return dataclasses.replace(current, **changes)
 

@@ -23,7 +23,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from ruleops.esql import ast
+from ruleops.esql import ast, functions
+from ruleops.esql.dissect import DissectError, compile_dissect
+from ruleops.esql.grok import GrokError, compile_grok
 from ruleops.esql.types import CAST_NAMES, NUMERIC, UNKNOWN
 
 # METADATA fields and their types (docs: esql-metadata-fields.md).
@@ -72,8 +74,6 @@ class Schema:
 
 def type_of(expr: ast.Expr, schema: Schema) -> str:
     """The ES|QL type of an expression, UNKNOWN where ruleops cannot tell."""
-    from ruleops.esql import functions
-
     match expr:
         case ast.Literal(type=kind) | ast.TimeSpan(type=kind):  # type: ignore[misc]
             return kind
@@ -202,9 +202,6 @@ def _keep(schema: Schema, patterns: tuple[ast.NamePattern, ...]) -> Schema:
 
 
 def _extracted(schema: Schema, patterns: list, *, grok: bool) -> Schema:
-    from ruleops.esql.dissect import DissectError, compile_dissect
-    from ruleops.esql.grok import GrokError, compile_grok
-
     for pattern in patterns:
         if not isinstance(pattern, str):
             continue

@@ -17,10 +17,13 @@ by the caller, and 1; `_source` is the event.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
 
+from ruleops.ecs import load_ecs
 from ruleops.es_types import doc_value, esql_type
 from ruleops.esql import ast
 from ruleops.esql.evaluate import Table
@@ -54,16 +57,11 @@ class FieldTypes:
 
 def default_field_types(mapping: Mapping[str, MappedField] | None = None) -> FieldTypes:
     """Types from `mapping`, ECS and nothing else (`eval`, tests)."""
-    from ruleops.ecs import load_ecs
-
     ecs = load_ecs()
     return FieldTypes(mapping or {}, ecs.field_type, _ecs_multi_fields())
 
 
 def _ecs_multi_fields() -> dict[str, str]:
-    import json
-    from importlib import resources
-
     data = json.loads(resources.files("ruleops.data").joinpath("ecs.json").read_text("utf-8"))
     return dict(data.get("multi_fields", {}))
 

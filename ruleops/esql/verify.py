@@ -10,14 +10,18 @@ caller (ECS and the rule's field definitions) as a `SourceLookup`.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 from collections.abc import Callable, Iterator
 
 from ruleops.esql import ast, codes, functions
+from ruleops.esql.dissect import DissectError, compile_dissect
+from ruleops.esql.grok import GrokError, compile_grok
 from ruleops.esql.schema import Schema, SourceLookup, schemas, type_of
 from ruleops.esql.types import STRING, UNKNOWN, comparable
 from ruleops.query.fieldcheck import UNKNOWN_FIELD
 from ruleops.query.finding import QueryFinding
+from ruleops.query.lucene_regex import LuceneRegexError, compile_lucene
 
 # Functions whose argument is matched as a whole against a multi-valued field without
 # dropping the row (docs: each function's page): the multi-value check skips their insides.
@@ -188,8 +192,6 @@ def _compare(node: ast.Compare, schema: Schema) -> Iterator[QueryFinding]:
 
 
 def _is_ip(text: str) -> bool:
-    import ipaddress
-
     try:
         ipaddress.ip_address(text)
     except ValueError:
@@ -225,8 +227,6 @@ def _like(node: ast.Like) -> Iterator[QueryFinding]:
 
 
 def _regex(text: str, pattern: ast.Literal) -> Iterator[QueryFinding]:
-    from ruleops.query.lucene_regex import LuceneRegexError, compile_lucene
-
     try:
         compile_lucene(text)
     except LuceneRegexError as error:
@@ -242,9 +242,6 @@ def _regex(text: str, pattern: ast.Literal) -> Iterator[QueryFinding]:
 
 
 def _extraction_patterns(command: ast.Grok | ast.Dissect) -> Iterator[QueryFinding]:
-    from ruleops.esql.dissect import DissectError, compile_dissect
-    from ruleops.esql.grok import GrokError, compile_grok
-
     patterns = command.patterns if isinstance(command, ast.Grok) else (command.pattern,)
     for pattern in patterns:
         if not isinstance(pattern.value, str):

@@ -102,7 +102,7 @@ def _expected(names: set[str] | frozenset[str]) -> str:
 
 
 def explain_failure(error: Any, text: str) -> KqlSyntaxError:
-    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
+    from lark.exceptions import UnexpectedCharacters, UnexpectedToken  # noqa: PLC0415 -- heavy: lark
 
     if isinstance(error, UnexpectedCharacters):
         return _bad_character(error.pos_in_stream, text, set(error.allowed or ()))

@@ -22,6 +22,7 @@ from ruleops.kql.rule_types import (
     term_combinations,
     term_key,
 )
+from ruleops.query.explain import explain
 
 Event = Mapping[str, Any]
 Labeler = Callable[[int], str]
@@ -143,8 +144,6 @@ def _new_terms(rule: NewTerms, events: Sequence[Event], times, now, label: Label
 
 
 def _threat_match(rule: ThreatMatch, events: Sequence[Event], now, label: Labeler) -> str | None:
-    from ruleops.query.explain import explain
-
     is_indicator = rule.matcher(rule.threat_condition, now)
     test = rule.matcher(rule.condition, now)
     indicators = [i for i, e in enumerate(events) if is_indicator(e)]

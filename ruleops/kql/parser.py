@@ -84,7 +84,7 @@ def parse_kql(text: str) -> Expr:
 
     An empty query is valid KQL and matches every event: it parses to `Literal(True)`.
     """
-    from lark.exceptions import UnexpectedInput, VisitError
+    from lark.exceptions import UnexpectedInput, VisitError  # noqa: PLC0415 -- heavy: lark
 
     try:
         parsed = _parser().parse(text)
@@ -103,7 +103,7 @@ def parse_kql(text: str) -> Expr:
 
 @functools.cache
 def _parser():
-    from lark import Lark
+    from lark import Lark  # noqa: PLC0415 -- heavy: lark
 
     return Lark(
         GRAMMAR_PATH.read_text(encoding="utf-8"),

@@ -11,7 +11,7 @@ detection engine does on top (semantics.md has the rules in prose):
 
 `compile_rule_type(section)` builds a `RuleType` from a rule's `[rule]` table; its `run` takes
 the events (and, when the caller has them apart, the history or indicator documents) and
-returns `Alert`s. `program(section)` adapts it to the fixture runner.
+returns `Alert`s; `ruleops.fixtures.languages` adapts it to the fixture runner.
 """
 
 from __future__ import annotations
@@ -25,16 +25,18 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from ruleops.ecs import load_ecs
 from ruleops.kql.dates import has_date_math, parse_time, relative_time, resolve_date_math
 from ruleops.kql.field_types import expand_field_wildcards, kql_field_types
-from ruleops.kql.filters import UnsupportedFilter, filters_condition
-from ruleops.kql.parser import KqlSyntaxError, parse_kql
+from ruleops.kql.filters import filters_condition
+from ruleops.kql.parser import parse_kql
 from ruleops.query.ast import (
     And,
     Expr,
     Literal,
     fields,
 )
+from ruleops.query.evaluate import compile_condition
 from ruleops.query.values import flat_values, make_getter
 
 Event = Mapping[str, Any]
@@ -99,8 +101,6 @@ class RuleType:
     field_types: Mapping[str, str] = field(default_factory=dict)
 
     def matcher(self, expr: Expr, now: dt.datetime | None) -> Predicate:
-        from ruleops.query.evaluate import compile_condition
-
         if has_date_math(expr):
             resolved, dated = resolve_date_math(expr, now or dt.datetime.now(dt.UTC))
             return compile_condition(
@@ -290,8 +290,6 @@ def compile_rule_type(
     not given) and the integration text fields. Raises `KqlSyntaxError`, `UnsupportedFilter`
     or `RuleTypeError`."""
     if field_types is None:
-        from ruleops.ecs import load_ecs
-
         field_types = load_ecs().fields
     return _compile(_cache_key(section)).with_types(kql_field_types(field_types))
 
@@ -395,59 +393,3 @@ def _with_filters(expr: Expr, filters: Any) -> Expr:
     if extra is None:
         return expr
     return And((expr, extra))
-
-
-# ---------------------------------------------------------------------------- fixtures
-
-
-def program(section: Mapping[str, Any], field_types: Mapping[str, str] | None = None):
-    """The rule as a `ruleops.fixtures.languages.Program`, for the fixture runner, run with
-    `field_types` (ECS when not given) and the integration text fields.
-
-    A result is the tuple of events behind one alert: the event (query, new_terms), the
-    group (threshold), the source event followed by the indicators it matched
-    (threat_match). Indicators and history come from the case's own events, as semantics.md
-    describes.
-    """
-    from ruleops.fixtures.languages import ClauseView, NotRunnable, Program
-
-    try:
-        compiled = compile_rule_type(section, field_types)
-    except KqlSyntaxError as error:
-        raise NotRunnable(
-            f"the query does not parse (line {error.line}, column {error.column} of the "
-            f"query: {error.message})",
-            "fix the query first; the query checks report the error in the rule file",
-        ) from None
-    except (UnsupportedFilter, RuleTypeError) as error:
-        raise NotRunnable(str(error)) from None
-    clauses = [ClauseView("the query", None, compiled.condition)]
-    kind = "event"
-    if isinstance(compiled, Threshold):
-        kind = "threshold group"
-        clauses = [ClauseView("the query", None, compiled.condition, compiled.group_by)]
-    elif isinstance(compiled, NewTerms):
-        kind = "new term"
-    elif isinstance(compiled, ThreatMatch):
-        kind = "indicator match"
-        clauses.append(ClauseView("the threat query", None, compiled.threat_condition))
-
-    def run(events: Sequence[Event], timestamp_field: str):
-        return [alert.events for alert in compiled.run(events, timestamp_field=timestamp_field)]
-
-    def explain_missing(events, times, label, wanted=None):
-        from ruleops.kql.no_alert import why_no_alert
-
-        return why_no_alert(compiled, events, times, label, wanted)
-
-    return Program(
-        "kuery",
-        "kql",
-        str(section.get("query") or ""),
-        kind,  # type: ignore[arg-type]
-        tuple(clauses),
-        frozenset(compiled.reads()),
-        run,
-        explain_missing=explain_missing if kind != "event" else None,
-        field_types=compiled.field_types,
-    )

@@ -12,9 +12,10 @@ import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ruleops.eql.ast import category_term
+from ruleops.eql.ast import EventQuery, Sequence, category_term
 from ruleops.loading import Rule
 from ruleops.query.ast import NO_SPAN, And, Expr, Literal, Not, Or, Span, conjuncts
+from ruleops.query.generate import set_path
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,6 @@ class RuleCondition:
 
     def base(self) -> dict:
         """The part of an event that the category fixes."""
-        from ruleops.query.generate import set_path
-
         event: dict = {}
         if self.category is not None:
             set_path(event, tuple(self.category_field.split(".")), self.category)
@@ -71,8 +70,7 @@ def rule_conditions(rule: Rule) -> list[RuleCondition]:
 
 
 def _eql_conditions(query: str) -> list[RuleCondition]:
-    from ruleops.eql.ast import EventQuery, Sequence
-    from ruleops.eql.parser import EqlSyntaxError, parse_eql
+    from ruleops.eql.parser import EqlSyntaxError, parse_eql  # noqa: PLC0415 -- per language
 
     try:
         body = parse_eql(query).body
@@ -103,9 +101,12 @@ def _eql_conditions(query: str) -> list[RuleCondition]:
 
 
 def _kql_conditions(section, query: str) -> list[RuleCondition]:
-    from ruleops.kql.filters import UnsupportedFilter
-    from ruleops.kql.parser import KqlSyntaxError
-    from ruleops.kql.rule_types import RuleTypeError, compile_rule_type
+    from ruleops.kql.filters import UnsupportedFilter  # noqa: PLC0415 -- per language
+    from ruleops.kql.parser import KqlSyntaxError  # noqa: PLC0415 -- per language
+    from ruleops.kql.rule_types import (  # noqa: PLC0415 -- per language
+        RuleTypeError,
+        compile_rule_type,
+    )
 
     try:
         compiled = compile_rule_type(section)

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from re import _constants as c
+from re import _parser
 from typing import Any
 
 FAILED: Any = object()
@@ -55,7 +57,7 @@ class FastLalr:
     A state where a pattern terminal shadows a string terminal is left to lark."""
 
     def __init__(self, lark: Any, start: str = "start") -> None:
-        from lark.parsers.lalr_analysis import Shift
+        from lark.parsers.lalr_analysis import Shift  # noqa: PLC0415 -- heavy: lark
 
         options = lark.options
         if options.parser != "lalr" or options.lexer != "contextual" or options.postlex:
@@ -222,7 +224,7 @@ def _no_match(text: str, pos: int) -> None:
 def _shadowed(terminals: list[Any], flags: int) -> set[tuple[str, str]]:
     """(string terminal, pattern terminal) pairs of one priority where the pattern matches
     the string: lark then retypes such a match (its UnlessCallback); FastLalr does not."""
-    from lark.lexer import PatternRE, PatternStr
+    from lark.lexer import PatternRE, PatternStr  # noqa: PLC0415 -- heavy: lark
 
     strings = [t for t in terminals if isinstance(t.pattern, PatternStr)]
     return {
@@ -238,7 +240,7 @@ def _shadowed(terminals: list[Any], flags: int) -> set[tuple[str, str]]:
 def _reduction(rule: Any, transformer: Any, options: Any) -> tuple[int, str, Any]:
     """A rule's reduction as lark's ParseTreeBuilder shapes it (ExpandSingleChild,
     ChildFilterLALR with maybe_placeholders), calling the transformer's method."""
-    from lark import Tree
+    from lark import Tree  # noqa: PLC0415 -- heavy: lark
 
     expansion = rule.expansion
     name = rule.origin.name
@@ -334,7 +336,6 @@ _ASCII = 128
 
 def first_characters(regexp: str, flags: int = 0) -> frozenset[str] | None:
     """The ASCII characters a match of `regexp` can start with, or None for any."""
-    from re import _parser  # type: ignore[attr-defined]
 
     try:
         parsed = _parser.parse(regexp, flags)
@@ -358,7 +359,6 @@ def _sequence(items: list, fold: bool) -> tuple[set[str] | None, bool]:
 
 
 def _item(item: tuple, fold: bool) -> tuple[set[str] | None, bool]:
-    from re import _constants as c  # type: ignore[attr-defined]
 
     op, argument = item
     if op is c.LITERAL:
@@ -409,7 +409,6 @@ _CATEGORIES = {
 
 
 def _charset(items: list, fold: bool) -> set[str] | None:
-    from re import _constants as c  # type: ignore[attr-defined]
 
     negated = bool(items) and items[0][0] is c.NEGATE
     listed: set[str] = set()

@@ -14,6 +14,7 @@ figures; `ruleops.query.satisfiability` proves the cases it cannot solve.
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 import re
 from collections.abc import Iterator, Mapping
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ruleops import es_types
+from ruleops.ecs import load_ecs
 from ruleops.query.ast import (
     And,
     Call,
@@ -39,6 +41,8 @@ from ruleops.query.ast import (
     walk,
 )
 from ruleops.query.evaluate import compile_condition
+from ruleops.query.lucene_regex import LuceneRegexError, compile_lucene
+from ruleops.query.satisfiability import array_fields
 
 # Bounds that keep generation fast and deterministic on every corpus rule.
 MAX_ALTERNATIVES = 128
@@ -278,8 +282,6 @@ def _combined(path, leaves: list[Leaf], checks, event, kind) -> Any:
 
 
 def _allowed_values(name: str) -> frozenset[str] | None:
-    from ruleops.ecs import load_ecs
-
     return load_ecs().allowed_values(name)
 
 
@@ -289,8 +291,6 @@ def _is_allowed(value: Any, allowed: frozenset[str]) -> bool:
 
 
 def _array_fields() -> frozenset[str]:
-    from ruleops.query.satisfiability import array_fields
-
     return array_fields()
 
 
@@ -433,8 +433,6 @@ def _call_candidates(node: Call, want: bool) -> list[Any]:
 
 
 def _address_in(cidr: str) -> str:
-    import ipaddress
-
     try:
         network = ipaddress.ip_network(cidr, strict=False)
     except ValueError:
@@ -462,8 +460,6 @@ _FILLERS = ("", "x", "ruleops")
 def pattern_examples(pattern: str, kind: str = "wildcard") -> list[str]:
     """Strings a pattern matches: `*` filled with nothing, one and several characters."""
     if kind == "regex":
-        from ruleops.query.lucene_regex import LuceneRegexError, compile_lucene
-
         try:
             example = compile_lucene(pattern).example()
         except LuceneRegexError:

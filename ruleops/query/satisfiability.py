@@ -38,6 +38,7 @@ from importlib import resources
 from typing import Any
 
 from ruleops import es_types
+from ruleops.ecs import load_ecs
 from ruleops.eql.ast import category_term
 from ruleops.query.ast import (
     And,
@@ -363,8 +364,6 @@ class _Model:
     def __init__(self, dialect: str, ecs: Any) -> None:
         self.dialect = dialect
         if ecs is None:
-            from ruleops.ecs import load_ecs
-
             ecs = load_ecs()
         self.ecs = ecs
 

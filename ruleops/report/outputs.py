@@ -13,7 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from ruleops.checks import load_all_checks
 from ruleops.diagnostics import Severity
+from ruleops import __version__
 
 FORMATS = ("text", "json", "sarif", "junit", "github")
 
@@ -42,21 +44,19 @@ def write_reports(args: argparse.Namespace, result: Any, failing: Severity) -> N
 
 
 def _write(name: str, result: Any, failing: Severity, out: IO[Any]) -> None:
-    from ruleops.checks import load_all_checks
-
+    # Each format's reporter is imported when that format is written: a run writes one or two.
     registry = load_all_checks()  # every reporter names codes
     diagnostics = result.diagnostics
     if name == "json":
-        from ruleops.report.json_report import write_json
+        from ruleops.report.json_report import write_json  # noqa: PLC0415 -- per format
 
         write_json(diagnostics, result.files, out, **getattr(result, "summary", {}))
     elif name == "sarif":
-        from ruleops import __version__
-        from ruleops.report.sarif import write_sarif
+        from ruleops.report.sarif import write_sarif  # noqa: PLC0415 -- per format
 
         write_sarif(diagnostics, registry, out, tool_version=__version__)
     elif name == "junit":
-        from ruleops.report.junit import write_junit
+        from ruleops.report.junit import write_junit  # noqa: PLC0415 -- per format
 
         files = {rule.path for rule in result.rules}
         files |= {d.path for d in diagnostics if not d.path.startswith("<")}
@@ -65,7 +65,7 @@ def _write(name: str, result: Any, failing: Severity, out: IO[Any]) -> None:
         if binary is not out:
             binary.flush()
     elif name == "github":
-        from ruleops.report.github import write_github
+        from ruleops.report.github import write_github  # noqa: PLC0415 -- per format
 
         summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_path:
@@ -74,7 +74,7 @@ def _write(name: str, result: Any, failing: Severity, out: IO[Any]) -> None:
         else:
             write_github(diagnostics, result.files, out)
     else:
-        from ruleops.report.text import source_line_reader, write_text
+        from ruleops.report.text import source_line_reader, write_text  # noqa: PLC0415 -- per format
 
         write_text(diagnostics, result.files, out, source_line_reader(result.rules))
         coverage = getattr(result, "summary", {}).get("coverage")

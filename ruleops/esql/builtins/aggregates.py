@@ -15,8 +15,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ruleops.esql.builtins import first_type, register
 from ruleops.esql.builtins.mv import checked_sum
+from ruleops.esql.builtins.registry import first_type, register
 from ruleops.esql.values import EvalFailure, as_list, mv_of
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ruleops.esql.builtins import common_type, register, simple
+from ruleops.esql.builtins.registry import common_type, register, simple
 from ruleops.esql.values import as_list
 
 LAZY = frozenset({"case", "coalesce"})

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from typing import Any
 
 from ruleops.es_types import Version, format_ip_bytes
-from ruleops.esql.builtins import register
 from ruleops.esql.builtins.dates import parse_iso
 from ruleops.esql.builtins.ip import to_ip_value
+from ruleops.esql.builtins.registry import register
 from ruleops.esql.values import (
     INT_MAX,
     INT_MIN,
@@ -24,6 +24,7 @@ from ruleops.esql.values import (
     LONG_MIN,
     ULONG_MAX,
     EvalFailure,
+    java_double,
     to_string,
 )
 
@@ -82,8 +83,6 @@ def _whole(low: int, high: int, kind: str) -> Callable[[str], Convert]:
 
 
 def _java_number(value: float) -> str:
-    from ruleops.esql.values import java_double
-
     return java_double(value)
 
 

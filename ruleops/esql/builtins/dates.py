@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ruleops.esql.builtins import register
+from ruleops.esql.builtins.registry import register
 from ruleops.esql.values import (
     EvalFailure,
     Span,
@@ -41,8 +43,6 @@ class Zone:
     def offset(self, utc_millis: int) -> int:
         if self.fixed_millis is not None:
             return self.fixed_millis
-        from datetime import UTC, datetime
-        from zoneinfo import ZoneInfo
 
         seconds = max(min(utc_millis // 1000, 253402300799), -62135596800)
         moment = datetime.fromtimestamp(seconds, tz=UTC).astimezone(ZoneInfo(self.name))
@@ -71,7 +71,6 @@ def parse_zone(text: str) -> Zone:
         sign = -1 if match.group(1) == "-" else 1
         minutes = int(match.group(2)) * 60 + int(match.group(3) or 0)
         return Zone(text, sign * minutes * 60_000)
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
         ZoneInfo(text)

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from ruleops.es_types import IPV4_PREFIX, ip_bytes
-from ruleops.esql.builtins import register, simple
+from ruleops.esql.builtins.registry import register, simple
 from ruleops.esql.values import EvalFailure
 
 

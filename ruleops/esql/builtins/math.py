@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from ruleops.esql.builtins import first_type, register, simple
+from ruleops.esql.builtins.registry import first_type, register, simple
 from ruleops.esql.values import (
     INT_MAX,
     INT_MIN,

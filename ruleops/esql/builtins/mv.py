@@ -9,7 +9,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from ruleops.esql.builtins import common_type, first_type, register, simple
+from ruleops.esql.builtins.registry import common_type, first_type, register, simple
 from ruleops.esql.values import (
     INT_MAX,
     INT_MIN,

@@ -16,7 +16,7 @@ import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
-from ruleops.esql.builtins import register, simple
+from ruleops.esql.builtins.registry import register, simple
 from ruleops.esql.values import EvalFailure
 
 _REPEAT_LIMIT = 1024 * 1024  # bytes: ScalarFunction's BREAKER limit for REPEAT and SPACE

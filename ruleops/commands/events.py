@@ -1,0 +1,79 @@
+"""The events `ruleops eval` reads: NDJSON files or files holding one JSON array (`-` reads
+stdin), each event with the file and line it came from; unreadable input is an
+`InputError` that says where."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from ruleops.query.nesting import MAX_EVENT_DEPTH, json_too_deep
+
+
+class InputError(Exception):
+    """Unreadable event input, located (file, line, column)."""
+
+
+def read_events(path: str) -> list[tuple[str, int, Mapping]]:
+    """Events with where they came from: (file, line, event)."""
+    name = "<stdin>" if path == "-" else path
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"{name}: cannot read events: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise InputError(f"{name}: not UTF-8 text ({error.reason})") from None
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        _refuse_deep(name, text, MAX_EVENT_DEPTH + 1)
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise InputError(
+                f"{name}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}"
+            ) from None
+        out = []
+        for index, item in enumerate(data):
+            if not isinstance(item, dict):
+                raise InputError(f"{name}: element {index} of the array is not a JSON object")
+            out.append((name, index + 1, item))
+        return out
+    if stripped.startswith("{") and "\n" in stripped.rstrip():
+        # a single pretty-printed object is one event (NDJSON objects fit on one line)
+        _refuse_deep(name, text, MAX_EVENT_DEPTH)
+        try:
+            whole = json.loads(text)
+        except json.JSONDecodeError:
+            whole = None
+        if isinstance(whole, dict):
+            return [(name, 1, whole)]
+    events = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        _refuse_deep(name, line, MAX_EVENT_DEPTH, number)
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise InputError(
+                f"{name}:{number}:{error.colno}: invalid JSON: {error.msg} "
+                "(expected one JSON object per line, or one JSON array for the whole file)"
+            ) from None
+        if not isinstance(item, dict):
+            raise InputError(
+                f"{name}:{number}:1: expected a JSON object, got {type(item).__name__}"
+            )
+        events.append((name, number, item))
+    return events
+
+
+def _refuse_deep(name: str, text: str, limit: int, line: int = 1) -> None:
+    found = json_too_deep(text, limit)
+    if found is not None:
+        row, column = found
+        raise InputError(
+            f"{name}:{line + row - 1}:{column}: an event nests objects and arrays more than "
+            f"{MAX_EVENT_DEPTH} levels deep; ruleops reads events at most that deep"
+        )
