@@ -22,9 +22,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from ruleops import __version__
 from ruleops.config import Config
 from ruleops.diagnostics import Diagnostic, Severity
-from ruleops import __version__
 
 FORMAT = 1
 _PACKAGE = Path(__file__).resolve().parent

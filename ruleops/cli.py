@@ -15,9 +15,8 @@ import argparse
 import importlib
 import sys
 
-from ruleops.commands import UsageError
-from ruleops.exits import EXIT_OK, EXIT_USAGE
 from ruleops import __version__
+from ruleops.exits import EXIT_OK, EXIT_USAGE, UsageError
 
 # Order is the order of `ruleops --help`.
 COMMANDS = ("check", "fmt", "test", "fixtures", "parse", "eval", "rule", "docs", "attack")

@@ -17,12 +17,16 @@ RO210 = "error"                   # codes with another severity
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ruleops.checks import load_all_checks
 from ruleops.diagnostics import REGISTRY, Diagnostic, Severity
 from ruleops.layout import LayoutError, find_layout
+from ruleops.loading import parse_toml, read_text
+from ruleops.positions import KeyPositions
 
 # What `house_style` can be; true is "auto", false is "off".
 HOUSE_STYLES = ("auto", "elastic", "general", "off")
@@ -96,8 +100,6 @@ def load_config(start: Path | None = None, explicit: Path | None = None) -> Conf
 
 
 def _read(source: Path) -> str:
-    from ruleops.loading import read_text
-
     text, problem = read_text(source, str(source))
     if text is None:
         assert problem is not None
@@ -109,8 +111,6 @@ class _Places:
     """The configuration document, and where its keys are written for error messages."""
 
     def __init__(self, source: Path, text: str) -> None:
-        from ruleops.loading import parse_toml
-
         document, problem = parse_toml(text, str(source))
         if document is None:
             assert problem is not None
@@ -119,8 +119,6 @@ class _Places:
 
     def __call__(self, key_path: str, message: str) -> str:
         """`message` prefixed with the file, line and column where `key_path` is written."""
-        from ruleops.positions import KeyPositions
-
         where = KeyPositions(self.text).locate(key_path)
         return f"{self.source}:{where.line}:{where.column}: {message}"
 
@@ -237,9 +235,6 @@ def _known_codes(codes: list[tuple[str, str]], place: _Places) -> None:
     and nothing would say so."""
     if not codes:
         return
-    import difflib
-
-    from ruleops.checks import load_all_checks
 
     registry = load_all_checks()
     for key_path, code in codes:

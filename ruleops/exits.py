@@ -1,4 +1,4 @@
-"""Exit codes of the `ruleops` command, and the one a run's findings give."""
+"""Exit codes of the `ruleops` command: the one a run's findings give, and the usage error."""
 
 from __future__ import annotations
 
@@ -9,6 +9,10 @@ from ruleops.diagnostics import INTERNAL_ERROR, Diagnostic, Severity
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 # ruleops itself failed: CI must tell "the rules are wrong" (1) from "the tool broke" (2).
 EXIT_INTERNAL = 2
+
+
+class UsageError(Exception):
+    """The command cannot run as asked; the CLI prints the message and exits with 2."""
 
 
 def exit_status(diagnostics: Iterable[Diagnostic], failing: Severity) -> int:

@@ -1,9 +1,11 @@
 """[tool.ruleops] in pyproject.toml: found by walking up, applied to every diagnostic."""
 
+import os
 from pathlib import Path
 
 import pytest
 
+from ruleops.cli import main
 from ruleops.config import Config, ConfigError, load_config
 from ruleops.diagnostics import Diagnostic, Severity
 from tests.time_bound import deadline
@@ -91,8 +93,6 @@ def test_a_configuration_error_names_its_line(tmp_path: Path):
 
 
 def test_a_named_pipe_given_as_configuration_is_an_error(tmp_path: Path):
-    import os
-
     os.mkfifo(tmp_path / "pipe.toml")
     with deadline(10), pytest.raises(ConfigError, match="named pipe"):
         load_config(tmp_path, explicit=tmp_path / "pipe.toml")
@@ -104,8 +104,6 @@ def test_a_named_pipe_given_as_configuration_is_an_error(tmp_path: Path):
 def test_every_command_reports_a_broken_configuration_and_exits_2(
     tmp_path: Path, monkeypatch, capsys, command: list[str]
 ):
-    from ruleops.cli import main
-
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pyproject.toml").write_text("[[tool.ruleops]]\n")
     (tmp_path / "rules").mkdir()

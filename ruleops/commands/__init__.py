@@ -1,4 +1,7 @@
-"""One module per CLI command: `register(subparsers)` adds it, `run(args)` carries it out."""
+"""One module per CLI command: `register(subparsers)` adds it, `run(args)` carries it out.
+
+A command that cannot run as asked raises `UsageError` (`ruleops.exits`).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +10,7 @@ import sys
 from pathlib import Path
 
 from ruleops.config import Config, ConfigError, load_config
-from ruleops.exits import EXIT_USAGE
-
-
-class UsageError(Exception):
-    """The command cannot run as asked; the CLI prints the message and exits with 2."""
+from ruleops.exits import EXIT_USAGE, UsageError
 
 
 def add_config_argument(parser: argparse.ArgumentParser) -> None:

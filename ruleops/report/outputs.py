@@ -13,9 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from ruleops import __version__
 from ruleops.checks import load_all_checks
 from ruleops.diagnostics import Severity
-from ruleops import __version__
 
 FORMATS = ("text", "json", "sarif", "junit", "github")
 
