@@ -18,7 +18,7 @@ import json
 import os
 import sys
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,9 +66,24 @@ def fingerprint(config: Config) -> str:
         "python": sys.version,
         "code": _stat_signature(code),
         "data": _stat_signature(list(external)),
-        "config": repr(config),
+        "config": _stable(config),
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+def _stable(value: Any) -> Any:
+    """`value` (the configuration) as JSON-able data that is the same in every process: a
+    set's repr follows string hashing, which Python randomises per process, so two runs
+    with the same `ignore` codes would not share a cache."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _stable(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, frozenset | set):
+        return sorted(repr(_stable(v)) for v in value)
+    if isinstance(value, dict):
+        return sorted((repr(k), _stable(v)) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return [_stable(v) for v in value]
+    return repr(value)
 
 
 def file_key(run_fingerprint: str, display: str, raw: bytes) -> str:

@@ -1,7 +1,10 @@
 """The check cache answers unchanged runs from disk and never hides a change."""
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -127,3 +130,26 @@ def test_a_rule_missing_for_a_moment_is_not_cached_as_unreadable(repo, capsys, m
         _check(capsys)
     rule.write_text(good)
     assert _check(capsys) == _check(capsys, "--no-cache")
+
+
+def test_the_fingerprint_is_the_same_in_every_process(tmp_path):
+    # A set's repr follows per-process string hashing; the fingerprint must not.
+    program = (
+        "from pathlib import Path\n"
+        "from ruleops.cache import fingerprint\n"
+        "from ruleops.config import Config\n"
+        f"config = Config(root=Path({str(tmp_path)!r}), ignore=frozenset({{'RO155', 'RO162', "
+        "'RO220', 'RO221', 'RO110'}))\n"
+        "print(fingerprint(config))\n"
+    )
+    prints = {
+        subprocess.run(
+            [sys.executable, "-c", program],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(prints) == 1
