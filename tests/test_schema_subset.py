@@ -79,6 +79,8 @@ def _mutated_rules(draw):
     document = copy.deepcopy(base)
     for _ in range(draw(st.integers(1, 3))):
         paths = [p for p in _paths(document) if p]
+        if not paths:  # every key deleted already
+            break
         path = draw(st.sampled_from(paths))
         parent = document
         for part in path[:-1]:
