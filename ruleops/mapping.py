@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ruleops import es_types
+
 _OBJECT_TYPES = frozenset({"object", "nested"})
 
 
@@ -99,7 +101,7 @@ def values_type(fields: Mapping[str, MappedField], name: str) -> str | None:
     mapped = fields.get(name)
     if mapped is None:
         return None
-    if mapped.type in ("text", "match_only_text"):
+    if mapped.type in es_types.TEXT:
         for sub in fields.values():
             if (
                 sub.source == name

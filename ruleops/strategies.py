@@ -26,7 +26,7 @@ from ruleops.eql.ast import EventQuery, Query
 from ruleops.eql.parser import parse_eql
 from ruleops.kql.parser import parse_kql
 from ruleops.query.generate import category_base, events_for, near_misses
-from ruleops.query.wildcard import compile_wildcard
+from ruleops.query.wildcard import ANY_RUN, compile_wildcard, tokens
 
 # Characters that break naive matchers: separators, wildcards as data, non-ASCII case pairs.
 EDGE_ALPHABET = "aAzZ09\\/:.-_ *?ÉéẞßKkİıΣσς\u212a"
@@ -157,16 +157,14 @@ def kql_value_pattern(value: str) -> str:
 
 
 def _kql_parts(value: str) -> list[tuple[str, str]]:
+    """("star", "*") for a wildcard, ("literal", c) for each other character, as the one
+    wildcard reader (`wildcard.tokens`) reads a KQL value."""
     parts: list[tuple[str, str]] = []
-    i = 0
-    while i < len(value):
-        char = value[i]
-        if char == "\\" and i + 1 < len(value):
-            parts.append(("literal", value[i + 1]))
-            i += 2
-            continue
-        parts.append(("star", "*") if char == "*" else ("literal", char))
-        i += 1
+    for token in tokens(value, escapes=True, question_mark=False):
+        if token == ANY_RUN:
+            parts.append(("star", "*"))
+        else:
+            parts.extend(("literal", char) for char in token)
     return parts
 
 

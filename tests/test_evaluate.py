@@ -371,3 +371,10 @@ def test_wildcards_agree_with_a_regex_reference(pattern, value):
     """`*` is any run, `?` one character, everything else literal (backslash included)."""
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
     assert compile_wildcard(pattern)(value) == (re.fullmatch(regex, value, re.DOTALL) is not None)
+
+
+def test_an_escaped_star_alone_is_a_literal_star_in_a_lucene_wildcard():
+    # one reader of wildcard patterns (wildcard.tokens) marks the wildcards apart from the
+    # literal text, so an escaped `*` is never mistaken for one
+    test = compile_wildcard("\\*", escapes=True)
+    assert test("*") and not test("x")

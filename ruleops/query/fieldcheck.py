@@ -34,6 +34,7 @@ from ruleops.query.ast import (
     walk,
 )
 from ruleops.query.finding import QueryFinding
+from ruleops.query.wildcard import ANY_RUN, ONE_CHAR, tokens
 
 Dialect = TypingLiteral["eql", "kql"]
 
@@ -601,14 +602,10 @@ def _has_wildcard(pattern: str, wildcards: str) -> bool:
 
 @lru_cache(maxsize=512)
 def _pattern_regex(pattern: str, case_insensitive: bool, wildcards: str) -> re.Pattern[str]:
-    parts = []
-    for char in pattern:
-        if char == "*" and "*" in wildcards:
-            parts.append(".*")
-        elif char == "?" and "?" in wildcards:
-            parts.append(".")
-        else:
-            parts.append(re.escape(char))
+    parts = [
+        ".*" if token == ANY_RUN else "." if token == ONE_CHAR else re.escape(token)
+        for token in tokens(pattern, question_mark="?" in wildcards)
+    ]
     return re.compile("".join(parts), re.DOTALL | (re.IGNORECASE if case_insensitive else 0))
 
 

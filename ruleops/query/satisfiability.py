@@ -54,7 +54,8 @@ from ruleops.query.ast import (
     Or,
 )
 from ruleops.query.evaluate import IsNull, normalize
-from ruleops.query.wildcard import ascii_lower
+from ruleops.query.wildcard import ANY_RUN, ONE_CHAR, ascii_lower
+from ruleops.query.wildcard import tokens as wildcard_tokens
 
 MAX_ALTERNATIVES = 512  # conjunctions enumerated before the answer becomes "unknown"
 MAX_STEPS = 4000  # automaton transitions tried per field before the answer becomes "unknown"
@@ -207,7 +208,7 @@ class _Pattern:
     case_insensitive: bool
 
 
-STAR, ONE = "\x00*", "\x00?"
+STAR, ONE = ANY_RUN, ONE_CHAR
 
 # A language: strings (a union of patterns), numbers (a union of intervals), booleans, or
 # "any value" (presence).
@@ -226,22 +227,16 @@ class _Constraint:
 
 @lru_cache(maxsize=16384)
 def _tokens(pattern: str, *, escapes: bool = False, wildcards: bool = True) -> tuple[str, ...]:
+    """One token per character, the wildcards as the markers STAR and ONE
+    (`wildcard.tokens`, the one reader of wildcard patterns)."""
+    if not wildcards:
+        return tuple(pattern)
     out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if escapes and char == "\\" and i + 1 < len(pattern):
-            out.append(pattern[i + 1])
-            i += 2
-            continue
-        if wildcards and char == "*":
-            if not out or out[-1] != STAR:
-                out.append(STAR)
-        elif wildcards and char == "?":
-            out.append(ONE)
+    for token in wildcard_tokens(pattern, escapes=escapes):
+        if token in (STAR, ONE):
+            out.append(token)
         else:
-            out.append(char)
-        i += 1
+            out.extend(token)
     return tuple(out)
 
 

@@ -60,18 +60,11 @@ def _compile_stars_only(pattern: str, case_insensitive: bool, escapes: bool) -> 
     """A pattern whose only wildcard is `*`, matched with `str` methods: the literal parts
     between the stars, each taken at its leftmost place (always a right choice for `*`)."""
     parts = [""]
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if escapes and char == "\\" and i + 1 < len(pattern):
-            parts[-1] += pattern[i + 1]
-            i += 2
-            continue
-        if char == "*":
+    for token in tokens(pattern, escapes=escapes, question_mark=False):
+        if token == ANY_RUN:
             parts.append("")
         else:
-            parts[-1] += char
-        i += 1
+            parts[-1] += token
     if case_insensitive:
         parts = [ascii_lower(part) for part in parts]
     fold = ascii_lower if case_insensitive else None
@@ -97,18 +90,18 @@ def _compile_stars_only(pattern: str, case_insensitive: bool, escapes: bool) -> 
 
 @lru_cache(maxsize=4096)
 def _compile_wildcard(pattern: str, case_insensitive: bool, escapes: bool) -> StrTest:
-    tokens = _wildcard_tokens(pattern, escapes)
+    read = list(tokens(pattern, escapes=escapes))
     if case_insensitive:
-        tokens = [t if t in ("*", "?") else ascii_lower(t) for t in tokens]
-    literal_parts = [t for t in tokens if t not in ("*", "?")]
+        read = [t if t in (ANY_RUN, ONE_CHAR) else ascii_lower(t) for t in read]
+    literal_parts = [t for t in read if t not in (ANY_RUN, ONE_CHAR)]
     fold = ascii_lower if case_insensitive else None
 
     # Fast special cases: the bulk of detection-rule patterns are exact, prefix, suffix or
     # contains patterns, which `str` methods answer much faster than a regex.
-    if "?" not in tokens:
-        stars = [i for i, t in enumerate(tokens) if t == "*"]
+    if ONE_CHAR not in read:
+        stars = [i for i, t in enumerate(read) if t == ANY_RUN]
         text = "".join(literal_parts)
-        shape = tuple(t == "*" for t in tokens)
+        shape = tuple(t == ANY_RUN for t in read)
         if not stars:
             return _wrap(fold, lambda s: s == text)
         if shape == (True,):
@@ -119,17 +112,17 @@ def _compile_wildcard(pattern: str, case_insensitive: bool, escapes: bool) -> St
             return _wrap(fold, lambda s: s.endswith(text))
         if shape == (True, False, True):
             return _wrap(fold, lambda s: text in s)
-    if tokens.count("*") > 1:
-        return _wrap(fold, _parts_matcher(tokens))
-    fullmatch = _lazy_fullmatch(_regex(tokens), re.DOTALL)
+    if read.count(ANY_RUN) > 1:
+        return _wrap(fold, _parts_matcher(read))
+    fullmatch = _lazy_fullmatch(_regex(read), re.DOTALL)
     return _wrap(fold, lambda s: fullmatch(s) is not None)
 
 
-def _regex(tokens: list[str]) -> str:
-    return "".join(".*" if t == "*" else "." if t == "?" else re.escape(t) for t in tokens)
+def _regex(read: list[str]) -> str:
+    return "".join(".*" if t == ANY_RUN else "." if t == ONE_CHAR else re.escape(t) for t in read)
 
 
-def _parts_matcher(tokens: list[str]) -> StrTest:
+def _parts_matcher(read: list[str]) -> StrTest:
     """Anchored matching of a pattern with stars, without backtracking.
 
     The parts between stars have fixed lengths; the first must start the string, the last
@@ -137,13 +130,13 @@ def _parts_matcher(tokens: list[str]) -> StrTest:
     for `*` patterns the leftmost place is always a right choice, so one pass decides.
     """
     parts: list[list[str]] = [[]]
-    for token in tokens:
-        if token == "*":
+    for token in read:
+        if token == ANY_RUN:
             parts.append([])
         else:
             parts[-1].append(token)
     regexes = [re.compile(_regex(part), re.DOTALL) if part else None for part in parts]
-    lengths = [sum(1 if t == "?" else len(t) for t in part) for part in parts]
+    lengths = [sum(1 if t == ONE_CHAR else len(t) for t in part) for part in parts]
     head, tail, middle = (
         regexes[0],
         regexes[-1],
@@ -220,12 +213,12 @@ def _compile_wildcard_set(patterns: tuple[str, ...], case_insensitive: bool) -> 
     regexes: list[str] = []
     many_stars: list[StrTest] = []
     for pattern in patterns:
-        tokens = _wildcard_tokens(ascii_lower(pattern) if case_insensitive else pattern, False)
-        shape = tuple(t == "*" for t in tokens)
-        if "?" in tokens:
+        read = list(tokens(ascii_lower(pattern) if case_insensitive else pattern))
+        shape = tuple(t == ANY_RUN for t in read)
+        if ONE_CHAR in read:
             shape = ()
-        literal = "".join(t for t in tokens if t != "*")
-        if shape == (False,) or not tokens:
+        literal = "".join(t for t in read if t != ANY_RUN)
+        if shape == (False,) or not read:
             exact.add(literal)
         elif shape == (True,):
             return lambda s: True
@@ -235,10 +228,10 @@ def _compile_wildcard_set(patterns: tuple[str, ...], case_insensitive: bool) -> 
             suffixes.append(literal)
         elif shape == (True, False, True):
             contains.append(literal)
-        elif tokens.count("*") > 1:
-            many_stars.append(_parts_matcher(tokens))
+        elif read.count(ANY_RUN) > 1:
+            many_stars.append(_parts_matcher(read))
         else:
-            regexes.append(_regex(tokens))
+            regexes.append(_regex(read))
     prefix_tuple, suffix_tuple = tuple(prefixes), tuple(suffixes)
     fullmatch = (
         _lazy_fullmatch("|".join(f"(?:{r})" for r in regexes), re.DOTALL) if regexes else None
@@ -269,9 +262,18 @@ def _wrap(fold: Callable[[str], str] | None, test: StrTest) -> StrTest:
     return lambda s: test(fold(s))
 
 
-def _wildcard_tokens(pattern: str, escapes: bool) -> list[str]:
-    """Split into "*", "?" and merged literal runs; runs of "*" collapse to one."""
-    tokens: list[str] = []
+# Markers of the two wildcards among a pattern's literal runs; neither can occur in a query.
+ANY_RUN, ONE_CHAR = "\x00*", "\x00?"
+
+
+@lru_cache(maxsize=16384)
+def tokens(pattern: str, *, escapes: bool = False, question_mark: bool = True) -> tuple[str, ...]:
+    """A wildcard pattern read once for every consumer (matchers, the field checks,
+    satisfiability, the strategies): literal runs and the markers ANY_RUN (`*`, runs of it
+    collapsed) and ONE_CHAR (`?`). With `escapes` a backslash makes the next character
+    literal (Lucene wildcards, KQL values); with `question_mark=False` `?` is a literal
+    character (KQL)."""
+    out: list[str] = []
     literal: list[str] = []
     i = 0
     while i < len(pattern):
@@ -280,18 +282,19 @@ def _wildcard_tokens(pattern: str, escapes: bool) -> list[str]:
             literal.append(pattern[i + 1])
             i += 2
             continue
-        if char in "*?":
+        if char == "*" or (char == "?" and question_mark):
             if literal:
-                tokens.append("".join(literal))
+                out.append("".join(literal))
                 literal = []
-            if not (char == "*" and tokens and tokens[-1] == "*"):
-                tokens.append(char)
+            marker = ANY_RUN if char == "*" else ONE_CHAR
+            if not (marker == ANY_RUN and out and out[-1] == ANY_RUN):
+                out.append(marker)
         else:
             literal.append(char)
         i += 1
     if literal:
-        tokens.append("".join(literal))
-    return tokens
+        out.append("".join(literal))
+    return tuple(out)
 
 
 def regex_literal(text: str) -> str:
