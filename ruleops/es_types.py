@@ -632,6 +632,10 @@ def _sort_key(mapping_type: str):
 def doc_value(raw: Any, mapping_type: str, params: Mapping[str, Any] | None = None) -> Any:
     """A field's `_source` value (a value, a list, nested lists, null) as ES|QL reads it:
     None, one value, or a tuple of two or more values in doc-values order (module doc)."""
+    if raw is None:
+        return None
+    if raw.__class__ is str and mapping_type in KEYWORD and not params:
+        return raw
     flat: list[Any] = []
     _flatten(raw, flat)
     indexed = (indexed_value(item, mapping_type, params) for item in flat)

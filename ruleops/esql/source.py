@@ -28,7 +28,6 @@ from ruleops.es_types import doc_value, esql_type
 from ruleops.esql import ast
 from ruleops.esql.evaluate import Table
 from ruleops.mapping import MappedField, values_type
-from ruleops.query.values import make_getter
 
 METADATA = {"_id": "keyword", "_index": "keyword", "_version": "long", "_source": "_source"}
 TypeLookup = Callable[[str], str | None]
@@ -89,14 +88,41 @@ def leaf_fields(event: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[st
     children's names."""
     for key, value in event.items():
         name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
+        if value.__class__ is dict or isinstance(value, Mapping):
             yield from leaf_fields(value, name + ".")
-        elif isinstance(value, list) and any(isinstance(v, Mapping) for v in value):
+        elif value.__class__ is list and any(isinstance(v, Mapping) for v in value):
             for item in value:
                 if isinstance(item, Mapping):
                     yield from leaf_fields(item, name + ".")
         else:
             yield name, value
+
+
+def flatten(event: Mapping[str, Any]) -> dict[str, Any]:
+    """An event as dotted name → value (a list where it has several, arrays of objects
+    included): how Elasticsearch sees its fields, whether nested or written with dots."""
+    flat: dict[str, Any] = {}
+    stack: list[tuple[str, Any]] = [("", event)]
+    while stack:
+        prefix, node = stack.pop()
+        for key, value in node.items():
+            name = prefix + key
+            kind = value.__class__
+            if kind is dict or (kind is not list and isinstance(value, Mapping)):
+                stack.append((name + ".", value))
+                continue
+            if kind is list and any(v.__class__ is dict or isinstance(v, Mapping) for v in value):
+                for item in reversed(value):  # the stack pops them back in order
+                    if isinstance(item, Mapping):
+                        stack.append((name + ".", item))
+                continue
+            if name in flat:
+                have = flat[name]
+                have = have if have.__class__ is list else [have]
+                flat[name] = have + (value if kind is list else [value])
+            else:
+                flat[name] = value
+    return flat
 
 
 def query_fields(query: ast.Query) -> list[str]:
@@ -116,6 +142,83 @@ def query_fields(query: ast.Query) -> list[str]:
     return list(names)
 
 
+# Functions whose result has their first argument's type (usage passes through them).
+_SAME_TYPE = frozenset(
+    {
+        *("max", "min", "sum", "avg", "values", "median", "first", "last", "top"),
+        *("mv_first", "mv_last", "mv_max", "mv_min", "mv_dedupe", "mv_sort", "coalesce"),
+        *("abs", "round", "floor", "ceil", "greatest", "least"),
+    }
+)
+
+
+def usage_types(query: ast.Query) -> dict[str, str]:
+    """Types for fields no mapping, definition or event types, read from how the query uses
+    them: compared with or added to a number → long (double for a fraction), used as a
+    condition → boolean; a column computed from a field (`c = MAX(f)`, `c = f`) passes its
+    use on to the field. The field's index would have such a mapping."""
+    numeric: dict[str, str] = {}
+    boolean: set[str] = set()
+    text: set[str] = set()  # searched with `:` (a match query): an analysed text field
+    feeds: dict[str, set[str]] = {}
+
+    def number(node: ast.Expr) -> str | None:
+        if isinstance(node, ast.Negate):
+            node = node.operand
+        if isinstance(node, ast.Literal) and node.type in ("integer", "long", "double"):
+            return "double" if node.type == "double" else "long"
+        return None
+
+    def note(column: ast.Expr, kind: str | None) -> None:
+        known = numeric.get(column.name) if isinstance(column, ast.Column) else None
+        if isinstance(column, ast.Column) and kind is not None and known != "double":
+            numeric[column.name] = kind
+
+    for command in query.commands:
+        for expression in ast.expressions(command):
+            for node in ast.walk(expression):
+                if isinstance(node, ast.Compare):
+                    note(node.left, number(node.right))
+                    note(node.right, number(node.left))
+                elif isinstance(node, ast.In):
+                    kinds = {number(o) for o in node.options}
+                    if kinds and None not in kinds:
+                        note(node.value, "double" if "double" in kinds else "long")
+                elif isinstance(node, ast.Arithmetic):
+                    note(node.left, "long")
+                    note(node.right, "long")
+                elif isinstance(node, ast.And | ast.Or):
+                    boolean.update(o.name for o in node.operands if isinstance(o, ast.Column))
+                elif isinstance(node, ast.Not) and isinstance(node.operand, ast.Column):
+                    boolean.add(node.operand.name)
+                elif isinstance(node, ast.Match):
+                    text.add(node.column.name)
+        if isinstance(command, ast.Where) and isinstance(command.condition, ast.Column):
+            boolean.add(command.condition.name)
+        assignments: list[Any] = []
+        if isinstance(command, ast.Eval):
+            assignments = list(command.fields)
+        elif isinstance(command, ast.Stats | ast.InlineStats):
+            assignments = list(command.aggregates)
+        for assignment in assignments:
+            value = assignment.value
+            if isinstance(value, ast.Call) and len(value.args) >= 1:
+                if value.name.lower() not in _SAME_TYPE:
+                    continue
+                value = value.args[0]
+            if isinstance(value, ast.Column):
+                feeds.setdefault(assignment.name, set()).add(value.name)
+    for _ in range(3):  # columns computed from columns computed from fields
+        for column, sources in feeds.items():
+            if column in numeric:
+                for source in sources:
+                    numeric.setdefault(source, numeric[column])
+    found = {name: "text" for name in text}
+    found.update({name: "boolean" for name in boolean})
+    found.update(numeric)
+    return found
+
+
 def event_table(
     events: Sequence[Mapping[str, Any]],
     types: FieldTypes,
@@ -132,37 +235,48 @@ def event_table(
         found = types.lookup(name)
         if found is not None:
             specs[name] = found
-    for event in events:
-        for name, value in leaf_fields(event):
-            if name in specs or name in METADATA:
-                continue
-            found = types.lookup(name)
-            if found is None:
-                json_type = _json_type(value)
-                if json_type is None:
+    guessed = usage_types(query) if query is not None else {}
+    wanted = set(query_fields(query)) if query is not None else set()
+    patterns = _wildcards(query) if query is not None else []
+    # When the query keeps or aggregates, a source field it never names can only reach the
+    # results through a KEEP or DROP wildcard: only then must every event be scanned.
+    narrow = query is not None and _projects(query)
+    flats = [flatten(event) for event in events]
+    if not narrow or patterns:
+        seen: set[str] = set()
+        for flat in flats:
+            for name, value in flat.items():
+                if name in seen:
                     continue
-                found = (json_type, name, {})
-            specs[name] = found
-    if query is not None:
-        for name in query_fields(query):
-            if name in specs or name in METADATA:
-                continue
-            found = types.lookup(name)
-            if found is None:
-                if strict or types.mapping:
+                seen.add(name)
+                if name in specs or name in METADATA:
                     continue
-                found = ("keyword", name, {})
-            specs[name] = found
+                if narrow and name not in wanted and not any(p.matches(name) for p in patterns):
+                    continue
+                found = _typed(types, guessed, name, value)
+                if found is not None:
+                    specs[name] = found
+                else:
+                    seen.discard(name)  # typed by a later event's value
+    for name in wanted:
+        if name in specs or name in METADATA:
+            continue
+        found = types.lookup(name)
+        if found is None and types.mapping:
+            continue
+        if found is None:
+            value = next((f[name] for f in flats if f.get(name) is not None), None)
+            if value is None and strict:
+                continue
+            found = _typed(types, guessed, name, value) or ("keyword", name, {})
+        specs[name] = found
     names = sorted(specs)
     columns = [(name, esql_type(specs[name][0])) for name in names]
-    getters = [make_getter(tuple(specs[name][1].split("."))) for name in names]
-    kinds = [(specs[name][0], specs[name][2]) for name in names]
+    reads = [(specs[name][1], specs[name][0], specs[name][2]) for name in names]
     rows = []
-    for position, event in enumerate(events):
-        values = [
-            doc_value(get(event), kind, params)
-            for get, (kind, params) in zip(getters, kinds, strict=True)
-        ]
+    for position, (event, flat) in enumerate(zip(events, flats, strict=True)):
+        get = flat.get
+        values = [doc_value(get(source), kind, params) for source, kind, params in reads]
         rows.append(
             (
                 *values,
@@ -174,6 +288,33 @@ def event_table(
         )
     columns += list(METADATA.items())
     return Table(tuple(columns), rows, frozenset(METADATA), documents=list(events))
+
+
+def _typed(
+    types: FieldTypes, guessed: Mapping[str, str], name: str, value: Any
+) -> tuple[str, str, Mapping[str, Any]] | None:
+    found = types.lookup(name)
+    if found is None and name in guessed and not types.mapping:
+        found = (guessed[name], name, {})
+    if found is None:
+        json_type = _json_type(value)
+        found = (json_type, name, {}) if json_type is not None else None
+    return found
+
+
+def _projects(query: ast.Query) -> bool:
+    """Whether a KEEP or STATS comes before the results (so not every field shows)."""
+    return any(isinstance(c, ast.Keep | ast.Stats) for c in query.commands)
+
+
+def _wildcards(query: ast.Query) -> list[ast.NamePattern]:
+    return [
+        pattern
+        for command in query.commands
+        if isinstance(command, ast.Keep | ast.Drop)
+        for pattern in command.patterns
+        if pattern.is_wildcard
+    ]
 
 
 def _version(value: Any) -> int:
