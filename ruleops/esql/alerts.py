@@ -103,6 +103,7 @@ def run_rule(
     *,
     now: dt.datetime | None = None,
     explain: bool = False,
+    completion: str | None = None,
 ) -> RuleRun:
     """The alerts the rule (its `[rule]` table) raises on `events`. Raises EsqlSyntaxError,
     EsqlError or NotEvaluated when the query cannot run."""
@@ -116,7 +117,7 @@ def run_rule(
     inside, outside, window = in_window(events, now, str(lookback), timestamp_field)
     kept = [events[i] for i in inside]
     table = event_table(kept, types, query=query, index=_index_name(query))
-    plan = compile_query(text, {"*": table})
+    plan = compile_query(text, {"*": table}, completion=completion)
     result = plan.run(now=window[1], explain=explain)
     limit = section.get("max_signals")
     max_signals = limit if isinstance(limit, int) and limit > 0 else DEFAULT_MAX_SIGNALS

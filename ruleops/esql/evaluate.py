@@ -587,15 +587,39 @@ class Compiler:
         return fn, kind
 
     def _match(self, node: ast.Match, scope: _Scope) -> tuple[Fn, str]:
-        # `field : value` on a keyword, number, date or ip field is a term query: equality.
+        """`field : query` and MATCH(field, query): Elasticsearch's match query. On a
+        keyword, number, date or ip field it is a term query (equality); on a text field
+        the query's words are matched against the field's words (any of them), as KQL's
+        unquoted values are (`kql.field_types`)."""
         _, kind = self.expr(node.column, scope)
-        if kind == "text":
-            raise NotEvaluated(
-                "ruleops does not evaluate full-text MATCH on text fields", node.span
-            )
-        compare = ast.Compare("==", node.column, node.query, node.span)
-        fn, _ = self._compare(compare, scope)
-        return fn, "boolean"
+        if kind != "text":
+            compare = ast.Compare("==", node.column, node.query, node.span)
+            fn, _ = self._compare(compare, scope)
+            return fn, "boolean"
+        from ruleops.query import ast as q
+        from ruleops.query.evaluate import compile_condition
+
+        text, _ = self.constant(node.query, scope)
+        if not isinstance(text, str):
+            raise EsqlError(f"[{self.source(node)}] takes a string query", node.span)
+        field = q.Field(tuple(node.column.name.split(".")))
+        condition = q.Match(field, (text,), "term")
+        predicate = compile_condition(condition, dialect="kql", field_types=dict(scope.columns))
+        return self._document_predicate(predicate, scope)
+
+    def _document_predicate(self, predicate: Callable[[Any], bool], scope: _Scope):
+        """A query on the row's source document (or, for ROW, a document of the row)."""
+        holder = self.holder
+        names = [name for name, _ in scope.columns]
+
+        def run(row: Row) -> Any:
+            documents = holder[0].documents
+            origin = row[0]
+            if documents is not None and origin is not None:
+                return predicate(documents[origin])
+            return predicate(_document(names, row))
+
+        return run, "boolean"
 
     # --- calls ------------------------------------------------------------------------------
 
@@ -603,6 +627,10 @@ class Compiler:
         name = node.name.lower()
         if name == "kql":
             return self._kql(node, scope)
+        if name == "match" and len(node.args) == 2 and isinstance(node.args[0], ast.Column):
+            return self._match(ast.Match(node.args[0], node.args[1], None, node.span), scope)
+        if name == "json_extract":
+            return self._json_extract(node, scope)
         function = fns.lookup(name)
         if function is None:
             raise NotEvaluated(f"ruleops does not evaluate the function [{node.name}]", node.span)
@@ -736,17 +764,37 @@ class Compiler:
         types = dict(scope.columns)
         parsed = _all_fields(parsed, [n for n, t in scope.columns if t in STRINGS])
         predicate = compile_condition(parsed, dialect="kql", field_types=types)
-        holder = self.holder
-        names = [name for name, _ in scope.columns]
+        return self._document_predicate(predicate, scope)
+
+    def _json_extract(self, node: ast.Call, scope: _Scope) -> tuple[Fn, str]:
+        """JSON_EXTRACT(json, path): the value at `path` (`a.b`, `$.a.b`, `a[0]`) of a JSON
+        string or of the `_source` document, as keyword: strings as they are, anything
+        else as JSON text; null when the path leads nowhere."""
+        import json
+
+        if len(node.args) != 2:
+            raise EsqlError(f"wrong number of arguments for [{self.source(node)}]", node.span)
+        source, _ = self.expr(node.args[0], scope)
+        path_fn, _ = self.expr(node.args[1], scope)
 
         def run(row: Row) -> Any:
-            documents = holder[0].documents
-            origin = row[0]
-            if documents is not None and origin is not None:
-                return predicate(documents[origin])
-            return predicate(_document(names, row))
+            document = source(row)
+            path = path_fn(row)
+            if document is None or path is None:
+                return None
+            if isinstance(document, str):
+                try:
+                    document = json.loads(document)
+                except ValueError:
+                    raise EvalFailure(f"invalid JSON input [{document[:60]}]") from None
+            found = _json_path(document, str(path))
+            if found is None:
+                return None
+            if isinstance(found, str):
+                return found
+            return json.dumps(found, separators=(",", ":"), ensure_ascii=False)
 
-        return run, "boolean"
+        return self.guard(node, run), "keyword"
 
     def _star(self, node: ast.Star, scope: _Scope) -> tuple[Fn, str]:
         return (lambda row: True), "boolean"
@@ -855,6 +903,27 @@ def _all_fields(expr: Any, names: list[str]) -> Any:
         return q.rebuild(node, visit)
 
     return visit(expr)
+
+
+def _json_path(document: Any, path: str) -> Any:
+    """The value at a JSON path, reading dotted keys of `_source` as Elasticsearch does."""
+    from ruleops.query.values import make_getter
+
+    steps = [p for p in re.split(r"\.|\[(\d+)\]", path.removeprefix("$").lstrip(".")) if p]
+    node = document
+    keys: list[str] = []
+    for step in steps:
+        if step.isdigit() and isinstance(node, list):
+            if keys:
+                node = make_getter(tuple(keys))(node) if isinstance(node, dict) else None
+                keys = []
+            index = int(step)
+            node = node[index] if index < len(node) else None
+        else:
+            keys.append(step)
+    if keys:
+        node = make_getter(tuple(keys))(node) if isinstance(node, Mapping) else None
+    return node
 
 
 def _map_value(node: ast.MapExpr) -> dict[str, Any]:

@@ -42,7 +42,6 @@ _NOT_EVALUATED = (
     ast.Enrich,
     ast.LookupJoin,
     ast.ChangePoint,
-    ast.Completion,
     ast.Sample,
     ast.Fork,
     ast.Rerank,
@@ -55,10 +54,13 @@ MAX_EXPANDED_ROWS = 1_000_000
 Rows = Iterable[Row]
 
 
-def compile_query(text: str, sources: Mapping[str, Table]) -> Plan:
+def compile_query(
+    text: str, sources: Mapping[str, Table], *, completion: str | None = None
+) -> Plan:
     """The query text as a plan over `sources` (index name → Table; `*` for any index).
-    Raises EsqlSyntaxError, EsqlError for what Elasticsearch would reject, NotEvaluated for
-    what ruleops does not run."""
+    COMPLETION, which asks an LLM, answers `completion` for every row (a fixture's stub);
+    without one it is not evaluated. Raises EsqlSyntaxError, EsqlError for what
+    Elasticsearch would reject, NotEvaluated for what ruleops does not run."""
     query = parse_esql(text)
     zone = UTC_ZONE
     for setting in query.settings:
@@ -89,6 +91,8 @@ def compile_query(text: str, sources: Mapping[str, Table]) -> Plan:
             scope, step = _from(command, source_table)
         elif isinstance(command, ast.Row):
             scope, step = _row(compiler, command)
+        elif isinstance(command, ast.Completion):
+            scope, step = _completion(compiler, command, scope, completion)
         elif isinstance(command, ast.Where):
             end = index
             while end + 1 < len(commands) and isinstance(commands[end + 1], ast.Where):
@@ -449,6 +453,26 @@ def _rename(compiler: Compiler, command: ast.Rename, scope: _Scope) -> tuple[_Sc
         return ((r[0], *[r[p] for p in picks]) for r in rows)
 
     return _Scope(columns), rename
+
+
+def _completion(
+    compiler: Compiler, command: ast.Completion, scope: _Scope, answer: str | None
+) -> tuple[_Scope, Step]:
+    if answer is None:
+        raise NotEvaluated(
+            "ruleops does not evaluate COMPLETION: it asks an LLM through an Elasticsearch "
+            'inference endpoint (a fixture case can give its answer: completion = "…")',
+            command.span,
+        )
+    compiler.expr(command.prompt, scope)  # the prompt must still be a valid expression
+    name = command.target_name
+    kept = [(n, t) for n, t in scope.columns if n != name]
+    picks = [scope.index[n] for n, _ in kept]
+
+    def complete(rows: Rows, ctx: Context) -> Rows:
+        return ((r[0], *[r[p] for p in picks], answer) for r in rows)
+
+    return _Scope([*kept, (name, "keyword")]), complete
 
 
 def _limit(compiler: Compiler, command: ast.Limit, scope: _Scope) -> tuple[_Scope, Step]:
