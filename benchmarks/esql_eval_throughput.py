@@ -17,6 +17,13 @@ import tomllib
 from collections import Counter
 from pathlib import Path
 
+from ruleops.esql.evaluate import EsqlError
+from ruleops.esql.lower import lowered_conditions
+from ruleops.esql.parser import EsqlSyntaxError, parse_esql
+from ruleops.esql.pipeline import compile_query
+from ruleops.esql.source import default_field_types, event_table
+from ruleops.query.ast import Compare, Field, InSet, Literal, Match, walk
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from eval_throughput import arguments, generate_events
@@ -32,8 +39,6 @@ def load_rules(rules_dir: Path) -> list[tuple[str, str]]:
 
 
 def harvest(queries: list) -> tuple[list[str], dict]:
-    from ruleops.esql.lower import lowered_conditions
-    from ruleops.query.ast import Compare, Field, InSet, Literal, Match, walk
 
     values: dict = {}
     for query in queries:
@@ -54,10 +59,6 @@ def harvest(queries: list) -> tuple[list[str], dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ruleops.esql.evaluate import EsqlError
-    from ruleops.esql.parser import EsqlSyntaxError, parse_esql
-    from ruleops.esql.pipeline import compile_query
-    from ruleops.esql.source import default_field_types, event_table
 
     args = arguments(argv, __doc__.split("\n\n")[0])
     if args is None:

@@ -3,7 +3,9 @@ command and the value."""
 
 from __future__ import annotations
 
+from ruleops.fixtures.generate import draft_fixture
 from ruleops.fixtures.suite import run_paths
+from ruleops.loading import load_rule
 
 HEADER = 'rule_id = "11111111-1111-4111-8111-111111111111"\n'
 
@@ -133,8 +135,6 @@ def test_a_broken_non_aggregating_case_names_the_where_and_the_value(rule_repo):
 
 
 def test_fixtures_generate_drafts_a_burst_for_an_aggregating_rule(rule_repo):
-    from ruleops.fixtures.generate import draft_fixture
-    from ruleops.loading import load_rule
 
     path = rule_repo.rule("okta/rule.toml", AGGREGATING, type="esql", language="esql")
     draft = draft_fixture(load_rule(path, "rules/okta/rule.toml").rule)
@@ -144,8 +144,6 @@ def test_fixtures_generate_drafts_a_burst_for_an_aggregating_rule(rule_repo):
 
 
 def test_fixtures_generate_drafts_match_and_near_miss_for_an_event_rule(rule_repo):
-    from ruleops.fixtures.generate import draft_fixture
-    from ruleops.loading import load_rule
 
     path = rule_repo.rule("w/rule.toml", NON_AGGREGATING, type="esql", language="esql")
     draft = draft_fixture(load_rule(path, "rules/w/rule.toml").rule)

@@ -32,6 +32,7 @@ RERANK, FUSE) raise `NotEvaluated`.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -63,6 +64,7 @@ from ruleops.kql.parser import parse_kql
 from ruleops.query import ast as q
 from ruleops.query.evaluate import compile_condition
 from ruleops.query.lucene_regex import LuceneRegexError, compile_lucene
+from ruleops.query.values import make_getter
 from ruleops.query.wildcard import compile_wildcard
 
 fns.load_all()
@@ -596,8 +598,6 @@ class Compiler:
             compare = ast.Compare("==", node.column, node.query, node.span)
             fn, _ = self._compare(compare, scope)
             return fn, "boolean"
-        from ruleops.query import ast as q
-        from ruleops.query.evaluate import compile_condition
 
         text, _ = self.constant(node.query, scope)
         if not isinstance(text, str):
@@ -770,7 +770,6 @@ class Compiler:
         """JSON_EXTRACT(json, path): the value at `path` (`a.b`, `$.a.b`, `a[0]`) of a JSON
         string or of the `_source` document, as keyword: strings as they are, anything
         else as JSON text; null when the path leads nowhere."""
-        import json
 
         if len(node.args) != 2:
             raise EsqlError(f"wrong number of arguments for [{self.source(node)}]", node.span)
@@ -907,7 +906,6 @@ def _all_fields(expr: Any, names: list[str]) -> Any:
 
 def _json_path(document: Any, path: str) -> Any:
     """The value at a JSON path, reading dotted keys of `_source` as Elasticsearch does."""
-    from ruleops.query.values import make_getter
 
     steps = [p for p in re.split(r"\.|\[(\d+)\]", path.removeprefix("$").lstrip(".")) if p]
     node = document

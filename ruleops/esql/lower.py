@@ -15,6 +15,7 @@ the real evaluator before it is kept.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from typing import Any
 
 from ruleops.esql import ast
@@ -176,7 +177,6 @@ def _wraps_one_field(node: ast.Expr) -> bool:
 
 def _inline(node: Any, defined: dict[str, ast.Expr]) -> Any:
     """`node` with the EVAL columns that stand for a field replaced by their definition."""
-    import dataclasses
 
     if not defined:
         return node
