@@ -88,7 +88,7 @@ def _stable(value: Any) -> Any:
 
 def file_key(run_fingerprint: str, display: str, raw: bytes) -> str:
     digest = hashlib.sha256(run_fingerprint.encode())
-    digest.update(display.encode())
+    digest.update(display.encode("utf-8", "surrogateescape"))
     digest.update(b"\0")
     digest.update(raw)
     return digest.hexdigest()

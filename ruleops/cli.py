@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import sys
 
 from ruleops import __version__
@@ -56,6 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    for stream in (sys.stdout, sys.stderr):
+        # Whatever text reaches the terminal unescaped (a name that is not UTF-8 in some
+        # message) is shown with escapes rather than ending the run with a traceback.
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     try:
         return int(args.run(args))
     except UsageError as error:

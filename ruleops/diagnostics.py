@@ -36,6 +36,25 @@ class Severity(enum.IntEnum):
             ) from None
 
 
+def printable(text: str) -> str:
+    """`text` as any UTF-8 output can hold it. A file name that is not UTF-8 reaches Python
+    with its undecodable bytes as lone surrogates (U+DC80-U+DCFF), which no encoder, JSON
+    parser or XML document accepts: they are shown as `\\xNN`, other lone surrogates as
+    `\\uNNNN`. Paths keep their surrogates everywhere else, so that they still open the file."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join(_printable_char(c) for c in text)
+    return text
+
+
+def _printable_char(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\u{code:04x}" if 0xD800 <= code <= 0xDFFF else char
+
+
 # An automatic fix: (key path, new value) pairs that `check --fix` writes with tomlkit.
 Fix = tuple[tuple[str, object], ...]
 
@@ -61,7 +80,8 @@ class Diagnostic:
 
     def headline(self) -> str:
         """`path:line:column: CODE severity: message`, how every text output starts a finding."""
-        return f"{self.path}:{self.line}:{self.column}: {self.code} {self.severity}: {self.message}"
+        where = f"{printable(self.path)}:{self.line}:{self.column}"
+        return f"{where}: {self.code} {self.severity}: {printable(self.message)}"
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)

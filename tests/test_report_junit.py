@@ -143,3 +143,9 @@ def test_real_fixture_case_results_become_junit_test_cases():
     assert fixtures.get("failures") == str(suite.failed)
     first = fixtures.find("testcase")
     assert first.get("name") == f"{suite.results[0].case} (expect {suite.results[0].expect})"
+
+
+def test_characters_xml_cannot_hold_are_written_as_escapes():
+    finding = Diagnostic("RO103", Severity.ERROR, 'severity "\x01bad"', "r.toml", 1, 1)
+    (failure,) = _junit([finding], ["r.toml"]).iter("failure")
+    assert failure.get("message") == 'severity "\\u0001bad"'

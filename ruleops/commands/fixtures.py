@@ -13,6 +13,7 @@ import argparse
 from pathlib import Path
 
 from ruleops.commands import add_config_argument, config_and_paths, show_help
+from ruleops.diagnostics import printable
 from ruleops.engine import discover, display_path
 from ruleops.exits import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ruleops.fixing import replace_atomically
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         try:  # one rule's crash (a bug in ruleops) must not stop the batch
             draft = generate.draft_fixture(rule)
-            text = generate.render(rule.rule_id, draft.cases, shown) if draft.ok else ""
+            text = generate.render(rule.rule_id, draft.cases, printable(shown)) if draft.ok else ""
         except Exception as error:
             print(
                 f"{shown}: not generated: ruleops crashed ({type(error).__name__}: {error}); "

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from ruleops.commands import add_config_argument, config_and_paths
+from ruleops.diagnostics import printable
 from ruleops.engine import discover, display_path
 from ruleops.exits import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ruleops.files import real_path
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         if any(real_path(path).is_relative_to(root) for root in fixture_roots):
             continue  # fixtures are not rules; their layout is their author's
         total += 1
-        shown = display_path(path)
+        shown = printable(display_path(path))
         text, problem = read_text(path, shown)
         if text is None:
             assert problem is not None

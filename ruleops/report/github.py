@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import TextIO
 
-from ruleops.diagnostics import Diagnostic, Severity
+from ruleops.diagnostics import Diagnostic, Severity, printable
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -20,7 +20,7 @@ MAX_SUMMARY_ROWS = 500
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:
@@ -60,7 +60,8 @@ def step_summary(diagnostics: list[Diagnostic], files: int) -> str:
     lines += ["", "| severity | location | code | message |", "| --- | --- | --- | --- |"]
     for d in diagnostics[:MAX_SUMMARY_ROWS]:
         lines.append(
-            f"| {d.severity} | `{d.path}:{d.line}:{d.column}` | {d.code} | {_cell(d.message)} |"
+            f"| {d.severity} | `{printable(d.path)}:{d.line}:{d.column}` | {d.code} "
+            f"| {_cell(d.message)} |"
         )
     if len(diagnostics) > MAX_SUMMARY_ROWS:
         lines += [
@@ -77,7 +78,7 @@ def _count(n: int, noun: str) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return printable(text).replace("|", "\\|").replace("\n", " ")
 
 
 def write_github(

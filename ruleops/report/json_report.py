@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from typing import Any, TextIO
 
-from ruleops.diagnostics import Diagnostic
+from ruleops.diagnostics import Diagnostic, printable
 
 FORMAT_VERSION = 1
 
@@ -16,15 +16,15 @@ def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
         "code": d.code,
         "name": d.name,
         "severity": str(d.severity),
-        "message": d.message,
-        "path": d.path,
+        "message": printable(d.message),
+        "path": printable(d.path),
         "line": d.line,
         "column": d.column,
     }
     if d.end_column is not None:
         item["end_column"] = d.end_column
     if d.hint:
-        item["hint"] = d.hint
+        item["hint"] = printable(d.hint)
     if d.fixed:
         item["fixed"] = True
     return item

@@ -9,11 +9,12 @@ expect, outcome, explanation, path, line) so any runner can feed them.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from typing import Any, BinaryIO
 
-from ruleops.diagnostics import Diagnostic, Severity
+from ruleops.diagnostics import Diagnostic, Severity, printable
 
 
 def junit_tree(
@@ -30,7 +31,29 @@ def junit_tree(
     if cases is not None:
         root.append(_fixture_suite(list(cases)))
     _total(root, root.findall("testsuite"))
+    for element in root.iter():
+        _make_legal(element)
     return ET.ElementTree(root)
+
+
+# Characters XML 1.0 cannot hold, even as character references: a report that holds one is
+# rejected by every reader. They come from file names that are not UTF-8 (as lone
+# surrogates) and from control characters in rule values quoted in messages.
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _legal(text: str) -> str:
+    text = printable(text)
+    return _ILLEGAL.sub(lambda m: f"\\u{ord(m[0]):04x}", text) if _ILLEGAL.search(text) else text
+
+
+def _make_legal(element: ET.Element) -> None:
+    for key, value in element.attrib.items():
+        element.set(key, _legal(value))
+    if element.text:
+        element.text = _legal(element.text)
+    if element.tail:
+        element.tail = _legal(element.tail)
 
 
 def write_junit(

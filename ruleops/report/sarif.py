@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import PurePath
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from ruleops.diagnostics import CheckInfo, Diagnostic, Severity
+from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, printable
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/ruleops/ruleops"
@@ -97,7 +98,7 @@ def _help_markdown(info: CheckInfo) -> str:
 
 
 def _result(d: Diagnostic, rule_index: int) -> dict[str, Any]:
-    text = d.message if not d.hint else f"{d.message} (hint: {d.hint})"
+    text = printable(d.message if not d.hint else f"{d.message} (hint: {d.hint})")
     result: dict[str, Any] = {
         "ruleId": d.code,
         "ruleIndex": rule_index,
@@ -120,9 +121,10 @@ def _artifact(path: str) -> dict[str, Any]:
     pure = PurePath(path)
     if pure.is_absolute():
         return {"uri": pure.as_uri()}
-    return {"uri": quote(pure.as_posix()), "uriBaseId": "%SRCROOT%"}
+    # Quoted from the name's bytes, so that a name that is not UTF-8 still points at its file.
+    return {"uri": quote(os.fsencode(pure.as_posix())), "uriBaseId": "%SRCROOT%"}
 
 
 def _fingerprint(d: Diagnostic) -> str:
-    digest = hashlib.sha256(f"{d.code}\0{d.path}\0{d.message}".encode()).hexdigest()
-    return digest[:32]
+    digest = hashlib.sha256(f"{d.code}\0{d.path}\0{d.message}".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:32]

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TextIO
 
-from ruleops.diagnostics import Diagnostic, Severity
+from ruleops.diagnostics import Diagnostic, Severity, printable
 from ruleops.files import Unreadable, read_file
 from ruleops.loading import MAX_FILE_BYTES
 
@@ -26,7 +26,7 @@ def write_text(
             out.write(f"    {expanded}\n")
             out.write("    " + " " * (d.column - 1) + "^" + "~" * (width - 1) + "\n")
         if d.hint:
-            out.write(f"    hint: {d.hint}\n")
+            out.write(f"    hint: {printable(d.hint)}\n")
     errors = sum(1 for d in diagnostics if d.severity == Severity.ERROR)
     warnings = sum(1 for d in diagnostics if d.severity == Severity.WARNING)
     infos = len(diagnostics) - errors - warnings
