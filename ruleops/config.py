@@ -24,7 +24,7 @@ from typing import Any
 
 from ruleops.checks import load_all_checks
 from ruleops.diagnostics import REGISTRY, Diagnostic, Severity
-from ruleops.layout import LayoutError, find_layout
+from ruleops.layout import LayoutError, RuleValidation, find_layout
 from ruleops.loading import parse_toml, read_text
 from ruleops.positions import KeyPositions
 
@@ -56,6 +56,8 @@ class Config:
     # gives to files that are not rules (exceptions, actions).
     layout: Path | None = None
     not_rule_paths: tuple[Path, ...] = ()
+    # Its test configuration's `rule_validation` (`ruleops.layout.RuleValidation`).
+    rule_validation: RuleValidation | None = None
 
     def apply(self, diagnostic: Diagnostic) -> Diagnostic | None:
         """The diagnostic as this configuration wants it, or None when switched off."""
@@ -142,6 +144,7 @@ def _with_layout(config: Config, section: dict[str, Any]) -> Config:
         ignore=config.ignore | layout.ignore,
         layout=layout.source,
         not_rule_paths=layout.other_dirs,
+        rule_validation=layout.rule_validation,
     )
 
 

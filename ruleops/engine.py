@@ -15,6 +15,7 @@ from ruleops.config import Config
 from ruleops.diagnostics import Diagnostic, Severity, crashed
 from ruleops.discovery import rule_files
 from ruleops.files import real_path, toml_files
+from ruleops.layout import without_skipped_validation
 from ruleops.loading import Rule, decode_text, read_bytes, rule_from_bytes
 from ruleops.styles import first_run_note, for_rule
 from ruleops.suppressions import apply as apply_suppressions
@@ -243,7 +244,13 @@ def finalize(
     diagnostics: Iterable[Diagnostic], config: Config, rules: Iterable[Rule] = ()
 ) -> list[Diagnostic]:
     """Apply inline suppressions and the configuration (ignored codes, severities); sort."""
+    rules = list(rules)
     texts = {rule.path: rule.text for rule in rules}
+    if config.rule_validation is not None:
+        rule_ids = {rule.path: rule.rule_id for rule in rules}
+        diagnostics = without_skipped_validation(
+            list(diagnostics), config.rule_validation, rule_ids
+        )
     unsuppressed = apply_suppressions(diagnostics, texts, switched_off=config.ignore)
     kept = (config.apply(d) for d in unsuppressed)
     return sorted((d for d in kept if d is not None), key=Diagnostic.sort_key)

@@ -20,8 +20,11 @@ bypass_tags_validation: true             # and the other bypass_* switches
 Its test configuration (`unit_tests.bypass`, or `unit_tests.test_only` for the only tests to
 run; names or `pattern:` globs) switches detection-rules' unit tests off; the ruleops codes
 that check the same things are switched off with them (`data/detection_rules_tests.json`).
-The `DETECTION_RULES_TEST_CONFIG` environment variable names another test configuration, as
-it does for detection-rules.
+Its `rule_validation.bypass` lists rule ids whose query, note and building-block timing
+detection-rules does not validate (`rule_validation.test_only`: the only ones it validates;
+`TestConfig.check_skip_by_rule_id` in detection_rules/config.py); ruleops drops the findings
+of the same checks on those rules (`RuleValidation`). The `DETECTION_RULES_TEST_CONFIG`
+environment variable names another test configuration, as it does for detection-rules.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from ruleops.diagnostics import Diagnostic
 
 CONFIG_NAME = "_config.yaml"
 # The codes each of `_config.yaml`'s bypass switches stands for.
@@ -50,11 +55,27 @@ class LayoutError(Exception):
 
 
 @dataclass(frozen=True)
+class RuleValidation:
+    """The test configuration's `rule_validation`: the rules detection-rules does not validate."""
+
+    bypass: frozenset[str] = frozenset()
+    test_only: frozenset[str] = frozenset()
+
+    def skips(self, rule_id: str | None) -> bool:
+        """Whether detection-rules skips the rule's validation (`check_skip_by_rule_id`: an
+        empty `test_only` skips nothing)."""
+        if rule_id is None:
+            return False
+        return rule_id in self.bypass or bool(self.test_only and rule_id not in self.test_only)
+
+
+@dataclass(frozen=True)
 class Layout:
     source: Path
     rule_dirs: tuple[Path, ...]
     other_dirs: tuple[Path, ...]  # exceptions, actions, action connectors
     ignore: frozenset[str]  # codes its bypass switches and test configuration turn off
+    rule_validation: RuleValidation | None = None
 
 
 def find_layout(root: Path) -> Layout | None:
@@ -94,29 +115,50 @@ def read_layout(path: Path) -> Layout:
     for switch, codes in BYPASSES.items():
         if every or loaded.get(switch) is True:
             ignore.update(codes)
-    ignore.update(_test_config_codes(path, base, loaded))
+    test_config = _test_config(base, loaded)
+    ignore.update(_test_config_codes(test_config))
     return Layout(
         source=path,
         rule_dirs=folders(loaded.get("rule_dirs"), "rule_dirs")
         + folders(loaded.get("bbr_rules_dirs"), "bbr_rules_dirs"),
         other_dirs=others,
         ignore=frozenset(ignore),
+        rule_validation=_rule_validation(test_config),
     )
 
 
-def _test_config_codes(path: Path, base: Path, loaded: dict[str, Any]) -> set[str]:
+def _test_config(base: Path, loaded: dict[str, Any]) -> Any:
+    """The test configuration the layout (or DETECTION_RULES_TEST_CONFIG) names, or None."""
     named = os.environ.get("DETECTION_RULES_TEST_CONFIG")
     testing = loaded.get("testing")
     if not named and isinstance(testing, dict) and isinstance(testing.get("config"), str):
         named = str(base / testing["config"])
-    if not named:
-        return set()
-    config = _yaml(Path(named))
+    return _yaml(Path(named)) if named else None
+
+
+def _rule_validation(config: Any) -> RuleValidation | None:
+    section = config.get("rule_validation") if isinstance(config, dict) else None
+    if not isinstance(section, dict):
+        return None
+
+    def ids(key: str) -> frozenset[str]:
+        value = section.get(key)
+        return frozenset(str(v) for v in value) if isinstance(value, list) else frozenset()
+
+    found = RuleValidation(ids("bypass"), ids("test_only"))
+    return found if found.bypass or found.test_only else None
+
+
+def _test_config_codes(config: Any) -> set[str]:
     units = config.get("unit_tests") if isinstance(config, dict) else None
     if not isinstance(units, dict):
         return set()
     tests = known_tests()
-    bypass, only = units.get("bypass"), units.get("test_only")
+    # detection-rules reads a key left empty as an empty list (parse_rules_config), and a
+    # `test_only` list, even an empty one, runs only the tests it names.
+    bypass, only = units.get("bypass") or [], units.get("test_only")
+    if "test_only" in units and only is None:
+        only = []
     if isinstance(only, list):
         kept = _matching(only, tests)
         switched_off = [name for name in tests if name not in kept]
@@ -139,10 +181,31 @@ def _matching(names: list[Any], tests: dict[str, list[str]]) -> set[str]:
 
 
 @lru_cache(maxsize=1)
+def _data() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(_DATA.read_text(encoding="utf-8"))
+    return data
+
+
 def known_tests() -> dict[str, list[str]]:
     """detection-rules' unit tests that ruleops checks too, with the codes that do."""
-    tests: dict[str, list[str]] = json.loads(_DATA.read_text(encoding="utf-8"))["tests"]
+    tests: dict[str, list[str]] = _data()["tests"]
     return tests
+
+
+def rule_validation_codes() -> frozenset[str]:
+    """The codes of the checks detection-rules skips on a rule its `rule_validation` skips."""
+    return frozenset(_data()["rule_validation"]["codes"])
+
+
+def without_skipped_validation(
+    diagnostics: list[Diagnostic], validation: RuleValidation, rule_ids: dict[str, str | None]
+) -> list[Diagnostic]:
+    """`diagnostics` without the findings of the checks `validation` skips on their rule
+    (`rule_ids`: each rule file's path as diagnostics show it, and its rule_id)."""
+    codes = rule_validation_codes()
+    return [
+        d for d in diagnostics if d.code not in codes or not validation.skips(rule_ids.get(d.path))
+    ]
 
 
 def _yaml(path: Path) -> Any:

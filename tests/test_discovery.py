@@ -12,8 +12,8 @@ import pytest
 
 from ruleops.config import ConfigError, load_config
 from ruleops.discovery import is_rule_text
-from ruleops.engine import discover
-from tests.git_helpers import git, rule_text
+from ruleops.engine import discover, run_check
+from tests.git_helpers import git, rule_id_of, rule_text
 
 HUNT = '[hunt]\nauthor = "Elastic"\nname = "Persistence via Cron"\nquery = ["from logs-*"]\n'
 EXCEPTION = (
@@ -146,3 +146,50 @@ def test_an_unreadable_layout_is_a_configuration_error(tmp_path: Path) -> None:
     write(tmp_path / "_config.yaml", "rule_dirs: [unclosed\n")
     with pytest.raises(ConfigError, match=r"_config\.yaml"):
         load_config(tmp_path)
+
+
+def _unknown_field_rule(name: str) -> str:
+    return rule_text(name).replace("registry.path : ", "registry.pth : ", 1)
+
+
+def test_rules_the_test_configuration_bypasses_are_not_held_to_query_validation(
+    fork: Path,
+) -> None:
+    bypassed, validated = _unknown_field_rule("Bypassed"), _unknown_field_rule("Validated")
+    write(fork / "rules" / "windows" / "a.toml", bypassed)
+    write(fork / "rules" / "windows" / "e.toml", validated)
+    write(fork / "detection_rules" / "etc" / "_config.yaml", FORK_CONFIG + TESTING)
+    write(
+        fork / "detection_rules" / "etc" / "test_config.yaml",
+        f'rule_validation:\n  bypass:\n    - "{rule_id_of(bypassed)}"\n',
+    )
+    assert _unknown_field_files(fork) == ["rules/windows/e.toml"]
+
+
+def test_with_test_only_only_the_rules_it_names_are_validated(fork: Path) -> None:
+    only, other = _unknown_field_rule("Only"), _unknown_field_rule("Other")
+    write(fork / "rules" / "windows" / "a.toml", only)
+    write(fork / "rules" / "windows" / "e.toml", other)
+    write(fork / "detection_rules" / "etc" / "_config.yaml", FORK_CONFIG + TESTING)
+    write(
+        fork / "detection_rules" / "etc" / "test_config.yaml",
+        f'rule_validation:\n  test_only:\n    - "{rule_id_of(only)}"\n',
+    )
+    assert _unknown_field_files(fork) == ["rules/windows/a.toml"]
+
+
+def test_an_empty_test_only_list_of_unit_tests_runs_none_of_them(tmp_path: Path) -> None:
+    # detection-rules' own example configuration has `test_only:` with every entry commented
+    write(tmp_path / "_config.yaml", "rule_dirs: [rules]\ntesting:\n  config: etc/test.yaml\n")
+    write(tmp_path / "etc" / "test.yaml", "unit_tests:\n  bypass:\n  test_only:\n")
+    assert {"RO155", "RO150", "RO110"} <= load_config(tmp_path).ignore
+
+
+TESTING = "testing:\n  config: test_config.yaml\n"
+
+
+def _unknown_field_files(root: Path) -> list[str]:
+    config = load_config(root)
+    result = run_check([root / "rules"], config, cache=False)
+    found = {d.path for d in result.diagnostics if d.code == "RO350"}
+    return sorted(Path(p).resolve().relative_to(root.resolve()).as_posix() for p in found)
