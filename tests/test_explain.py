@@ -87,3 +87,21 @@ def test_a_nested_query_met_only_by_different_objects_is_its_own_reason():
     (reason,) = explanation.failing_leaves()
     assert reason.condition.startswith("bindings:{ ")
     assert "one object of bindings must meet every condition" in reason.detail
+
+
+def test_a_failed_match_on_a_text_field_names_the_words_elasticsearch_indexed():
+    result = explain(
+        parse_kql("message:*Invoke-Mimikatz*"),
+        {"message": "ran Invoke-Mimikatz now"},
+        dialect="kql",
+        field_types={"message": "match_only_text"},
+    )
+    assert not result.matched and "(ran, invoke, mimikatz, now)" in result.text()
+
+
+def test_a_multi_field_is_explained_from_its_parents_value():
+    types = {"user.name": "keyword", "user.name.text": "match_only_text"}
+    result = explain(
+        parse_kql("user.name.text:bob"), {"user": {"name": "Al"}}, dialect="kql", field_types=types
+    )
+    assert 'user.name.text was "Al"' in result.text()

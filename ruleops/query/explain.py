@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ruleops import es_types
 from ruleops.query.ast import (
     And,
     Arithmetic,
@@ -33,7 +34,7 @@ from ruleops.query.ast import (
     fields,
 )
 from ruleops.query.evaluate import FieldTypes, IsNull, compile_node, script_value
-from ruleops.query.values import make_getter
+from ruleops.query.values import flat_values, make_getter
 
 _CALL_NAMES = {
     "startswith": "startsWith",
@@ -142,7 +143,10 @@ class _Explainer:
     def leaf(self, node: Expr, matched: bool, text: str) -> Explanation:
         subject = _subject(node)
         if isinstance(subject, Field):
-            seen = make_getter(subject.path)(self.event)
+            types = self.field_types or {}
+            # a multi-field (`user.name.text`) is read from its parent's value
+            parent = es_types.multi_field_parent(types, subject.name)
+            seen = make_getter(tuple(parent.split(".")) if parent else subject.path)(self.event)
             seen_text = (
                 f"{subject.name} is missing"
                 if seen is None or seen == []
@@ -150,6 +154,14 @@ class _Explainer:
             )
             expected = _expectation(node)
             detail = f"{seen_text}; expected {expected}" if expected else seen_text
+            kind = types.get(subject.name)
+            if self.dialect == "kql" and kind in es_types.TEXT and seen not in (None, []):
+                words = [w for value in flat_values(seen) for w in es_types.analyze(str(value))]
+                detail += (
+                    f"; {subject.name} is a {kind} field, so Elasticsearch matches its words "
+                    f"({', '.join(words[:12])}{', …' if len(words) > 12 else ''}), and a "
+                    "wildcard one word at a time"
+                )
             return Explanation(text, matched, detail, field=subject.name, seen=seen)
         if isinstance(node, Literal):
             return Explanation(text, matched)
