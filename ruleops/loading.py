@@ -21,7 +21,7 @@ except ImportError:  # pragma: no cover - tomli is a dependency; tomllib is the 
 
 from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, emits, register
 from ruleops.files import Unreadable, read_file
-from ruleops.positions import KeyPositions, Position, StringOrigin
+from ruleops.positions import KeyPositions, Position, StringOrigin, key_parts
 
 if TYPE_CHECKING:
     from ruleops.query.finding import QueryFinding
@@ -194,33 +194,86 @@ class Rule(TomlDocument):
     def query_in(self, language: str) -> str | None:
         """The rule's query if it is written in `language` (a missing or mistyped query is
         the schema check's finding, not the query checks')."""
-        if self.rule.get("language") != language:
-            return None
-        query = self.rule.get("query")
-        return query if isinstance(query, str) else None
+        return self.string("rule.query") if self.string("rule.language") == language else None
+
+    # A lenient, typed view of the data, addressed by the key paths that diagnostics, fixes
+    # and suppressions use (`rule.threat[0].tactic.id`). A missing key or a value of another
+    # type reads as nothing: a wrong type is the schema check's finding, not another check's
+    # crash.
+
+    def value(self, key_path: str) -> Any:
+        """The value at `key_path`, or None when the path leads nowhere."""
+        value: Any = self.data
+        for part in key_parts(key_path):
+            if isinstance(part, int):
+                value = value[part] if isinstance(value, list) and part < len(value) else None
+            else:
+                value = value.get(part) if isinstance(value, dict) else None
+            if value is None:
+                return None
+        return value
+
+    def string(self, key_path: str) -> str | None:
+        # (`text` is the file's text)
+        value = self.value(key_path)
+        return value if isinstance(value, str) else None
+
+    def integer(self, key_path: str) -> int | None:
+        value = self.value(key_path)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def boolean(self, key_path: str) -> bool | None:
+        value = self.value(key_path)
+        return value if isinstance(value, bool) else None
+
+    def table(self, key_path: str) -> dict[str, Any]:
+        """The table at `key_path`; empty when there is none."""
+        value = self.value(key_path)
+        return value if isinstance(value, dict) else {}
+
+    def items(self, key_path: str) -> list[tuple[str, Any]]:
+        """The entries of the array at `key_path`, each with its own key path."""
+        value = self.value(key_path)
+        if not isinstance(value, list):
+            return []
+        return [(f"{key_path}[{index}]", item) for index, item in enumerate(value)]
+
+    def tables(self, key_path: str) -> list[tuple[str, dict[str, Any]]]:
+        """The tables of the array of tables at `key_path`, each with its key path."""
+        return [(path, item) for path, item in self.items(key_path) if isinstance(item, dict)]
+
+    def strings(self, key_path: str) -> list[str]:
+        """The strings of the array at `key_path` (other entries are left out)."""
+        return [item for _, item in self.items(key_path) if isinstance(item, str)]
+
+    @property
+    def category_field(self) -> str:
+        """The field an EQL `category where` tests: `event.category`, or the rule's
+        `event_category_override`."""
+        return self.string("rule.event_category_override") or "event.category"
+
+    @property
+    def timestamp_field(self) -> str:
+        """The field that orders the rule's events: its `timestamp_override`, or @timestamp."""
+        return self.string("rule.timestamp_override") or "@timestamp"
 
     @property
     def rule_id(self) -> str | None:
-        return self._text("rule_id", self.rule if self._parsed else None)
+        return self._summarised("rule_id", "rule.rule_id")
 
     @property
     def name(self) -> str | None:
-        return self._text("name", self.rule if self._parsed else None)
+        return self._summarised("name", "rule.name")
 
     @property
     def maturity(self) -> str | None:
-        return self._text("maturity", self.metadata if self._parsed else None)
+        return self._summarised("maturity", "metadata.maturity")
 
-    @property
-    def _parsed(self) -> bool:
-        return self._data is not None or self._summary is None
-
-    def _text(self, key: str, table: dict[str, Any] | None) -> str | None:
-        """`table[key]` when it is a string; from the summary while the file is unparsed."""
-        if table is None:
-            return self._summary.get(key) if self._summary else None
-        value = table.get(key)
-        return value if isinstance(value, str) else None
+    def _summarised(self, key: str, key_path: str) -> str | None:
+        """The string at `key_path`; from the summary while the file is unparsed."""
+        if self._data is None and self._summary is not None:
+            return self._summary.get(key)
+        return self.string(key_path)
 
 
 @dataclass(frozen=True)

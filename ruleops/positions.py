@@ -139,6 +139,14 @@ def key_path(parts: Iterable[str | int]) -> str:
     return text
 
 
+_PART = re.compile(r"\[(\d+)\]|\.?([^.\[]+)")
+
+
+def key_parts(path: str) -> list[str | int]:
+    """`rule.threat[1].id` → `['rule', 'threat', 1, 'id']`, the inverse of `key_path`."""
+    return [int(index) if index else key for index, key in _PART.findall(path)]
+
+
 def _parent(path: str) -> str:
     if path.endswith("]"):
         return path[: path.rindex("[")]

@@ -116,9 +116,10 @@ def check_versions(
         return []
     what = ", ".join(keys)
     found: list[Diagnostic] = []
-    old_version = _table(before, "rule").get("version")
-    new_version = rule.rule.get("version")
-    if _is_int(old_version) and not (_is_int(new_version) and new_version > old_version):
+    old = Rule("<before>", "", before)
+    old_version, new_version = old.integer("rule.version"), rule.value("rule.version")
+    new_number = rule.integer("rule.version")
+    if old_version is not None and not (new_number is not None and new_number > old_version):
         shown = "missing" if new_version is None else new_version
         diagnostic = rule.diagnostic(
             VERSION_NOT_BUMPED,
@@ -127,8 +128,8 @@ def check_versions(
             hint=f"set version = {old_version + 1}",
         )
         found.append(_with_fix(diagnostic, (("rule.version", old_version + 1),)))
-    old_date = _table(before, "metadata").get("updated_date")
-    new_date = rule.metadata.get("updated_date")
+    old_date = old.value("metadata.updated_date")
+    new_date = rule.value("metadata.updated_date")
     if new_date is not None and new_date == old_date:
         date = (today or dt.date.today()).strftime("%Y/%m/%d")
         diagnostic = rule.diagnostic(
@@ -140,15 +141,6 @@ def check_versions(
         fix = (("metadata.updated_date", date),) if date != new_date else ()
         found.append(_with_fix(diagnostic, fix))
     return found
-
-
-def _table(data: dict[str, Any], name: str) -> dict[str, Any]:
-    value = data.get(name)
-    return value if isinstance(value, dict) else {}
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _with_fix(d: Diagnostic, fix: Fix) -> Diagnostic:

@@ -10,7 +10,7 @@ The `Tactic: X` tags are compared with the threat tactics as house style.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -471,20 +471,19 @@ DATA_UNUSABLE = register(
     )
 )
 def threat_mapping(rule: Rule, config: Config) -> Iterator[Diagnostic]:
-    threats = rule.rule.get("threat")
-    if not isinstance(threats, list) or not threats:
+    if not rule.items("rule.threat"):
         return
     try:
         attack = load_attack(config.attack_data)
     except AttackDataError:
         return  # reported once for the run, by attack_data_usable
-    yield from _ThreatWalk(rule, attack).run(threats)
+    yield from _ThreatWalk(rule, attack).run()
 
 
 @corpus_check(emits=(DATA_UNUSABLE,))
 def attack_data_usable(rules: list[Rule], config: Config) -> Iterator[Diagnostic]:
     """One finding for unusable ATT&CK data, where it is configured, not one per rule."""
-    if not any(rule.rule.get("threat") for rule in rules):
+    if not any(rule.value("rule.threat") for rule in rules):
         return
     try:
         load_attack(config.attack_data)
@@ -516,17 +515,14 @@ def _configured_at(config: Config) -> tuple[str, int]:
 
 @rule_check(emits=(TAG_WITHOUT_THREAT, TACTICS_UNTAGGED))
 def tactic_tags(rule: Rule, config: Config) -> Iterator[Diagnostic]:
-    if rule.metadata.get("maturity") == "deprecated":
+    if rule.maturity == "deprecated":
         return
-    tags = rule.rule.get("tags")
-    tags = tags if isinstance(tags, list) else []
     tagged = [
-        (index, tag[len(TAG_PREFIX) :].strip())
-        for index, tag in enumerate(tags)
+        (path, tag[len(TAG_PREFIX) :].strip())
+        for path, tag in rule.items("rule.tags")
         if isinstance(tag, str) and tag.startswith(TAG_PREFIX)
     ]
-    threats = rule.rule.get("threat")
-    threats = threats if isinstance(threats, list) else []
+    threats = rule.items("rule.threat")
     if not tagged and not threats:
         return
     try:
@@ -534,22 +530,22 @@ def tactic_tags(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     except AttackDataError:
         return  # attack_data_usable reports it
     mapped: list[str] = []
-    for threat in threats:
-        tactic = _table(threat, "tactic")
-        known = attack.tactic(tactic.get("id")) if isinstance(tactic.get("id"), str) else None
+    for path, _ in threats:
+        tactic_id = rule.string(f"{path}.tactic.id")
+        known = attack.tactic(tactic_id) if tactic_id is not None else None
         # An unknown id is RO201's finding; its written name still says what was meant.
-        name = known.name if known else _text(tactic, "name")
+        name = known.name if known else rule.string(f"{path}.tactic.name")
         if name and name not in mapped:
             mapped.append(name)
     folded = {name.casefold() for name in mapped}
-    for index, name in tagged:
+    for tag_path, name in tagged:
         tactic = attack.tactic_named(name)
         if tactic is None:
             closest = _closest_tactic(attack, name)
             yield rule.diagnostic(
                 TAG_WITHOUT_THREAT,
                 f"tag 'Tactic: {name}' names no ATT&CK Enterprise tactic",
-                f"rule.tags[{index}]",
+                tag_path,
                 hint=f"did you mean 'Tactic: {closest}'?"
                 if closest
                 else "use an ATT&CK tactic name, e.g. 'Tactic: Credential Access'",
@@ -559,7 +555,7 @@ def tactic_tags(rule: Rule, config: Config) -> Iterator[Diagnostic]:
             yield rule.diagnostic(
                 TAG_WITHOUT_THREAT,
                 f"tag 'Tactic: {name}' names a tactic the rule does not map ({where})",
-                f"rule.tags[{index}]",
+                tag_path,
                 hint=f"add a [[rule.threat]] entry for {tactic.name} ({tactic.id}) "
                 "or remove the tag",
             )
@@ -582,36 +578,6 @@ def _closest_tactic(attack: Attack, name: str) -> str | None:
     return names[close[0]] if close else None
 
 
-def _table(value: Any, key: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        return {}
-    found = value.get(key)
-    return found if isinstance(found, Mapping) else {}
-
-
-def _tables(value: Any, key: str) -> list[Any]:
-    found = value.get(key) if isinstance(value, Mapping) else None
-    return found if isinstance(found, list) else []
-
-
-def _text(table: Mapping[str, Any], key: str) -> str | None:
-    value = table.get(key)
-    return value if isinstance(value, str) else None
-
-
-def _id_entries(
-    tables: list[Any], path: str, key: str
-) -> Iterator[tuple[str, Mapping[str, Any], str, bool]]:
-    """(id, table, key path, id seen before) for each entry of `tables` that has an id."""
-    seen: set[str] = set()
-    for index, table in enumerate(tables):
-        entry_id = _text(table, "id") if isinstance(table, Mapping) else None
-        if entry_id is None:
-            continue
-        yield entry_id, table, f"{path}.{key}[{index}]", entry_id in seen
-        seen.add(entry_id)
-
-
 class _ThreatWalk:
     """One pass over a rule's threat entries; shapes are the schema check's business."""
 
@@ -619,20 +585,16 @@ class _ThreatWalk:
         self.rule = rule
         self.attack = attack
 
-    def run(self, threats: list[Any]) -> Iterator[Diagnostic]:
-        first_entry: dict[str, int] = {}
-        for index, threat in enumerate(threats):
-            path = f"rule.threat[{index}]"
-            if not isinstance(threat, Mapping):
-                continue
+    def run(self) -> Iterator[Diagnostic]:
+        first_entry: dict[str, str] = {}
+        for path, threat in self.rule.tables("rule.threat"):
             framework = threat.get("framework")
             if framework != FRAMEWORK:
                 yield self._framework(framework, path)
                 continue
-            tactic = _table(threat, "tactic")
-            tactic_id = _text(tactic, "id")
+            tactic_id = self.rule.string(f"{path}.tactic.id")
             if tactic_id is not None and tactic_id in first_entry:
-                other = self.rule.locate(f"rule.threat[{first_entry[tactic_id]}]").line
+                other = self.rule.locate(first_entry[tactic_id]).line
                 yield self.rule.diagnostic(
                     DUPLICATE_TACTIC,
                     f"tactic {tactic_id} is already mapped by the threat entry on line {other}",
@@ -640,10 +602,10 @@ class _ThreatWalk:
                     hint="merge the techniques of both entries into one [[rule.threat]]",
                 )
             elif tactic_id is not None:
-                first_entry[tactic_id] = index
-            yield from self._tactic(tactic, tactic_id, f"{path}.tactic")
+                first_entry[tactic_id] = path
+            yield from self._tactic(tactic_id, f"{path}.tactic")
             known_tactic = tactic_id if tactic_id in self.attack.tactics else None
-            yield from self._techniques(threat, known_tactic, path)
+            yield from self._techniques(known_tactic, path)
 
     def _framework(self, framework: Any, path: str) -> Diagnostic:
         if framework is None:
@@ -660,14 +622,12 @@ class _ThreatWalk:
             hint=f'write framework = "{FRAMEWORK}"; this entry was not checked against ATT&CK',
         )
 
-    def _tactic(
-        self, tactic: Mapping[str, Any], tactic_id: str | None, path: str
-    ) -> Iterator[Diagnostic]:
+    def _tactic(self, tactic_id: str | None, path: str) -> Iterator[Diagnostic]:
         if tactic_id is None:
             return
         known = self.attack.tactic(tactic_id)
         if known is None:
-            named = self.attack.tactic_named(_text(tactic, "name") or "")
+            named = self.attack.tactic_named(self.rule.string(f"{path}.name") or "")
             hint = (
                 f"{named.name} is {named.id}"
                 if named
@@ -681,7 +641,6 @@ class _ThreatWalk:
             )
             return
         yield from self._name_and_reference(
-            tactic,
             path,
             known.name,
             known.reference,
@@ -690,12 +649,9 @@ class _ThreatWalk:
             TACTIC_REFERENCE,
         )
 
-    def _techniques(
-        self, threat: Mapping[str, Any], tactic_id: str | None, path: str
-    ) -> Iterator[Diagnostic]:
-        techniques = _tables(threat, "technique")
-        listed = [_text(t, "id") for t in techniques if isinstance(t, Mapping)]
-        for technique_id, technique, tpath, repeated in _id_entries(techniques, path, "technique"):
+    def _techniques(self, tactic_id: str | None, path: str) -> Iterator[Diagnostic]:
+        listed = self._ids(f"{path}.technique")
+        for technique_id, tpath, repeated in self._id_entries(f"{path}.technique"):
             if repeated:
                 yield self.rule.diagnostic(
                     DUPLICATE_TECHNIQUE,
@@ -717,12 +673,11 @@ class _ThreatWalk:
                 )
                 continue
             if known.revoked:
-                yield self._revoked_technique(known, tactic_id, tpath, technique, listed)
+                yield self._revoked_technique(known, tactic_id, tpath, listed)
                 continue
             if known.deprecated:
                 yield self._deprecated(known, f"{tpath}.id")
             yield from self._name_and_reference(
-                technique,
                 tpath,
                 known.name,
                 known.reference,
@@ -734,14 +689,13 @@ class _ThreatWalk:
             if not fits:
                 yield self._wrong_tactic(known, tactic_id, f"{tpath}.id")
             # Subtechniques of a misplaced technique are misplaced with it: one finding.
-            yield from self._subtechniques(technique, known, tactic_id if fits else None, tpath)
+            yield from self._subtechniques(known, tactic_id if fits else None, tpath)
 
     def _subtechniques(
-        self, technique: Mapping[str, Any], parent: Technique, tactic_id: str | None, path: str
+        self, parent: Technique, tactic_id: str | None, path: str
     ) -> Iterator[Diagnostic]:
-        subtechniques = _tables(technique, "subtechnique")
-        listed = [_text(s, "id") for s in subtechniques if isinstance(s, Mapping)]
-        for sub_id, sub, spath, repeated in _id_entries(subtechniques, path, "subtechnique"):
+        listed = self._ids(f"{path}.subtechnique")
+        for sub_id, spath, repeated in self._id_entries(f"{path}.subtechnique"):
             if repeated:
                 yield self.rule.diagnostic(
                     DUPLICATE_TECHNIQUE,
@@ -778,7 +732,6 @@ class _ThreatWalk:
             if known.deprecated:
                 yield self._deprecated(known, f"{spath}.id")
             yield from self._name_and_reference(
-                sub,
                 spath,
                 known.name,
                 known.reference,
@@ -789,9 +742,22 @@ class _ThreatWalk:
             if tactic_id is not None and tactic_id not in known.tactics:
                 yield self._wrong_tactic(known, tactic_id, f"{spath}.id")
 
+    def _ids(self, key_path: str) -> list[str | None]:
+        """The ids of the tables of an array (None for an id that is not a string)."""
+        return [self.rule.string(f"{path}.id") for path, _ in self.rule.tables(key_path)]
+
+    def _id_entries(self, key_path: str) -> Iterator[tuple[str, str, bool]]:
+        """(id, key path, whether the id came earlier) of each entry with a string id."""
+        seen: set[str] = set()
+        for path, _ in self.rule.items(key_path):
+            entry_id = self.rule.string(f"{path}.id")
+            if entry_id is None:
+                continue
+            yield entry_id, path, entry_id in seen
+            seen.add(entry_id)
+
     def _name_and_reference(
         self,
-        table: Mapping[str, Any],
         path: str,
         name: str,
         reference: str,
@@ -799,7 +765,7 @@ class _ThreatWalk:
         name_info: CheckInfo,
         reference_info: CheckInfo,
     ) -> Iterator[Diagnostic]:
-        written = _text(table, "name")
+        written = self.rule.string(f"{path}.name")
         if written is not None and written != name:
             yield self._fixable(
                 name_info,
@@ -808,7 +774,7 @@ class _ThreatWalk:
                 f'write name = "{name}"',
                 ((f"{path}.name", name),),
             )
-        written = _text(table, "reference")
+        written = self.rule.string(f"{path}.reference")
         if written is not None and written != reference:
             yield self._fixable(
                 reference_info,
@@ -866,7 +832,6 @@ class _ThreatWalk:
         known: Technique,
         tactic_id: str | None,
         path: str,
-        table: Mapping[str, Any],
         listed: list[str | None],
     ) -> Diagnostic:
         replacement = self.attack.technique(known.revoked_by or "")
@@ -889,7 +854,7 @@ class _ThreatWalk:
             problem = problem or f"{replacement.id} has no parent technique in the data"
         elif technique.id in listed:
             problem = problem or f"{technique.id} is already listed under this tactic"
-        elif replacement.is_subtechnique and "subtechnique" in table:
+        elif replacement.is_subtechnique and self.rule.value(f"{path}.subtechnique") is not None:
             problem = problem or "this entry already has subtechniques"
         if problem or technique is None:
             return self.rule.diagnostic(

@@ -206,8 +206,8 @@ def _detection_rules(rule: Rule, parsed) -> Iterator[Diagnostic]:
 def _versions(rule: Rule, commands) -> Iterator[Diagnostic]:
     from ruleops.esql import ast  # noqa: PLC0415 -- per language
 
-    raw = rule.metadata.get("min_stack_version") if isinstance(rule.metadata, dict) else None
-    if not isinstance(raw, str):
+    raw = rule.string("metadata.min_stack_version")
+    if raw is None:
         return
     try:
         have = tuple(int(p) for p in raw.split(".")[:2])

@@ -91,10 +91,8 @@ def eql_fields(rule: Rule, config: Config) -> Iterator[Diagnostic]:
         parsed = parse_eql(query)
     except EqlSyntaxError:
         return
-    override = rule.rule.get("event_category_override")
-    category_field = override if isinstance(override, str) and override else "event.category"
     ecs = ecs_for(config)
-    for finding in distinct(eql_findings(parsed, ecs, category_field)):
+    for finding in distinct(eql_findings(parsed, ecs, rule.category_field)):
         yield rule.query_diagnostic(finding)
     for finding in distinct(eql_type_findings(parsed, ecs)):
         yield rule.query_diagnostic(finding)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ruleops.checks import rule_check
 from ruleops.datemath import duration_seconds, offset_seconds
@@ -350,20 +350,19 @@ _DURATION = re.compile(r"^(\d+)([smhd])$")
 _TAG = re.compile(r"^(?P<category>[^:]+): \S")
 
 
-def _text(table: dict[str, Any], key: str) -> str | None:
-    value = table.get(key)
-    return value if isinstance(value, str) else None
-
-
 def _deprecated(rule: Rule) -> bool:
-    return rule.metadata.get("maturity") == "deprecated"
+    return rule.maturity == "deprecated"
+
+
+def _has(rule: Rule, key_path: str) -> bool:
+    return rule.value(key_path) is not None
 
 
 @rule_check(emits=(RISK_SCORE,))
 def risk_score_matches_severity(rule: Rule, config: Config) -> Iterator[Diagnostic]:
-    severity, score = rule.rule.get("severity"), rule.rule.get("risk_score")
-    expected = RISK_SCORE_OF.get(severity) if isinstance(severity, str) else None
-    if expected is None or not isinstance(score, int) or isinstance(score, bool):
+    severity, score = rule.string("rule.severity"), rule.integer("rule.risk_score")
+    expected = RISK_SCORE_OF.get(severity) if severity is not None else None
+    if expected is None or score is None:
         return
     if score != expected:
         ladder = ", ".join(f"{name} {value}" for name, value in RISK_SCORE_OF.items())
@@ -377,14 +376,14 @@ def risk_score_matches_severity(rule: Rule, config: Config) -> Iterator[Diagnost
 
 @rule_check(emits=(LOOKBACK_GAP,))
 def lookback_covers_interval(rule: Rule, config: Config) -> Iterator[Diagnostic]:
-    start = _text(rule.rule, "from") or DEFAULT_FROM
-    end = _text(rule.rule, "to") or "now"
-    every = _text(rule.rule, "interval") or DEFAULT_INTERVAL
+    start = rule.string("rule.from") or DEFAULT_FROM
+    end = rule.string("rule.to") or "now"
+    every = rule.string("rule.interval") or DEFAULT_INTERVAL
     first, last = offset_seconds(start), offset_seconds(end)
     step = duration_seconds(every)
     if first is None or last is None or step is None or last - first >= step:
         return
-    key = "rule.from" if "from" in rule.rule else "rule.interval"
+    key = "rule.from" if _has(rule, "rule.from") else "rule.interval"
     if last <= first:
         message = f"from = {start!r} is not earlier than to = {end!r}: the rule searches nothing"
     else:
@@ -407,11 +406,11 @@ def _double(duration: str) -> str:
 
 @rule_check(emits=(DATE_ORDER,))
 def dates_in_order(rule: Rule, config: Config) -> Iterator[Diagnostic]:
-    created = _text(rule.metadata, "creation_date")
+    created = rule.string("metadata.creation_date")
     if not created or not _DATE.match(created):
         return
     for key in ("updated_date", "deprecation_date"):
-        later = _text(rule.metadata, key)
+        later = rule.string(f"metadata.{key}")
         # YYYY/MM/DD strings compare in date order.
         if later and _DATE.match(later) and later < created:
             yield rule.diagnostic(
@@ -424,8 +423,8 @@ def dates_in_order(rule: Rule, config: Config) -> Iterator[Diagnostic]:
 
 @rule_check(emits=(DEPRECATION,))
 def deprecation_date_matches_maturity(rule: Rule, config: Config) -> Iterator[Diagnostic]:
-    maturity = rule.metadata.get("maturity")
-    has_date = "deprecation_date" in rule.metadata
+    maturity = rule.maturity
+    has_date = _has(rule, "metadata.deprecation_date")
     if maturity == "deprecated" and not has_date:
         yield rule.diagnostic(
             DEPRECATION,
@@ -433,7 +432,7 @@ def deprecation_date_matches_maturity(rule: Rule, config: Config) -> Iterator[Di
             "metadata.maturity",
             hint='add deprecation_date = "YYYY/MM/DD" to [metadata]',
         )
-    elif isinstance(maturity, str) and maturity != "deprecated" and has_date:
+    elif maturity is not None and maturity != "deprecated" and has_date:
         yield rule.diagnostic(
             DEPRECATION,
             f"rule has a deprecation_date but maturity is {maturity!r}",
@@ -445,18 +444,15 @@ def deprecation_date_matches_maturity(rule: Rule, config: Config) -> Iterator[Di
 @rule_check(emits=(DUPLICATE_ENTRY,))
 def no_duplicate_entries(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     for key in ("tags", "index", "author", "references", "false_positives"):
-        values = rule.rule.get(key)
-        if not isinstance(values, list):
-            continue
         seen: dict[object, int] = {}
-        for position, value in enumerate(values):
+        for position, (path, value) in enumerate(rule.items(f"rule.{key}")):
             if not isinstance(value, str):
                 continue
             if value in seen:
                 yield rule.diagnostic(
                     DUPLICATE_ENTRY,
                     f"{key} lists {value!r} twice (entries {seen[value] + 1} and {position + 1})",
-                    f"rule.{key}[{position}]",
+                    path,
                     hint="remove the repeated entry",
                 )
             else:
@@ -465,10 +461,9 @@ def no_duplicate_entries(rule: Rule, config: Config) -> Iterator[Diagnostic]:
 
 @rule_check(emits=(TAG_FORMAT,))
 def tags_are_faceted(rule: Rule, config: Config) -> Iterator[Diagnostic]:
-    tags = rule.rule.get("tags")
-    if _deprecated(rule) or not isinstance(tags, list):
+    if _deprecated(rule):
         return
-    for position, tag in enumerate(tags):
+    for path, tag in rule.items("rule.tags"):
         if not isinstance(tag, str):
             continue
         match = _TAG.match(tag)
@@ -492,14 +487,13 @@ def tags_are_faceted(rule: Rule, config: Config) -> Iterator[Diagnostic]:
                 if near
                 else f"categories in use: {', '.join(TAG_CATEGORIES)}"
             )
-        yield rule.diagnostic(TAG_FORMAT, message, f"rule.tags[{position}]", hint=hint)
+        yield rule.diagnostic(TAG_FORMAT, message, path, hint=hint)
 
 
 @rule_check(emits=(BUILDING_BLOCK,))
 def building_blocks_are_consistent(rule: Rule, config: Config) -> Iterator[Diagnostic]:
-    tags = rule.rule.get("tags")
-    tagged = isinstance(tags, list) and BBR_TAG in tags
-    block = "building_block_type" in rule.rule
+    tagged = [path for path, tag in rule.items("rule.tags") if tag == BBR_TAG]
+    block = _has(rule, "rule.building_block_type")
     if block and not tagged:
         yield rule.diagnostic(
             BUILDING_BLOCK,
@@ -511,12 +505,12 @@ def building_blocks_are_consistent(rule: Rule, config: Config) -> Iterator[Diagn
         yield rule.diagnostic(
             BUILDING_BLOCK,
             f"rule is tagged {BBR_TAG!r} but has no building_block_type",
-            f"rule.tags[{tags.index(BBR_TAG)}]",
+            tagged[0],
             hint='add building_block_type = "default", or remove the tag',
         )
-    if not block or rule.metadata.get("bypass_bbr_timing") is True:
+    if not block or rule.boolean("metadata.bypass_bbr_timing") is True:
         return
-    start, every = _text(rule.rule, "from"), _text(rule.rule, "interval")
+    start, every = rule.string("rule.from"), rule.string("rule.interval")
     # detection-rules (DataValidator.validate_bbr in detection_rules/rule.py) requires both,
     # looking back at least 119 minutes and running at most every 60 minutes.
     back = offset_seconds(start) if start else None
@@ -527,14 +521,14 @@ def building_blocks_are_consistent(rule: Rule, config: Config) -> Iterator[Diagn
             f"building block rule runs with from = {start or DEFAULT_FROM!r}, "
             f"interval = {every or DEFAULT_INTERVAL!r}; building blocks set "
             f"from = {BBR_FROM!r} and interval = {BBR_INTERVAL!r} or longer",
-            "rule.from" if "from" in rule.rule else "rule.building_block_type",
+            "rule.from" if _has(rule, "rule.from") else "rule.building_block_type",
             hint="use the building block timing, or set metadata.bypass_bbr_timing = true",
         )
 
 
 @rule_check(emits=(MIN_STACK_COMMENTS,))
 def min_stack_version_explained(rule: Rule, config: Config) -> Iterator[Diagnostic]:
-    if "min_stack_version" in rule.metadata and "min_stack_comments" not in rule.metadata:
+    if _has(rule, "metadata.min_stack_version") and not _has(rule, "metadata.min_stack_comments"):
         yield rule.diagnostic(
             MIN_STACK_COMMENTS,
             "min_stack_version is set without min_stack_comments saying why",
@@ -545,7 +539,7 @@ def min_stack_version_explained(rule: Rule, config: Config) -> Iterator[Diagnost
 
 @rule_check(emits=(LICENSE,))
 def house_license(rule: Rule, config: Config) -> Iterator[Diagnostic]:
-    license_ = _text(rule.rule, "license")
+    license_ = rule.string("rule.license")
     if license_ is None or license_ == HOUSE_LICENSE or _deprecated(rule):
         return
     yield rule.diagnostic(
@@ -558,7 +552,7 @@ def house_license(rule: Rule, config: Config) -> Iterator[Diagnostic]:
 
 @rule_check(emits=(DESCRIPTION_END,))
 def description_ends_a_sentence(rule: Rule, config: Config) -> Iterator[Diagnostic]:
-    description = _text(rule.rule, "description")
+    description = rule.string("rule.description")
     if not description or not description.strip() or _deprecated(rule):
         return
     ending = description.rstrip()
@@ -592,8 +586,8 @@ def name_is_a_title(rule: Rule, config: Config) -> Iterator[Diagnostic]:
 
 @rule_check(emits=(MISSING_INDEX,))
 def index_is_named(rule: Rule, config: Config) -> Iterator[Diagnostic]:
-    kind = rule.rule.get("type")
-    if kind not in INDEX_TYPES or "index" in rule.rule or "data_view_id" in rule.rule:
+    kind = rule.string("rule.type")
+    if kind not in INDEX_TYPES or _has(rule, "rule.index") or _has(rule, "rule.data_view_id"):
         return
     yield rule.diagnostic(
         MISSING_INDEX,
@@ -605,9 +599,9 @@ def index_is_named(rule: Rule, config: Config) -> Iterator[Diagnostic]:
 
 @rule_check(emits=(TYPE_TAG,))
 def rule_type_is_tagged(rule: Rule, config: Config) -> Iterator[Diagnostic]:
-    tags = rule.rule.get("tags")
-    kind = rule.rule.get("type")
-    if _deprecated(rule) or not isinstance(tags, list) or not isinstance(kind, str):
+    tags = rule.value("rule.tags")
+    kind = rule.string("rule.type")
+    if _deprecated(rule) or not isinstance(tags, list) or kind is None:
         return
     missing = [tag for tag in TYPE_TAGS.get(kind, ()) if tag not in tags]
     if missing:

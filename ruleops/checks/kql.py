@@ -230,56 +230,47 @@ def kql_query(rule: Rule, config: Config) -> Iterator[Diagnostic]:
 def kql_rule_settings(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     """Fields named outside the query (threshold, new_terms, threat_mapping) are checked
     against ECS like the query's own; the new_terms history window must make sense."""
-    section = rule.rule
-    if section.get("language") != "kuery":
+    if rule.string("rule.language") != "kuery":
         return
-    named = list(_settings_fields(section))
+    named = list(_settings_fields(rule))
     if named:
         ecs = ecs_for(config)
         for key_path, name in named:
             for finding in check_fields([Field(tuple(name.split(".")))], ecs=ecs):
                 yield rule.diagnostic(finding.info, finding.message, key_path, hint=finding.hint)
-    if section.get("type") == "new_terms":
-        yield from _history_window(rule, section)
+    if rule.string("rule.type") == "new_terms":
+        yield from _history_window(rule)
 
 
-def _settings_fields(section: dict) -> Iterator[tuple[str, str]]:
+def _settings_fields(rule: Rule) -> Iterator[tuple[str, str]]:
     """(key path, field name) of every field a rule's type settings name."""
-    kind = section.get("type")
-    if kind == "threshold" and isinstance(section.get("threshold"), dict):
-        settings = section["threshold"]
-        group_by = settings.get("field")
-        if isinstance(group_by, str) and group_by:
+    kind = rule.string("rule.type")
+    if kind == "threshold" and rule.table("rule.threshold"):
+        group_by = rule.string("rule.threshold.field")
+        if group_by:
             yield "rule.threshold.field", group_by
-        elif isinstance(group_by, list):
-            for i, name in enumerate(group_by):
-                if isinstance(name, str) and name:
-                    yield f"rule.threshold.field[{i}]", name
-        for i, entry in enumerate(settings.get("cardinality") or []):
-            if isinstance(entry, dict) and isinstance(entry.get("field"), str):
-                yield f"rule.threshold.cardinality[{i}].field", entry["field"]
-    elif kind == "new_terms" and isinstance(section.get("new_terms"), dict):
-        for i, name in enumerate(section["new_terms"].get("value") or []):
+        for path, name in rule.items("rule.threshold.field"):
+            if isinstance(name, str) and name:
+                yield path, name
+        for path, _ in rule.tables("rule.threshold.cardinality"):
+            if (name := rule.string(f"{path}.field")) is not None:
+                yield f"{path}.field", name
+    elif kind == "new_terms" and rule.table("rule.new_terms"):
+        for path, name in rule.items("rule.new_terms.value"):
             if isinstance(name, str):
-                yield f"rule.new_terms.value[{i}]", name
+                yield path, name
     elif kind == "threat_match":
-        for g, group in enumerate(section.get("threat_mapping") or []):
-            entries = group.get("entries") if isinstance(group, dict) else None
-            for e, entry in enumerate(entries or []):
-                if not isinstance(entry, dict):
-                    continue
+        for group, _ in rule.tables("rule.threat_mapping"):
+            for entry, _ in rule.tables(f"{group}.entries"):
                 for key in ("field", "value"):
-                    if isinstance(entry.get(key), str):
-                        yield f"rule.threat_mapping[{g}].entries[{e}].{key}", entry[key]
+                    if (name := rule.string(f"{entry}.{key}")) is not None:
+                        yield f"{entry}.{key}", name
 
 
-def _history_window(rule: Rule, section: dict) -> Iterator[Diagnostic]:
-    windows = (section.get("new_terms") or {}).get("history_window_start")
-    if not isinstance(windows, list) or not windows or not isinstance(windows[0], dict):
-        return
-    value = windows[0].get("value")
+def _history_window(rule: Rule) -> Iterator[Diagnostic]:
     key = "rule.new_terms.history_window_start[0].value"
-    if not isinstance(value, str):
+    value = rule.string(key)
+    if value is None:
         return
     now = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
     start = relative_time(value, now)
@@ -291,7 +282,8 @@ def _history_window(rule: Rule, section: dict) -> Iterator[Diagnostic]:
             hint='write it relative to now, e.g. "now-7d"',
         )
         return
-    lookback = section.get("from") if isinstance(section.get("from"), str) else DEFAULT_FROM
+    lookback = rule.string("rule.from")
+    lookback = DEFAULT_FROM if lookback is None else lookback
     window = relative_time(lookback, now)
     if window is not None and start >= window:
         yield rule.diagnostic(

@@ -55,10 +55,7 @@ _HOST_LIKE = re.compile(r"[\w-]+(\.[\w-]+)+([/?#]\S*)?")
 
 @rule_check(emits=(REFERENCE_NOT_URL,))
 def references_are_urls(rule: Rule, config: Config) -> Iterator[Diagnostic]:
-    references = rule.rule.get("references")
-    if not isinstance(references, list):
-        return
-    for index, value in enumerate(references):
+    for path, value in rule.items("rule.references"):
         # An empty entry is RO109's; Kibana's editor itself lets an empty one through.
         if not isinstance(value, str) or not value or _URL.match(value):
             continue
@@ -67,7 +64,7 @@ def references_are_urls(rule: Rule, config: Config) -> Iterator[Diagnostic]:
             REFERENCE_NOT_URL,
             f"reference {value!r} is not an http(s) URL: Kibana's rule editor will not save "
             "the rule until it is",
-            f"rule.references[{index}]",
+            path,
             hint=f'write "https://{value.strip()}"'
             if host_like
             else "write the full URL, or move the text to note or false_positives",

@@ -55,17 +55,17 @@ class RuleCondition:
 def rule_conditions(rule: Rule) -> list[RuleCondition]:
     """The conditions of an EQL or KQL rule; [] when the query does not parse (the query
     checks report that) or the rule has no query language ruleops reads."""
-    section = rule.rule
-    language, query = section.get("language"), section.get("query")
-    if not isinstance(query, str):
+    language, query = rule.string("rule.language"), rule.string("rule.query")
+    if query is None:
         return []
     if language == "eql":
-        override = section.get("event_category_override")
-        if isinstance(override, str) and override:
-            return [dataclasses.replace(c, category_field=override) for c in _eql_conditions(query)]
-        return _eql_conditions(query)
+        conditions = _eql_conditions(query)
+        if rule.category_field != "event.category":
+            field = rule.category_field
+            return [dataclasses.replace(c, category_field=field) for c in conditions]
+        return conditions
     if language == "kuery":
-        return _kql_conditions(section, query)
+        return _kql_conditions(rule.rule, query)
     return []
 
 
