@@ -23,6 +23,7 @@ BENCHMARKS = (
     ("ES|QL parse throughput", ["esql_parse.py"], ["--repeat", "1"]),
     ("EQL evaluation throughput", ["eval_throughput.py"], ["--events", "20000"]),
     ("KQL evaluation throughput", ["kql_eval_throughput.py"], ["--events", "20000"]),
+    ("ES|QL evaluation throughput", ["esql_eval_throughput.py"], ["--events", "2000"]),
 )
 
 
