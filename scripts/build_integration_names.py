@@ -17,6 +17,7 @@ import argparse
 import json
 import re
 import tomllib
+from datetime import date
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parents[1] / "ruleops" / "data" / "integrations.json"
@@ -49,6 +50,7 @@ def main() -> None:
     parser.add_argument("--integrations", type=Path, required=True)
     parser.add_argument("--rules", type=Path)
     parser.add_argument("--note", default="", help="where the sources were taken from")
+    parser.add_argument("--read", default=str(date.today()), help="when they were read")
     args = parser.parse_args()
     names = from_integrations(args.integrations)
     if args.rules:
@@ -59,6 +61,11 @@ def main() -> None:
             "(or .github/CODEOWNERS) and the metadata.integration values of "
             "elastic/detection-rules' rules; built by scripts/build_integration_names.py"
             + (f" ({args.note})" if args.note else "")
+        ),
+        "read": args.read,
+        "covers": (
+            "every package of elastic/integrations at that commit and the packages Elastic's "
+            "rules name; not packages published since, nor third-party or private ones"
         ),
         "packages": sorted(names),
     }

@@ -4,6 +4,7 @@ write for a custom rule is accepted, empty values included (tests/data/community
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -164,14 +165,22 @@ def test_a_misspelt_integration_gets_the_package_name(tmp_path: Path) -> None:
     assert findings(tmp_path, text) == [
         (
             "RO110",
-            "integration 'endpont' is not an Elastic integration package; did you mean 'endpoint'?",
+            "integration 'endpont' is no Elastic integration package ruleops knows; "
+            "did you mean 'endpoint'?",
         )
     ]
 
 
-def test_integration_names_record_their_source() -> None:
+def test_integration_names_record_their_source_and_when_it_was_read() -> None:
     document = json.loads(_DATA.read_text(encoding="utf-8"))
     assert "elastic/integrations" in document["source"] and "endpoint" in document["packages"]
+    assert re.match(r"\d{4}-\d{2}-\d{2}", document["read"])
+
+
+def test_a_package_the_list_does_not_hold_is_no_finding(tmp_path: Path) -> None:
+    # A newer, third-party or private package is not a typo of a known one.
+    text = RULE.replace("[rule]", 'integration = ["acme_xdr_telemetry"]\n\n[rule]')
+    assert findings(tmp_path, text) == []
 
 
 def test_a_reference_that_is_not_a_url_is_no_error(tmp_path: Path) -> None:

@@ -21,15 +21,19 @@ UNKNOWN_INTEGRATION = register(
         code="RO110",
         name="schema.unknown-integration",
         severity=Severity.WARNING,
-        summary="metadata.integration names no Elastic integration package",
+        summary="metadata.integration is one slip away from an Elastic integration package",
         explanation=(
             "`metadata.integration` lists the Fleet packages whose data the rule reads "
             "(`endpoint`, `windows`, `aws`, …); detection-rules builds the rule's "
             "related_integrations from it, and Kibana offers to install those packages. A name "
-            "that is no package (a typo such as `endpont`) links the rule to nothing. The "
-            "names are those of elastic/integrations and of the packages Elastic's rules use "
-            "(ruleops/data/integrations.json, built by scripts/build_integration_names.py). A "
-            'repository with its own packages switches the check off with `ignore = ["RO110"]`.'
+            "that is no package (a typo such as `endpont`) links the rule to nothing.\n\n"
+            "The names ruleops knows are those of elastic/integrations at one commit and of "
+            "the packages Elastic's rules use (ruleops/data/integrations.json says which commit "
+            "and when it was read; scripts/build_integration_names.py rebuilds it). That list "
+            "cannot hold every package (newer ones, third-party and private ones), so only a "
+            "name one slip away from a known package is reported, with that package as the "
+            "suggestion; a name unlike every known package is taken for a package ruleops does "
+            'not know. A repository whose own packages trip it sets `ignore = ["RO110"]`.'
         ),
         example="rule",
         bad='[metadata]\nintegration = ["endpont"]',
@@ -55,10 +59,12 @@ def integrations_are_packages(rule: Rule, config: Config) -> Iterator[Diagnostic
         if not isinstance(name, str) or not name.strip() or name in known:
             continue
         near = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.75)
+        if not near:
+            continue  # a package the list does not hold, rather than a slip (explanation)
         yield rule.diagnostic(
             UNKNOWN_INTEGRATION,
-            f"integration {name!r} is not an Elastic integration package"
-            + (f"; did you mean {near[0]!r}?" if near else ""),
+            f"integration {name!r} is no Elastic integration package ruleops knows; "
+            f"did you mean {near[0]!r}?",
             where,
-            hint=f'write "{near[0]}"' if near else "use the package name as Fleet shows it",
+            hint=f'write "{near[0]}"',
         )
