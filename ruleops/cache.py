@@ -7,8 +7,9 @@ Both keys start with a fingerprint of everything else a finding depends on: the 
 version and code, its packaged data, the configuration and the data files it names.
 
 The cache is one JSON file per project in the user's cache folder (never in the project:
-`check` writes nothing there), replaced atomically; a missing, stale or corrupt cache is
-simply rebuilt.
+`check` writes nothing there), replaced atomically. Its first line holds a digest of the
+rest (`store_json`): a file this code did not write exactly so (cut short, edited, corrupt)
+is ignored before it is parsed, and rebuilt; a missing or stale cache is simply rebuilt.
 """
 
 from __future__ import annotations
@@ -25,8 +26,13 @@ from typing import Any
 from ruleops import __version__
 from ruleops.config import Config
 from ruleops.diagnostics import Diagnostic, Severity
+from ruleops.files import Unreadable, read_file
 
-FORMAT = 1
+FORMAT = 2
+# The first line of every cache file: this marker and the SHA-256 of the rest.
+_SIGNED = b"ruleops-cache "
+# A cache file beyond this is not ours to read (a whole corpus' findings are a few MB).
+_MAX_CACHE_BYTES = 512 * 1024 * 1024
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -35,13 +41,49 @@ def user_cache_dir() -> Path | None:
 
     The user's own folder, not the shared temporary one: caches are read back as trusted.
     """
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    folder = Path(base) / "ruleops"
+    base = os.environ.get("XDG_CACHE_HOME", "")
     try:
+        # The XDG specification: a relative path is invalid and ignored (it would put a
+        # cache folder into whatever folder ruleops runs in, a project among others).
+        folder = Path(base if os.path.isabs(base) else Path.home() / ".cache") / "ruleops"
         folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: no home folder to be found
         return None
     return folder
+
+
+def load_json(path: Path) -> Any | None:
+    """The document `store_json` wrote at `path`; None when there is none, or when the file
+    is not exactly what it wrote (its digest is checked before anything is parsed)."""
+    try:
+        raw = read_file(path, _MAX_CACHE_BYTES)
+    except Unreadable:
+        return None
+    head, _, body = raw.partition(b"\n")
+    if head != _SIGNED + hashlib.sha256(body).hexdigest().encode():
+        return None
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+
+
+def store_json(path: Path, document: Any) -> None:
+    """Write `document` to `path` atomically, signed for `load_json`. A folder that cannot
+    be written leaves the cache as it was; nothing half-written stays behind."""
+    body = json.dumps(document, separators=(",", ":")).encode()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    except OSError:
+        return  # a read-only cache folder: the next run does the work again
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(_SIGNED + hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+        os.replace(temporary, path)
+    except OSError:
+        # A full disk: no half-written file may stay behind in the user's cache folder.
+        Path(temporary).unlink(missing_ok=True)
 
 
 def _stat_signature(paths: list[Path]) -> list[tuple[str, int, int]]:
@@ -124,10 +166,7 @@ class CheckCache:
         self._dirty = False
         if self.path is None:
             return
-        try:
-            stored = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return
+        stored = load_json(self.path)
         if isinstance(stored, dict) and stored.get("fingerprint") == run_fingerprint:
             self._files = stored.get("files", {})
             self._runs = stored.get("runs", {})
@@ -164,15 +203,4 @@ class CheckCache:
             "files": {k: v for k, v in self._files.items() if k in self._used},
             "runs": self._runs,
         }
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-        except OSError:
-            return  # a read-only cache folder: the findings stand, only not cached
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(document, out, separators=(",", ":"))
-            os.replace(temporary, self.path)
-        except OSError:
-            # A full disk: no half-written file may stay behind in the user's cache folder.
-            Path(temporary).unlink(missing_ok=True)
+        store_json(self.path, document)

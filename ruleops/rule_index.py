@@ -20,16 +20,14 @@ unwritable index only makes the run read every file, as it did without one.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ruleops.cache import user_cache_dir
+from ruleops.cache import load_json, store_json, user_cache_dir
 from ruleops.changes import RULE_ID_LINE
 
 FORMAT = 1
@@ -97,10 +95,7 @@ class RuleIndex:
         self._dirty = False
         if self.path is None:
             return
-        try:
-            stored = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return
+        stored = load_json(self.path)
         if isinstance(stored, dict) and stored.get("format") == FORMAT:
             entries = stored.get("files")
             self._entries = entries if isinstance(entries, dict) else {}
@@ -148,17 +143,7 @@ class RuleIndex:
         if not self._dirty or self.path is None:
             return
         document = {"format": FORMAT, "files": self._entries}
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-        except OSError:
-            return  # a read-only cache folder: the next run reads the files again
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(document, out, separators=(",", ":"))
-            os.replace(temporary, self.path)
-        except OSError:
-            Path(temporary).unlink(missing_ok=True)
+        store_json(self.path, document)
 
 
 def _values(identity: Identity) -> list:

@@ -1,5 +1,6 @@
 """The check cache answers unchanged runs from disk and never hides a change."""
 
+import io
 import json
 import os
 import shutil
@@ -89,10 +90,11 @@ def test_a_cache_write_that_fails_leaves_no_temporary_file(repo, monkeypatch):
     store = CheckCache(repo, "fingerprint")
     store.store_file("key", [], None)
 
-    def disk_full(*args, **kwargs):
-        raise OSError(28, "No space left on device")
+    class FullDisk(io.BytesIO):
+        def write(self, data):
+            raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(json, "dump", disk_full)
+    monkeypatch.setattr(os, "fdopen", lambda fd, *args, **kwargs: os.close(fd) or FullDisk())
     store.save()
     assert list(store.path.parent.iterdir()) == []
 
@@ -153,3 +155,63 @@ def test_the_fingerprint_is_the_same_in_every_process(tmp_path):
         for seed in ("1", "2", "3")
     }
     assert len(prints) == 1
+
+
+def _cache_file(repo: Path) -> Path:
+    (found,) = (repo / "user-cache" / "ruleops" / "check").glob("*.json")
+    return found
+
+
+def _reshaped(text: str, change) -> str:
+    """The cache's JSON document with `change` applied, written back as it was."""
+    head, newline, body = text.partition("\n")
+    if not newline or not head.startswith("ruleops-cache"):
+        body = text  # a cache without a digest line
+    document = json.loads(body)
+    change(document)
+    return (head + "\n" if newline and head.startswith("ruleops-cache") else "") + json.dumps(
+        document
+    )
+
+
+def _every_file_entry(change):
+    def apply(document):
+        for entry in document["files"].values():
+            change(entry)
+
+    return apply
+
+
+CORRUPTIONS = {
+    "deeply nested JSON": lambda text: "[" * 100_000 + "]" * 100_000,
+    "a list instead of the document": lambda text: '["x"]',
+    "files as a list": lambda text: _reshaped(text, lambda d: d.update(files=[1, 2])),
+    "runs as a string": lambda text: _reshaped(text, lambda d: d.update(runs="x")),
+    "a diagnostic of another shape": lambda text: _reshaped(
+        text, _every_file_entry(lambda e: e.update(diagnostics=[{"bogus": 1}]))
+    ),
+    "a severity out of range": lambda text: _reshaped(
+        text,
+        _every_file_entry(lambda e: [d.update(severity=99) for d in e["diagnostics"]]),
+    ),
+    "half the file": lambda text: text[: len(text) // 2],
+}
+
+
+@pytest.mark.parametrize("corruption", CORRUPTIONS.values(), ids=CORRUPTIONS.keys())
+def test_a_cache_that_does_not_validate_is_ignored_and_rebuilt(repo, capsys, corruption):
+    rule = repo / "rules" / "a.toml"
+    rule.write_text(rule.read_text().replace('severity = "low"', 'severity = "urgent"'))
+    first = _check(capsys)
+    cache = _cache_file(repo)
+    cache.write_text(corruption(cache.read_text()))
+    assert _check(capsys) == first
+    assert _check(capsys) == first  # and the rebuilt cache answers the next run
+
+
+def test_a_relative_cache_home_is_ignored_as_the_xdg_specification_says(repo, capsys, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative-cache")
+    monkeypatch.setenv("HOME", str(repo / "home"))
+    _check(capsys)
+    assert not (repo / "relative-cache").exists()
+    assert list((repo / "home" / ".cache" / "ruleops" / "check").glob("*.json"))
