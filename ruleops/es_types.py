@@ -548,6 +548,8 @@ def indexed_value(value: Any, mapping_type: str, params: Mapping[str, Any] | Non
         limit = params.get("ignore_above")
         if mapping_type in KEYWORD and isinstance(limit, int) and len(text) > limit:
             return None
+        if params.get("normalizer") == "lowercase":
+            return text.lower()
         return text
     if mapping_type in INTEGER:
         number = _number(value)

@@ -24,6 +24,12 @@ from hypothesis import strategies as st
 
 from ruleops.eql.ast import EventQuery, Query
 from ruleops.eql.parser import parse_eql
+from ruleops.esql import ast as esql_ast
+from ruleops.esql.evaluate import EsqlError
+from ruleops.esql.lower import lowered_conditions
+from ruleops.esql.parser import parse_esql
+from ruleops.esql.pipeline import compile_query
+from ruleops.esql.source import default_field_types, event_table
 from ruleops.kql.parser import parse_kql
 from ruleops.query.generate import category_base, events_for, near_misses
 from ruleops.query.wildcard import ANY_RUN, compile_wildcard, tokens
@@ -200,8 +206,35 @@ def _dialect(language: str) -> str:
     return "kql" if language in ("kuery", "kql") else "eql"
 
 
+def _esql_event_filter(text: str):
+    """For an ES|QL query: a test `event -> bool`, whether the event gets past the query's
+    commands before its first STATS (the source event a rule counts or alerts on)."""
+    query = parse_esql(text)
+    stats = next((c for c in query.commands if isinstance(c, esql_ast.Stats)), None)
+    prefix = text[: stats.span.start].rstrip().rstrip("|") if stats is not None else text
+    types = default_field_types()
+
+    def passes(event: Mapping[str, Any]) -> bool:
+        table = event_table([event], types, query=parse_esql(prefix))
+        try:
+            return bool(compile_query(prefix, {"*": table}).run().rows)
+        except EsqlError:
+            return False
+
+    return passes
+
+
+def _esql_condition(text: str):
+    found = lowered_conditions(parse_esql(text))
+    if not found:
+        raise ValueError("the ES|QL query has no WHERE condition on source fields to draw from")
+    return found[0], {}
+
+
 def _condition(query: Any, language: str):
     """(condition, base event) of a query given as text or as a parsed EQL/KQL tree."""
+    if language == "esql":
+        return _esql_condition(query)
     if isinstance(query, str):
         if _dialect(language) == "eql":
             query = parse_eql(query)
@@ -219,10 +252,15 @@ def _condition(query: Any, language: str):
 
 
 def matching_events(query: Any, *, language: str = "eql") -> st.SearchStrategy[dict[str, Any]]:
-    """Events the query matches, one per branch the generator could satisfy."""
+    """Events the query matches, one per branch the generator could satisfy. For ES|QL
+    (`language="esql"`, the query as text): events its WHERE conditions before any STATS
+    keep, confirmed by the ES|QL evaluator."""
     condition, base = _condition(query, language)
     dialect = _dialect(language)
     found = [g.event for g in events_for(condition, dialect=dialect, base=base)]
+    if language == "esql":
+        passes = _esql_event_filter(query)
+        found = [event for event in found if passes(event)]
     if not found:
         raise ValueError("no matching event could be generated for this query")
     return st.sampled_from(found)
@@ -237,6 +275,9 @@ def near_miss_events(query: Any, *, language: str = "eql") -> st.SearchStrategy[
         misses.extend(
             event for _, event in near_misses(condition, generated, dialect=dialect, base=base)
         )
+    if language == "esql":
+        passes = _esql_event_filter(query)
+        misses = [event for event in misses if not passes(event)]
     if not misses:
         raise ValueError("no near-miss event could be generated for this query")
     return st.sampled_from(misses)

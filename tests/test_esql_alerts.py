@@ -67,3 +67,9 @@ def test_the_window_reads_timestamp_override_and_falls_back_to_timestamp():
         "from logs | stats c = count(*)", [ingested, fallback], timestamp_override="event.ingested"
     )
     assert found[0].row == {"c": 2}
+
+
+def test_a_multi_field_is_read_from_its_parent_and_caseless_is_lower_cased():
+    query = 'from logs | where process.name.caseless == "cmd.exe" | keep process.name'
+    found = alerts(query, [event(process={"name": "CMD.EXE"})])
+    assert [a.row for a in found] == [{"process.name": "CMD.EXE"}]

@@ -163,3 +163,21 @@ def test_matching_events_take_kql_queries(event):
 def test_event_strategies_refuse_sequences():
     with pytest.raises(ValueError, match="single-event"):
         matching_events("sequence [process where true] [file where true]")
+
+
+ESQL_QUERY = """
+from logs-endpoint* metadata _id
+| where process.name == "certutil.exe" and process.command_line like "*urlcache*"
+| stats Esql.count = count(*) by host.name
+"""
+
+
+@given(matching_events(ESQL_QUERY, language="esql"))
+def test_esql_matching_events_pass_the_where_before_stats(event):
+    assert event["process"]["name"] == "certutil.exe"
+
+
+@given(near_miss_events(ESQL_QUERY, language="esql"))
+def test_esql_near_misses_fail_one_condition(event):
+    process = event["process"]
+    assert process["name"] != "certutil.exe" or "urlcache" not in process["command_line"]

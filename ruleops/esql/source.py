@@ -50,7 +50,9 @@ class FieldTypes:
             return self.multi_fields[name], name.rpartition(".")[0], {}
         kind = self.known(name) if self.known is not None else None
         if kind is not None:
-            return kind, name, {}
+            # Elastic's integrations map `*.caseless` with a lowercase normalizer.
+            params = {"normalizer": "lowercase"} if name.endswith(".caseless") else {}
+            return kind, name, params
         return None
 
 
@@ -272,11 +274,22 @@ def event_table(
         specs[name] = found
     names = sorted(specs)
     columns = [(name, esql_type(specs[name][0])) for name in names]
+    # A field whose parent holds a value is a multi-field of it (`process.name.caseless`,
+    # `languages.long`): a name cannot be both a value and an object in Elasticsearch, so
+    # the value is read from the parent.
+    parents = [specs[name][1].rpartition(".")[0] for name in names]
     reads = [(specs[name][1], specs[name][0], specs[name][2]) for name in names]
     rows = []
     for position, (event, flat) in enumerate(zip(events, flats, strict=True)):
         get = flat.get
-        values = [doc_value(get(source), kind, params) for source, kind, params in reads]
+        values = [
+            doc_value(
+                raw if (raw := get(source)) is not None or parent not in flat else flat[parent],
+                kind,
+                params,
+            )
+            for (source, kind, params), parent in zip(reads, parents, strict=True)
+        ]
         rows.append(
             (
                 *values,
