@@ -19,6 +19,7 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, fields, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,9 @@ from typing import Any
 from ruleops import __version__
 from ruleops.config import Config
 from ruleops.diagnostics import Diagnostic, Severity
-from ruleops.files import Unreadable, read_file
+from ruleops.files import Unreadable, read_file, toml_files
+from ruleops.loading import Checked, Rule, Source, decode_text, read_bytes
+from ruleops.report import Report
 
 FORMAT = 2
 # The first line of every cache file: this marker and the SHA-256 of the rest.
@@ -204,3 +207,72 @@ class CheckCache:
             "runs": self._runs,
         }
         store_json(self.path, document)
+
+
+# The pipeline `cached_run` wraps: `ruleops.engine.check_files`.
+Pipeline = Callable[..., tuple[Report, dict[Path, Checked]]]
+
+
+def cached_run(
+    pipeline: Pipeline,
+    sources: Mapping[Path, Source],
+    config: Config,
+    *,
+    extra_checks: tuple[Callable[..., Any], ...] = (),
+    jobs: int | None = None,
+) -> Report:
+    """`pipeline` over `sources`, with every file whose findings are cached answered from
+    the cache, and the whole report answered when nothing changed since a run like it."""
+    files = list(sources)
+    store = CheckCache(config.root, fingerprint(config))
+    keys, known = _lookup(store, sources)
+    # A whole run is answered from the cache only when nothing depends on the invocation.
+    whole = _run_key(store, files, keys, config) if not extra_checks else None
+    if whole is not None and len(known) == len(files) and (hit := store.run(whole)):
+        rules = [rule for rule, _ in (known[path] for path in files) if rule is not None]
+        store.save()
+        return Report(files=len(files), rules=rules, diagnostics=hit[0], summary=hit[1])
+    report, checked = pipeline(sources, config, extra_checks=extra_checks, jobs=jobs, known=known)
+    for path, (rule, found) in checked.items():
+        if path in keys:
+            store.store_file(keys[path], found, rule.summary() if rule is not None else None)
+    if whole is not None:
+        store.store_run(whole, report.diagnostics, report.summary)
+    store.save()
+    return report
+
+
+def _lookup(
+    store: CheckCache, sources: Mapping[Path, Source]
+) -> tuple[dict[Path, str], dict[Path, Checked]]:
+    """Each readable file's cache key, and the cached findings of the files whose key is
+    known."""
+    keys: dict[Path, str] = {}
+    cached: dict[Path, Checked] = {}
+    for path, (display, raw) in sources.items():
+        if isinstance(raw, Diagnostic):
+            continue
+        keys[path] = file_key(store.fingerprint, display, raw)
+        hit = store.file(keys[path])
+        if hit is not None:
+            found, summary = hit
+            # A file cached without a summary did not load: it has findings but no rule.
+            rule = Rule(display, decode_text(raw), None, summary) if summary is not None else None
+            cached[path] = (rule, found)
+    return keys, cached
+
+
+def _run_key(
+    store: CheckCache, files: list[Path], keys: dict[Path, str], config: Config
+) -> str | None:
+    """The key of a whole run: its rule files' keys and the content of every fixture file."""
+    if len(keys) != len(files):
+        return None
+    parts = [("rule", keys[p]) for p in files]
+    for root in (config.root / p for p in config.fixture_paths):
+        for fixture in toml_files(root) if root.is_dir() else ():
+            raw, _ = read_bytes(fixture, str(fixture))
+            if raw is None:
+                return None
+            parts.append((str(fixture), hashlib.sha256(raw).hexdigest()))
+    return run_key(store.fingerprint, parts)

@@ -1,39 +1,31 @@
-"""The pipeline: paths → rule files → checks → diagnostics, in one direction."""
+"""The pipeline: paths → rule files → checks → diagnostics, in one direction.
+
+`check_files` is the pipeline itself; `run_check` finds the files and runs it, through the
+content cache (`ruleops.cache.cached_run`) unless told not to.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import os
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from types import MappingProxyType
 
 from ruleops import checks
-from ruleops.cache import CheckCache, file_key, fingerprint, run_key
-from ruleops.checks import load_all_checks
+from ruleops.cache import cached_run
+from ruleops.checks import CorpusCheck, load_all_checks
 from ruleops.config import Config
-from ruleops.diagnostics import Diagnostic, Severity, crashed
+from ruleops.diagnostics import Diagnostic, crashed
 from ruleops.discovery import rule_files
-from ruleops.files import real_path, toml_files
+from ruleops.files import real_path
 from ruleops.layout import without_skipped_validation
-from ruleops.loading import Rule, decode_text, read_bytes, rule_from_bytes
+from ruleops.loading import Checked, Rule, Source, read_bytes, rule_from_bytes
+from ruleops.report import Report
 from ruleops.styles import first_run_note, for_rule
 from ruleops.suppressions import apply as apply_suppressions
 
 # Files that live among rules but are not rules.
 _NOT_RULES = {"pyproject.toml", ".pre-commit-config.yaml"}
-
-
-@dataclass
-class RunResult:
-    files: int = 0
-    rules: list[Rule] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    summary: dict = field(default_factory=dict)  # extra summary figures (fixture coverage)
-    notes: list[str] = field(default_factory=list)  # said once, on stderr (ruleops.styles)
-
-    def count(self, severity: Severity) -> int:
-        return sum(1 for d in self.diagnostics if d.severity == severity)
 
 
 def discover(paths: Iterable[Path], config: Config) -> Iterator[Path]:
@@ -79,11 +71,7 @@ def check_rule(rule: Rule, config: Config) -> list[Diagnostic]:
 _PARALLEL_THRESHOLD = 64
 
 
-# A file to check: its displayed path, and its bytes or why they could not be read.
-_Source = tuple[str, bytes | Diagnostic]
-
-
-def _check_source(source: _Source, config: Config) -> tuple[Rule | None, list[Diagnostic]]:
+def _check_source(source: Source, config: Config) -> Checked:
     display, content = source
     if isinstance(content, Diagnostic):
         return None, [content]
@@ -95,13 +83,13 @@ def _check_source(source: _Source, config: Config) -> tuple[Rule | None, list[Di
 
 
 def _check_sources(
-    job: tuple[list[_Source], Config],
-) -> list[tuple[Rule | None, list[Diagnostic]]]:
+    job: tuple[list[Source], Config],
+) -> list[Checked]:
     sources, config = job
     return [_check_source(source, config) for source in sources]
 
 
-def _read(path: Path) -> _Source:
+def _read(path: Path) -> Source:
     """Each file is read once: its cache key and its findings come from the same bytes, so
     a file saved during the run is never cached under content it did not have."""
     display = display_path(path)
@@ -118,7 +106,7 @@ def default_jobs(files: int) -> int:
     return max(1, min(os.cpu_count() or 1, files // (_PARALLEL_THRESHOLD // 2)))
 
 
-def _check_all(files: list[_Source], config: Config, jobs: int):
+def _check_all(files: list[Source], config: Config, jobs: int):
     """Per-file checks over all files, in `jobs` processes (where processes can fork),
     results in file order."""
     if jobs <= 1 or len(files) < 2:
@@ -148,96 +136,61 @@ def run_check(
     config: Config,
     *,
     jobs: int | None = None,
-    extra_checks: Iterable[Callable[[list[Rule], Config], Iterable[Diagnostic]]] = (),
+    extra_checks: Iterable[CorpusCheck] = (),
     cache: bool = True,
-) -> RunResult:
+) -> Report:
     """Check the rule files under `paths`. `extra_checks` run like corpus checks, for
     checks that depend on the invocation (version discipline needs `--changed-since`).
 
     With `cache`, files whose content, configuration and ruleops are unchanged since an
-    earlier run are answered from the user cache folder (see `ruleops.cache`).
+    earlier run are answered from the user cache folder (`ruleops.cache.cached_run` around
+    `check_files`).
     """
-    extra_checks = tuple(extra_checks)
-    files = list(discover(paths, config))
-    result = RunResult(files=len(files))
-    sources = {path: _read(path) for path in files}
-    store = _open_cache(config) if cache else None
-    keys, cached = _cache_lookup(store, sources) if store else ({}, {})
-    # A whole run is answered from the cache only when nothing depends on the invocation.
-    whole = _run_key(store, files, keys, config) if store and not extra_checks else None
-    if whole is not None and len(cached) == len(files) and (hit := store.run(whole)):
-        result.rules = [cached[p][0] for p in files if cached[p][0] is not None]
-        result.diagnostics, result.summary = hit
-        store.save()
-        return result
+    sources = {path: _read(path) for path in discover(paths, config)}
+    if cache:
+        return cached_run(check_files, sources, config, extra_checks=tuple(extra_checks), jobs=jobs)
+    return check_files(sources, config, extra_checks=tuple(extra_checks), jobs=jobs)[0]
+
+
+def check_files(
+    sources: Mapping[Path, Source],
+    config: Config,
+    *,
+    extra_checks: tuple[CorpusCheck, ...] = (),
+    jobs: int | None = None,
+    known: Mapping[Path, Checked] = MappingProxyType({}),
+) -> tuple[Report, dict[Path, Checked]]:
+    """The pipeline: load and check each file (those in `known` are already answered), run
+    the checks across files and the summaries, apply suppressions and configuration.
+    Returns the report and what the files not `known` gave, for a cache to keep."""
     load_all_checks()
-    misses = [p for p in files if p not in cached]
+    files = list(sources)
+    report = Report(files=len(files))
+    misses = [path for path in files if path not in known]
     jobs = default_jobs(len(misses)) if jobs is None else jobs
-    found_in = _check_all([sources[p] for p in misses], config, jobs)
+    found_in = _check_all([sources[path] for path in misses], config, jobs)
     checked = dict(zip(misses, found_in, strict=True))
-    if files and not cached:  # a first run: nothing was known of these files
+    if files and not known:  # a first run: nothing was known of these files
         checked_rules = [rule for rule, _ in checked.values() if rule is not None]
-        result.notes = [note] if (note := first_run_note(checked_rules, config)) else []
+        report.notes = [note] if (note := first_run_note(checked_rules, config)) else []
     raw: list[Diagnostic] = []
     for path in files:
-        rule, found = cached.get(path) or checked[path]
+        rule, found = known.get(path) or checked[path]
         raw.extend(found)
         if rule is not None:
-            result.rules.append(rule)
-        if store is not None and path in checked and path in keys:
-            store.store_file(keys[path], found, rule.summary() if rule is not None else None)
+            report.rules.append(rule)
     for check in (*checks.CORPUS_CHECKS, *extra_checks):
         try:
-            raw.extend(check(result.rules, config))
+            raw.extend(check(report.rules, config))
         except Exception as error:
             raw.append(crashed("<run>", f"check {check.__name__}", error))
     for summary in checks.SUMMARIES:
         try:
-            result.summary.update(summary(result.rules, config))
+            report.summary.update(summary(report.rules, config))
         except Exception as error:
             raw.append(crashed("<run>", f"check {summary.__name__}", error))
-    result.diagnostics = finalize(raw, config, result.rules)
-    if store is not None:
-        if whole is not None:
-            store.store_run(whole, result.diagnostics, result.summary)
-        store.save()
-    return result
-
-
-def _cache_lookup(store, sources: dict[Path, _Source]):
-    """Each readable file's cache key, and the cached findings of the files whose key is
-    known."""
-    keys: dict[Path, str] = {}
-    cached: dict[Path, tuple[Rule | None, list[Diagnostic]]] = {}
-    for path, (display, raw) in sources.items():
-        if isinstance(raw, Diagnostic):
-            continue
-        keys[path] = file_key(store.fingerprint, display, raw)
-        hit = store.file(keys[path])
-        if hit is not None:
-            found, summary = hit
-            # A file cached without a summary did not load: it has findings but no rule.
-            rule = Rule(display, decode_text(raw), None, summary) if summary is not None else None
-            cached[path] = (rule, found)
-    return keys, cached
-
-
-def _open_cache(config: Config):
-    return CheckCache(config.root, fingerprint(config))
-
-
-def _run_key(store, files: list[Path], keys: dict[Path, str], config: Config) -> str | None:
-    """The key of a whole run: its rule files' keys and the content of every fixture file."""
-    if len(keys) != len(files):
-        return None
-    parts = [("rule", keys[p]) for p in files]
-    for root in (config.root / p for p in config.fixture_paths):
-        for fixture in toml_files(root) if root.is_dir() else ():
-            raw, _ = read_bytes(fixture, str(fixture))
-            if raw is None:
-                return None
-            parts.append((str(fixture), hashlib.sha256(raw).hexdigest()))
-    return run_key(store.fingerprint, parts)
+    report.diagnostics = finalize(raw, config, report.rules)
+    return report, checked
 
 
 def finalize(

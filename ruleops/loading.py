@@ -276,6 +276,12 @@ class Rule(TomlDocument):
         return self.string(key_path)
 
 
+# A file to check: its displayed path, and its bytes or why they could not be read.
+Source = tuple[str, bytes | Diagnostic]
+# What checking one file gave: its rule (None when it did not load) and its findings.
+Checked = tuple["Rule | None", list[Diagnostic]]
+
+
 @dataclass(frozen=True)
 class Loaded:
     """The outcome of reading one file: a rule, or the diagnostics that explain why not."""

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from ruleops.cache import CheckCache
+from ruleops.cache import file_key as original
 from ruleops.cli import main
-from ruleops.engine import file_key as original
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "rules"
 RULE = EXAMPLES / "windows" / "persistence_services_registry.toml"
@@ -118,7 +118,7 @@ def test_a_rule_saved_during_the_run_is_not_cached_under_its_old_content(repo, c
     rule = repo / "rules" / "a.toml"
     good = rule.read_text()
     with monkeypatch.context() as race:
-        race.setattr("ruleops.engine.file_key", _saved_right_after_its_key(rule, good + "x"))
+        race.setattr("ruleops.cache.file_key", _saved_right_after_its_key(rule, good + "x"))
         _check(capsys)
     rule.write_text(good)
     assert _check(capsys) == _check(capsys, "--no-cache")
@@ -128,7 +128,7 @@ def test_a_rule_missing_for_a_moment_is_not_cached_as_unreadable(repo, capsys, m
     rule = repo / "rules" / "a.toml"
     good = rule.read_text()
     with monkeypatch.context() as race:
-        race.setattr("ruleops.engine.file_key", _saved_right_after_its_key(rule, None))
+        race.setattr("ruleops.cache.file_key", _saved_right_after_its_key(rule, None))
         _check(capsys)
     rule.write_text(good)
     assert _check(capsys) == _check(capsys, "--no-cache")

@@ -6,11 +6,13 @@ so the complete list also goes to the step summary (`$GITHUB_STEP_SUMMARY`) as M
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterable
 from typing import TextIO
 
 from ruleops.diagnostics import Diagnostic, Severity, printable
+from ruleops.report import Report
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -79,6 +81,16 @@ def _count(n: int, noun: str) -> str:
 
 def _cell(text: str) -> str:
     return printable(text).replace("|", "\\|").replace("\n", " ")
+
+
+def write_report(report: Report, out: TextIO, failing: Severity) -> None:
+    """Annotations on stdout; the step summary appended to $GITHUB_STEP_SUMMARY, if set."""
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        with open(summary_path, "a", encoding="utf-8") as summary:
+            write_github(report.diagnostics, report.files, out, summary)
+    else:
+        write_github(report.diagnostics, report.files, out)
 
 
 def write_github(

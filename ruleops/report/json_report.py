@@ -6,7 +6,8 @@ import json
 from collections import Counter
 from typing import Any, TextIO
 
-from ruleops.diagnostics import Diagnostic, printable
+from ruleops.diagnostics import Diagnostic, Severity, printable
+from ruleops.report import Report
 
 FORMAT_VERSION = 1
 
@@ -45,6 +46,10 @@ def report_document(diagnostics: list[Diagnostic], files: int, **extra: Any) -> 
             **extra,
         },
     }
+
+
+def write_report(report: Report, out: TextIO, failing: Severity) -> None:
+    write_json(report.diagnostics, report.files, out, **report.summary)
 
 
 def write_json(diagnostics: list[Diagnostic], files: int, out: TextIO, **extra: Any) -> None:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from ruleops.diagnostics import Diagnostic, Severity, printable
+from ruleops.report import Report
 
 
 def junit_tree(
@@ -54,6 +55,17 @@ def _make_legal(element: ET.Element) -> None:
         element.text = _legal(element.text)
     if element.tail:
         element.tail = _legal(element.tail)
+
+
+def write_report(report: Report, out: IO[Any], failing: Severity) -> None:
+    """One test case per rule file (and per fixture case of `ruleops test`)."""
+    diagnostics = report.diagnostics
+    files = {rule.path for rule in report.rules}
+    files |= {d.path for d in diagnostics if not d.path.startswith("<")}
+    binary = out.buffer if hasattr(out, "buffer") else out
+    write_junit(diagnostics, files, binary, cases=report.cases or None, failing=failing)
+    if binary is not out:
+        binary.flush()
 
 
 def write_junit(

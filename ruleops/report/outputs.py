@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import tempfile
@@ -13,11 +14,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from ruleops import __version__
-from ruleops.checks import load_all_checks
 from ruleops.diagnostics import Severity
+from ruleops.report import Report
 
-FORMATS = ("text", "json", "sarif", "junit", "github")
+# Every output format, and the module (in ruleops.report) that writes it.
+REPORTERS: dict[str, str] = {
+    "text": "ruleops.report.text",
+    "json": "ruleops.report.json_report",
+    "sarif": "ruleops.report.sarif",
+    "junit": "ruleops.report.junit",
+    "github": "ruleops.report.github",
+}
+FORMATS = tuple(REPORTERS)
 
 
 def add_report_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,56 +42,19 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
         )
 
 
-def write_reports(args: argparse.Namespace, result: Any, failing: Severity) -> None:
-    """Write the stdout report and every report file asked for, from one RunResult."""
-    _write(args.format, result, failing, sys.stdout)
+def write_reports(args: argparse.Namespace, report: Report, failing: Severity) -> None:
+    """Write the stdout report and every report file asked for, from one Report."""
+    write(args.format, report, failing, sys.stdout)
     for name in ("sarif", "junit", "json"):
         target = getattr(args, f"{name}_file", None)
         if target is not None:
-            _atomic(target, name == "junit", lambda out, n=name: _write(n, result, failing, out))
+            _atomic(target, name == "junit", lambda out, n=name: write(n, report, failing, out))
 
 
-def _write(name: str, result: Any, failing: Severity, out: IO[Any]) -> None:
-    # Each format's reporter is imported when that format is written: a run writes one or two.
-    registry = load_all_checks()  # every reporter names codes
-    diagnostics = result.diagnostics
-    if name == "json":
-        from ruleops.report.json_report import write_json  # noqa: PLC0415 -- per format
-
-        write_json(diagnostics, result.files, out, **getattr(result, "summary", {}))
-    elif name == "sarif":
-        from ruleops.report.sarif import write_sarif  # noqa: PLC0415 -- per format
-
-        write_sarif(diagnostics, registry, out, tool_version=__version__)
-    elif name == "junit":
-        from ruleops.report.junit import write_junit  # noqa: PLC0415 -- per format
-
-        files = {rule.path for rule in result.rules}
-        files |= {d.path for d in diagnostics if not d.path.startswith("<")}
-        binary = out.buffer if hasattr(out, "buffer") else out
-        write_junit(diagnostics, files, binary, failing=failing)
-        if binary is not out:
-            binary.flush()
-    elif name == "github":
-        from ruleops.report.github import write_github  # noqa: PLC0415 -- per format
-
-        summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
-        if summary_path:
-            with open(summary_path, "a", encoding="utf-8") as summary:
-                write_github(diagnostics, result.files, out, summary)
-        else:
-            write_github(diagnostics, result.files, out)
-    else:
-        from ruleops.report.text import source_line_reader, write_text  # noqa: PLC0415 -- per format
-
-        write_text(diagnostics, result.files, out, source_line_reader(result.rules))
-        coverage = getattr(result, "summary", {}).get("coverage")
-        if coverage:
-            out.write(
-                f"fixture coverage: {coverage['exercised']} of {coverage['parts']} `or` "
-                f"branches and exclusions exercised ({coverage['percent']}%) in "
-                f"{coverage['rules']} rule{'s' if coverage['rules'] != 1 else ''} with fixtures\n"
-            )
+def write(name: str, report: Report, failing: Severity, out: IO[Any]) -> None:
+    """`report` in the output format `name`. A format's module is imported when that
+    format is written: a run writes one or two."""
+    importlib.import_module(REPORTERS[name]).write_report(report, out, failing)
 
 
 def _atomic(target: Path, binary: bool, write: Callable[[IO[Any]], None]) -> None:

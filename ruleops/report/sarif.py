@@ -14,7 +14,10 @@ from pathlib import PurePath
 from typing import Any, TextIO
 from urllib.parse import quote
 
+from ruleops import __version__
+from ruleops.checks import load_all_checks
 from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, printable
+from ruleops.report import Report
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/ruleops/ruleops"
@@ -56,6 +59,10 @@ def sarif_document(
             }
         ],
     }
+
+
+def write_report(report: Report, out: TextIO, failing: Severity) -> None:
+    write_sarif(report.diagnostics, load_all_checks(), out, tool_version=__version__)
 
 
 def write_sarif(

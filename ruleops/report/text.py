@@ -9,6 +9,18 @@ from typing import TextIO
 from ruleops.diagnostics import Diagnostic, Severity, printable
 from ruleops.files import Unreadable, read_file
 from ruleops.loading import MAX_FILE_BYTES
+from ruleops.report import Report
+
+
+def write_report(report: Report, out: TextIO, failing: Severity) -> None:
+    write_text(report.diagnostics, report.files, out, source_line_reader(report.rules))
+    coverage = report.summary.get("coverage")
+    if coverage:
+        out.write(
+            f"fixture coverage: {coverage['exercised']} of {coverage['parts']} `or` "
+            f"branches and exclusions exercised ({coverage['percent']}%) in "
+            f"{coverage['rules']} rule{'s' if coverage['rules'] != 1 else ''} with fixtures\n"
+        )
 
 
 def write_text(
