@@ -10,6 +10,7 @@ is refused. Files are replaced atomically, so an interrupted run never leaves ha
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import re
@@ -25,6 +26,8 @@ from tomlkit.exceptions import InvalidStringError
 from tomlkit.items import InlineTable, String, StringType, Table
 
 from ruleops.diagnostics import Diagnostic, Severity
+from ruleops.files import Unreadable, read_file, real_path
+from ruleops.loading import MAX_FILE_BYTES, same_data
 
 _SEGMENT = re.compile(r"(?P<key>[A-Za-z0-9_-]+)(?P<indexes>(?:\[\d+\])*)")
 _INDEX = re.compile(r"\[(\d+)\]")
@@ -33,6 +36,10 @@ _BOM = "\ufeff"
 
 class FixError(Exception):
     """A fix cannot be applied safely; the file is left as it was."""
+
+
+class WriteError(Exception):
+    """A file was left as it was; the message says why."""
 
 
 def parse_key_path(key_path: str) -> list[str | int]:
@@ -74,14 +81,17 @@ def fix_file(
     `expected` is the text the fixes were computed from; when the file no longer has it
     (edited meanwhile), nothing is written.
     """
-    raw = path.read_bytes()
+    try:
+        raw = read_file(path, MAX_FILE_BYTES)
+    except Unreadable as error:
+        raise FixError(error.message) from None
     text = raw.decode("utf-8")
     if expected is not None and text.removeprefix(_BOM) != expected.removeprefix(_BOM):
         raise FixError("the file changed since it was checked; run the check again")
     fixed = apply_fixes(text, fixes)
     if fixed == text:
         return False
-    replace_atomically(path, fixed.encode("utf-8"))
+    replace_if_unchanged(path, raw, fixed.encode("utf-8"))
     return True
 
 
@@ -163,15 +173,42 @@ def _verify(original: dict[str, Any], result: str, fixes: list[tuple[str, object
         raise FixError(
             f"the fixed file would not be valid TOML ({error}); nothing written"
         ) from None
-    if actual != expected:
+    if not same_data(actual, expected):
         raise FixError("the fixed file would differ in more than the fixed values; nothing written")
 
 
+def replace_if_unchanged(path: Path, before: bytes, after: bytes) -> None:
+    """Write `after` over the file at `path`, which was read as `before`, unless it no
+    longer holds `before`: an edit saved since it was read is never overwritten, and a file
+    deleted meanwhile is not created again. WriteError says why nothing was written."""
+    try:
+        current = read_file(path, max(len(before), MAX_FILE_BYTES))
+    except Unreadable as error:
+        if not os.path.lexists(path):
+            raise WriteError("deleted since it was read; not written again") from None
+        raise WriteError(f"{error.message}; not written") from None
+    if current != before:
+        raise WriteError("changed since it was read (saved meanwhile); not written, run again")
+    if not os.access(path, os.W_OK):
+        raise WriteError("the file is read-only; not written")
+    try:
+        replace_atomically(path, after)
+    except OSError as error:
+        raise WriteError(f"cannot write: {error.strerror or error}; not written") from None
+
+
 def replace_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same folder and os.replace."""
+    """Write `data` to `path` through a temporary file in the same folder and os.replace.
+
+    The temporary file is `.NAME.PID.RANDOM.tmp`, which no rule glob (`*.toml`) sees; one
+    that a killed run left behind is removed the next time NAME is written."""
+    path = real_path(path)  # through a link to its file: the link itself stays a link
+    remove_stale_temporaries(path)
     # A new file gets the usual permissions; mkstemp's 0600 would hide it from others.
     mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+    )
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
@@ -182,6 +219,31 @@ def replace_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def remove_stale_temporaries(path: Path) -> None:
+    """Remove the temporary files of `path` (see `replace_atomically`) whose process is
+    gone: a run killed between writing and renaming (SIGKILL, a power cut) left them."""
+    prefix = f".{path.name}."
+    try:
+        names = [n for n in os.listdir(path.parent) if n.startswith(prefix) and n.endswith(".tmp")]
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(prefix) :].split(".", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            with contextlib.suppress(OSError):
+                (path.parent / name).unlink()
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, and belongs to someone else
+    return True
 
 
 def fix_diagnostics(
@@ -210,7 +272,7 @@ def fix_diagnostics(
             chosen.append(d)
         try:
             fix_file(Path(path), list(written.items()), expected=texts[path])
-        except (FixError, OSError, UnicodeDecodeError) as error:
+        except (FixError, WriteError, OSError, UnicodeDecodeError) as error:
             problems.append(f"{path}: not fixed: {error}")
             continue
         fixed_ids.update(id(d) for d in chosen)

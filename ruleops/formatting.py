@@ -33,7 +33,7 @@ import tomlkit.exceptions
 from tomlkit.container import Container
 from tomlkit.items import AoT, Array, Comment, DottedKey, Item, String, Table, Whitespace
 
-from ruleops.loading import parse_toml
+from ruleops.loading import parse_toml, same_data
 from ruleops.suppressions import comments, scan_lines
 
 ARRAY_WIDTH = 100
@@ -71,18 +71,23 @@ def format_text(text: str, *, verify: bool = True) -> Formatted:
     With `verify` (always, outside tests that make the same comparison themselves), a
     result whose data or comments differ from the input raises FormatError.
     """
+    # What is valid TOML is decided as `check` decides it (TOML 1.0), not by tomlkit.
+    before = _parse(text)
+    # A file written with CRLF throughout is formatted as LF and written back as CRLF, so
+    # that the lines the formatter adds end as the others do. (TOML reads a CRLF inside a
+    # multi-line string as a line break, so the data are the same either way.)
+    crlf = "\r\n" in text and text.count("\r\n") == text.count("\n")
     try:
-        document = tomlkit.parse(text)
+        document = tomlkit.parse(text.replace("\r\n", "\n") if crlf else text)
     except tomlkit.exceptions.ParseError:
-        document = None
-    if document is None:
-        _parse(text)  # a TOML error is reported as such, with its position
-        raise FormatError("this TOML cannot be formatted (tomlkit does not read it)")
+        raise FormatError("this TOML cannot be formatted (tomlkit does not read it)") from None
     _format_container(document, sort=False)
     result = _order_top_level(document.as_string())
+    if crlf:
+        result = result.replace("\n", "\r\n")
     if verify and result != text:
         # Only a changed file needs the comparison; an unchanged one is trivially equal.
-        _verify(text, result, _parse(text))
+        _verify(text, result, before)
     return Formatted(text, result)
 
 
@@ -280,7 +285,7 @@ def _verify(original: str, result: str, before: dict) -> None:
         after = tomllib.loads(result)
     except tomllib.TOMLDecodeError as error:
         raise FormatError(f"formatting produced invalid TOML ({error}); this is a bug") from None
-    if after != before:
+    if not same_data(after, before):
         raise FormatError("formatting would change the rule's data; this is a bug, nothing written")
     if sorted(comments(original)) != sorted(comments(result)):
         raise FormatError("formatting would lose a comment; this is a bug, nothing written")

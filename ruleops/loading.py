@@ -382,3 +382,17 @@ def rule_from_text(text: str, display: str = "<string>") -> Loaded:
     if data is None:
         return Loaded(None, (problem,) if problem else ())
     return Loaded(Rule(display, text, data))
+
+
+def same_data(a: Any, b: Any) -> bool:
+    """Whether two parsed TOML documents hold the same data: equal values of the same
+    types (`1` is not `1.0`, nor `true`), and `nan` the same as `nan`, as written."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same_data(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same_data(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and a != a:
+        return b != b
+    return bool(a == b)

@@ -10,6 +10,7 @@ import pytest
 
 from ruleops.docs.page import PageOptions, render_page
 from ruleops.loading import load_rule, rule_from_text
+from tests.unprivileged import open_to_all, run_unprivileged
 
 REPO = Path(__file__).resolve().parents[1]
 SEED_PAGE = REPO.parent / "shared" / "seeds" / "000_b4f45f2a72346abb.txt"
@@ -118,3 +119,20 @@ def test_the_whole_corpus_renders_without_error(tmp_path: Path):
     result = _docs(tmp_path, CORPUS)
     assert result.returncode == 0, result.stderr[-2000:]
     assert len(list(tmp_path.glob("prebuilt-rule-*.md"))) == 2064
+
+
+def test_an_out_folder_that_cannot_be_made_is_reported(tmp_path: Path):
+    (tmp_path / "a-file").write_text("")  # simulated: a file stands where a folder must be
+    result = _docs(tmp_path / "a-file" / "pages", SEED_RULE)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "cannot write to" in result.stderr
+
+
+def test_an_out_folder_without_write_permission_is_reported(shared_folder: Path):
+    rule = shared_folder / "rule.toml"
+    rule.write_bytes(SEED_RULE.read_bytes())
+    open_to_all(rule)
+    (shared_folder / "pages").mkdir(mode=0o555)
+    done = run_unprivileged(["docs", "rule.toml", "--out", "pages"], shared_folder)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "cannot write to pages" in done.stderr

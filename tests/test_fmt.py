@@ -1,13 +1,17 @@
 import os
+import subprocess
+import sys
 import tomllib
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 
+import ruleops.commands.fmt as command
 from ruleops.cli import main
 from ruleops.formatting import FormatError, format_text
 from ruleops.suppressions import comments
+from tests.unprivileged import open_to_all, run_unprivileged
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "detection-rules" / "rules"
 
@@ -204,3 +208,79 @@ def test_every_production_rule_formats_without_losing_data_or_comments_and_only_
     problems = [problem for _, problem in outcomes if problem]
     assert problems == []
     assert 0 < sum(changed for changed, _ in outcomes) < len(paths)
+
+
+def test_a_nan_value_formats_like_any_other():
+    text = UNORDERED.replace('name = "Example"', 'name = "Example"\nrisk_score = nan')
+    assert "risk_score = nan" in _fmt(text)
+
+
+def test_a_crlf_file_stays_crlf():
+    crlf = UNORDERED.replace("\n", "\r\n")
+    assert _fmt(crlf) == _fmt(UNORDERED).replace("\n", "\r\n")
+
+
+def test_fmt_keeps_the_byte_order_mark(tmp_path, monkeypatch):
+    rule = _project(tmp_path)
+    rule.write_bytes(b"\xef\xbb\xbf" + UNORDERED.encode())
+    monkeypatch.chdir(tmp_path)
+    assert main(["fmt", "rules"]) == 0
+    assert rule.read_bytes() == b"\xef\xbb\xbf" + _fmt(UNORDERED).encode()
+
+
+def _meanwhile(monkeypatch, action) -> None:
+    """Run `action` on the rule after fmt formatted it and before it writes it back."""
+    def format_then_act(text: str, **options):
+        formatted = format_text(text, **options)
+        action()
+        return formatted
+
+    monkeypatch.setattr(command, "format_text", format_then_act)
+
+
+def test_fmt_never_overwrites_an_edit_saved_during_the_run(tmp_path, monkeypatch, capsys):
+    rule = _project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    _meanwhile(monkeypatch, lambda: rule.write_text(UNORDERED + "# edited\n"))
+    assert main(["fmt", "rules"]) == 2
+    assert rule.read_text() == UNORDERED + "# edited\n"
+    assert "changed since" in capsys.readouterr().err
+
+
+def test_fmt_never_recreates_a_file_deleted_during_the_run(tmp_path, monkeypatch, capsys):
+    rule = _project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    _meanwhile(monkeypatch, rule.unlink)
+    assert main(["fmt", "rules"]) == 2
+    assert not rule.exists()
+    assert "deleted" in capsys.readouterr().err
+
+
+def test_fmt_removes_what_a_killed_earlier_run_left_behind(tmp_path, monkeypatch):
+    rule = _project(tmp_path)
+    gone = _a_finished_process()
+    left = rule.parent / f".r.toml.{gone}.k2j3h4.tmp"
+    left.write_text("half a rule")
+    monkeypatch.chdir(tmp_path)
+    assert main(["fmt", "rules"]) == 0
+    assert sorted(os.listdir(rule.parent)) == ["r.toml"]
+
+
+def _a_finished_process() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_fmt_in_a_folder_it_cannot_write_reports_it_and_goes_on(shared_folder: Path):
+    rules = shared_folder / "rules"
+    (rules / "locked").mkdir(parents=True)
+    (rules / "locked" / "a.toml").write_text(UNORDERED)
+    (rules / "b.toml").write_text(UNORDERED)
+    open_to_all(rules, rules / "b.toml", rules / "locked" / "a.toml")
+    (rules / "locked").chmod(0o555)
+    done = run_unprivileged(["fmt", "rules"], shared_folder)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "rules/locked/a.toml: cannot write" in done.stderr
+    assert (rules / "b.toml").read_text() == _fmt(UNORDERED)
+    assert (rules / "locked" / "a.toml").read_text() == UNORDERED

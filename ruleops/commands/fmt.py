@@ -16,9 +16,9 @@ from ruleops.diagnostics import printable
 from ruleops.engine import discover, display_path
 from ruleops.exits import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ruleops.files import real_path
-from ruleops.fixing import replace_atomically
+from ruleops.fixing import WriteError, remove_stale_temporaries, replace_if_unchanged
 from ruleops.formatting import FormatError, format_text
-from ruleops.loading import read_text
+from ruleops.loading import read_bytes, text_of
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,6 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
+_BOM = "\ufeff".encode()
+
+
 def run(args: argparse.Namespace) -> int:
     config, paths = config_and_paths(args)
     fixture_roots = [(config.root / p).resolve() for p in config.fixture_paths]
@@ -44,8 +47,9 @@ def run(args: argparse.Namespace) -> int:
             continue  # fixtures are not rules; their layout is their author's
         total += 1
         shown = printable(display_path(path))
-        text, problem = read_text(path, shown)
-        if text is None:
+        raw, problem = read_bytes(path, shown)
+        text, problem = text_of(raw, shown) if raw is not None else (None, problem)
+        if text is None or raw is None:
             assert problem is not None
             print(f"{shown}:{problem.line}:{problem.column}: {problem.message}", file=sys.stderr)
             failed += 1
@@ -56,10 +60,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"{shown}:{error.line}:{error.column}: {error.message}", file=sys.stderr)
             failed += 1
             continue
+        if not args.check:
+            remove_stale_temporaries(path)
         if not formatted.changed:
             continue
-        changed += 1
         if args.check:
+            changed += 1
             sys.stdout.writelines(
                 difflib.unified_diff(
                     text.splitlines(keepends=True),
@@ -69,14 +75,21 @@ def run(args: argparse.Namespace) -> int:
                 )
             )
             print(f"would reformat {shown}", file=sys.stderr)
-        else:
-            replace_atomically(path, formatted.text.encode("utf-8"))
-            print(f"reformatted {shown}", file=sys.stderr)
+            continue
+        bom = _BOM if raw.startswith(_BOM) else b""
+        try:
+            replace_if_unchanged(path, raw, bom + formatted.text.encode("utf-8"))
+        except WriteError as error:
+            print(f"{shown}: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        changed += 1
+        print(f"reformatted {shown}", file=sys.stderr)
     verb = "would be reformatted" if args.check else "reformatted"
     print(
         f"{total} file{'s' if total != 1 else ''}: {changed} {verb}, "
         f"{total - changed - failed} already formatted"
-        + (f", {failed} could not be formatted" if failed else ""),
+        + (f", {failed} could not be formatted or written" if failed else ""),
         file=sys.stderr,
     )
     if failed:
