@@ -47,6 +47,37 @@ def test_features_newer_than_min_stack_version():
     assert "RO714" not in codes(query, metadata='min_stack_version = "8.18.0"')
 
 
+def _newer(query: str, version: str) -> list[str]:
+    found = diagnostics(query, metadata=f'min_stack_version = "{version}"')
+    return [d.message for d in found if d.code == "RO714"]
+
+
+def test_change_point_came_in_8_19_and_9_1_but_not_9_0():
+    query = "FROM m | STATS n = COUNT(*) BY @timestamp | CHANGE_POINT n ON @timestamp | KEEP n"
+    assert _newer(query, "8.19.0") == [] and _newer(query, "9.1.0") == []
+    assert _newer(query, "9.0.3") == [
+        "CHANGE_POINT needs stack 8.19 or 9.1 or later; the rule's min_stack_version is 9.0.3"
+    ]
+
+
+def test_fork_came_in_9_1_only():
+    query = "FROM a | FORK (WHERE b == 1) (WHERE c == 2) | KEEP b"
+    assert _newer(query, "8.19.0") and not _newer(query, "9.1.0")
+
+
+def test_aggregate_where_came_in_8_16():
+    query = "FROM a | STATS Esql.n = COUNT(*) WHERE b == 1 | KEEP Esql.n"
+    assert _newer(query, "8.15.2") and not _newer(query, "8.16.0")
+
+
+def test_the_hint_names_the_first_version_on_the_rule_s_line():
+    query = "FROM a | SAMPLE 0.1 | KEEP a"
+    (found,) = [
+        d for d in diagnostics(query, metadata='min_stack_version = "8.17.0"') if d.code == "RO714"
+    ]
+    assert found.hint == 'raise min_stack_version to "8.19.0"'
+
+
 def test_suppression_on_a_column_the_query_does_not_return():
     query = "FROM logs-* | STATS Esql.n = COUNT(*) BY host.name | KEEP host.name, Esql.n"
     bad = '[rule.alert_suppression]\ngroup_by = ["user.name"]'

@@ -45,17 +45,32 @@ from ruleops.query.finding import QueryFinding
 from ruleops.query.satisfiability import array_fields
 
 # Stack versions that brought each feature (Elastic's ES|QL release notes and command docs).
-_FEATURE_VERSIONS = {
-    "LOOKUP JOIN": (8, 18),
-    "CHANGE_POINT": (8, 19),
-    "INLINE STATS": (9, 2),
-    "COMPLETION": (9, 1),
-    "SAMPLE": (9, 1),
-    "FORK": (9, 1),
-    "RERANK": (9, 1),
-    "FUSE": (9, 2),
-    "STATS … WHERE": (8, 18),
+# The first stack version of each release line (8.x, 9.x) with each feature; a later line
+# has it too. Sources (elastic/elasticsearch docs): each command's page's `applies_to` (docs/
+# reference/query-languages/esql/_snippets/commands/layout/*.md: COMPLETION, FORK, SAMPLE,
+# CHANGE_POINT preview 9.1.0; INLINE STATS, RERANK, FUSE preview 9.2.0; LOOKUP JOIN preview
+# 9.0); the 8.x reference (docs/reference/esql/processing-commands/: LOOKUP JOIN added for
+# 8.18, CHANGE_POINT and SAMPLE in 8.19, no COMPLETION, FORK, RERANK, FUSE or INLINE STATS);
+# aggregate WHERE filters: release notes 8.16.0, "Introduce per agg filter" (#113735).
+_FEATURE_VERSIONS: dict[str, tuple[tuple[int, int], ...]] = {
+    "STATS … WHERE": ((8, 16),),
+    "LOOKUP JOIN": ((8, 18), (9, 0)),
+    "CHANGE_POINT": ((8, 19), (9, 1)),
+    "SAMPLE": ((8, 19), (9, 1)),
+    "COMPLETION": ((9, 1),),
+    "FORK": ((9, 1),),
+    "INLINE STATS": ((9, 2),),
+    "RERANK": ((9, 2),),
+    "FUSE": ((9, 2),),
 }
+
+
+def _available(have: tuple[int, ...], firsts: tuple[tuple[int, int], ...]) -> bool:
+    """Whether stack version `have` has a feature that first came in `firsts`."""
+    for first in firsts:
+        if have[0] == first[0]:
+            return have >= first
+    return have[0] > firsts[-1][0]
 
 
 @rule_check(
@@ -217,17 +232,21 @@ def _versions(rule: Rule, commands) -> Iterator[Diagnostic]:
         feature = command.keyword
         if isinstance(command, ast.Stats) and any(a.where is not None for a in command.aggregates):
             feature = "STATS … WHERE"
-        needed = _FEATURE_VERSIONS.get(feature)
-        if needed is not None and have < needed:
-            yield rule.query_diagnostic(
-                QueryFinding(
-                    NEWER_THAN_STACK,
-                    f"{feature} needs stack {needed[0]}.{needed[1]} or later; the rule's "
-                    f"min_stack_version is {raw}",
-                    Span(command.span.start, command.span.start + len(command.keyword.split()[0])),
-                    f'raise min_stack_version to "{needed[0]}.{needed[1]}.0"',
-                )
+        firsts = _FEATURE_VERSIONS.get(feature)
+        if firsts is None or _available(have, firsts):
+            continue
+        versions = " or ".join(f"{major}.{minor}" for major, minor in firsts)
+        # the first version with the feature on the rule's own line, else the next line's
+        major, minor = next((f for f in firsts if f[0] >= have[0]), firsts[-1])
+        yield rule.query_diagnostic(
+            QueryFinding(
+                NEWER_THAN_STACK,
+                f"{feature} needs stack {versions} or later; the rule's min_stack_version "
+                f"is {raw}",
+                Span(command.span.start, command.span.start + len(command.keyword.split()[0])),
+                f'raise min_stack_version to "{major}.{minor}.0"',
             )
+        )
 
 
 def _produced(rule: Rule, final, end: int) -> Iterator[Diagnostic]:
