@@ -35,6 +35,12 @@ KNOWN_ESQL_ERRORS = {
         "158) uses SQL's `%` wildcard; ES|QL's LIKE matches `%` literally, so the pattern "
         "never matches"
     ),
+    ("linux/defense_evasion_base64_decoding_activity.toml", "RO716"): (
+        'process.args == "enc", process.args in ("-d", …), process.args like "-d*"… (lines 104 '
+        "to 130): process.args holds the executable and every argument, so it has several "
+        "values whenever there is an argument, and ES|QL's single-value operators are null "
+        "there; those branches never match (the rule expands event.action, not process.args)"
+    ),
 }
 
 KNOWN_WARNINGS = {

@@ -1,4 +1,4 @@
-"""ES|QL checks (RO700-RO715): each fails on its documented bad example, passes on the good
+"""ES|QL checks (RO700-RO716): each fails on its documented bad example, passes on the good
 one, and lands on the rule file's line and column."""
 
 from __future__ import annotations
@@ -76,6 +76,24 @@ def test_the_hint_names_the_first_version_on_the_rule_s_line():
         d for d in diagnostics(query, metadata='min_stack_version = "8.17.0"') if d.code == "RO714"
     ]
     assert found.hint == 'raise min_stack_version to "8.19.0"'
+
+
+def test_an_argument_list_compared_never_matches_and_is_an_error():
+    query = 'FROM a | WHERE process.args == "enc" AND process.args LIKE "-d*" | KEEP a'
+    found = [d for d in diagnostics(query) if d.code == "RO716"]
+    assert len(found) == 2 and {str(d.severity) for d in found} == {"error"}
+
+
+def test_event_type_compared_is_a_warning_naming_the_alternatives():
+    query = 'FROM a | WHERE event.type == "start" | STATS Esql.n = COUNT(*) | KEEP Esql.n'
+    (found,) = diagnostics(query)
+    assert (found.code, str(found.severity)) == ("RO710", "warning")
+    assert 'KQL("event.type:value")' in found.hint and "MV_EXPAND event.type" in found.hint
+
+
+def test_after_mv_expand_the_field_holds_one_value_per_row():
+    query = 'FROM a | MV_EXPAND process.args | WHERE process.args == "-enc" | KEEP a'
+    assert "RO716" not in codes(query)
 
 
 def test_suppression_on_a_column_the_query_does_not_return():

@@ -19,6 +19,7 @@ from ruleops.diagnostics import Diagnostic
 from ruleops.ecs import ecs_for
 from ruleops.es_types import esql_type
 from ruleops.esql.codes import (
+    ARGUMENT_LIST,
     COLUMN_NAMING,
     FUNCTION_ARGUMENTS,
     INVALID_PATTERN,
@@ -44,7 +45,6 @@ from ruleops.query.fieldcheck import UNKNOWN_FIELD
 from ruleops.query.finding import QueryFinding
 from ruleops.query.satisfiability import array_fields
 
-# Stack versions that brought each feature (Elastic's ES|QL release notes and command docs).
 # The first stack version of each release line (8.x, 9.x) with each feature; a later line
 # has it too. Sources (elastic/elasticsearch docs): each command's page's `applies_to` (docs/
 # reference/query-languages/esql/_snippets/commands/layout/*.md: COMPLETION, FORK, SAMPLE,
@@ -86,6 +86,7 @@ def _available(have: tuple[int, ...], firsts: tuple[tuple[int, int], ...]) -> bo
         INVALID_REGEX,
         INVALID_PATTERN,
         MULTI_VALUED,
+        ARGUMENT_LIST,
         NO_KEEP,
         MISSING_METADATA,
         COLUMN_NAMING,
@@ -241,8 +242,7 @@ def _versions(rule: Rule, commands) -> Iterator[Diagnostic]:
         yield rule.query_diagnostic(
             QueryFinding(
                 NEWER_THAN_STACK,
-                f"{feature} needs stack {versions} or later; the rule's min_stack_version "
-                f"is {raw}",
+                f"{feature} needs stack {versions} or later; the rule's min_stack_version is {raw}",
                 Span(command.span.start, command.span.start + len(command.keyword.split()[0])),
                 f'raise min_stack_version to "{major}.{minor}.0"',
             )

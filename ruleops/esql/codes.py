@@ -1,4 +1,4 @@
-"""Diagnostic codes RO700–RO715: ES|QL syntax, functions, columns, types, patterns,
+"""Diagnostic codes RO700–RO716: ES|QL syntax, functions, columns, types, patterns,
 multi-valued fields, and what elastic/detection-rules requires of an ES|QL rule.
 
 Reported by the front end (`ruleops.esql.parser`, `ruleops.esql.errors`: syntax errors;
@@ -192,11 +192,14 @@ MULTI_VALUED = register(
         summary="a single-value operator on an ECS field that can hold several values",
         explanation=(
             "In ES|QL, `==`, `!=`, `<`…, LIKE, RLIKE, IN and CIDR_MATCH on a multi-valued field "
-            'give null (with a warning), so a document whose `event.type` is ["start", "change"] '
-            'is silently dropped by `event.type == "start"`, where KQL and EQL match any value. '
-            "ECS marks such fields `normalize: array`. Most events carry one value, which is why "
-            "this is a warning: use MV_CONTAINS, MV_EXPAND before the WHERE, or KQL() where "
-            "several values occur."
+            "give null (with a warning), so a document whose `event.type` is "
+            '["connection", "start"] is silently dropped by `WHERE event.type == "start"`, where '
+            "KQL and EQL match when any value does. ECS marks such fields `normalize: array`. "
+            "It is a warning, not an error, because it depends on the data: Elastic Defend and "
+            "most integrations write one `event.category` and one `event.type` per event, but "
+            "some write two for some events (a network connection that starts, a user that is "
+            'created). Where several values can occur, test them with KQL("field:value"), '
+            "MV_EXPAND the field before the WHERE, or (stack 9.2 and later) MV_CONTAINS."
         ),
         example="esql",
         bad=(
@@ -204,7 +207,35 @@ MULTI_VALUED = register(
             "| KEEP _id, _version, _index"
         ),
         good=(
-            'FROM logs-* METADATA _id, _version, _index | WHERE MV_CONTAINS(event.type, "start") '
+            'FROM logs-* METADATA _id, _version, _index | WHERE KQL("event.type:start") '
+            "| KEEP _id, _version, _index"
+        ),
+    )
+)
+ARGUMENT_LIST = register(
+    CheckInfo(
+        code="RO716",
+        name="esql.argument-list-compared",
+        severity=Severity.ERROR,
+        summary="a single-value operator on a process's argument list: it never matches",
+        explanation=(
+            "`process.args` (and `process.parent.args`, every `*.args` of ECS) holds the "
+            "executable followed by each argument, so a process with any argument has several "
+            'values there. `process.args == "-enc"`, LIKE, IN… on such a field are null in ES|QL '
+            "and the row is dropped: the condition can only ever hold for a process run without "
+            'arguments. Test the arguments with KQL("process.args:-enc") (any value matches), '
+            "MV_EXPAND process.args before the WHERE (one row per argument, so one argument per "
+            "condition), MV_CONTAINS on stack 9.2 and later, or match process.command_line."
+        ),
+        example="esql",
+        bad=(
+            "FROM logs-* METADATA _id, _version, _index "
+            '| WHERE process.name == "openssl" AND process.args == "enc" '
+            "| KEEP _id, _version, _index"
+        ),
+        good=(
+            "FROM logs-* METADATA _id, _version, _index "
+            '| WHERE process.name == "openssl" AND KQL("process.args:enc") '
             "| KEEP _id, _version, _index"
         ),
     )

@@ -9,7 +9,8 @@ it names. Each command then changes the columns as Elasticsearch's analyzer does
 - STATS keeps only its aggregates, then its BY keys; INLINE STATS appends the aggregates;
 - KEEP keeps what its patterns match (an exact name wins over a wildcard), DROP removes it;
 - RENAME renames; GROK and DISSECT append keyword columns (GROK `:int`, `:long`,
-  `:float`, `:double`, `:boolean` change the type); MV_EXPAND keeps the type;
+  `:float`, `:double`, `:boolean` change the type); MV_EXPAND keeps the type (and the
+  column holds one value per row from there on);
 - COMPLETION appends its target (keyword); CHANGE_POINT its type and p-value columns;
   RERANK `_score`. ENRICH, LOOKUP JOIN, FORK, FUSE and URI_PARTS bring columns ruleops
   cannot list, so after them any name is accepted.
@@ -51,6 +52,7 @@ class Schema:
     keep: tuple[tuple[ast.NamePattern, ...], ...] = ()  # KEEP filters on source fields
     drop: tuple[ast.NamePattern, ...] = ()
     open: bool = False  # after ENRICH, LOOKUP JOIN…: any name may exist
+    expanded: frozenset[str] = frozenset()  # source fields MV_EXPAND made single-valued
 
     def type_of(self, name: str) -> str | None:
         if name in self.columns:
@@ -163,6 +165,8 @@ def after(command: ast.Command, schema: Schema) -> Schema:
                     schema, columns=columns, hidden=schema.hidden | {item.old.name, item.new.name}
                 )
             return schema
+        case ast.MvExpand(column=column):
+            return replace(schema, expanded=schema.expanded | {column.name})
         case ast.Grok(patterns=patterns):
             return _extracted(schema, [p.value for p in patterns], grok=True)
         case ast.Dissect(pattern=pattern):

@@ -265,7 +265,9 @@ _SINGLE_VALUE_OPS = (ast.Compare, ast.Like, ast.In)
 def _multi_valued(expr: ast.Expr, schema: Schema, multi_valued) -> Iterator[QueryFinding]:
     """`==`, `!=`, `<`…, LIKE, RLIKE, IN and CIDR_MATCH on a source field that may hold
     several values: Elasticsearch evaluates them to null on a multi-valued document (with a
-    warning), so the row is dropped, where KQL and EQL would match any value."""
+    warning), so the row is dropped, where KQL and EQL would match any value. An argument
+    list (`process.args`) holds several values whenever the process had an argument: there
+    the condition can never hold (RO716)."""
     stack: list[ast.Expr] = [expr]
     while stack:
         node = stack.pop()
@@ -281,23 +283,39 @@ def _multi_valued(expr: ast.Expr, schema: Schema, multi_valued) -> Iterator[Quer
         if (
             isinstance(operand, ast.Column)
             and operand.name not in schema.columns
+            and operand.name not in schema.expanded
             and schema.source is not None
             and multi_valued(operand.name)
         ):
-            what = (
-                f"`{node.op}`" if isinstance(node, ast.Compare)
-                else "CIDR_MATCH" if isinstance(node, ast.Call)
-                else "IN" if isinstance(node, ast.In)
-                else "RLIKE" if node.regex else "LIKE"
-            )  # fmt: skip
-            yield QueryFinding(
-                codes.MULTI_VALUED,
-                f"`{operand.name}` can hold several values, and {what} on a multi-valued "
-                "field is null in ES|QL: such events are silently dropped (KQL and EQL "
-                "match when any value does)",
-                node.span,
-                f'use MV_CONTAINS({operand.name}, "value"), MV_EXPAND {operand.name} before '
-                f'the WHERE, or KQL("{operand.name}:value")',
-            )
+            yield _multi_valued_finding(node, operand.name)
             continue
         stack.extend(ast.children(node))
+
+
+def _multi_valued_finding(node: ast.Expr, name: str) -> QueryFinding:
+    what = (
+        f"`{node.op}`" if isinstance(node, ast.Compare)
+        else "CIDR_MATCH" if isinstance(node, ast.Call)
+        else "IN" if isinstance(node, ast.In)
+        else "RLIKE" if isinstance(node, ast.Like) and node.regex
+        else "LIKE"
+    )  # fmt: skip
+    if name.endswith(".args"):
+        return QueryFinding(
+            codes.ARGUMENT_LIST,
+            f"`{name}` holds the executable and each argument, so it has several values "
+            f"whenever the process had an argument, and {what} on a multi-valued field is "
+            "null in ES|QL: this condition never matches a process with arguments",
+            node.span,
+            f'test the arguments with KQL("{name}:value"), MV_EXPAND {name} before the WHERE '
+            "(one argument per row), or match process.command_line",
+        )
+    return QueryFinding(
+        codes.MULTI_VALUED,
+        f"`{name}` can hold several values, and {what} on a multi-valued field is null in "
+        "ES|QL: an event with several values there fails this condition silently (KQL and EQL "
+        "match when any value does)",
+        node.span,
+        f'where several values occur, use KQL("{name}:value"), MV_EXPAND {name} before the '
+        f'WHERE, or MV_CONTAINS({name}, "value") (stack 9.2 and later)',
+    )
