@@ -128,6 +128,13 @@ def _is_escaped(text: str, index: int) -> bool:
     return slashes % 2 == 1
 
 
+def _end(pattern: re.Pattern[str], text: str, at: int) -> int:
+    """Where `pattern` ends from `at`: it always matches there in a text TOML accepts."""
+    match = pattern.match(text, at)
+    assert match is not None, f"{pattern.pattern} does not match at {at} of a parsed TOML text"
+    return match.end()
+
+
 def key_path(parts: Iterable[str | int]) -> str:
     """`['rule', 'threat', 1, 'id']` → `rule.threat[1].id`, the format of Rule.locate."""
     text = ""
@@ -171,7 +178,7 @@ class _Scanner:
         table = ""
         text, n = self.text, len(self.text)
         while True:
-            self.i = _BLANK.match(text, self.i).end()
+            self.i = _end(_BLANK, text, self.i)
             if self.i >= n:
                 return
             if text.startswith("[[", self.i):
@@ -208,7 +215,7 @@ class _Scanner:
         text = self.text
         keys = []
         while True:
-            self.i = _SPACE.match(text, self.i).end()
+            self.i = _end(_SPACE, text, self.i)
             for pattern in (_BARE_KEY, _BASIC_STR, _LITERAL_STR):
                 match = pattern.match(text, self.i)
                 if match:
@@ -218,7 +225,7 @@ class _Scanner:
                     break
             else:
                 return keys
-            self.i = _SPACE.match(text, self.i).end()
+            self.i = _end(_SPACE, text, self.i)
             if self.i < len(text) and text[self.i] == ".":
                 self.i += 1
                 continue
@@ -234,8 +241,8 @@ class _Scanner:
         for key in keys:
             path = _join(path, key)
             self.out.keys.setdefault(path, self.out.position(start))
-        self.i = _SPACE.match(self.text, self.i).end() + 1  # past '='
-        self.i = _SPACE.match(self.text, self.i).end()
+        self.i = _end(_SPACE, self.text, self.i) + 1  # past '='
+        self.i = _end(_SPACE, self.text, self.i)
         self._value(path)
 
     def _value(self, path: str) -> None:
@@ -246,9 +253,9 @@ class _Scanner:
         elif text.startswith('"""', i):
             self.i = _close_multiline(text, i + 3, '"""')
         elif text[i] == '"':
-            self.i = _BASIC_STR.match(text, i).end()
+            self.i = _end(_BASIC_STR, text, i)
         elif text[i] == "'":
-            self.i = _LITERAL_STR.match(text, i).end()
+            self.i = _end(_LITERAL_STR, text, i)
         elif text[i] == "[":
             self._array(path)
         elif text[i] == "{":
@@ -262,7 +269,7 @@ class _Scanner:
         self.i += 1
         index = 0
         while True:
-            self.i = _BLANK.match(text, self.i).end()
+            self.i = _end(_BLANK, text, self.i)
             if self.i >= len(text) or text[self.i] == "]":
                 self.i += 1
                 return
@@ -270,7 +277,7 @@ class _Scanner:
             self.out.keys.setdefault(element, self.out.position(self.i))
             self._value(element)
             index += 1
-            self.i = _BLANK.match(text, self.i).end()
+            self.i = _end(_BLANK, text, self.i)
             if self.i < len(text) and text[self.i] == ",":
                 self.i += 1
 
@@ -278,12 +285,12 @@ class _Scanner:
         text = self.text
         self.i += 1
         while True:
-            self.i = _BLANK.match(text, self.i).end()
+            self.i = _end(_BLANK, text, self.i)
             if self.i >= len(text) or text[self.i] == "}":
                 self.i += 1
                 return
             self._key_value(path)
-            self.i = _BLANK.match(text, self.i).end()
+            self.i = _end(_BLANK, text, self.i)
             if self.i < len(text) and text[self.i] == ",":
                 self.i += 1
 

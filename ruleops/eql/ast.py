@@ -57,9 +57,12 @@ class Sample:
     span: Span = NO_SPAN
 
 
+PipeKind = TypingLiteral["head", "tail"]
+
+
 @dataclass(frozen=True)
 class Pipe:
-    kind: TypingLiteral["head", "tail"]
+    kind: PipeKind
     count: int
     span: Span = NO_SPAN
 

@@ -9,14 +9,14 @@ Endgame EQL constructs that Elasticsearch never supported.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from ruleops.diagnostics import CheckInfo
 from ruleops.eql.codes import ENDGAME_SYNTAX, SYNTAX_ERROR
 from ruleops.query.syntax_error import QuerySyntaxError
 
 if TYPE_CHECKING:
-    from lark import Lark
+    from lark import Lark, Token
     from lark.exceptions import UnexpectedInput
 
 # Endgame pipes Elasticsearch never had, and what to do instead.
@@ -166,7 +166,7 @@ def explain(error: UnexpectedInput, text: str, parser: Lark) -> EqlSyntaxError:
     from lark.exceptions import UnexpectedCharacters, UnexpectedToken  # noqa: PLC0415 -- heavy: lark
 
     if isinstance(error, UnexpectedCharacters):
-        offset = error.pos_in_stream
+        offset = cast(int, error.pos_in_stream)  # lark's stubs leave it untyped
         special = _character_mistake(text, offset)
         if special is not None:
             return special
@@ -189,7 +189,7 @@ def explain(error: UnexpectedInput, text: str, parser: Lark) -> EqlSyntaxError:
                 offset,
                 text,
             )
-        offset, end = token.start_pos, token.end_pos
+        offset, end = cast(int, token.start_pos), cast(int, token.end_pos)
         expected = _accepted_after(parser, text, offset) or _accepted(error) or expected
         special = _token_mistake(text, token, expected)
         if special is not None:
@@ -237,7 +237,7 @@ def _replay(parser: Lark, text: str, offset: int) -> set[str]:
     try:
         interactive = parser.parse_interactive(text[:offset])
         interactive.exhaust_lexer()
-        return set(interactive.accepts())
+        return set(interactive.accepts())  # type: ignore[no-untyped-call]
     except Exception:  # the prefix itself is rejected by a callback: keep lark's list
         return set()
 
@@ -326,9 +326,9 @@ def _character_mistake(text: str, offset: int) -> EqlSyntaxError | None:
     return None
 
 
-def _token_mistake(text: str, token, expected: set[str]) -> EqlSyntaxError | None:
+def _token_mistake(text: str, token: Token, expected: set[str]) -> EqlSyntaxError | None:
     value = str(token)
-    offset, end = token.start_pos, token.end_pos
+    offset, end = cast(int, token.start_pos), cast(int, token.end_pos)
     if token.type == "ASSIGN":
         return _character_mistake(text, offset)
     join = re.match(r"\s*(join)\s*(?:by\b|\[)", text)

@@ -39,22 +39,22 @@ from ruleops.query.ast import Field
 from ruleops.query.evaluate import FieldTypes, compile_condition
 from ruleops.query.values import first_value, flat_values, make_getter
 
-KeyTuple = tuple
+KeyTuple = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
 class Result:
     """One match: an event, or the events of a sequence/sample (None for a missing event)."""
 
-    events: tuple[Mapping | None, ...]
-    join_keys: tuple = ()
+    events: tuple[Mapping[str, Any] | None, ...]
+    join_keys: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
 class _Event:
     position: int  # in the ordered stream
     timestamp: float | None
-    event: Mapping
+    event: Mapping[str, Any]
 
 
 class _Filter:
@@ -75,13 +75,13 @@ class _Filter:
             test_category = None
         test_condition = compile_condition(condition, field_types=field_types)
         if test_category is None:
-            self.test: Callable[[Mapping], bool] = test_condition
+            self.test: Callable[[Mapping[str, Any]], bool] = test_condition
         else:
             self.test = lambda event: test_category(event) and test_condition(event)
         types = field_types or {}
         self.key_getters = [(make_getter(k.path), k.optional, types.get(k.name)) for k in keys]
 
-    def keys_of(self, event: Mapping) -> list[KeyTuple]:
+    def keys_of(self, event: Mapping[str, Any]) -> list[KeyTuple]:
         """Every key tuple the event joins under ([] if a mandatory key has no value)."""
         if not self.key_getters:
             return [()]
@@ -108,7 +108,7 @@ def _hashable(value: Any) -> Any:
     return value
 
 
-def key_sort(key: KeyTuple) -> tuple:
+def key_sort(key: KeyTuple) -> tuple[Any, ...]:
     """ES orders keys ascending with null first; values of different types by type."""
     return tuple(
         (0, "", 0)
@@ -175,7 +175,7 @@ class Executor:
 
     def run(
         self,
-        events: Iterable[Mapping],
+        events: Iterable[Mapping[str, Any]],
         *,
         timestamp_field: str = "@timestamp",
         tiebreaker_field: str | None = None,
@@ -322,10 +322,10 @@ class Executor:
         ]
         return max(times) - min(times) > self._maxspan
 
-    def _run_sample(self, events: list[Mapping], per_key: int) -> list[Result]:
+    def _run_sample(self, events: list[Mapping[str, Any]], per_key: int) -> list[Result]:
         filters = self._sample_filters
         # key -> filter index -> matching events (input order)
-        buckets: dict[KeyTuple, list[list[Mapping]]] = {}
+        buckets: dict[KeyTuple, list[list[Mapping[str, Any]]]] = {}
         for event in events:
             for i, sample_filter in enumerate(filters):
                 if not sample_filter.test(event):
@@ -359,7 +359,7 @@ def compile_query(
 
 
 def order_events(
-    events: Iterable[Mapping], timestamp_field: str, tiebreaker_field: str | None
+    events: Iterable[Mapping[str, Any]], timestamp_field: str, tiebreaker_field: str | None
 ) -> list[_Event]:
     """The event stream: ascending timestamp, then tiebreaker, then input order."""
     get_ts = make_getter(tuple(timestamp_field.split(".")))
@@ -386,7 +386,7 @@ def _timestamp(raw: Any) -> float | None:
     return parse_date_millis(value)
 
 
-def _tiebreak_sort(value: Any) -> tuple:
+def _tiebreak_sort(value: Any) -> tuple[Any, ...]:
     if value is None:
         return (0, 0, "")
     if isinstance(value, int | float) and not isinstance(value, bool):

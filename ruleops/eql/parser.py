@@ -16,24 +16,28 @@ import functools
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ruleops.cache import user_cache_dir
 from ruleops.diagnostics import CheckInfo
-from ruleops.eql.ast import Clause, EventQuery, Pipe, Query, Sample, Sequence
+from ruleops.eql.ast import Clause, EventQuery, Pipe, PipeKind, Query, Sample, Sequence
 from ruleops.eql.codes import ENDGAME_SYNTAX, SAMPLE_OPTION, SYNTAX_ERROR
-from ruleops.eql.errors import ENDGAME_PIPES, EqlSyntaxError, explain
+from ruleops.eql.errors import ENDGAME_PIPES, explain
+from ruleops.eql.errors import EqlSyntaxError as EqlSyntaxError  # re-exported
 from ruleops.query.ast import (
     NO_SPAN,
     And,
     Arithmetic,
+    ArithmeticOp,
     Call,
     Compare,
+    CompareOp,
     Expr,
     Field,
     InSet,
     Literal,
     Match,
+    MatchKind,
     Negate,
     Not,
     Or,
@@ -43,6 +47,9 @@ from ruleops.query.ast import (
 from ruleops.query.evaluate import EvaluationError, script_value
 from ruleops.query.lark_spans import end_of, span_of, start_of
 from ruleops.query.nesting import MAX_QUERY_DEPTH, TOO_DEEP_HINT, too_deep
+
+if TYPE_CHECKING:
+    from lark import Lark
 
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 
@@ -73,7 +80,8 @@ def parse_eql(text: str) -> Query:
     from lark.exceptions import UnexpectedInput  # noqa: PLC0415 -- heavy: lark
 
     try:
-        query = _parser().parse(text)
+        # the builder's callbacks run inside the parser: what it returns is the Query
+        query = cast(Query, _parser().parse(text))
     except _Reject as reject:
         raise EqlSyntaxError(
             reject.message, reject.start, text, reject.hint, reject.info, reject.end
@@ -109,7 +117,7 @@ def _refuse_deep_nesting(query: Query, text: str) -> None:
 
 
 @functools.cache
-def _parser():
+def _parser() -> Lark:
     """The LALR parser, built once per process.
 
     Analysing the grammar takes ~100 ms, a noticeable part of a commit hook's run, so lark
@@ -294,18 +302,18 @@ class _Builder:
 
     # -- structure
 
-    def start(self, children: list) -> Query:
-        return children[0]
+    def start(self, children: list[Any]) -> Query:
+        return cast(Query, children[0])
 
-    def query(self, children: list) -> Query:
+    def query(self, children: list[Any]) -> Query:
         body, *pipes = children
         return Query(body, tuple(pipes), span_of(body, children[-1]))
 
-    def event_query(self, children: list) -> EventQuery:
+    def event_query(self, children: list[Any]) -> EventQuery:
         category, _where, condition = children
         return EventQuery(category[0], condition, Span(category[1], end_of(condition)))
 
-    def category(self, children: list) -> tuple[str | None, int]:
+    def category(self, children: list[Any]) -> tuple[str | None, int]:
         (token,) = children
         if token.type == "ANY":
             return None, token.start_pos
@@ -323,10 +331,10 @@ class _Builder:
         _not_a_keyword(token, "event category")
         return str(token), token.start_pos
 
-    def join_keys(self, children: list) -> tuple[Field, ...]:
+    def join_keys(self, children: list[Any]) -> tuple[Field, ...]:
         return tuple(children[1:])
 
-    def late_keys(self, children: list) -> Any:
+    def late_keys(self, children: list[Any]) -> Any:
         keys = children[0]
         raise _Reject(
             "`by` must come before `with maxspan=…` in the sequence header",
@@ -335,7 +343,7 @@ class _Builder:
             hint="write `sequence by <keys> with maxspan=<time>`",
         )
 
-    def key(self, children: list) -> Field:
+    def key(self, children: list[Any]) -> Field:
         (value,) = children
         if not isinstance(value, Field):
             raise _Reject(
@@ -347,17 +355,17 @@ class _Builder:
             )
         return value
 
-    def maxspan(self, children: list) -> tuple[str, int | None, Span]:
+    def maxspan(self, children: list[Any]) -> tuple[str, int | None, Span]:
         with_token, _maxspan, _assign, number, unit = children
         text = str(number.value) + (str(unit) if unit is not None else "")
         factor = MAXSPAN_UNITS_MS.get(str(unit)) if unit is not None else None
         ms = number.value * factor if factor is not None and type(number.value) is int else None
         return text, ms, span_of(with_token, unit if unit is not None else number)
 
-    def span_amount(self, children: list) -> Literal:
+    def span_amount(self, children: list[Any]) -> Literal:
         return self.number(children)
 
-    def runs(self, children: list) -> tuple[int, Span]:
+    def runs(self, children: list[Any]) -> tuple[int, Span]:
         _with, name, _assign, number = children
         if str(name) != "runs":
             raise _Reject(
@@ -370,11 +378,11 @@ class _Builder:
             raise _Reject("`runs` takes a whole number", number.span.start, number.span.end)
         return number.value, Span(start_of(children[0]), number.span.end)
 
-    def subquery(self, children: list) -> tuple[EventQuery, bool, int, int]:
+    def subquery(self, children: list[Any]) -> tuple[EventQuery, bool, int, int]:
         open_token, query, close = children
         return query, open_token.type == "MISSING_OPEN", open_token.start_pos, close.end_pos
 
-    def term(self, children: list) -> Clause:
+    def term(self, children: list[Any]) -> Clause:
         (query, missing, start, end), keys, runs = children
         count, runs_span = 1, NO_SPAN
         if keys:
@@ -384,17 +392,17 @@ class _Builder:
             end = runs_span.end
         return Clause(query, tuple(keys or ()), count, missing, Span(start, end), runs_span)
 
-    def until(self, children: list) -> Clause:
-        return children[1]
+    def until(self, children: list[Any]) -> Clause:
+        return cast(Clause, children[1])
 
-    def sequence(self, children: list) -> Sequence:
+    def sequence(self, children: list[Any]) -> Sequence:
         head, keys, maxspan, _late, *terms, until = children
         _check_clause_count("sequence", head, terms)
         text, ms, maxspan_span = maxspan if maxspan else (None, None, NO_SPAN)
         span = Span(head.start_pos, end_of(until if until is not None else terms[-1]))
         return Sequence(tuple(terms), tuple(keys or ()), ms, text, until, span, maxspan_span)
 
-    def sample(self, children: list) -> Sample:
+    def sample(self, children: list[Any]) -> Sample:
         head, keys, maxspan, _late, *terms, until = children
         _check_clause_count("sample", head, terms)
         if maxspan is not None:
@@ -416,7 +424,7 @@ class _Builder:
             )
         return Sample(tuple(terms), tuple(keys or ()), Span(head.start_pos, end_of(terms[-1])))
 
-    def pipe(self, children: list) -> Pipe:
+    def pipe(self, children: list[Any]) -> Pipe:
         bar, name, args = children
         kind = str(name)
         end = end_of(args[-1]) if args else name.end_pos
@@ -444,94 +452,96 @@ class _Builder:
                 end,
                 hint=f"write for example `| {kind} 10`",
             )
-        return Pipe(kind, count, Span(bar.start_pos, end))
+        return Pipe(cast(PipeKind, kind), count, Span(bar.start_pos, end))
 
-    def pipe_args(self, children: list) -> list[Expr]:
+    def pipe_args(self, children: list[Any]) -> list[Expr]:
         return children
 
     # -- conditions
 
-    def or_expr(self, children: list) -> Expr:
+    def or_expr(self, children: list[Any]) -> Expr:
         operands: list[Expr] = []
         for child in children[::2]:
             operands.extend(child.operands if isinstance(child, Or) else (child,))
         return Or(tuple(operands), span_of(children[0], children[-1]))
 
-    def and_expr(self, children: list) -> Expr:
+    def and_expr(self, children: list[Any]) -> Expr:
         operands: list[Expr] = []
         for child in children[::2]:
             operands.extend(child.operands if isinstance(child, And) else (child,))
         return And(tuple(operands), span_of(children[0], children[-1]))
 
-    def negation(self, children: list) -> Not:
+    def negation(self, children: list[Any]) -> Not:
         not_token, operand = children
         return Not(operand, span_of(not_token, operand))
 
-    def in_set(self, children: list) -> InSet:
+    def in_set(self, children: list[Any]) -> InSet:
         value, op, (options, close) = children
         return InSet(value, options, op == "in~", span_of(value, close))
 
-    def not_in_set(self, children: list) -> Not:
+    def not_in_set(self, children: list[Any]) -> Not:
         value, _not, op, (options, close) = children
         span = span_of(value, close)
         return Not(InSet(value, options, op == "in~", span), span)
 
-    def value_list(self, children: list) -> tuple[tuple[Expr, ...], Any]:
+    def value_list(self, children: list[Any]) -> tuple[tuple[Expr, ...], Any]:
         if len(children) == 1:
             return _string_list(children[0]), children[0]
         return tuple(children[1:-1]), children[-1]
 
-    def match(self, children: list) -> Match:
+    def match(self, children: list[Any]) -> Match:
         value, op, (literals, last) = children
-        kind = "regex" if op.startswith("regex") else "wildcard"
+        kind: MatchKind = "regex" if op.startswith("regex") else "wildcard"
         insensitive = op == ":" or op.endswith("~")
         patterns = tuple(literal.value for literal in literals)
         spans = tuple(literal.span for literal in literals)
         return Match(value, patterns, kind, insensitive, span_of(value, last), spans)
 
-    def patterns(self, children: list) -> tuple[tuple[Literal, ...], Any]:
+    def patterns(self, children: list[Any]) -> tuple[tuple[Literal, ...], Any]:
         if len(children) == 1 and getattr(children[0], "type", None) == "STRING_LIST":
             return _string_list(children[0]), children[0]
         return tuple(c for c in children if isinstance(c, Literal)), children[-1]
 
-    def compare(self, children: list) -> Compare:
+    def compare(self, children: list[Any]) -> Compare:
         left, op, right = children
-        return Compare(str(op), left, right, span_of(left, right))
+        return Compare(cast(CompareOp, str(op)), left, right, span_of(left, right))
 
-    def arithmetic(self, children: list) -> Arithmetic:
+    def arithmetic(self, children: list[Any]) -> Arithmetic:
         left, op, right = children
-        return Arithmetic(str(op), left, right, span_of(left, right))
+        return Arithmetic(cast(ArithmeticOp, str(op)), left, right, span_of(left, right))
 
-    def unary(self, children: list) -> Expr:
+    def unary(self, children: list[Any]) -> Expr:
         op, operand = children
         span = span_of(op, operand)
         if op == "+":
-            return operand
-        if isinstance(operand, Literal) and type(operand.value) in (int, float):
-            return Literal(-operand.value, span)
+            return cast(Expr, operand)
+        value = operand.value if isinstance(operand, Literal) else None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return Literal(-value, span)
         return Negate(operand, span)
 
-    def parenthesized(self, children: list) -> Expr:
+    def parenthesized(self, children: list[Any]) -> Expr:
         # the group's text includes its parentheses, so that `not (…)` ends at its `)`
         lpar, inner, rpar = children
-        return dataclasses.replace(inner, span=Span(lpar.start_pos, rpar.end_pos))
+        grouped: Expr = dataclasses.replace(inner, span=Span(lpar.start_pos, rpar.end_pos))
+        return grouped
 
-    def call(self, children: list) -> Call:
+    def call(self, children: list[Any]) -> Call:
         name, _lpar, args, rpar = children
         text = str(name)
         insensitive = text.endswith("~")
         return Call(text.rstrip("~").lower(), tuple(args or ()), insensitive, span_of(name, rpar))
 
-    def arguments(self, children: list) -> list[Expr]:
+    def arguments(self, children: list[Any]) -> list[Expr]:
         return children
 
-    def field(self, children: list) -> Field:
+    def field(self, children: list[Any]) -> Field:
         optional, path = children
         parts, first, last = path
         start = optional.start_pos if optional is not None else first.start_pos
         return Field(tuple(parts), Span(start, last.end_pos), optional is not None)
 
-    def path(self, children: list) -> tuple[list[str], Any, Any]:
+    def path(self, children: list[Any]) -> tuple[list[str], Any, Any]:
         parts: list[str] = []
         for token in children:
             _not_a_keyword(token, "field")
@@ -540,23 +550,23 @@ class _Builder:
 
     # -- literals
 
-    def string(self, children: list) -> Literal:
+    def string(self, children: list[Any]) -> Literal:
         (token,) = children
         return Literal(_unescape(token), Span(token.start_pos, token.end_pos))
 
-    def number(self, children: list) -> Literal:
+    def number(self, children: list[Any]) -> Literal:
         (token,) = children
         text = str(token)
         value: int | float = float(text) if token.type == "DECIMAL" else int(text)
         return Literal(value, Span(token.start_pos, token.end_pos))
 
-    def true(self, children: list) -> Literal:
+    def true(self, children: list[Any]) -> Literal:
         return Literal(True, Span(children[0].start_pos, children[0].end_pos))
 
-    def false(self, children: list) -> Literal:
+    def false(self, children: list[Any]) -> Literal:
         return Literal(False, Span(children[0].start_pos, children[0].end_pos))
 
-    def null(self, children: list) -> Literal:
+    def null(self, children: list[Any]) -> Literal:
         return Literal(None, Span(children[0].start_pos, children[0].end_pos))
 
 

@@ -26,7 +26,8 @@ from typing import Any, NoReturn
 from ruleops.cache import user_cache_dir
 from ruleops.esql import ast
 from ruleops.esql.ast import Span
-from ruleops.esql.errors import EsqlSyntaxError, explain
+from ruleops.esql.errors import EsqlSyntaxError as EsqlSyntaxError  # re-exported
+from ruleops.esql.errors import explain
 from ruleops.query.fast_lalr import FAILED, FastLalr
 from ruleops.query.lark_spans import end_of, span_of, start_of
 

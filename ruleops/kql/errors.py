@@ -9,7 +9,7 @@ have taken; the messages below trim that set to what a rule author can act on.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from ruleops.diagnostics import CheckInfo, Severity, register
 from ruleops.query.syntax_error import QuerySyntaxError
@@ -105,7 +105,8 @@ def explain_failure(error: Any, text: str) -> KqlSyntaxError:
     from lark.exceptions import UnexpectedCharacters, UnexpectedToken  # noqa: PLC0415 -- heavy: lark
 
     if isinstance(error, UnexpectedCharacters):
-        return _bad_character(error.pos_in_stream, text, set(error.allowed or ()))
+        offset = cast(int, error.pos_in_stream)  # lark's stubs leave it untyped
+        return _bad_character(offset, text, set(error.allowed or ()))
     if isinstance(error, UnexpectedToken):
         token = error.token
         expected = set(error.expected or ())
@@ -221,7 +222,7 @@ def _bad_token(token: Any, text: str, expected: set[str]) -> KqlSyntaxError:
         shown = shown[:37] + "…"
     kind = token.type
     if kind == "NOT" and offset > 0 and text[offset - 1] not in _SPACE + "(":
-        word = re.search(r"[^\s:(]*$", text[:offset]).group(0) + str(token)
+        word = _last_word(text[:offset]) + str(token)
         return KqlSyntaxError(
             f"Kibana reads the `not` at the end of `{word}` as the keyword `not`",
             offset,
@@ -299,3 +300,8 @@ def _hint_for(char: str, offset: int, text: str) -> str | None:
     if char in "{}":
         return "`{` starts a nested query `field:{ … }`; escape `\\{` `\\}` in values"
     return None
+
+
+def _last_word(text: str) -> str:
+    """The run of characters other than blanks, `:` and `(` that `text` ends with."""
+    return re.split(r"[\s:(]", text)[-1]

@@ -70,6 +70,7 @@ def _with_field(node: Expr, field: Field) -> Expr:
         return dataclasses.replace(node, value=field)
     if isinstance(node, Exists):
         return dataclasses.replace(node, field=field)
+    assert isinstance(node, Compare), node  # a KQL leaf is a match, an exists or a range
     return dataclasses.replace(node, left=field)
 
 

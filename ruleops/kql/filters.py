@@ -18,12 +18,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ruleops.query.ast import And, Compare, Exists, Expr, Field, Literal, Match, Not, Or
+from ruleops.query.ast import And, Compare, CompareOp, Exists, Expr, Field, Literal, Match, Not, Or
 from ruleops.query.wildcard import regex_literal
 
 
 class UnsupportedFilter(ValueError):
     """A filter clause ruleops cannot evaluate."""
+
+
+_RANGE_KEYS: tuple[tuple[str, CompareOp], ...] = (
+    ("gt", ">"),
+    ("gte", ">="),
+    ("lt", "<"),
+    ("lte", "<="),
+)
 
 
 def _field(name: str) -> Field:
@@ -36,7 +44,7 @@ def filters_condition(filters: Sequence[Any] | None) -> Expr | None:
     for item in filters or ():
         if not isinstance(item, Mapping):
             raise UnsupportedFilter(f"a filter must be a table, not {type(item).__name__}")
-        meta = item.get("meta") if isinstance(item.get("meta"), Mapping) else {}
+        meta: Mapping[str, Any] = item["meta"] if isinstance(item.get("meta"), Mapping) else {}
         if meta.get("disabled") is True:
             continue
         clause = item.get("query")
@@ -79,11 +87,7 @@ def clause_condition(clause: Mapping[str, Any]) -> Expr:
             case_insensitive=bool(options.get("case_insensitive", False)),
         )
     if kind == "range":
-        bounds = [
-            Compare(op, field, Literal(spec[key]))
-            for key, op in (("gt", ">"), ("gte", ">="), ("lt", "<"), ("lte", "<="))
-            if key in spec
-        ]
+        bounds = [Compare(op, field, Literal(spec[key])) for key, op in _RANGE_KEYS if key in spec]
         return bounds[0] if len(bounds) == 1 else And(tuple(bounds))
     raise UnsupportedFilter(f"ruleops cannot evaluate `{kind}` filters")
 

@@ -52,19 +52,23 @@ def _labels(label: Labeler, indices: Sequence[int]) -> str:
     return shown + (f" and {len(indices) - _MAX} more" if len(indices) > _MAX else "")
 
 
-def _show(key: tuple) -> str:
+def _show(key: tuple[Any, ...]) -> str:
     return ", ".join(f'"{part}"' for part in key)
 
 
 def _threshold(
-    rule: Threshold, events: Sequence[Event], now, label: Labeler, wanted: Sequence[int] | None
+    rule: Threshold,
+    events: Sequence[Event],
+    now: dt.datetime | None,
+    label: Labeler,
+    wanted: Sequence[int] | None,
 ) -> str | None:
     test = rule.matcher(rule.condition, now)
     matching = [i for i, e in enumerate(events) if test(e)]
     if not matching:
         return None
     getters = [field_values_getter(name) for name in rule.group_by]
-    groups: dict[tuple, list[int]] = {}
+    groups: dict[tuple[Any, ...], list[int]] = {}
     ungrouped = []
     for i in matching:
         keys = term_combinations(events[i], getters)
@@ -91,8 +95,10 @@ def _threshold(
         missing = [n for n, g in zip(rule.group_by, getters, strict=True) if not g(events[i])]
         lines.append(f"  - {label(i)} has no {', '.join(missing)}, so it is in no group")
     if wanted is not None:
-        keys = {k for i in wanted for k in term_combinations(events[i], getters)}
-        if len(keys) > 1 and not any(set(wanted) <= set(groups.get(k, [])) for k in keys):
+        wanted_keys = {k for i in wanted for k in term_combinations(events[i], getters)}
+        if len(wanted_keys) > 1 and not any(
+            set(wanted) <= set(groups.get(k, [])) for k in wanted_keys
+        ):
             lines.append(
                 f"the expected group [{_labels(label, list(wanted))}] spans several "
                 f"{rule.group_by[0] if len(rule.group_by) == 1 else 'group'} values"
@@ -100,7 +106,13 @@ def _threshold(
     return "\n".join(lines)
 
 
-def _new_terms(rule: NewTerms, events: Sequence[Event], times, now, label: Labeler) -> str | None:
+def _new_terms(
+    rule: NewTerms,
+    events: Sequence[Event],
+    times: Sequence[dt.datetime | None],
+    now: dt.datetime | None,
+    label: Labeler,
+) -> str | None:
     test = rule.matcher(rule.condition, now)
     if not any(test(e) for e in events):
         return None
@@ -118,7 +130,7 @@ def _new_terms(rule: NewTerms, events: Sequence[Event], times, now, label: Label
         f"new: {_labels(label, new) or 'none'}; history: {_labels(label, history) or 'none'}"
     ]
     getters = [field_values_getter(name) for name in rule.terms]
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple[Any, ...], int] = {}
     for i in history:
         if test(events[i]):
             for term in term_combinations(events[i], getters):
@@ -143,7 +155,9 @@ def _new_terms(rule: NewTerms, events: Sequence[Event], times, now, label: Label
     return "\n".join(lines)
 
 
-def _threat_match(rule: ThreatMatch, events: Sequence[Event], now, label: Labeler) -> str | None:
+def _threat_match(
+    rule: ThreatMatch, events: Sequence[Event], now: dt.datetime | None, label: Labeler
+) -> str | None:
     is_indicator = rule.matcher(rule.threat_condition, now)
     test = rule.matcher(rule.condition, now)
     indicators = [i for i, e in enumerate(events) if is_indicator(e)]

@@ -36,12 +36,14 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from ruleops.kql.errors import SYNTAX, KqlSyntaxError, explain_failure
+from ruleops.kql.errors import SYNTAX, explain_failure
+from ruleops.kql.errors import KqlSyntaxError as KqlSyntaxError  # re-exported
 from ruleops.query.ast import (
     And,
     Compare,
+    CompareOp,
     Exists,
     Expr,
     Field,
@@ -58,6 +60,9 @@ from ruleops.query.nesting import MAX_QUERY_DEPTH, TOO_DEEP_HINT, too_deep
 from ruleops.query.wildcard import regex_literal
 
 __all__ = ["ALL_FIELDS", "SYNTAX", "KqlSyntaxError", "parse_kql"]
+
+if TYPE_CHECKING:
+    from lark import Lark
 
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 
@@ -87,7 +92,7 @@ def parse_kql(text: str) -> Expr:
     from lark.exceptions import UnexpectedInput, VisitError  # noqa: PLC0415 -- heavy: lark
 
     try:
-        parsed = _parser().parse(text)
+        parsed = cast(Expr, _parser().parse(text))  # the callbacks build the Expr
         _refuse_deep_nesting(parsed, children)
         return parsed
     except _Reject as reject:
@@ -102,7 +107,7 @@ def parse_kql(text: str) -> Expr:
 
 
 @functools.cache
-def _parser():
+def _parser() -> Lark:
     from lark import Lark  # noqa: PLC0415 -- heavy: lark
 
     return Lark(
@@ -311,44 +316,49 @@ def _prefixed(node: Expr, prefix: tuple[str, ...]) -> Expr:
     return rebuild(node, lambda kid: _prefixed(kid, prefix))
 
 
-def _flatten(kind: type, operands: list[Expr]) -> tuple[Expr, ...]:
+def _flatten(kind: type[And] | type[Or], operands: list[Expr]) -> tuple[Expr, ...]:
     out: list[Expr] = []
     for operand in operands:
         # a nested query's `and` is a unit: one object must satisfy all of it
-        if isinstance(operand, kind) and not getattr(operand, "nested", ()):
+        if (
+            isinstance(operand, And | Or)
+            and isinstance(operand, kind)
+            and not getattr(operand, "nested", ())
+        ):
             out.extend(operand.operands)
         else:
             out.append(operand)
     return tuple(out)
 
 
-_RANGE_OPS = {"<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_RANGE_OPS: dict[str, CompareOp] = {"<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
 
 class _Builder:
     """Callbacks of the LALR parser: each grammar rule's children → an AST node."""
 
-    def start(self, items: list) -> Expr:
+    def start(self, items: list[Any]) -> Expr:
         return items[0] if items else Literal(True)
 
-    def or_query(self, items: list) -> Expr:
+    def or_query(self, items: list[Any]) -> Expr:
         operands = [item for item in items if not _is_token(item)]
         return Or(_flatten(Or, operands), span_of(items[0], items[-1]))
 
-    def and_query(self, items: list) -> Expr:
+    def and_query(self, items: list[Any]) -> Expr:
         operands = [item for item in items if not _is_token(item)]
         return And(_flatten(And, operands), span_of(items[0], items[-1]))
 
-    def negation(self, items: list) -> Expr:
+    def negation(self, items: list[Any]) -> Expr:
         not_token, operand = items
         return Not(operand, Span(not_token.start_pos, end_of(operand)))
 
-    def group(self, items: list) -> Expr:
+    def group(self, items: list[Any]) -> Expr:
         # the group's text includes its parentheses, so that `not (…)` ends at its `)`
         lpar, inner, rpar = items
-        return dataclasses.replace(inner, span=Span(lpar.start_pos, rpar.end_pos))
+        grouped: Expr = dataclasses.replace(inner, span=Span(lpar.start_pos, rpar.end_pos))
+        return grouped
 
-    def nested(self, items: list) -> Expr:
+    def nested(self, items: list[Any]) -> Expr:
         # A wildcard path parses, as in Kibana; Elasticsearch rejects it (RO408).
         field, _lbrace, inner, rbrace = items
         _refuse_deep_nesting(inner, children)
@@ -358,7 +368,7 @@ class _Builder:
         )
         return And(operands, Span(field.span.start, rbrace.end_pos), nested=field.path)
 
-    def range(self, items: list) -> Expr:
+    def range(self, items: list[Any]) -> Expr:
         # A `*` in a bound parses, as in Kibana, and reaches Elasticsearch as a character of
         # the bound (range.ts): a number, date or IP field rejects it (RO410).
         field, op, bound = items
@@ -366,39 +376,39 @@ class _Builder:
         span = Span(field.span.start, value.span.end)
         return Compare(_RANGE_OPS[str(op)], field, Literal(_scalar(value), value.span), span)
 
-    def field_value(self, items: list) -> Expr:
+    def field_value(self, items: list[Any]) -> Expr:
         field, values = items
         if _is_token(values):
             values = _decode(values)
         _refuse_deep_nesting(values, _value_children)
         return _lower_values(field, values, Span(field.span.start, end_of(values)))
 
-    def free_text(self, items: list) -> Expr:
+    def free_text(self, items: list[Any]) -> Expr:
         value = _decode(items[0])
         return _lower_value(Field(ALL_FIELDS, value.span), value, value.span)
 
-    def field(self, items: list) -> Field:
+    def field(self, items: list[Any]) -> Field:
         return _field(_decode(items[0]))
 
     # -- value lists
 
-    def value_group(self, items: list) -> _ValueTree:
+    def value_group(self, items: list[Any]) -> _ValueTree:
         lpar, inner, rpar = items
         return _ValueTree("group", (_value_item(inner),), Span(lpar.start_pos, rpar.end_pos))
 
-    def value_or(self, items: list) -> _ValueTree:
+    def value_or(self, items: list[Any]) -> _ValueTree:
         return self._value_op("or", items)
 
-    def value_and(self, items: list) -> _ValueTree:
+    def value_and(self, items: list[Any]) -> _ValueTree:
         return self._value_op("and", items)
 
-    def value_not(self, items: list) -> _ValueTree:
+    def value_not(self, items: list[Any]) -> _ValueTree:
         not_token, operand = items
         operand = _value_item(operand)
         return _ValueTree("not", (operand,), Span(not_token.start_pos, end_of(operand)))
 
     @staticmethod
-    def _value_op(op: str, items: list) -> _ValueTree:
+    def _value_op(op: str, items: list[Any]) -> _ValueTree:
         operands = [
             _value_item(item)
             for item in items

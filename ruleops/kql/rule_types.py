@@ -78,7 +78,9 @@ def term_key(value: Any) -> Any:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def term_combinations(event: Event, getters: Sequence[Callable[[Event], list[Any]]]) -> list[tuple]:
+def term_combinations(
+    event: Event, getters: Sequence[Callable[[Event], list[Any]]]
+) -> list[tuple[Any, ...]]:
     """Every combination of one value per field; none when a field is missing; the empty
     combination alone when there are no fields (one group for everything)."""
     values = [[term_key(v) for v in get(event)] for get in getters]
@@ -152,7 +154,7 @@ class Threshold(RuleType):
             self.condition, self.now(timestamp_field or self.timestamp_field, events)
         )
         getters = [field_values_getter(name) for name in self.group_by]
-        groups: dict[tuple, list[Event]] = {}
+        groups: dict[tuple[Any, ...], list[Event]] = {}
         for event in events:
             if not test(event):
                 continue

@@ -11,7 +11,7 @@ map to the rule file's own lines and columns.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal as TypingLiteral
 
@@ -52,11 +52,15 @@ class Literal:
     span: Span = NO_SPAN
 
 
+CompareOp = TypingLiteral["==", "!=", "<", "<=", ">", ">="]
+ArithmeticOp = TypingLiteral["+", "-", "*", "/", "%"]
+
+
 @dataclass(frozen=True)
 class Compare:
     """`==`, `!=`, `<`, `<=`, `>`, `>=`: case-sensitive, no wildcards."""
 
-    op: TypingLiteral["==", "!=", "<", "<=", ">", ">="]
+    op: CompareOp
     left: Expr
     right: Expr
     span: Span = NO_SPAN
@@ -139,7 +143,7 @@ class Call:
 
 @dataclass(frozen=True)
 class Arithmetic:
-    op: TypingLiteral["+", "-", "*", "/", "%"]
+    op: ArithmeticOp
     left: Expr
     right: Expr
     span: Span = NO_SPAN
@@ -197,10 +201,10 @@ def rebuild(node: Expr, visit: Callable[[Expr], Expr]) -> Expr:
         items = getattr(node, attribute, None)
         if isinstance(items, tuple):
             changes[attribute] = tuple(visit(item) for item in items)
-    return dataclasses.replace(node, **changes) if changes else node  # type: ignore[type-var]
+    return dataclasses.replace(node, **changes) if changes else node  # type: ignore[arg-type]
 
 
-def walk(node: Expr):
+def walk(node: Expr) -> Iterator[Expr]:
     """Every node of the tree, parents before children."""
     stack = [node]
     while stack:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from ruleops.eql.ast import EventQuery, Sequence, category_term
 from ruleops.loading import Rule
@@ -36,9 +37,9 @@ class RuleCondition:
             return self.condition
         return And((category_term(self.category, self.category_field), self.condition))
 
-    def base(self) -> dict:
+    def base(self) -> dict[str, Any]:
         """The part of an event that the category fixes."""
-        event: dict = {}
+        event: dict[str, Any] = {}
         if self.category is not None:
             set_path(event, tuple(self.category_field.split(".")), self.category)
         return event
@@ -100,7 +101,7 @@ def _eql_conditions(query: str) -> list[RuleCondition]:
     return out
 
 
-def _kql_conditions(section, query: str) -> list[RuleCondition]:
+def _kql_conditions(section: dict[str, Any], query: str) -> list[RuleCondition]:
     from ruleops.kql.filters import UnsupportedFilter  # noqa: PLC0415 -- per language
     from ruleops.kql.parser import KqlSyntaxError  # noqa: PLC0415 -- per language
     from ruleops.kql.rule_types import (  # noqa: PLC0415 -- per language

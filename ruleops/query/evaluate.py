@@ -84,7 +84,7 @@ from ruleops.query.wildcard import (
     compile_wildcard_set,
 )
 
-Predicate = Callable[[Mapping], bool]
+Predicate = Callable[[Mapping[str, Any]], bool]
 FieldTypes = Mapping[str, str]
 
 
@@ -153,7 +153,9 @@ def resolve_optional_fields(expr: Expr, field_types: FieldTypes) -> Expr:
     return visit(expr)
 
 
-def script_value(expr: Expr, event: Mapping, *, field_types: FieldTypes | None = None) -> Any:
+def script_value(
+    expr: Expr, event: Mapping[str, Any], *, field_types: FieldTypes | None = None
+) -> Any:
     """The value of an expression as an ES script computes it (first value of each field)."""
     compiler = _Compiler("eql", field_types or {})
     slots: list[Field] = []
@@ -325,7 +327,7 @@ class _Compiler:
         parent = es_types.multi_field_parent(self.field_types, field.name)
         return tuple(parent.split(".")) if parent else field.path
 
-    def getter(self, field: Field) -> Callable[[Mapping], Any]:
+    def getter(self, field: Field) -> Callable[[Mapping[str, Any]], Any]:
         if self.expands(field):
             get = wildcard_getter(field.name)
         else:
@@ -335,7 +337,7 @@ class _Compiler:
             return get  # field_semantics reads each value as the field's type indexes it
         if es_type in DATE or es_type == "version":
 
-            def typed(event: Mapping, _get=get, _type=es_type) -> Any:
+            def typed(event: Mapping[str, Any], _get=get, _type=es_type) -> Any:
                 return coerce_to_type(_get(event), _type)
 
             return typed
@@ -433,7 +435,7 @@ class _Compiler:
         get_objects = make_getter(node.nested)
         field_getters = [make_getter(f.path) for f in fields(node)]
 
-        def one_object(event: Mapping) -> bool:
+        def one_object(event: Mapping[str, Any]) -> bool:
             objects = [v for v in flat_values(get_objects(event)) if isinstance(v, Mapping)]
             if objects:
                 return any(relative(o) for o in objects)
@@ -473,7 +475,7 @@ class _Compiler:
         if len(path) == 3 and plain:
             p0, p1, p2 = path
 
-            def leaf_str3(event: Mapping) -> bool:
+            def leaf_str3(event: Mapping[str, Any]) -> bool:
                 a = event.get(p0)
                 if a.__class__ is dict:
                     b = a.get(p1)
@@ -490,7 +492,7 @@ class _Compiler:
         if len(path) == 2 and plain:
             q0, q1 = path
 
-            def leaf_str2(event: Mapping) -> bool:
+            def leaf_str2(event: Mapping[str, Any]) -> bool:
                 a = event.get(q0)
                 if a.__class__ is dict:
                     raw = a.get(q1, MISSING)
@@ -503,7 +505,7 @@ class _Compiler:
 
             return Compiled(leaf_str2, script=False)
 
-        def leaf_str(event: Mapping) -> bool:
+        def leaf_str(event: Mapping[str, Any]) -> bool:
             raw = get(event)
             if raw.__class__ is str:
                 return str_test(raw)
@@ -553,7 +555,7 @@ class _Compiler:
         children = self.multi_fields
         tests: dict[str, Callable[[Any], bool] | None] = {}
 
-        def expanded(event: Mapping) -> bool:
+        def expanded(event: Mapping[str, Any]) -> bool:
             for name, value in _leaves(event, ""):
                 for candidate in (name, *children.get(name, ())):
                     if not matches_name(candidate):
@@ -725,7 +727,7 @@ class _Compiler:
         if len(getters) == 1:
             (get,) = getters
 
-            def script1(event: Mapping) -> bool:
+            def script1(event: Mapping[str, Any]) -> bool:
                 raw = get(event)
                 if raw.__class__ is list:
                     return any(value([v]) is True for v in _script_values(raw))
@@ -733,7 +735,7 @@ class _Compiler:
 
             return Compiled(script1, script=True)
 
-        def script_n(event: Mapping) -> bool:
+        def script_n(event: Mapping[str, Any]) -> bool:
             raws = [g(event) for g in getters]
             if not any(r.__class__ is list for r in raws):
                 return value(raws) is True
@@ -742,7 +744,7 @@ class _Compiler:
 
         return Compiled(script_n, script=True)
 
-    def value(self, node: Expr, slots: list[Field]) -> Callable[[list], Any]:
+    def value(self, node: Expr, slots: list[Field]) -> Callable[[list[Any]], Any]:
         """A closure computing `node` from slot values (one per field), three-valued."""
         match node:
             case Literal(value=constant):
@@ -762,7 +764,7 @@ class _Compiler:
             case Not(operand=operand):
                 get = self.value(operand, slots)
 
-                def negate(s: list) -> Any:
+                def negate(s: list[Any]) -> Any:
                     v = get(s)
                     return None if v is None else not v
 
@@ -790,7 +792,7 @@ class _Compiler:
 
                 check = _ORDER_TESTS[op]
 
-                def ordered(s: list) -> Any:
+                def ordered(s: list[Any]) -> Any:
                     c = compare_values(get_left(s), get_right(s))
                     return None if c is None else check(c)
 
@@ -802,7 +804,7 @@ class _Compiler:
                     for p in node.patterns
                 ]
 
-                def matches(s: list) -> Any:
+                def matches(s: list[Any]) -> Any:
                     v = get(s)
                     if v is None:
                         return None
@@ -814,7 +816,7 @@ class _Compiler:
                 get = self.value(inner, slots)
                 gets = [self.value(o, slots) for o in options]
 
-                def contained(s: list) -> Any:
+                def contained(s: list[Any]) -> Any:
                     v = get(s)
                     if v is None:
                         return None
@@ -859,7 +861,7 @@ class _Compiler:
             case Negate(operand=operand):
                 get = self.value(operand, slots)
 
-                def minus(s: list) -> Any:
+                def minus(s: list[Any]) -> Any:
                     v = get(s)
                     return -v if fn.is_number(v) else None
 
@@ -945,13 +947,13 @@ def _strip_prefix(expr: Expr, depth: int) -> Expr:
     return visit(expr)
 
 
-def wildcard_getter(pattern: str) -> Callable[[Mapping], Any]:
+def wildcard_getter(pattern: str) -> Callable[[Mapping[str, Any]], Any]:
     """The values of every field of an event whose dotted name matches `pattern`, where `*`
     is any run of characters, dots included (None when no field matches)."""
     matches = compile_wildcard(pattern, question_mark=False)
     decided: dict[str, bool] = {}  # field names recur from event to event
 
-    def get(event: Mapping) -> Any:
+    def get(event: Mapping[str, Any]) -> Any:
         found: list[Any] = []
         for name, value in _leaves(event, ""):
             hit = decided.get(name)
@@ -1078,7 +1080,7 @@ def _or3(values) -> bool | None:
     return result
 
 
-def _script_values(raw: list) -> list[Any]:
+def _script_values(raw: list[Any]) -> list[Any]:
     values = list(dict.fromkeys(v for v in flat_values(raw) if not isinstance(v, dict)))
     return values or [None]
 

@@ -92,13 +92,19 @@ class Explanation:
 
 
 def explain(
-    expr: Expr, event: Mapping, *, dialect: str = "eql", field_types: FieldTypes | None = None
+    expr: Expr,
+    event: Mapping[str, Any],
+    *,
+    dialect: str = "eql",
+    field_types: FieldTypes | None = None,
 ) -> Explanation:
     return _Explainer(event, dialect, field_types).node(expr)
 
 
 class _Explainer:
-    def __init__(self, event: Mapping, dialect: str, field_types: FieldTypes | None) -> None:
+    def __init__(
+        self, event: Mapping[str, Any], dialect: str, field_types: FieldTypes | None
+    ) -> None:
         self.event = event
         self.dialect = dialect
         self.field_types = field_types
@@ -203,7 +209,7 @@ def _subject(node: Expr) -> Expr | None:
     return None
 
 
-def _missing_fields(node: Expr, event: Mapping) -> list[str]:
+def _missing_fields(node: Expr, event: Mapping[str, Any]) -> list[str]:
     return [f.name for f in dict.fromkeys(fields(node)) if make_getter(f.path)(event) in (None, [])]
 
 
@@ -303,8 +309,8 @@ def render(node: Expr | IsNull) -> str:
         case Not(operand=operand):
             return f"not {_wrap(operand, Not)}"
         case And(operands=operands, nested=nested) if nested:
-            inner = " and ".join(_wrap(o, And) for o in operands)
-            return f"{'.'.join(nested)}:{{ {inner} }}"
+            joined = " and ".join(_wrap(o, And) for o in operands)
+            return f"{'.'.join(nested)}:{{ {joined} }}"
         case And(operands=operands):
             return " and ".join(_wrap(o, And) for o in operands)
         case Or(operands=operands):

@@ -78,7 +78,7 @@ class FastLalr:
         self._gotos: list[dict[str, int]] = [{} for _ in range(size)]
         # Reductions: (length of the expansion, rule's name, callback or None for a `?rule`
         # passing its one child up). An action is a state to shift to (>= 0) or ~reduction.
-        self._rules: list[tuple[int, str, Callable[[list], Any] | None]] = []
+        self._rules: list[tuple[int, str, Callable[[list[Any]], Any] | None]] = []
         numbers: dict[Any, int] = {}
         for state, actions in table.states.items():
             for symbol, (action, argument) in actions.items():
@@ -265,7 +265,7 @@ def _reduction(rule: Any, transformer: Any, options: Any) -> tuple[int, str, Any
     method = getattr(transformer, label, None)
     if method is None:
         # lark's repetition helpers and `_rule`s: a list, spliced into the parent
-        build: Callable[[list], Any] = _items if name.startswith("_") else _tree(Tree, label)
+        build: Callable[[list[Any]], Any] = _items if name.startswith("_") else _tree(Tree, label)
     elif name.startswith("_"):
         raise NotImplementedError("a transformer method for a `_rule`")
     else:
@@ -278,8 +278,8 @@ def _shaper(
     trailing: int,
     size: int,
     expand1: bool,
-    build: Callable[[list], Any],
-) -> Callable[[list], Any]:
+    build: Callable[[list[Any]], Any],
+) -> Callable[[list[Any]], Any]:
     """The callback for a reduction: children → items per `plan` → `build(items)`."""
     every = [i for i, _, _ in plan] == list(range(size))
     plain = every and not any(splice or before for _, splice, before in plan)
@@ -292,15 +292,15 @@ def _shaper(
     if left and not trailing and not expand1:
         # a left-recursive repetition: extend the list built so far
 
-        def extend(children: list) -> Any:
+        def extend(children: list[Any]) -> Any:
             items = children[0]
             items += children[1:]
             return build(items)
 
         return extend
 
-    def shape(children: list) -> Any:
-        items: list = []
+    def shape(children: list[Any]) -> Any:
+        items: list[Any] = []
         for index, splice, before in plan:
             if before:
                 items += [None] * before
@@ -317,11 +317,11 @@ def _shaper(
     return shape
 
 
-def _items(items: list) -> list:
+def _items(items: list[Any]) -> list[Any]:
     return items
 
 
-def _tree(tree: Any, label: str) -> Callable[[list], Any]:
+def _tree(tree: Any, label: str) -> Callable[[list[Any]], Any]:
     return lambda children: tree(label, children)
 
 
@@ -345,7 +345,7 @@ def first_characters(regexp: str, flags: int = 0) -> frozenset[str] | None:
     return None if chars is None or nullable else frozenset(chars)
 
 
-def _sequence(items: list, fold: bool) -> tuple[set[str] | None, bool]:
+def _sequence(items: list[Any], fold: bool) -> tuple[set[str] | None, bool]:
     """(first characters, can match empty) of items matched one after the other."""
     found: set[str] = set()
     for item in items:
@@ -358,7 +358,7 @@ def _sequence(items: list, fold: bool) -> tuple[set[str] | None, bool]:
     return found, True
 
 
-def _item(item: tuple, fold: bool) -> tuple[set[str] | None, bool]:
+def _item(item: tuple[Any, ...], fold: bool) -> tuple[set[str] | None, bool]:
 
     op, argument = item
     if op is c.LITERAL:
@@ -408,7 +408,7 @@ _CATEGORIES = {
 }
 
 
-def _charset(items: list, fold: bool) -> set[str] | None:
+def _charset(items: list[Any], fold: bool) -> set[str] | None:
 
     negated = bool(items) and items[0][0] is c.NEGATE
     listed: set[str] = set()

@@ -67,14 +67,14 @@ def fn_startswith(ci: bool, s: Any, prefix: Any) -> bool | None:
     if s is None or prefix is None or not _strings(s, prefix):
         return None
     s, prefix = _fold(s, prefix, ci)
-    return s.startswith(prefix)
+    return bool(s.startswith(prefix))
 
 
 def fn_endswith(ci: bool, s: Any, suffix: Any) -> bool | None:
     if s is None or suffix is None or not _strings(s, suffix):
         return None
     s, suffix = _fold(s, suffix, ci)
-    return s.endswith(suffix)
+    return bool(s.endswith(suffix))
 
 
 def fn_stringcontains(ci: bool, s: Any, sub: Any) -> bool | None:
@@ -98,7 +98,7 @@ def fn_indexof(ci: bool, s: Any, sub: Any, start: Any = 0) -> int | None:
     start = max(int(start), 0)
     if not sub:
         # Java's indexOf finds the empty string at `start`, or at the end past it
-        return min(start, len(s))
+        return int(min(start, len(s)))
     position = s.find(sub, start)
     return None if position < 0 else position
 
@@ -108,7 +108,7 @@ def fn_between(ci: bool, s: Any, left: Any, right: Any, greedy: Any = False) -> 
         return None
     if not s or not left or not right:
         # StringUtils.between: an empty source, left or right gives the source back
-        return s
+        return s  # type: ignore[no-any-return]  # checked by is_number / _strings
     hay_s, hay_left = _fold(s, left, ci)
     _, hay_right = _fold(s, right, ci)
     start = hay_s.find(hay_left)
@@ -118,7 +118,7 @@ def fn_between(ci: bool, s: Any, left: Any, right: Any, greedy: Any = False) -> 
     end = hay_s.rfind(hay_right) if greedy is True else hay_s.find(hay_right, start)
     if end < start:
         return ""
-    return s[start:end]
+    return str(s[start:end])
 
 
 def fn_length(_ci: bool, s: Any) -> int | None:
@@ -157,7 +157,7 @@ def fn_number(_ci: bool, s: Any, base: Any = None) -> int | float | None:
     if s is None:
         return None
     if is_number(s):
-        return s
+        return s  # type: ignore[no-any-return]  # checked by is_number / _strings
     if not isinstance(s, str):
         return None
     hex_prefix = s.startswith("0x")

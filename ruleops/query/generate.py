@@ -17,7 +17,7 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -43,6 +43,9 @@ from ruleops.query.ast import (
 from ruleops.query.evaluate import compile_condition
 from ruleops.query.lucene_regex import LuceneRegexError, compile_lucene
 from ruleops.query.satisfiability import array_fields
+
+# The mapping type of a field by its dotted name, where the caller knows it.
+FieldType = Callable[[str], str | None]
 
 # Bounds that keep generation fast and deterministic on every corpus rule.
 MAX_ALTERNATIVES = 128
@@ -138,7 +141,7 @@ def solve(
     *,
     dialect: str = "eql",
     base: Mapping[str, Any] | None = None,
-    field_type=None,
+    field_type: FieldType | None = None,
 ) -> dict[str, Any] | None:
     """An event on which every leaf takes its wanted value and `expr` evaluates to `want`."""
     by_field: dict[tuple[str, ...], list[Leaf]] = {}
@@ -178,7 +181,14 @@ def solve(
     return None
 
 
-def events_for(expr: Expr, want: bool = True, *, dialect: str = "eql", base=None, field_type=None):
+def events_for(
+    expr: Expr,
+    want: bool = True,
+    *,
+    dialect: str = "eql",
+    base: Mapping[str, Any] | None = None,
+    field_type: FieldType | None = None,
+) -> Iterator[Generated]:
     """Distinct confirmed events, one per solvable alternative, each with its conjunction."""
     seen: set[str] = set()
     for conjunction in alternatives(expr, want):
@@ -191,7 +201,12 @@ def events_for(expr: Expr, want: bool = True, *, dialect: str = "eql", base=None
 
 
 def near_misses(
-    expr: Expr, positive: Generated, *, dialect: str = "eql", base=None, field_type=None
+    expr: Expr,
+    positive: Generated,
+    *,
+    dialect: str = "eql",
+    base: Mapping[str, Any] | None = None,
+    field_type: FieldType | None = None,
 ) -> Iterator[tuple[Leaf, dict[str, Any]]]:
     """For each leaf of a matching conjunction: an event with only that leaf turned around."""
     for index, leaf in enumerate(positive.conjunction):
@@ -208,7 +223,13 @@ def near_misses(
 # --- one field ----------------------------------------------------------------------------
 
 
-def _solve_field(path, leaves: list[Leaf], event, dialect: str, field_type) -> Any:
+def _solve_field(
+    path: tuple[str, ...],
+    leaves: list[Leaf],
+    event: dict[str, Any],
+    dialect: str,
+    field_type: FieldType | None,
+) -> Any:
     checks = [(compile_condition(leaf.node, dialect=dialect), leaf.want) for leaf in leaves]
     kind = field_type(".".join(path)) if field_type else None
     pool: list[Any] = []
@@ -246,7 +267,13 @@ def _solve_field(path, leaves: list[Leaf], event, dialect: str, field_type) -> A
     return _combined(path, leaves, checks, event, kind)
 
 
-def _combined(path, leaves: list[Leaf], checks, event, kind) -> Any:
+def _combined(
+    path: tuple[str, ...],
+    leaves: list[Leaf],
+    checks: list[tuple[Callable[[Mapping[str, Any]], Any], bool]],
+    event: dict[str, Any],
+    kind: str | None,
+) -> Any:
     """When no single value meets every leaf: one value per positive leaf, joined into one
     string (`*a*` and `*b*` both hold in "a b") or, for a field that may hold several values
     (ECS arrays, unknown fields), listed (`process.args == "-c" and process.args == "x"`)."""

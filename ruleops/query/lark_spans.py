@@ -10,13 +10,13 @@ from ruleops.query.ast import Span
 def start_of(item: Any) -> int:
     """Where a node (its `span`) or a lark token (its `start_pos`) begins."""
     span = getattr(item, "span", None)
-    return span.start if span is not None else item.start_pos
+    return int(span.start if span is not None else item.start_pos)
 
 
 def end_of(item: Any) -> int:
     """Just past where a node or a lark token ends."""
     span = getattr(item, "span", None)
-    return span.end if span is not None else item.end_pos
+    return int(span.end if span is not None else item.end_pos)
 
 
 def span_of(first: Any, last: Any) -> Span:

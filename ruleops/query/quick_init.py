@@ -13,7 +13,7 @@ factories) keeps its generated `__init__`.
 from __future__ import annotations
 
 import dataclasses
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T", bound=type)
 
@@ -36,7 +36,7 @@ def quick_init(cls: T) -> T:
     )
     body = "".join(f"\n    d[{f.name!r}] = {f.name}" for f in fields) or "\n    pass"
     source = f"def __init__(self, {params}):\n    d = self.__dict__{body}\n"
-    namespace: dict = {}
+    namespace: dict[str, Any] = {}
     exec(source, defaults, namespace)  # generated from field names, as dataclasses does
     init = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"

@@ -8,10 +8,10 @@ flatten (`{"process": [{"pid": 1}, {"pid": 2}]}` gives `process.pid` the values 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-Getter = Callable[[Mapping], Any]
+Getter = Callable[[Mapping[str, Any]], Any]
 
 
 MISSING = object()
@@ -26,7 +26,7 @@ def make_getter(path: tuple[str, ...]) -> Getter:
     if len(path) == 1:
         key = path[0]
 
-        def get1(event: Mapping) -> Any:
+        def get1(event: Mapping[str, Any]) -> Any:
             return event.get(key)
 
         return get1
@@ -35,7 +35,7 @@ def make_getter(path: tuple[str, ...]) -> Getter:
         tuple(".".join(path[k:j]) for j in range(k + 2, len(path) + 1)) for k in range(len(path))
     )
 
-    def slow(event: Mapping) -> Any:
+    def slow(event: Mapping[str, Any]) -> Any:
         node: Any = event
         for k, part in enumerate(path):
             if node.__class__ is list or (node.__class__ is not dict and isinstance(node, Mapping)):
@@ -53,7 +53,7 @@ def make_getter(path: tuple[str, ...]) -> Getter:
     if len(path) == 2:
         first, second = path
 
-        def get2(event: Mapping) -> Any:
+        def get2(event: Mapping[str, Any]) -> Any:
             outer = event.get(first)
             if outer.__class__ is dict:
                 value = outer.get(second, MISSING)
@@ -66,7 +66,7 @@ def make_getter(path: tuple[str, ...]) -> Getter:
     if len(path) == 3:
         p0, p1, p2 = path
 
-        def get3(event: Mapping) -> Any:
+        def get3(event: Mapping[str, Any]) -> Any:
             a = event.get(p0)
             if a.__class__ is dict:
                 b = a.get(p1)
@@ -78,7 +78,7 @@ def make_getter(path: tuple[str, ...]) -> Getter:
 
         return get3
 
-    def get_n(event: Mapping) -> Any:
+    def get_n(event: Mapping[str, Any]) -> Any:
         node: Any = event
         for part in path:
             if node.__class__ is not dict:
@@ -107,7 +107,7 @@ def lookup(obj: Any, path: tuple[str, ...]) -> Any:
     return flat
 
 
-def _lookup(obj: Any, path: tuple[str, ...], start: int):
+def _lookup(obj: Any, path: tuple[str, ...], start: int) -> Iterator[Any]:
     if isinstance(obj, list):
         for item in obj:
             yield from _lookup(item, path, start)

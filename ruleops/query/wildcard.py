@@ -164,13 +164,13 @@ def _parts_matcher(read: list[str]) -> StrTest:
     return test
 
 
-def _lazy_fullmatch(regex: str, flags: int) -> Callable[[str], re.Match | None]:
+def _lazy_fullmatch(regex: str, flags: int) -> Callable[[str], re.Match[str] | None]:
     """`re.compile(regex).fullmatch`, compiled on first use: a commit hook compiles every rule
     but evaluates few, and compiling regexes is most of the compile time. Escaped wildcard
     regexes cannot fail to compile, so nothing is deferred but the cost."""
-    compiled: Callable[[str], re.Match | None] | None = None
+    compiled: Callable[[str], re.Match[str] | None] | None = None
 
-    def fullmatch(s: str) -> re.Match | None:
+    def fullmatch(s: str) -> re.Match[str] | None:
         nonlocal compiled
         if compiled is None:
             compiled = re.compile(regex, flags).fullmatch
