@@ -167,7 +167,9 @@ def _extracted(command: Any) -> set[str]:
     return names
 
 
-_WRAPPERS = frozenset({"to_lower", "to_upper", "url_decode", "trim", "to_string"})
+_WRAPPERS = frozenset(
+    {"to_lower", "to_upper", "url_decode", "trim", "to_string", "to_ip", "to_version"}
+)
 
 
 def _wraps_one_field(node: ast.Expr) -> bool:
@@ -234,14 +236,32 @@ def _literal(node: ast.Expr) -> q.Literal:
 
 
 def lower(node: ast.Expr) -> q.Expr:
-    """One ES|QL condition in the shared form; _Unlowerable when it cannot be."""
+    """One ES|QL condition in the shared form; _Unlowerable when it cannot be.
+
+    An AND or OR keeps the operands that lower (a draft asks less, or offers fewer ways,
+    than the query: the runner confirms every drafted case). A negation requires the fields
+    it reads: in ES|QL `NOT (a == x)` is null, not true, when `a` is missing."""
     match node:
-        case ast.And(operands=operands):
-            return q.And(tuple(lower(o) for o in operands), _sp(node))
-        case ast.Or(operands=operands):
-            return q.Or(tuple(lower(o) for o in operands), _sp(node))
+        case ast.And(operands=operands) | ast.Or(operands=operands):
+            lowered = []
+            for operand in operands:
+                with contextlib.suppress(_Unlowerable):
+                    lowered.append(lower(operand))
+            if not lowered:
+                raise _Unlowerable
+            if len(lowered) == 1:
+                return lowered[0]
+            kind = q.And if isinstance(node, ast.And) else q.Or
+            return kind(tuple(lowered), _sp(node))
         case ast.Not(operand=operand):
-            return q.Not(lower(operand), _sp(node))
+            return _present(q.Not(lower(operand), _sp(node)), operand)
+        case ast.Compare(op="!=", left=ast.Column() as left, right=right) if isinstance(
+            right, ast.Literal
+        ):
+            return _present(q.Compare("!=", _field(left), _literal(right), _sp(node)), node)
+        case ast.In(negated=True) | ast.Like(negated=True):
+            inner = dataclasses.replace(node, negated=False)
+            return _present(q.Not(lower(inner), _sp(node)), node)
         case ast.Compare(op=op, left=ast.Call(name=name) as case, right=right) if (
             name.lower() == "case" and isinstance(right, ast.Literal)
         ):
@@ -288,6 +308,13 @@ def lower(node: ast.Expr) -> q.Expr:
         case ast.Call(name=name, args=args):
             return _call(name.lower(), args, node)
     raise _Unlowerable
+
+
+def _present(condition: q.Expr, source: ast.Expr) -> q.Expr:
+    """`condition` with every field `source` reads required to exist."""
+    names = dict.fromkeys(_unwrap(c)[0].name for c in ast.columns(source))
+    exists = tuple(q.Exists(q.Field(tuple(n.split("."))), _sp(source)) for n in names)
+    return q.And((*exists, condition), _sp(source)) if exists else condition
 
 
 _TESTS = {

@@ -182,6 +182,10 @@ def usage_types(query: ast.Query) -> dict[str, str]:
                 if isinstance(node, ast.Compare):
                     note(node.left, number(node.right))
                     note(node.right, number(node.left))
+                    for side, other in ((node.left, node.right), (node.right, node.left)):
+                        literal = isinstance(other, ast.Literal) and other.type == "boolean"
+                        if isinstance(side, ast.Column) and literal:
+                            boolean.add(side.name)
                 elif isinstance(node, ast.In):
                     kinds = {number(o) for o in node.options}
                     if kinds and None not in kinds:

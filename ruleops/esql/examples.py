@@ -1,0 +1,115 @@
+"""Example strings for GROK and DISSECT patterns: a value the pattern extracts columns from.
+
+Fixture generation needs a source value that a rule's GROK or DISSECT accepts, so that the
+columns it extracts (and the conditions on them) can hold. An example is built from the
+pattern itself: for GROK from its compiled regular expression, walked with Python's own
+regex parser (the first alternative of each choice, the fewest repetitions that still give
+every extracted column a value), then confirmed by matching; for DISSECT by filling each key.
+"""
+
+from __future__ import annotations
+
+import re
+from re import _constants as sre_c  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import Any
+
+from ruleops.esql.dissect import DissectError, compile_dissect
+from ruleops.esql.grok import GrokError, compile_grok
+
+_CATEGORY_EXAMPLE = {
+    sre_c.CATEGORY_DIGIT: "1",
+    sre_c.CATEGORY_NOT_DIGIT: "a",
+    sre_c.CATEGORY_SPACE: " ",
+    sre_c.CATEGORY_NOT_SPACE: "a",
+    sre_c.CATEGORY_WORD: "a",
+    sre_c.CATEGORY_NOT_WORD: "-",
+}
+MAX_LENGTH = 400
+
+
+def grok_example(pattern: str) -> str | None:
+    """A string the GROK pattern matches with every column it extracts set, or None."""
+    try:
+        grok = compile_grok(pattern)
+        parsed = sre_parse.parse(grok.regex.pattern)
+    except (GrokError, re.error, RecursionError):
+        return None
+    try:
+        text = _build(parsed, depth=0)
+    except (_NoExample, RecursionError):
+        return None
+    if len(text) > MAX_LENGTH:
+        return None
+    values = grok.match(text)
+    return text if values is not None and all(v is not None for v in values) else None
+
+
+def dissect_example(pattern: str) -> str | None:
+    """A string the DISSECT pattern splits with every key set, or None."""
+    try:
+        dissect = compile_dissect(pattern)
+    except DissectError:
+        return None
+    parts = [dissect.prefix]
+    for index, delimiter in enumerate(dissect.delimiters):
+        parts.append(f"value{index}")
+        parts.append(delimiter)
+    text = "".join(parts)
+    values = dissect.match(text)
+    return text if values is not None else None
+
+
+class _NoExample(Exception):
+    pass
+
+
+def _build(items: Any, depth: int) -> str:
+    if depth > 50:
+        raise _NoExample
+    out: list[str] = []
+    for op, argument in items:
+        out.append(_item(op, argument, depth))
+    return "".join(out)
+
+
+def _item(op: Any, argument: Any, depth: int) -> str:
+    if op is sre_c.LITERAL:
+        return chr(argument)
+    if op is sre_c.NOT_LITERAL:
+        return "a" if chr(argument) != "a" else "b"
+    if op is sre_c.ANY:
+        return "a"
+    if op is sre_c.IN:
+        return _in(argument)
+    if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, getattr(sre_c, "POSSESSIVE_REPEAT", None)):
+        low, _high, inner = argument
+        return _build(inner, depth + 1) * max(low, 1 if _has_group(inner) else low)
+    if op is sre_c.SUBPATTERN:
+        return _build(argument[-1], depth + 1)
+    if op is getattr(sre_c, "ATOMIC_GROUP", None):
+        return _build(argument, depth + 1)
+    if op is sre_c.BRANCH:
+        return _build(argument[1][0], depth + 1)
+    if op in (sre_c.AT, sre_c.ASSERT, sre_c.ASSERT_NOT):
+        return ""
+    raise _NoExample
+
+
+def _has_group(items: Any) -> bool:
+    return any(op is sre_c.SUBPATTERN for op, _ in items)
+
+
+def _in(items: Any) -> str:
+    negated = any(op is sre_c.NEGATE for op, _ in items)
+    if negated:
+        excluded = {chr(a) for op, a in items if op is sre_c.LITERAL}
+        return next(c for c in "axz0_" if c not in excluded)
+    for op, argument in items:
+        if op is sre_c.LITERAL:
+            return chr(argument)
+        if op is sre_c.RANGE:
+            return chr(argument[0])
+        if op is sre_c.CATEGORY:
+            return _CATEGORY_EXAMPLE.get(argument, "a")
+    raise _NoExample
