@@ -31,7 +31,8 @@ from ruleops.files import Unreadable, read_file, toml_files
 from ruleops.loading import Checked, Rule, Source, decode_text, read_bytes
 from ruleops.report import Report
 
-FORMAT = 2
+# 3: a file's summary holds the fields its query reads (`Rule.fields`).
+FORMAT = 3
 # The first line of every cache file: this marker and the SHA-256 of the rest.
 _SIGNED = b"ruleops-cache "
 # A cache file beyond this is not ours to read (a whole corpus' findings are a few MB).

@@ -79,6 +79,9 @@ def _check_source(source: Source, config: Config) -> Checked:
     found = list(loaded.diagnostics)
     if loaded.rule is not None:
         found.extend(check_rule(loaded.rule, config))
+        # Worked out here, in the worker that has the query parsed, for the cross-rule
+        # checks and the cache summary.
+        _ = loaded.rule.fields
     return loaded.rule, found
 
 
@@ -179,7 +182,11 @@ def check_files(
         raw.extend(found)
         if rule is not None:
             report.rules.append(rule)
-    for check in (*checks.CORPUS_CHECKS, *extra_checks):
+    # An invocation's check may stand in for a corpus check (the same check over the whole
+    # repository rather than the run's rules alone).
+    superseded = {getattr(check, "supersedes", None) for check in extra_checks}
+    corpus = [check for check in checks.CORPUS_CHECKS if check not in superseded]
+    for check in (*corpus, *extra_checks):
         try:
             raw.extend(check(report.rules, config))
         except Exception as error:

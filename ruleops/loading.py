@@ -123,7 +123,8 @@ class Rule(TomlDocument):
     """A rule file. Its data are parsed, and its positions computed, on first use.
 
     A rule answered from the check cache starts with only `summary` (rule_id, name,
-    maturity): cross-file checks that need no more never parse the file.
+    maturity, the fields its query reads): cross-file checks that need no more never parse
+    the file.
     """
 
     def __init__(
@@ -131,7 +132,7 @@ class Rule(TomlDocument):
         path: str,
         text: str,
         data: dict[str, Any] | None = None,
-        summary: dict[str, str | None] | None = None,
+        summary: dict[str, Any] | None = None,
     ) -> None:
         self.path = path
         self.text = text
@@ -145,9 +146,24 @@ class Rule(TomlDocument):
             self._data = toml_reader.loads(self.text)
         return self._data
 
-    def summary(self) -> dict[str, str | None]:
+    def summary(self) -> dict[str, Any]:
         """What cross-file checks read of every rule, kept in the check cache."""
-        return {"rule_id": self.rule_id, "name": self.name, "maturity": self.maturity}
+        return {
+            "rule_id": self.rule_id,
+            "name": self.name,
+            "maturity": self.maturity,
+            "fields": self.fields,
+        }
+
+    @cached_property
+    def fields(self) -> dict[str, int]:
+        """The source fields the query reads, each with the offset in the query where it is
+        first written (`ruleops.query_fields`)."""
+        if self._summary is not None and "fields" in self._summary:
+            return dict(self._summary["fields"])
+        from ruleops.query_fields import fields_read  # noqa: PLC0415 -- parses the query
+
+        return fields_read(self)
 
     # Convenience accessors that never raise on malformed files: a wrong type is the
     # schema check's finding, not a crash in another check.

@@ -1,4 +1,4 @@
-"""Every rule file's rule_id and name, without reading every rule file on every run.
+"""Every rule file's rule_id, name and fields, without reading every rule file on every run.
 
 The duplicate check of a run that loads only some rules (a commit hook checks the staged
 file; `--changed-since` the changed ones) compares them with every other rule of the
@@ -12,6 +12,10 @@ the check cache) and refreshed from file metadata:
   because a second write within one timestamp tick of the file system would leave the
   metadata as it was (git's "racy clean" problem); such a file is read again until its
   entry is older.
+
+The cross-rule field check (`ruleops.checks.repository_fields`) also needs the fields each
+other rule's query reads; those take a parse, so an entry gets them only when that check
+first asks, and keeps them until its file changes.
 
 So the index is never stale; at worst a run reads a few files more. A missing, corrupt or
 unwritable index only makes the run read every file, as it did without one.
@@ -29,8 +33,13 @@ from pathlib import Path
 
 from ruleops.cache import load_json, store_json, user_cache_dir
 from ruleops.changes import RULE_ID_LINE
+from ruleops.loading import rule_from_text
 
-FORMAT = 1
+# 2: each entry also holds the fields its rule's query reads (null until asked for).
+FORMAT = 2
+# An entry: size, mtime_ns, ctime_ns, inode, when it was recorded, rule_id, name,
+# deprecated, fields.
+_LENGTH = 9
 # Coarser than any file system's timestamp granularity that matters here (FAT: 2 s).
 _RACY_NS = 3_000_000_000
 
@@ -105,8 +114,24 @@ class RuleIndex:
     ) -> dict[str, Identity]:
         """Every rule file under `roots` (path string → identity), read again where unsure;
         the files in `ignore` (the ones a run checks itself) are neither read nor given."""
+        entries = self._current(roots, skip, ignore, with_fields=False)
+        return {path: Identity(e[5], e[6], bool(e[7])) for path, e in entries.items()}
+
+    def fields(
+        self, roots: list[Path], skip: list[Path], ignore: frozenset[str] = frozenset()
+    ) -> dict[str, list[str]]:
+        """The fields each rule file under `roots` reads (`ruleops.query_fields`), as
+        `identities` does; a file whose fields are not recorded yet is parsed once."""
+        entries = self._current(roots, skip, ignore, with_fields=True)
+        return {path: entry[8] for path, entry in entries.items()}
+
+    def _current(
+        self, roots: list[Path], skip: list[Path], ignore: frozenset[str], with_fields: bool
+    ) -> dict[str, list]:
+        """The entry of every rule file under `roots` but not in `ignore`, refreshed where
+        its file may have changed (and, `with_fields`, where its fields are not known)."""
         now = time.time_ns()
-        found: dict[str, Identity] = {}
+        found: dict[str, list] = {}
         for path, stat in rule_files(roots, skip):
             if path in ignore:
                 continue
@@ -114,20 +139,26 @@ class RuleIndex:
             entry = self._entries.get(path)
             if (
                 isinstance(entry, list)
-                and len(entry) == 8
+                and len(entry) == _LENGTH
                 and entry[:4] == signature
                 and entry[4] - max(stat.st_mtime_ns, stat.st_ctime_ns) >= _RACY_NS
+                and (entry[8] is not None or not with_fields)
             ):
-                found[path] = Identity(entry[5], entry[6], bool(entry[7]))
+                found[path] = entry
                 continue
             try:
                 with open(path, encoding="utf-8") as handle:
                     text = handle.read()
             except (OSError, UnicodeDecodeError):
                 continue
-            found[path] = identity = identity_of(text)
+            fields = _fields_of(text, path) if with_fields else None
             # Stamped with the time before the read: a write during it counts as racy.
-            self._entries[path] = [*signature, now, *_values(identity)]
+            found[path] = self._entries[path] = [
+                *signature,
+                now,
+                *_values(identity_of(text)),
+                fields,
+            ]
             self._dirty = True
         stale = [
             path
@@ -150,6 +181,11 @@ def _values(identity: Identity) -> list:
     return [identity.rule_id, identity.name, identity.deprecated]
 
 
+def _fields_of(text: str, path: str) -> list[str]:
+    loaded = rule_from_text(text, path)
+    return sorted(loaded.rule.fields) if loaded.rule is not None else []
+
+
 def _under(key: str, roots: list[Path]) -> bool:
     return any(key.startswith(str(root) + os.sep) for root in roots)
 
@@ -161,5 +197,16 @@ def identities(
     project's index."""
     index = RuleIndex(project)
     found = index.identities(roots, skip, ignore)
+    index.save()
+    return found
+
+
+def fields(
+    roots: list[Path], skip: list[Path], project: Path, ignore: frozenset[str] = frozenset()
+) -> dict[str, list[str]]:
+    """The fields each rule file under `roots` but not in `ignore` reads, through the
+    project's index."""
+    index = RuleIndex(project)
+    found = index.fields(roots, skip, ignore)
     index.save()
     return found

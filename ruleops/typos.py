@@ -33,14 +33,19 @@ class FieldIndex:
         never its own suggestion."""
         if name in self._names:
             return None
+        found = self.neighbours(name)
+        return found[0] if len(found) == 1 else None
+
+    def neighbours(self, name: str) -> list[str]:
+        """The known fields one slip away from `name` (never `name` itself), sorted."""
         parts = name.split(".")
-        found: list[str] = []
+        found: set[str] = set()
         for i, segment in enumerate(parts):
             key = (len(parts), i, tuple(parts[:i] + parts[i + 1 :]))
-            for known in sorted(self._by_rest.get(key, ())):
+            for known in self._by_rest.get(key, ()):
                 if known != segment and _slip(segment, known):
-                    found.append(".".join([*parts[:i], known, *parts[i + 1 :]]))
-        return found[0] if len(set(found)) == 1 else None
+                    found.add(".".join([*parts[:i], known, *parts[i + 1 :]]))
+        return sorted(found)
 
 
 def _slip(typed: str, known: str) -> bool:

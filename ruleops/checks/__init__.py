@@ -76,6 +76,7 @@ ALL_CHECK_MODULES: tuple[str, ...] = (
     "ruleops.checks.empty_values",
     "ruleops.checks.integrations",
     "ruleops.checks.references",
+    "ruleops.checks.repository_fields",
     "ruleops.checks.house_style",
     "ruleops.checks.eql",
     "ruleops.checks.fields",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ruleops.changes import GitError, targets
 from ruleops.checks.crossfile import unchecked_duplicates
+from ruleops.checks.repository_fields import near_unchecked_fields
 from ruleops.commands import add_config_argument, config_and_paths
 from ruleops.diagnostics import Severity
 from ruleops.engine import run_check
@@ -60,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     if selection is not None or any(p.is_file() for p in paths):
         # Only part of the repository is loaded: compare ids and names with the rest too.
         extra.append(unchecked_duplicates(config, selection.rules if selection else ()))
+        extra.append(near_unchecked_fields(config, selection.rules if selection else ()))
     result = run_check(paths, config, extra_checks=extra, cache=not args.no_cache)
     if args.fix:
         texts = {rule.path: rule.text for rule in result.rules}
