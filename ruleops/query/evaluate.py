@@ -41,10 +41,10 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import Any, TypeGuard, cast
 
 from ruleops import es_types
 from ruleops.es_types import (
@@ -63,6 +63,7 @@ from ruleops.query.ast import (
     Arithmetic,
     Call,
     Compare,
+    CompareOp,
     Exists,
     Expr,
     Field,
@@ -166,20 +167,29 @@ def script_value(
 
 # --- ES optimizer rewrites ----------------------------------------------------------------
 
-_FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_FLIP: dict[CompareOp, CompareOp] = {
+    "==": "==",
+    "!=": "!=",
+    "<": ">",
+    "<=": ">=",
+    ">": "<",
+    ">=": "<=",
+}
 _BOOLEAN_NODES = (Call, Compare, Match, InSet, Not, And, Or, IsNull, Exists)
 
 
 def normalize(expr: Expr) -> Expr:
     """Apply the rewrites ES's EQL optimizer makes before translating (see module doc)."""
     match expr:
-        case Compare(op=op, left=left, right=right, span=span):
+        case Compare(op=compare_op, left=left, right=right, span=span):
+            op = compare_op
             left, right = normalize(left), normalize(right)
             if isinstance(left, Literal) and not isinstance(right, Literal):
                 left, right, op = right, left, _FLIP[op]
             if op in ("==", "!=") and isinstance(right, Literal):
                 if right.value is None:
-                    null_check: Expr = IsNull(left, span)
+                    # the evaluator's own node: a test for null only it builds
+                    null_check = cast(Expr, IsNull(left, span))
                     return null_check if op == "==" else Not(null_check, span)
                 if isinstance(right.value, bool) and _is_boolean_function(left):
                     keep = (right.value is True) == (op == "==")
@@ -228,8 +238,8 @@ def normalize(expr: Expr) -> Expr:
             return Call(
                 name.lower(), tuple(normalize(a) for a in args), expr.case_insensitive, expr.span
             )
-        case Arithmetic(op=op, left=left, right=right, span=span):
-            return Arithmetic(op, normalize(left), normalize(right), span)
+        case Arithmetic(op=arithmetic_op, left=left, right=right, span=span):
+            return Arithmetic(arithmetic_op, normalize(left), normalize(right), span)
         case Negate(operand=operand, span=span):
             return Negate(normalize(operand), span)
         case _:
@@ -261,29 +271,29 @@ def _fold_logic(kind: type, operands: list[Expr], span: Span) -> Expr:
     return kept[0] if len(kept) == 1 else kind(tuple(kept), span)
 
 
-def _is_integer(value: Any) -> bool:
+def _is_integer(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _simplify_arithmetic(op: str, left: Expr, value: int, span: Span) -> Compare | None:
+def _simplify_arithmetic(op: CompareOp, left: Expr, value: int, span: Span) -> Compare | None:
     """ES's SimplifyComparisonsArithmetics: `x + 1 > 3` is `x > 2`, `-x > 3` is `x < -3`,
     `x * 2 == 6` is `x == 3` — integer literals only, never integer division or a product
     that does not divide exactly. The result is a field comparison, i.e. a Lucene query, so
     `not x + 1 > 3` matches an event without x, as ES does."""
     if isinstance(left, Negate):
-        return Compare(_FLIP[op], left.operand, Literal(-value, span), span)  # type: ignore[arg-type]
+        return Compare(_FLIP[op], left.operand, Literal(-value, span), span)
     if not isinstance(left, Arithmetic) or not isinstance(left.right, Literal):
         return None
     operand = left.right.value
     if not _is_integer(operand) or isinstance(left.left, Literal):
         return None
     if left.op == "+":
-        return Compare(op, left.left, Literal(value - operand, span), span)  # type: ignore[arg-type, operator]
+        return Compare(op, left.left, Literal(value - operand, span), span)
     if left.op == "-":
-        return Compare(op, left.left, Literal(value + operand, span), span)  # type: ignore[arg-type, operator]
+        return Compare(op, left.left, Literal(value + operand, span), span)
     if left.op == "*" and operand != 0 and value % operand == 0:
         new_op = _FLIP[op] if operand < 0 else op
-        return Compare(new_op, left.left, Literal(value // operand, span), span)  # type: ignore[arg-type, operator]
+        return Compare(new_op, left.left, Literal(value // operand, span), span)
     return None
 
 
@@ -337,7 +347,11 @@ class _Compiler:
             return get  # field_semantics reads each value as the field's type indexes it
         if es_type in DATE or es_type == "version":
 
-            def typed(event: Mapping[str, Any], _get=get, _type=es_type) -> Any:
+            def typed(
+                event: Mapping[str, Any],
+                _get: Callable[[Mapping[str, Any]], Any] = get,
+                _type: str = es_type,
+            ) -> Any:
                 return coerce_to_type(_get(event), _type)
 
             return typed
@@ -701,15 +715,15 @@ class _Compiler:
             test = compile_wildcard(pattern, case_insensitive=ci, escapes=True)
             return self.field_leaf(field, lambda x: test(_as_text(x)))
         if name == "cidrmatch" and values and all(isinstance(v, str) for v in values):
-            networks = [parse_network(v) for v in values]
-            if any(n is None for n in networks):
+            parsed = [parse_network(v) for v in values]
+            networks = [n for n in parsed if n is not None]
+            if len(networks) != len(parsed):
                 raise EvaluationError(f"cidrMatch: invalid CIDR block in {values!r}")
 
             def in_block(x: Any) -> bool:
                 address = parse_ip(x)
                 return address is not None and any(
-                    address.version == n.version and address in n
-                    for n in networks  # type: ignore[union-attr]
+                    address.version == n.version and address in n for n in networks
                 )
 
             return self.field_leaf(field, in_block)
@@ -782,7 +796,7 @@ class _Compiler:
                     converted = self.literal_for(
                         left if isinstance(left, Field) else None, right.value
                     )
-                    get_right = lambda s: converted  # noqa: E731
+                    get_right: Callable[[list[Any]], Any] = lambda s: converted  # noqa: E731
                 else:
                     get_right = self.value(right, slots)
                 if op == "==":
@@ -968,7 +982,7 @@ def wildcard_getter(pattern: str) -> Callable[[Mapping[str, Any]], Any]:
     return get
 
 
-def _leaves(node: Any, prefix: str):
+def _leaves(node: Any, prefix: str) -> Iterator[tuple[str, Any]]:
     """(dotted field name, value) of every value in an event; arrays of objects flatten."""
     if isinstance(node, Mapping):
         for key, value in node.items():
@@ -1006,10 +1020,10 @@ def compare_values(a: Any, b: Any) -> int | None:
         return None
     ta, tb = a.__class__, b.__class__
     if ta is tb and ta is not Version:
-        return (a > b) - (a < b)
+        return int(a > b) - int(a < b)
     a_num, b_num = fn.is_number(a), fn.is_number(b)
     if a_num and b_num:
-        return (a > b) - (a < b)
+        return int(a > b) - int(a < b)
     if ta is Version or tb is Version:
         va = a if ta is Version else Version(str(a))
         vb = b if tb is Version else Version(str(b))
@@ -1060,7 +1074,7 @@ def _not3(v: bool | None) -> bool | None:
     return None if v is None else not v
 
 
-def _and3(values) -> bool | None:
+def _and3(values: Iterable[Any]) -> bool | None:
     result: bool | None = True
     for v in values:
         if v is False:
@@ -1070,7 +1084,7 @@ def _and3(values) -> bool | None:
     return result
 
 
-def _or3(values) -> bool | None:
+def _or3(values: Iterable[Any]) -> bool | None:
     result: bool | None = False
     for v in values:
         if v is True:

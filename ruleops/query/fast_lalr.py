@@ -398,7 +398,7 @@ def _literal(code: int, fold: bool) -> set[str] | None:
     return {char, char.swapcase()} if fold else {char}
 
 
-_CATEGORIES = {
+_CATEGORIES: dict[str, Callable[[str], bool]] = {
     "CATEGORY_DIGIT": str.isdigit,
     "CATEGORY_UNI_DIGIT": str.isdigit,
     "CATEGORY_SPACE": str.isspace,

@@ -257,7 +257,7 @@ def _text(value: Any) -> str:
 
 
 def _cmp(a: Any, b: Any) -> int:
-    return (a > b) - (a < b)
+    return int(a > b) - int(a < b)
 
 
 def _ordered(value: Any, bound: Any, order: Callable[[int], bool]) -> bool:

@@ -519,10 +519,10 @@ class _Checker:
         for node, found in constraints:
             if found is None or found[0] != "event.type":
                 continue
-            values = found[1]
-            if values & expected or not values <= allowed:
+            types_found = found[1]
+            if types_found & expected or not types_found <= allowed:
                 continue
-            shown = ", ".join(f'"{v}"' for v in sorted(values))
+            shown = ", ".join(f'"{v}"' for v in sorted(types_found))
             named = ", ".join(f'"{c}"' for c in sorted(categories))
             self._add(
                 UNEXPECTED_EVENT_TYPE,
@@ -538,20 +538,19 @@ class _Checker:
         match node:
             case Compare(op="==", left=Field() as f, right=Literal(value=str() as v)):
                 return f.name, frozenset({v})
-            case InSet(value=Field() as f, options=options) if all(
-                isinstance(o, Literal) and isinstance(o.value, str) for o in options
-            ):
-                values = frozenset(o.value for o in options)
-                if node.case_insensitive:
-                    values = frozenset(v.lower() for v in values)
-                return f.name, values
-            case Match(value=Field() as f, patterns=patterns, kind=kind) if kind != "regex" and (
+            case InSet(value=Field() as f, options=options, case_insensitive=folded):
+                strings = [o.value for o in options if isinstance(o, Literal)]
+                if len(strings) != len(options) or not all(isinstance(v, str) for v in strings):
+                    return None
+                values = frozenset(str(v) for v in strings)
+                return f.name, frozenset(v.lower() for v in values) if folded else values
+            case Match(
+                value=Field() as f, patterns=patterns, kind=kind, case_insensitive=folded
+            ) if kind != "regex" and (
                 not any(_has_wildcard(p, self.wildcards) for p in patterns if kind == "wildcard")
             ):
                 values = frozenset(patterns)
-                if node.case_insensitive:
-                    values = frozenset(v.lower() for v in values)
-                return f.name, values
+                return f.name, frozenset(v.lower() for v in values) if folded else values
         return None
 
     def _call(self, name: str, f: Field, span: Span) -> None:

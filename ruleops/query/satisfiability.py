@@ -31,11 +31,11 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeGuard
 
 from ruleops import es_types
 from ruleops.ecs import load_ecs
@@ -213,6 +213,9 @@ STAR, ONE = ANY_RUN, ONE_CHAR
 # A language: strings (a union of patterns), numbers (a union of intervals), booleans, or
 # "any value" (presence).
 _Interval = tuple[float, bool, float, bool]  # low, low included, high, high included
+# A language of strings: the union of its patterns; several of them must all hold.
+_Language = tuple[_Pattern, ...]
+_Languages = tuple[_Language, ...]
 
 
 @dataclass(frozen=True)
@@ -245,7 +248,9 @@ def _pattern(tokens: tuple[str, ...], ci: bool) -> _Pattern:
     return _Pattern(tokens, ci)
 
 
-def _strings(patterns: Iterable[tuple[str, ...]], ci: bool, positive: bool, exact=()):
+def _strings(
+    patterns: Iterable[tuple[str, ...]], ci: bool, positive: bool, exact: Iterable[str] = ()
+) -> _Constraint:
     return _Constraint(
         positive, "str", tuple(_pattern(t, ci) for t in patterns), exact=tuple(exact)
     )
@@ -256,7 +261,7 @@ def _point(value: float) -> _Interval:
 
 
 _INF = math.inf
-_RANGES = {
+_RANGES: dict[str, Callable[[float], _Interval]] = {
     ">": lambda v: (v, False, _INF, False),
     ">=": lambda v: (v, True, _INF, False),
     "<": lambda v: (-_INF, False, v, False),
@@ -264,7 +269,7 @@ _RANGES = {
 }
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -293,12 +298,14 @@ def constraint(node: Expr, want: bool, dialect: str) -> _Constraint | None:
             values = [o.value for o in options if isinstance(o, Literal)]
             if len(values) != len(options):
                 return None
-            values = [v for v in values if v is not None]
-            if values and all(isinstance(v, str) for v in values):
-                literals = [_tokens(v, wildcards=False) for v in values]
-                return _strings(literals, ci, want, values)
-            if values and all(_is_number(v) for v in values):
-                return _Constraint(want, "num", numbers=tuple(_point(v) for v in values))
+            present = [v for v in values if v is not None]
+            strings = [v for v in present if isinstance(v, str)]
+            numbers = [v for v in present if _is_number(v)]
+            if present and len(strings) == len(present):
+                literals = [_tokens(v, wildcards=False) for v in strings]
+                return _strings(literals, ci, want, strings)
+            if present and len(numbers) == len(present):
+                return _Constraint(want, "num", numbers=tuple(_point(v) for v in numbers))
             return None
         case Match(patterns=patterns, kind=kind, case_insensitive=ci):
             if kind == "wildcard":
@@ -429,7 +436,9 @@ def _numeric_text(text: str) -> bool:
 _ANY_STRING = (_pattern((STAR,), False),)
 
 
-def _strings_satisfiable(positives, negatives, multi: bool) -> bool:
+def _strings_satisfiable(
+    positives: list[_Constraint], negatives: list[_Constraint], multi: bool
+) -> bool:
     languages = [c.strings if c.kind == "str" else _ANY_STRING for c in positives]
     excluded = [p for c in negatives for p in c.strings]
     groups = [[lang] for lang in languages] if multi else [languages]
@@ -481,7 +490,7 @@ def _string_exists(
     return False
 
 
-def _witness(languages, excluded) -> bool:
+def _witness(languages: _Languages, excluded: _Language) -> bool:
     """Quick tries before the automaton: some patterns with simple fillings, and the
     concatenation of one example per language (which meets any set of `*x*` patterns)."""
     candidates = [
@@ -493,13 +502,13 @@ def _witness(languages, excluded) -> bool:
     return any(_meets(text, languages, excluded) for text in candidates)
 
 
-def _meets(text: str, languages, excluded) -> bool:
+def _meets(text: str, languages: _Languages, excluded: _Language) -> bool:
     return all(_union_test(lang)(text) for lang in languages) and not (
         excluded and _union_test(excluded)(text)
     )
 
 
-def _finite(languages, excluded) -> bool | None:
+def _finite(languages: _Languages, excluded: _Language) -> bool | None:
     """The exact answer when one language is a finite list of values whose every spelling
     the other patterns treat alike; None when no language is like that."""
     for lang in sorted(languages, key=len):
@@ -519,7 +528,7 @@ def _has_letter(pattern: _Pattern) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _union_test(patterns: tuple[_Pattern, ...]):
+def _union_test(patterns: _Language) -> Callable[[str], bool]:
     """A full-match test for a union of patterns, folding ASCII letters only (as
     Elasticsearch does). Exact values are looked up in sets; the rest matched piece by piece
     (no regular expressions: compiling them cost more than the whole check)."""
@@ -594,7 +603,7 @@ def _example(pattern: _Pattern, fill: str) -> str:
     return "".join(fill if t == STAR else "x" if t == ONE else t for t in pattern.tokens)
 
 
-def _alphabet(groups) -> tuple[str, ...]:
+def _alphabet(groups: Iterable[Iterable[_Pattern]]) -> tuple[str, ...]:
     chars: set[str] = set()
     for group in groups:
         for pattern in group:
@@ -676,7 +685,9 @@ def _subtract(a: _Interval, b: _Interval) -> list[_Interval]:
     return out
 
 
-def _numbers_satisfiable(positives, negatives, multi: bool) -> bool:
+def _numbers_satisfiable(
+    positives: list[_Constraint], negatives: list[_Constraint], multi: bool
+) -> bool:
     excluded = [i for c in negatives for i in c.numbers]
     languages = [list(c.numbers) for c in positives if c.kind == "num"]
     groups = [[lang] for lang in languages] if multi else [languages]
@@ -691,7 +702,9 @@ def _numbers_satisfiable(positives, negatives, multi: bool) -> bool:
     return True
 
 
-def _booleans_satisfiable(positives, negatives, multi: bool) -> bool:
+def _booleans_satisfiable(
+    positives: list[_Constraint], negatives: list[_Constraint], multi: bool
+) -> bool:
     excluded = {b for c in negatives for b in c.booleans}
     languages = [set(c.booleans) for c in positives if c.kind == "bool"]
     if not languages:
