@@ -230,6 +230,7 @@ def test_fmt_keeps_the_byte_order_mark(tmp_path, monkeypatch):
 
 def _meanwhile(monkeypatch, action) -> None:
     """Run `action` on the rule after fmt formatted it and before it writes it back."""
+
     def format_then_act(text: str, **options):
         formatted = format_text(text, **options)
         action()
@@ -284,3 +285,9 @@ def test_fmt_in_a_folder_it_cannot_write_reports_it_and_goes_on(shared_folder: P
     assert "rules/locked/a.toml: cannot write" in done.stderr
     assert (rules / "b.toml").read_text() == _fmt(UNORDERED)
     assert (rules / "locked" / "a.toml").read_text() == UNORDERED
+
+
+def test_fmt_reads_toml_1_0_as_check_does():
+    already_formatted_but_1_1 = _fmt(UNORDERED).replace('name = "Example"', 'name = "Ex\\e"')
+    with pytest.raises(FormatError, match=r"TOML 1\.1"):
+        format_text(already_formatted_but_1_1)

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from ruleops.loading import TOML_ERROR, load_rule, rule_from_text
 
 
@@ -47,3 +49,46 @@ def test_query_offsets_map_to_the_rule_files_own_lines():
 def test_accessors_tolerate_wrong_types():
     rule = rule_from_text('rule = "not a table"\nmetadata = 3\n').rule
     assert (rule.rule, rule.metadata, rule.rule_id, rule.name) == ({}, {}, None, None)
+
+
+# TOML 1.1 constructs (tomli reads them) that Kibana and detection-rules, reading TOML 1.0,
+# reject: each is an error where it is written, naming what to write instead.
+TOML_11 = {
+    "a line break in an inline table": ("[rule]\na = {\n  x = 1 }\n", 2, 6, "one line"),
+    "a comment in an inline table": ("[rule]\na = { # c\n  x = 1 }\n", 2, 7, "one line"),
+    "a trailing comma in an inline table": ("[rule]\na = { x = 1, }\n", 2, 14, "comma"),
+    "the escape \\e": ('[rule]\na = "x\\e"\n', 2, 7, "\\u001b"),
+    "the escape \\xHH": ('[rule]\na = "x\\x41"\n', 2, 7, "\\u0041"),
+    "a time without seconds": ("[rule]\na = 07:32\n", 2, 5, "seconds"),
+    "a date-time without seconds": ("[rule]\na = 1979-05-27T07:32Z\n", 2, 5, "seconds"),
+}
+
+
+@pytest.mark.parametrize(("text", "line", "column", "advice"), TOML_11.values(), ids=TOML_11)
+def test_a_toml_1_1_construct_is_an_error_where_it_is_written(text, line, column, advice):
+    (found,) = rule_from_text(text, "r.toml").diagnostics
+    assert (found.code, found.line, found.column) == ("RO002", line, column)
+    assert "TOML 1.1" in found.message and advice in found.hint
+
+
+def test_toml_1_0_look_alikes_are_not_mistaken_for_1_1():
+    text = "[rule]\na = { x = 1 }\nb = 'C:\\explorer \\x41 {'\nc = 07:32:00\nd = '10:30'\n"
+    assert rule_from_text(text).rule is not None
+
+
+@pytest.mark.parametrize(
+    ("encoding", "named"),
+    [("utf-16", "UTF-16"), ("utf-16-le", "UTF-16"), ("utf-32", "UTF-32"), ("utf-32-be", "UTF-32")],
+)
+def test_a_utf_16_or_32_file_is_named_as_such(tmp_path: Path, encoding: str, named: str):
+    path = tmp_path / "wide.toml"
+    path.write_bytes("[rule]\nname = 'x'\n".encode(encoding))
+    (found,) = load_rule(path).diagnostics
+    assert f"{named} text" in found.message and "save it as UTF-8" in found.hint
+
+
+def test_nesting_too_deep_to_read_is_located(tmp_path: Path):
+    text = "[rule]\nname = 'x'\nvalue = " + "[" * 5000 + "]" * 5000 + "\n"
+    (found,) = rule_from_text(text).diagnostics
+    assert "too deep" in found.message
+    assert found.line == 3 and found.column > 8
