@@ -172,7 +172,7 @@ class CaseItem(_ExplainedFailure):
             if error.unsupported:
                 pytest.skip(f"{error.message} ({self.rule.path})")
             raise CaseFailed(f"cannot run against {self.rule.path}: {error.message}") from None
-        for d in unread_diagnostics(self.fixture, self.rule, program, cases=only):
+        for d in unread_diagnostics(self.fixture, self.rule, program, cases=only, ecs=ecs):
             self._warn(d)
         result: CaseResult = run_case(self.fixture, self.rule, program, self.case)
         if not result.passed:

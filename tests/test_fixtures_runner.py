@@ -240,10 +240,27 @@ def test_unread_field_is_a_warning_suggesting_the_field_meant(rule_repo):
     assert str(warning.severity) == "warning"
     assert (warning.path, warning.line) == ("tests/rules/windows/rule.toml", 11)
     assert (
-        "sets proces.name, which the query of rules/windows/rule.toml never reads"
-        in warning.message
+        "sets proces.name, a field no schema knows, which the query of rules/windows/rule.toml "
+        "never reads" in warning.message
     )
     assert warning.hint.startswith("did you mean process.name?")
+
+
+def test_an_unknown_field_the_query_does_not_read_gets_the_known_field_meant(rule_repo):
+    # The query reads process.name only; proces.executable is one slip from ECS's field.
+    body = case("typo", "match", event(proces__executable="reg.exe"))
+    suite = run(rule_repo, SERVICE_QUERY, body)
+    (warning,) = [d for d in suite.diagnostics if d.code == "RO506"]
+    assert "a field no schema knows" in warning.message
+    assert warning.hint.startswith("did you mean process.executable?")
+
+
+def test_a_known_field_the_query_does_not_read_is_not_called_misspelt(rule_repo):
+    body = case("extra", "match", event(host__name="ws-1"))
+    suite = run(rule_repo, SERVICE_QUERY, body)
+    (warning,) = [d for d in suite.diagnostics if d.code == "RO506"]
+    assert "no schema knows" not in warning.message
+    assert "did you mean" not in warning.hint
 
 
 def test_timestamp_field_is_not_an_unread_field(rule_repo):
