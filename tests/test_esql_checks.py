@@ -96,6 +96,15 @@ def test_after_mv_expand_the_field_holds_one_value_per_row():
     assert "RO716" not in codes(query)
 
 
+def test_functions_of_elasticsearch_s_newer_lists_are_not_unknown():
+    query = (
+        "FROM a | EVAL Esql.d = NETWORK_DIRECTION(source.ip, destination.ip, [\"private\"]), "
+        "Esql.h = ST_GEOHASH_TO_LONG(Esql.x), Esql.m = TO_AGGREGATEMETRICDOUBLE(1) "
+        '| WHERE TERM(host.name, "x") | KEEP Esql.d'
+    )
+    assert "RO702" not in codes(query)
+
+
 def test_suppression_on_a_column_the_query_does_not_return():
     query = "FROM logs-* | STATS Esql.n = COUNT(*) BY host.name | KEEP host.name, Esql.n"
     bad = '[rule.alert_suppression]\ngroup_by = ["user.name"]'
