@@ -98,7 +98,7 @@ def test_after_mv_expand_the_field_holds_one_value_per_row():
 
 def test_functions_of_elasticsearch_s_newer_lists_are_not_unknown():
     query = (
-        "FROM a | EVAL Esql.d = NETWORK_DIRECTION(source.ip, destination.ip, [\"private\"]), "
+        'FROM a | EVAL Esql.d = NETWORK_DIRECTION(source.ip, destination.ip, ["private"]), '
         "Esql.h = ST_GEOHASH_TO_LONG(Esql.x), Esql.m = TO_AGGREGATEMETRICDOUBLE(1) "
         '| WHERE TERM(host.name, "x") | KEEP Esql.d'
     )

@@ -233,6 +233,16 @@ def test_comments_are_ignored():
     assert isinstance(query.commands[1], ast.Where)
 
 
+def test_block_comments_nest_as_elasticsearch_s_lexer_reads_them():
+    query = parse_esql("FROM a | WHERE b == 1 /* was: /* c == 2 */ and d == 3 */ | KEEP b")
+    assert isinstance(query.commands[2], ast.Keep)
+
+
+def test_a_comment_whose_nesting_does_not_balance_ends_at_its_first_close():
+    with pytest.raises(EsqlSyntaxError, match="unexpected `z`"):
+        parse_esql("FROM a /* x /* y */ z | KEEP b")
+
+
 def test_spans_point_into_the_query_text():
     text = "FROM a\n| WHERE process.name == 1"
     column = parse_esql(text).commands[1].condition.left

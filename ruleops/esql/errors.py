@@ -10,6 +10,7 @@ nearest command's name).
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from typing import Any
 
@@ -218,7 +219,16 @@ def _is_command_position(text: str, offset: int) -> str | None:
 
 
 def _strip_comments(text: str) -> str:
-    return re.sub(r"//[^\n]*|/\*[\s\S]*?\*/", "", text)
+    return _comments().sub("", text)
+
+
+@functools.cache
+def _comments() -> re.Pattern[str]:
+    """The grammar's own comment terminals (block comments nest)."""
+    from ruleops.esql.parser import _parser  # noqa: PLC0415 -- the parser imports this module
+
+    patterns = {t.name: t.pattern.to_regexp() for t in _parser().terminals}
+    return re.compile(f"{patterns['LINE_COMMENT']}|{patterns['BLOCK_COMMENT']}")
 
 
 def _unknown_command(text: str, offset: int, where: str) -> EsqlSyntaxError:
