@@ -59,15 +59,15 @@ def compact_from_bundle(bundle: Any, *, version: str | None = None) -> dict[str,
         techniques_by_stix[obj["id"]] = attack_id
         if attack_id in techniques:  # an older, revoked object with a reused id
             continue
-        entry: dict[str, Any] = {
+        technique: dict[str, Any] = {
             "name": obj["name"],
             "tactics": _tactics_of(obj, tactic_of_shortname),
         }
         if obj.get("revoked") is True:
-            entry["revoked"] = True
+            technique["revoked"] = True
         if obj.get("x_mitre_deprecated") is True:
-            entry["deprecated"] = True
-        techniques[attack_id] = entry
+            technique["deprecated"] = True
+        techniques[attack_id] = technique
     if not techniques:
         raise StixError("the bundle has no ATT&CK techniques (attack-pattern objects)")
 
@@ -81,13 +81,13 @@ def compact_from_bundle(bundle: Any, *, version: str | None = None) -> dict[str,
             techniques[source]["parent"] = target
         elif rel["relationship_type"] == "revoked-by":
             revoked_by[source] = target
-    for attack_id, entry in techniques.items():
-        if "." in attack_id and "parent" not in entry:
+    for attack_id, technique in techniques.items():
+        if "." in attack_id and "parent" not in technique:
             parent = attack_id.split(".", 1)[0]
             if parent in techniques:
-                entry["parent"] = parent
-        if entry.get("revoked") and attack_id in revoked_by:
-            entry["revoked_by"] = _final_target(attack_id, revoked_by, techniques)
+                technique["parent"] = parent
+        if technique.get("revoked") and attack_id in revoked_by:
+            technique["revoked_by"] = _final_target(attack_id, revoked_by, techniques)
 
     return {
         "format": FORMAT,
@@ -149,7 +149,7 @@ def _tactics_of(obj: Mapping[str, Any], tactic_of_shortname: Mapping[str, str]) 
     for phase in obj.get("kill_chain_phases") or ():
         if not isinstance(phase, Mapping) or phase.get("kill_chain_name") != _SOURCE:
             continue
-        tactic = tactic_of_shortname.get(phase.get("phase_name"))
+        tactic = tactic_of_shortname.get(str(phase.get("phase_name")))
         if tactic and tactic not in found:
             found.append(tactic)
     return sorted(found)

@@ -15,6 +15,7 @@ import argparse
 import importlib
 import io
 import sys
+from typing import NoReturn
 
 from ruleops import __version__
 from ruleops.exits import EXIT_OK, EXIT_USAGE, UsageError
@@ -24,7 +25,7 @@ COMMANDS = ("check", "fmt", "test", "fixtures", "parse", "eval", "rule", "docs",
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 on usage errors; keep that
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 on usage errors; keep that
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 

@@ -115,17 +115,15 @@ class Ecs:
         """The nearest known field in the same namespace, for "did you mean" hints."""
         name = _plain(name)
         head = name.split(".", 1)[0]
-        candidates = self._by_namespace.get(head)
-        if not candidates:
-            candidates = self._by_namespace_folded.get(head.lower(), ())
-        lowered = {c.lower(): c for c in candidates}
+        candidates = self._by_namespace.get(head) or self._by_namespace_folded.get(head.lower())
+        lowered = {c.lower(): c for c in candidates or ()}
         found = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.75)
         return lowered[found[0]] if found else None
 
     @cached_property
     def _objects(self) -> frozenset[str]:
         """Every proper prefix of a field name: the objects that hold fields."""
-        found = set()
+        found: set[str] = set()
         for name in self.fields:
             parts = name.split(".")
             found.update(".".join(parts[:i]) for i in range(1, len(parts)))
@@ -232,14 +230,14 @@ def read_field_definitions(path: Path) -> dict[str, str]:
             f"{path}: field definitions must be a JSON object of field -> type, e.g. "
             f'{{"aws.cloudtrail.user_identity.arn": "keyword"}}'
         )
-    types = {name: _type_of(value) for name, value in data.items()}
-    bad = [k for k, v in types.items() if v is None or not k or k.startswith(".")]
+    read = {name: _type_of(value) for name, value in data.items()}
+    bad = [k for k, v in read.items() if v is None or not k or k.startswith(".")]
     if bad:
         raise FieldDefinitionsError(
             f"{path}: field definitions must map field names to type names (strings); "
             f"check {', '.join(map(repr, bad[:3]))}"
         )
-    return types
+    return {name: kind for name, kind in read.items() if kind is not None}
 
 
 def _type_of(value: object) -> str | None:

@@ -16,10 +16,10 @@ import os
 import re
 import tempfile
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import tomlkit
 from tomlkit.exceptions import InvalidStringError
@@ -107,16 +107,17 @@ def _write(document: Any, steps: list[str | int], value: object, key_path: str) 
         raise FixError(f"{key_path}: fixes replace keyed values, not array elements")
     if not isinstance(container, Mapping):
         raise FixError(f"{key_path}: the parent is not a table")
-    old = container.get(last)
+    table = cast(MutableMapping[str, Any], container)  # tomlkit's tables are mutable
+    old = table.get(last)
     if isinstance(value, str):
-        container[last] = _string_like(old, value)
+        table[last] = _string_like(old, value)
     elif isinstance(value, int) and not isinstance(value, bool):
         # tomlkit keeps the comment and trivia of the item it replaces in place
-        container[last] = value
+        table[last] = value
     elif isinstance(value, list) and all(isinstance(v, Mapping) for v in value):
         if old is not None:
             raise FixError(f"{key_path}: already set; fixes add tables, they do not merge them")
-        container[last] = _tables_like(container, value)
+        table[last] = _tables_like(table, value)
     else:
         raise FixError(f"{key_path}: cannot write a value of type {type(value).__name__}")
 

@@ -27,11 +27,12 @@ import itertools
 import re
 import tomllib
 from dataclasses import dataclass
+from typing import Any
 
 import tomlkit
 import tomlkit.exceptions
 from tomlkit.container import Container
-from tomlkit.items import AoT, Array, Comment, DottedKey, Item, String, Table, Whitespace
+from tomlkit.items import AoT, Array, Comment, DottedKey, Item, Key, String, Table, Whitespace
 
 from ruleops.loading import parse_toml, same_data
 from ruleops.suppressions import comments, scan_lines
@@ -195,7 +196,7 @@ def _sort_keys(container: Container, tail: tuple[str, ...]) -> None:
         return  # a table split into out-of-order parts: leave it as written
     if any(isinstance(k, DottedKey) for k, _ in body if k is not None):
         return
-    units: list[tuple[object, list[tuple]]] = []  # (key, entries incl. leading comments)
+    units: list[tuple[Key, list[tuple[Any, ...]]]] = []  # (key, entries incl. leading comments)
     pending: list[tuple] = []
     for entry in body:
         key = entry[0]
@@ -209,7 +210,7 @@ def _sort_keys(container: Container, tail: tuple[str, ...]) -> None:
     plain = [u for u, table in zip(units, is_table, strict=True) if not table]
     tables = [u for u, table in zip(units, is_table, strict=True) if table]
 
-    def order(unit) -> tuple[int, str]:
+    def order(unit: tuple[Key, list[tuple[Any, ...]]]) -> tuple[int, str]:
         name = unit[0].key
         return (tail.index(name) + 1 if name in tail else 0, name)
 
@@ -217,9 +218,9 @@ def _sort_keys(container: Container, tail: tuple[str, ...]) -> None:
     if [u[0].key for u in wanted] == [u[0].key for u in plain]:
         return
     rebuilt: list[tuple] = []
-    for position, (key, entries) in enumerate(wanted):
+    for position, (unit_key, entries) in enumerate(wanted):
         kept = [e for e in entries[:-1] if not isinstance(e[1], Whitespace)]
-        if key.key in tail and position > 0:
+        if unit_key.key in tail and position > 0:
             rebuilt.append((None, Whitespace("\n")))
         rebuilt += [*kept, entries[-1]]
     for _, entries in tables:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 try:
     import tomli as toml_reader
 except ImportError:  # pragma: no cover - tomli is a dependency; tomllib is the same parser
-    import tomllib as toml_reader
+    import tomllib as toml_reader  # type: ignore[no-redef]
 
 from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, emits, register
 from ruleops.files import Unreadable, read_file

@@ -151,11 +151,16 @@ class CaseItem(_ExplainedFailure):
 
     @property
     def fixture(self) -> Fixture:
-        return self.parent.fixture
+        return self._node.fixture
 
     @property
     def rule(self) -> Rule:
-        return self.parent.rule
+        return self._node.rule
+
+    @property
+    def _node(self) -> RuleNode:
+        assert isinstance(self.parent, RuleNode)  # cases are collected by their rule's node
+        return self.parent
 
     def runtest(self) -> None:
         only = (self.case,)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from hypothesis import strategies as st
 
@@ -84,7 +84,8 @@ def wildcard_near_misses(
     options = [edited]
     if "?" in pattern:
         options.append(_question_marks(pattern, case_insensitive, alphabet))
-    return st.one_of(options).filter(lambda s: s is not None and not matches(s))
+    missed = st.one_of(options).filter(lambda s: s is not None and not matches(s))
+    return cast("st.SearchStrategy[str]", missed)
 
 
 def _edit(text: str, seed: int, kind: str) -> str | None:
@@ -199,7 +200,8 @@ def kql_value_near_misses(value: str, *, alphabet: str = EDGE_ALPHABET) -> st.Se
     if literal_stars:
         # the escaped star given another character: the value wanted a literal `*`
         options.append(st.just("".join("x" if t == "*" else t for _, t in parts)))
-    return st.one_of(options).filter(lambda s: s is not None and fullmatch(s) is None)
+    missed = st.one_of(options).filter(lambda s: s is not None and fullmatch(s) is None)
+    return cast("st.SearchStrategy[str]", missed)
 
 
 def _dialect(language: str) -> str:

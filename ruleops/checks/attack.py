@@ -686,7 +686,7 @@ class _ThreatWalk:
                 TECHNIQUE_REFERENCE,
             )
             fits = tactic_id is None or tactic_id in known.tactics
-            if not fits:
+            if tactic_id is not None and not fits:
                 yield self._wrong_tactic(known, tactic_id, f"{tpath}.id")
             # Subtechniques of a misplaced technique are misplaced with it: one finding.
             yield from self._subtechniques(known, tactic_id if fits else None, tpath)
@@ -899,6 +899,7 @@ class _ThreatWalk:
                 hint="map a current subtechnique that describes the behaviour",
             )
         message += f", replaced by {replacement.id} ({replacement.name})"
+        problem: str | None
         if not replacement.is_subtechnique:
             problem = (
                 f"{replacement.id} is a technique of "

@@ -99,8 +99,8 @@ def unchecked_duplicates(
         names: dict[str, list[str]] = {}
         fixture_roots = [(config.root / p).resolve() for p in config.fixture_paths]
         rule_roots = [(config.root / p).resolve() for p in config.rule_paths]
-        others = identities(rule_roots, fixture_roots, config.root, frozenset(checked))
-        for path, identity in others.items():
+        unchecked = identities(rule_roots, fixture_roots, config.root, frozenset(checked))
+        for path, identity in unchecked.items():
             if identity.rule_id:
                 ids.setdefault(identity.rule_id, []).append(path)
             if identity.name and not identity.deprecated:

@@ -196,7 +196,7 @@ def _detection_rules(rule: Rule, parsed) -> Iterator[Diagnostic]:
                 )
             )
     for command in commands:
-        assigned = ()
+        assigned: tuple[ast.Assignment | ast.Aggregation, ...] = ()
         if isinstance(command, ast.Eval):
             assigned = command.fields
         elif isinstance(command, ast.Stats | ast.InlineStats):

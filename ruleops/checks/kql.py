@@ -324,7 +324,8 @@ def _pitfalls(rule: Rule, key_path: str, text: str, expr: Expr) -> Iterator[Diag
                     ),
                     key_path,
                 )
-        if not isinstance(node, Match):
+        # A KQL match always tests a field (`field:value`; free text tests ALL_FIELDS).
+        if not isinstance(node, Match) or not isinstance(node.value, Field):
             continue
         if node.value.path == ALL_FIELDS:
             yield rule.query_diagnostic(
@@ -337,10 +338,12 @@ def _pitfalls(rule: Rule, key_path: str, text: str, expr: Expr) -> Iterator[Diag
                 key_path,
             )
             continue
-        yield from _pattern_pitfalls(rule, key_path, text, node)
+        yield from _pattern_pitfalls(rule, key_path, text, node, node.value)
 
 
-def _pattern_pitfalls(rule: Rule, key_path: str, text: str, node: Match) -> Iterator[Diagnostic]:
+def _pattern_pitfalls(
+    rule: Rule, key_path: str, text: str, node: Match, field: Field
+) -> Iterator[Diagnostic]:
     """At most one diagnostic of each code per match: a list of 20 quoted paths written
     the same wrong way is one mistake."""
     patterns = node.patterns
@@ -382,14 +385,14 @@ def _pattern_pitfalls(rule: Rule, key_path: str, text: str, node: Match) -> Iter
             repeated.append(pattern)
         seen.add(pattern)
     if repeated:
-        first = _pattern_span(text, node, repeated[0])
-        again = _pattern_span(text, Span(first.end, node.span.end), repeated[0])
+        once = _pattern_span(text, node, repeated[0])
+        again = _pattern_span(text, Span(once.end, node.span.end), repeated[0])
         more = f" (and {len(repeated) - 1} more)" if len(repeated) > 1 else ""
         yield rule.query_diagnostic(
             QueryFinding(
                 DUPLICATE_VALUE,
-                f"`{repeated[0]}` is listed twice for {node.value.name}{more}",
-                again if again.start >= first.end else first,
+                f"`{repeated[0]}` is listed twice for {field.name}{more}",
+                again if again.start >= once.end else once,
                 "remove the copy, or write the value that was meant",
             ),
             key_path,

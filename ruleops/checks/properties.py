@@ -123,7 +123,7 @@ def _condition_findings(rule: Rule, condition) -> Iterator[Diagnostic]:
                     hint="narrow the exclusion to the benign events it was written for",
                 )
                 return
-        where = rule.position_in("rule.query", condition.condition.span.start)  # type: ignore[union-attr]
+        where = rule.position_in("rule.query", condition.condition.span.start)
         what = "the query" if condition.label == "the query" else condition.label
         tail = "" if what == "the query" else ", so the rule never matches"
         yield rule.diagnostic(

@@ -248,7 +248,8 @@ def _inlined() -> dict[str, Any]:
             return node
         ref = node.get("$ref")
         name = ref.removeprefix("#/$defs/") if isinstance(ref, str) else None
-        if name in definitions and name not in open_refs:  # a recursive $ref stays a $ref
+        # A recursive $ref stays a $ref.
+        if name is not None and name in definitions and name not in open_refs:
             target = inline(definitions[name], (*open_refs, name))
             rest = {key: inline(value, open_refs) for key, value in node.items() if key != "$ref"}
             return {**target, **rest} if isinstance(target, dict) else target
@@ -407,11 +408,11 @@ def _explain(error: ValidationError, data: dict[str, Any]) -> Iterator[Finding]:
             f"did you mean {json.dumps(near[0])}?" if near else None,
         )
     elif kind == "pattern":
-        expected = error.schema.get("x-expected") or f"a string matching {value}"
+        pattern = error.schema.get("x-expected") or f"a string matching {value}"
         yield (
             BAD_FORMAT,
             key_path(path),
-            f"{where} must be {expected}; got {_value(instance)}",
+            f"{where} must be {pattern}; got {_value(instance)}",
             None,
         )
     elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):

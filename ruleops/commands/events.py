@@ -8,6 +8,7 @@ import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from ruleops.query.nesting import MAX_EVENT_DEPTH, json_too_deep
 
@@ -16,7 +17,7 @@ class InputError(Exception):
     """Unreadable event input, located (file, line, column)."""
 
 
-def read_events(path: str) -> list[tuple[str, int, Mapping]]:
+def read_events(path: str) -> list[tuple[str, int, Mapping[str, Any]]]:
     """Events with where they came from: (file, line, event)."""
     name = "<stdin>" if path == "-" else path
     try:
@@ -34,7 +35,7 @@ def read_events(path: str) -> list[tuple[str, int, Mapping]]:
             raise InputError(
                 f"{name}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}"
             ) from None
-        out = []
+        out: list[tuple[str, int, Mapping[str, Any]]] = []
         for index, item in enumerate(data):
             if not isinstance(item, dict):
                 raise InputError(f"{name}: element {index} of the array is not a JSON object")
@@ -49,7 +50,7 @@ def read_events(path: str) -> list[tuple[str, int, Mapping]]:
             whole = None
         if isinstance(whole, dict):
             return [(name, 1, whole)]
-    events = []
+    events: list[tuple[str, int, Mapping[str, Any]]] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue

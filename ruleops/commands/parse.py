@@ -85,7 +85,8 @@ def _guess(path: Path, rule) -> str | None:
 def _read(path: Path):
     """(query text, Rule or None) from a query file or a rule file; None after an error."""
     text, problem = read_text(path, str(path))
-    if problem is not None:
+    if text is None:
+        assert problem is not None
         print(f"{problem.path}:{problem.line}:{problem.column}: {problem.message}", file=sys.stderr)
         return None
     if path.suffix == ".toml":

@@ -68,7 +68,8 @@ def in_window(
     start = relative_time(lookback, now) or now
     fields = [timestamp_field] if timestamp_field and timestamp_field != "@timestamp" else []
     getters = [make_getter(tuple(name.split("."))) for name in [*fields, "@timestamp"]]
-    inside, outside = [], []
+    inside: list[int] = []
+    outside: list[int] = []
     for position, event in enumerate(events):
         moment = None
         for get in getters:
@@ -122,11 +123,11 @@ def run_rule(
     limit = section.get("max_signals")
     max_signals = limit if isinstance(limit, int) and limit > 0 else DEFAULT_MAX_SIGNALS
     aggregating = is_aggregating(query)
-    alerts = _alerts(result, kept, aggregating, max_signals)
+    found = _alerts(result, kept, aggregating, max_signals)
     # Positions in `result` refer to the kept events; give them back in the caller's terms.
     alerts = tuple(
         Alert(a.document, a.row, inside[a.source] if a.source is not None else None, a.key)
-        for a in alerts
+        for a in found
     )
     dropped = {
         command: [(inside[o] if o is not None else None, *rest) for o, *rest in entries]

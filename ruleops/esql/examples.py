@@ -10,8 +10,8 @@ every extracted column a value), then confirmed by matching; for DISSECT by fill
 from __future__ import annotations
 
 import re
-from re import _constants as sre_c  # type: ignore[attr-defined]
-from re import _parser as sre_parse  # type: ignore[attr-defined]
+from re import _constants as sre_c
+from re import _parser as sre_parse
 from typing import Any
 
 from ruleops.esql.dissect import DissectError, compile_dissect

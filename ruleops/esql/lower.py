@@ -120,11 +120,11 @@ def _aggregate_hints(
         if not isinstance(command, ast.Where):
             break
         for conjunct in _conjuncts(command.condition):
-            hint = _hint(conjunct, per_event)
-            if hint is None or any(c.name in computed for c in ast.columns(hint)):
+            per_row = _hint(conjunct, per_event)
+            if per_row is None or any(c.name in computed for c in ast.columns(per_row)):
                 continue
             try:
-                hints.append(lower(hint))
+                hints.append(lower(per_row))
             except _Unlowerable:
                 continue
     return hints
@@ -243,7 +243,7 @@ def lower(node: ast.Expr) -> q.Expr:
     it reads: in ES|QL `NOT (a == x)` is null, not true, when `a` is missing."""
     match node:
         case ast.And(operands=operands) | ast.Or(operands=operands):
-            lowered = []
+            lowered: list[q.Expr] = []
             for operand in operands:
                 with contextlib.suppress(_Unlowerable):
                     lowered.append(lower(operand))
@@ -251,8 +251,8 @@ def lower(node: ast.Expr) -> q.Expr:
                 raise _Unlowerable
             if len(lowered) == 1:
                 return lowered[0]
-            kind = q.And if isinstance(node, ast.And) else q.Or
-            return kind(tuple(lowered), _sp(node))
+            logic = q.And if isinstance(node, ast.And) else q.Or
+            return logic(tuple(lowered), _sp(node))
         case ast.Not(operand=operand):
             return _present(q.Not(lower(operand), _sp(node)), operand)
         case ast.Compare(op="!=", left=ast.Column() as left, right=right) if isinstance(
@@ -260,8 +260,8 @@ def lower(node: ast.Expr) -> q.Expr:
         ):
             return _present(q.Compare("!=", _field(left), _literal(right), _sp(node)), node)
         case ast.In(negated=True) | ast.Like(negated=True):
-            inner = dataclasses.replace(node, negated=False)
-            return _present(q.Not(lower(inner), _sp(node)), node)
+            positive = dataclasses.replace(node, negated=False)
+            return _present(q.Not(lower(positive), _sp(node)), node)
         case ast.Compare(op=op, left=ast.Call(name=name) as case, right=right) if (
             name.lower() == "case" and isinstance(right, ast.Literal)
         ):
@@ -275,9 +275,9 @@ def lower(node: ast.Expr) -> q.Expr:
         case ast.Literal(value=bool(value)):
             return q.Literal(value, _sp(node))
         case ast.Compare(op=op, left=left, right=right) if op != "=~":
-            folded = _folded_compare(op, left, right, node)
-            if folded is not None:
-                return folded
+            compared = _folded_compare(op, left, right, node)
+            if compared is not None:
+                return compared
             if isinstance(left, ast.Column):
                 return q.Compare(op, _field(left), _literal(right), _sp(node))
             if isinstance(right, ast.Column):
@@ -287,10 +287,10 @@ def lower(node: ast.Expr) -> q.Expr:
         case ast.Compare(op="=~", left=left, right=right):
             return q.Match(_field(left), (str(_literal(right).value),), "term", True, _sp(node))
         case ast.In(value=value, options=options, negated=negated):
-            inner, folded = _unwrap(value)
+            column, case_folded = _unwrap(value)
             options_ = tuple(_literal(o) for o in options)
-            lowered = q.InSet(_field(inner), options_, folded, _sp(node))
-            return q.Not(lowered, _sp(node)) if negated else lowered
+            in_set = q.InSet(_field(column), options_, case_folded, _sp(node))
+            return q.Not(in_set, _sp(node)) if negated else in_set
         case ast.IsNull(value=value, negated=negated):
             exists = q.Exists(_field(value), _sp(node))
             return exists if negated else q.Not(exists, _sp(node))
@@ -298,10 +298,10 @@ def lower(node: ast.Expr) -> q.Expr:
             texts = tuple(str(p.value) for p in patterns if isinstance(p, ast.Literal))
             if len(texts) != len(patterns):
                 raise _Unlowerable
-            inner, folded = _unwrap(value)
-            kind = "regex" if regex else "wildcard"
-            match = q.Match(_field(inner), texts, kind, folded, _sp(node))
-            return q.Not(match, _sp(node)) if negated else match
+            column, case_folded = _unwrap(value)
+            kind: q.MatchKind = "regex" if regex else "wildcard"
+            like = q.Match(_field(column), texts, kind, case_folded, _sp(node))
+            return q.Not(like, _sp(node)) if negated else like
         case ast.Match(column=column, query=query):
             text = _literal(query).value
             return q.Match(_field(column), (str(text),), "term", False, _sp(node))
@@ -312,7 +312,7 @@ def lower(node: ast.Expr) -> q.Expr:
 
 def _present(condition: q.Expr, source: ast.Expr) -> q.Expr:
     """`condition` with every field `source` reads required to exist."""
-    names = dict.fromkeys(_unwrap(c)[0].name for c in ast.columns(source))
+    names = dict.fromkeys(c.name for c in ast.columns(source))
     exists = tuple(q.Exists(q.Field(tuple(n.split("."))), _sp(source)) for n in names)
     return q.And((*exists, condition), _sp(source)) if exists else condition
 

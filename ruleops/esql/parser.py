@@ -729,10 +729,7 @@ class _Builder:
             kind = "unsigned_long"
         elif "long" in types:
             kind = "long"
-        values = tuple(
-            float(item.value) if kind == "double" else item.value  # type: ignore[arg-type]
-            for item in items
-        )
+        values = tuple(float(item.value) if kind == "double" else item.value for item in items)
         return ast.Literal(values, kind, span_of(children[0], children[-1]))
 
 

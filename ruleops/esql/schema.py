@@ -77,7 +77,7 @@ class Schema:
 def type_of(expr: ast.Expr, schema: Schema) -> str:
     """The ES|QL type of an expression, UNKNOWN where ruleops cannot tell."""
     match expr:
-        case ast.Literal(type=kind) | ast.TimeSpan(type=kind):  # type: ignore[misc]
+        case ast.Literal(type=kind) | ast.TimeSpan(type=kind):
             return kind
         case ast.Column(name=name):
             return schema.type_of(name) or UNKNOWN
@@ -130,13 +130,13 @@ def after(command: ast.Command, schema: Schema) -> Schema:
                 schema = schema.with_column(item.name, type_of(item.value, schema))
             return schema
         case ast.Stats(aggregates=aggregates, groups=groups):
-            columns: dict[str, str] = {}
+            stats: dict[str, str] = {}
             for aggregate in aggregates:
-                columns[aggregate.name] = type_of(aggregate.value, schema)
+                stats[aggregate.name] = type_of(aggregate.value, schema)
             for group in groups:
-                columns.pop(group.name, None)
-                columns[group.name] = type_of(group.value, schema)
-            return Schema(columns, open=schema.open)
+                stats.pop(group.name, None)
+                stats[group.name] = type_of(group.value, schema)
+            return Schema(stats, open=schema.open)
         case ast.InlineStats(aggregates=aggregates, groups=groups):
             for group in groups:
                 if group.target is not None:
@@ -147,23 +147,20 @@ def after(command: ast.Command, schema: Schema) -> Schema:
         case ast.Keep(patterns=patterns):
             return _keep(schema, patterns)
         case ast.Drop(patterns=patterns):
-            columns = {
+            kept = {
                 k: v for k, v in schema.columns.items() if not any(p.matches(k) for p in patterns)
             }
-            return replace(schema, columns=columns, drop=schema.drop + patterns)
-        case ast.Rename(items=items):
-            for item in items:
-                kind = schema.type_of(item.old.name) or UNKNOWN
-                columns = {
-                    (item.new.name if k == item.old.name else k): v
-                    for k, v in schema.columns.items()
-                    if k != item.new.name
+            return replace(schema, columns=kept, drop=schema.drop + patterns)
+        case ast.Rename(items=renames):
+            for rename in renames:
+                old, new = rename.old.name, rename.new.name
+                kind = schema.type_of(old) or UNKNOWN
+                renamed = {
+                    (new if k == old else k): v for k, v in schema.columns.items() if k != new
                 }
-                if item.old.name not in schema.columns:
-                    columns[item.new.name] = kind
-                schema = replace(
-                    schema, columns=columns, hidden=schema.hidden | {item.old.name, item.new.name}
-                )
+                if old not in schema.columns:
+                    renamed[new] = kind
+                schema = replace(schema, columns=renamed, hidden=schema.hidden | {old, new})
             return schema
         case ast.MvExpand(column=column):
             return replace(schema, expanded=schema.expanded | {column.name})

@@ -65,9 +65,9 @@ def _command(command, schema: Schema, suggest, multi_valued) -> Iterator[QueryFi
                 yield _unknown_column(pattern.name, pattern.span, schema, suggest)
     # EVAL sees the columns it has just made (`EVAL a = 1, b = a + 1`).
     if isinstance(command, ast.Eval):
-        for item in command.fields:
-            yield from _expression(item.value, schema, suggest, multi_valued)
-            schema = schema.with_column(item.name, type_of(item.value, schema))
+        for assignment in command.fields:
+            yield from _expression(assignment.value, schema, suggest, multi_valued)
+            schema = schema.with_column(assignment.name, type_of(assignment.value, schema))
         return
     for expr in ast.expressions(command):
         yield from _expression(expr, schema, suggest, multi_valued)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from typing import IO, Any, BinaryIO
+from typing import IO, Any, BinaryIO, cast
 
 from ruleops.diagnostics import Diagnostic, Severity, printable
 from ruleops.report import Report
@@ -62,7 +62,7 @@ def write_report(report: Report, out: IO[Any], failing: Severity) -> None:
     diagnostics = report.diagnostics
     files = {rule.path for rule in report.rules}
     files |= {d.path for d in diagnostics if not d.path.startswith("<")}
-    binary = out.buffer if hasattr(out, "buffer") else out
+    binary = cast(BinaryIO, out.buffer if hasattr(out, "buffer") else out)
     write_junit(diagnostics, files, binary, cases=report.cases or None, failing=failing)
     if binary is not out:
         binary.flush()

@@ -48,7 +48,11 @@ def write_reports(args: argparse.Namespace, report: Report, failing: Severity) -
     for name in ("sarif", "junit", "json"):
         target = getattr(args, f"{name}_file", None)
         if target is not None:
-            _atomic(target, name == "junit", lambda out, n=name: write(n, report, failing, out))
+
+            def to_file(out: IO[Any], name: str = name) -> None:
+                write(name, report, failing, out)
+
+            _atomic(target, name == "junit", to_file)
 
 
 def write(name: str, report: Report, failing: Severity, out: IO[Any]) -> None:
@@ -62,9 +66,7 @@ def _atomic(target: Path, binary: bool, write: Callable[[IO[Any]], None]) -> Non
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
-        with os.fdopen(
-            fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})
-        ) as out:
+        with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8") as out:
             write(out)
         os.replace(temporary, target)
     except BaseException:
