@@ -27,13 +27,13 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from ruleops.cache import load_json, store_json, user_cache_dir
 from ruleops.changes import RULE_ID_LINE
-from ruleops.loading import rule_from_text
+from ruleops.loading import Rule, decode_text, rule_from_text
 
 # 2: each entry also holds the fields its rule's query reads (null until asked for).
 FORMAT = 2
@@ -170,6 +170,38 @@ class RuleIndex:
         self._dirty |= bool(stale)
         return found
 
+    def record(self, rules: Iterable[Rule], roots: list[Path], skip: list[Path]) -> None:
+        """Keep the fields of `rules`, which a run has loaded anyway, for the files under
+        `roots` (not `skip`) whose entry lacks them: after one whole `ruleops check`, a
+        commit hook parses no other rule. A file is recorded only if it still holds what
+        the run read, with the metadata taken before it was read again."""
+        skipped = [str(folder) + os.sep for folder in skip]
+        for rule in rules:
+            path = str(Path(rule.path).resolve())
+            if not _under(path, roots) or any(path.startswith(s) for s in skipped):
+                continue
+            now = time.time_ns()
+            try:
+                stat = os.stat(path)
+                entry = self._entries.get(path)
+                signature = _signature(stat)
+                if (
+                    isinstance(entry, list)
+                    and len(entry) == _LENGTH
+                    and entry[:4] == signature
+                    and entry[8] is not None
+                ):
+                    continue
+                with open(path, "rb") as handle:
+                    text = decode_text(handle.read())
+            except (OSError, UnicodeDecodeError):
+                continue
+            if text != rule.text:
+                continue  # changed since the run read it
+            identity = _values(identity_of(text))
+            self._entries[path] = [*signature, now, *identity, sorted(rule.fields)]
+            self._dirty = True
+
     def save(self) -> None:
         if not self._dirty or self.path is None:
             return
@@ -199,6 +231,13 @@ def identities(
     found = index.identities(roots, skip, ignore)
     index.save()
     return found
+
+
+def record(rules: Iterable[Rule], roots: list[Path], skip: list[Path], project: Path) -> None:
+    """Keep the fields of rules a run loaded in the project's index (`RuleIndex.record`)."""
+    index = RuleIndex(project)
+    index.record(rules, roots, skip)
+    index.save()
 
 
 def fields(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ruleops import query_fields
+from ruleops import query_fields, rule_index
 from ruleops.cli import main
 from ruleops.config import Config
 from ruleops.engine import run_check
@@ -149,3 +149,25 @@ def test_eql_fields_include_join_keys_and_optional_fields():
 
 def test_a_query_that_does_not_parse_reads_nothing():
     assert fields_of("process where (", "eql") == {}
+
+
+def test_after_a_whole_check_a_hook_run_parses_no_other_rule(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    monkeypatch.chdir(tmp_path)
+    # Files written a moment ago are not trusted for a few seconds (the racy window).
+    monkeypatch.setattr(rule_index, "_RACY_NS", 0)
+    (tmp_path / "pyproject.toml").write_text('[tool.ruleops]\nrule_paths = ["rules"]\n')
+    for name, field in [("a", "event"), ("b", "event"), ("c", "evnt")]:
+        write_rule(tmp_path, name, "eql", f"okta.{field}_type")
+    main(["check"])
+    original = query_fields.fields_read
+
+    def only_c(rule):
+        assert Path(rule.path).name == "c.toml", f"{rule.path} parsed again"
+        return original(rule)
+
+    monkeypatch.setattr(query_fields, "fields_read", only_c)
+    capsys.readouterr()
+    main(["check", "rules/c.toml", "--no-cache", "--format", "json"])
+    found = [d for d in json.loads(capsys.readouterr().out)["diagnostics"] if d["code"] == "RO360"]
+    assert [d["hint"] for d in found] == ["write okta.event_type"]

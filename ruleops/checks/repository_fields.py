@@ -21,7 +21,10 @@ The fields of every rule come from `Rule.fields` (kept in the check cache's summ
 unchanged rule is not parsed). A run of the whole repository compares its rules with each
 other; a run that loads only some rules (a commit hook, `--changed-since`, files named on
 the command line) compares them with every rule of the repository through the rule index
-(`ruleops.rule_index`), where the fields of the rules it does not load are kept.
+(`ruleops.rule_index`), where the fields of the rules it does not load are kept. Every
+`ruleops check` leaves the fields of the rules it loaded there (`remember_fields`), so a
+commit hook after one whole check parses no other rule; with an empty index, its first run
+parses every rule once (about 3 s of CPU for 2,000 rules).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from ruleops.checks import corpus_check
 from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, emits, register
 from ruleops.ecs import Ecs, ecs_for
 from ruleops.rule_index import fields as indexed_fields
+from ruleops.rule_index import record as record_fields
 from ruleops.typos import FieldIndex
 
 if TYPE_CHECKING:
@@ -114,6 +118,14 @@ def near_unchecked_fields(
 
     near_fields_of_the_repository.supersedes = near_repository_fields  # type: ignore[attr-defined]
     return near_fields_of_the_repository
+
+
+def remember_fields(rules: list[Rule], config: Config) -> None:
+    """Keep the fields of the rules a run loaded in the rule index, so that a later run of
+    part of the repository parses none of them."""
+    fixture_roots = [(config.root / p).resolve() for p in config.fixture_paths]
+    rule_roots = [(config.root / p).resolve() for p in config.rule_paths]
+    record_fields(rules, rule_roots, fixture_roots, config.root)
 
 
 def _near_fields(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ruleops.changes import GitError, targets
 from ruleops.checks.crossfile import unchecked_duplicates
-from ruleops.checks.repository_fields import near_unchecked_fields
+from ruleops.checks.repository_fields import near_unchecked_fields, remember_fields
 from ruleops.commands import add_config_argument, config_and_paths
 from ruleops.diagnostics import Severity
 from ruleops.engine import run_check
@@ -63,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
         extra.append(unchecked_duplicates(config, selection.rules if selection else ()))
         extra.append(near_unchecked_fields(config, selection.rules if selection else ()))
     result = run_check(paths, config, extra_checks=extra, cache=not args.no_cache)
+    if not args.no_cache:
+        remember_fields(result.rules, config)
     if args.fix:
         texts = {rule.path: rule.text for rule in result.rules}
         # tomlkit (~25 ms to import) only when files are rewritten.
