@@ -406,24 +406,12 @@ class Compiler:
 
         # Every operand is evaluated, as Elasticsearch's block evaluators do: a row that one
         # operand makes false still raises the warnings of the others.
-        def run(row: Row) -> Any:
-            values = [part(row) for part in parts]
-            if False in values:
-                return False
-            return None if None in values else True
-
-        return run, "boolean"
+        return (lambda row: and3([part(row) for part in parts])), "boolean"
 
     def _or(self, node: ast.Or, scope: _Scope) -> tuple[Fn, str]:
         parts = [self._boolean(op, scope) for op in node.operands]
 
-        def run(row: Row) -> Any:
-            values = [part(row) for part in parts]
-            if True in values:
-                return True
-            return None if None in values else False
-
-        return run, "boolean"
+        return (lambda row: or3([part(row) for part in parts])), "boolean"
 
     def _not(self, node: ast.Not, scope: _Scope) -> tuple[Fn, str]:
         inner = self._boolean(node.operand, scope)
@@ -811,6 +799,20 @@ _INTEGER_PARAMETERS = {
     "round": (1,),
     "ip_prefix": (1, 2),
 }
+
+def and3(values: list[Any]) -> bool | None:
+    """Three-valued AND: false if any is false, else null if any is null, else true."""
+    if False in values:
+        return False
+    return None if None in values else True
+
+
+def or3(values: list[Any]) -> bool | None:
+    """Three-valued OR: true if any is true, else null if any is null, else false."""
+    if True in values:
+        return True
+    return None if None in values else False
+
 
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "==": lambda a, b: a == b,

@@ -31,6 +31,7 @@ from ruleops.esql.evaluate import (
     Warnings,
     _line_col,
     _Scope,
+    and3,
 )
 from ruleops.esql.grok import GrokError, GrokTimeout, compile_grok, time_limit
 from ruleops.esql.parser import parse_esql
@@ -223,10 +224,7 @@ def _where(
             for t in pushed:
                 if t(row) is not True:
                     return False
-            values = [t(row) for t in rest]
-            if False in values:
-                return False
-            return None if None in values else True
+            return and3([t(row) for t in rest])
 
         test = lucene_then_compute
     elif len(tests) == 1:
@@ -234,10 +232,7 @@ def _where(
     else:
 
         def all_of(row: Row) -> Any:
-            values = [t(row) for t in tests]
-            if False in values:
-                return False
-            return None if None in values else True
+            return and3([t(row) for t in tests])
 
         test = all_of
 
