@@ -152,30 +152,23 @@ def _unknown_field_rule(name: str) -> str:
     return rule_text(name).replace("registry.path : ", "registry.pth : ", 1)
 
 
-def test_rules_the_test_configuration_bypasses_are_not_held_to_query_validation(
-    fork: Path,
+@pytest.mark.parametrize(
+    ("key", "validated"),
+    [("bypass", ["rules/windows/e.toml"]), ("test_only", ["rules/windows/a.toml"])],
+)
+def test_rule_validation_of_the_test_configuration_spares_rules_the_query_checks(
+    fork: Path, key: str, validated: list[str]
 ) -> None:
-    bypassed, validated = _unknown_field_rule("Bypassed"), _unknown_field_rule("Validated")
-    write(fork / "rules" / "windows" / "a.toml", bypassed)
-    write(fork / "rules" / "windows" / "e.toml", validated)
-    write(fork / "detection_rules" / "etc" / "_config.yaml", FORK_CONFIG + TESTING)
-    write(
-        fork / "detection_rules" / "etc" / "test_config.yaml",
-        f'rule_validation:\n  bypass:\n    - "{rule_id_of(bypassed)}"\n',
-    )
-    assert _unknown_field_files(fork) == ["rules/windows/e.toml"]
-
-
-def test_with_test_only_only_the_rules_it_names_are_validated(fork: Path) -> None:
-    only, other = _unknown_field_rule("Only"), _unknown_field_rule("Other")
-    write(fork / "rules" / "windows" / "a.toml", only)
+    # a.toml is named under rule_validation.<key>; both rules read an unknown ECS field.
+    named, other = _unknown_field_rule("Named"), _unknown_field_rule("Other")
+    write(fork / "rules" / "windows" / "a.toml", named)
     write(fork / "rules" / "windows" / "e.toml", other)
     write(fork / "detection_rules" / "etc" / "_config.yaml", FORK_CONFIG + TESTING)
     write(
         fork / "detection_rules" / "etc" / "test_config.yaml",
-        f'rule_validation:\n  test_only:\n    - "{rule_id_of(only)}"\n',
+        f'rule_validation:\n  {key}:\n    - "{rule_id_of(named)}"\n',
     )
-    assert _unknown_field_files(fork) == ["rules/windows/a.toml"]
+    assert _unknown_field_files(fork) == validated
 
 
 def test_an_empty_test_only_list_of_unit_tests_runs_none_of_them(tmp_path: Path) -> None:

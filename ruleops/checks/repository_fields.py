@@ -45,6 +45,18 @@ if TYPE_CHECKING:
     from ruleops.config import Config
     from ruleops.loading import Rule
 
+
+def _okta_rules(third: str) -> str:
+    """Three rules (the example of RO360): two read okta.event_type, the third `third`."""
+    return "".join(
+        f'# {name}.toml\nrule_id = "1b6a1c8c-43bb-4c4a-9c31-2f1e6b9f0a0{number}"\n'
+        f'name = "Okta {name.upper()}"\nquery = \'any where {field} == "user.session.start"\'\n'
+        for number, (name, field) in enumerate(
+            [("a", "okta.event_type"), ("b", "okta.event_type"), ("c", third)], start=1
+        )
+    )
+
+
 NEAR_REPOSITORY_FIELD = register(
     CheckInfo(
         code="RO360",
@@ -59,33 +71,14 @@ NEAR_REPOSITORY_FIELD = register(
             "often: the rule most likely means that field. On the real data a misspelt "
             "field has no value, so the condition never matches (or an exclusion never "
             "applies). Write the field the other rules read; if both fields really exist, "
-            "add the rare one to `field_definitions` or suppress the finding.\n\n"
+            "suppress the finding where it stands (`# ruleops: ignore[RO360] <reason>`), "
+            "or describe the namespace in `field_definitions`.\n\n"
             "A run of part of the repository (a commit hook, `--changed-since`) compares "
             "the rules it checks with every rule of the repository."
         ),
         example="rule",
-        bad=(
-            "# a.toml\n"
-            'rule_id = "1b6a1c8c-43bb-4c4a-9c31-2f1e6b9f0a01"\nname = "Okta A"\n'
-            "query = 'any where okta.event_type == \"user.session.start\"'\n"
-            "# b.toml\n"
-            'rule_id = "1b6a1c8c-43bb-4c4a-9c31-2f1e6b9f0a02"\nname = "Okta B"\n'
-            "query = 'any where okta.event_type == \"user.mfa.factor.deactivate\"'\n"
-            "# c.toml\n"
-            'rule_id = "1b6a1c8c-43bb-4c4a-9c31-2f1e6b9f0a03"\nname = "Okta C"\n'
-            "query = 'any where okta.evnt_type == \"user.account.lock\"'\n"
-        ),
-        good=(
-            "# a.toml\n"
-            'rule_id = "1b6a1c8c-43bb-4c4a-9c31-2f1e6b9f0a01"\nname = "Okta A"\n'
-            "query = 'any where okta.event_type == \"user.session.start\"'\n"
-            "# b.toml\n"
-            'rule_id = "1b6a1c8c-43bb-4c4a-9c31-2f1e6b9f0a02"\nname = "Okta B"\n'
-            "query = 'any where okta.event_type == \"user.mfa.factor.deactivate\"'\n"
-            "# c.toml\n"
-            'rule_id = "1b6a1c8c-43bb-4c4a-9c31-2f1e6b9f0a03"\nname = "Okta C"\n'
-            "query = 'any where okta.event_type == \"user.account.lock\"'\n"
-        ),
+        bad=_okta_rules("okta.evnt_type"),
+        good=_okta_rules("okta.event_type"),
     )
 )
 
