@@ -5,10 +5,13 @@ rest on."""
 from __future__ import annotations
 
 import re
+import tomllib
 
 import pytest
 
+from ruleops.eql import parser as eql
 from ruleops.esql import EsqlSyntaxError, parser
+from ruleops.kql import parser as kql
 from ruleops.query.fast_lalr import FAILED, first_characters
 from tests.esql_specs import ESQL_CONFORMANCE, spec_tests
 from tests.test_esql_corpus import RULES, _corpus_queries, require
@@ -105,3 +108,31 @@ def test_first_characters_of_a_negated_set_are_its_complement():
 )
 def test_first_characters_are_unknown_rather_than_guessed(regexp, flags):
     assert first_characters(regexp, flags) is None
+
+
+def _eql_and_kql_corpus() -> list[tuple[str, str]]:
+    found = []
+    for path in sorted(RULES.rglob("*.toml"))[::4]:
+        rule = tomllib.loads(path.read_text(encoding="utf-8")).get("rule", {})
+        if rule.get("language") in ("eql", "kuery") and isinstance(rule.get("query"), str):
+            found.append((rule["language"], rule["query"]))
+    return found
+
+
+def test_fast_loop_agrees_with_lark_on_eql_and_kql_rules():
+    require(RULES)
+    for language, query in _eql_and_kql_corpus():
+        module = eql if language == "eql" else kql
+        assert module._fast_parser().parse(query) == module._parser().parse(query), query
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'sequence [network where not b : ("c")] [process where true]',  # a keyword retyped
+        "process where index == 1 and notes == 2",  # a name that starts like a keyword
+        'process where process.name in ("a", "b") and not inside',
+    ],
+)
+def test_keywords_read_as_names_are_retyped_as_lark_does(query):
+    assert eql._fast_parser().parse(query) == eql._parser().parse(query)

@@ -53,8 +53,7 @@ class FastToken(str):
 class FastLalr:
     """Parses with the tables, terminals and transformer of `lark` (an LALR parser with the
     contextual lexer, built with `transformer=`). Raises NotImplementedError for options
-    it does not reproduce (postlex, lexer callbacks, tree-building without a transformer).
-    A state where a pattern terminal shadows a string terminal is left to lark."""
+    it does not reproduce (postlex, lexer callbacks, tree-building without a transformer)."""
 
     def __init__(self, lark: Any, start: str = "start") -> None:
         from lark.parsers.lalr_analysis import Shift  # noqa: PLC0415 -- heavy: lark
@@ -115,7 +114,8 @@ class FastLalr:
             self._tables.setdefault(id(lexer.lexers[state]), {}) if state in lexer.lexers else {}
             for state in range(size)
         ]
-        self._compiled: dict[tuple[str, ...], Any] = {}
+        self._compiled: dict[tuple[Any, ...], Any] = {}
+        self._unlesses: dict[int, tuple[frozenset[str], dict[str, Any]]] = {}
 
     def parse(self, text: str) -> Any:
         """The transformer's result for `text`, or FAILED where it is not in the language."""
@@ -193,28 +193,85 @@ class FastLalr:
     def _scanner(self, state: int, char: str) -> Any:
         """The state's terminals that can start with `char`, in lark's order, then an atomic
         skip of the ignored terminals after the token."""
-        terminals = self._lexers[state].terminals
+        lexer = self._lexers[state]
+        embedded, unless = self._unless(lexer)
         names = tuple(
             t.name
-            for t in terminals
+            for t in lexer.terminals
             if t.name not in self._ignore
+            and t.name not in embedded
             and (char in self._starts[t.name] or self._starts[t.name] is _ANY)
         )
-        matcher = self._compiled.get(names)
+        retype = {name: unless[name][0] for name in names if name in unless}
+        # scanners are shared by their terminals and by the strings each one retypes to
+        key = (names, tuple((name, unless[name][1]) for name in sorted(retype)))
+        matcher = self._compiled.get(key)
         if matcher is None:
-            shadowed = any(s in names and r in names for s, r in self._shadowed)
-            if shadowed or not names:
-                matcher = _no_match  # not a token here, or left to lark's lexer
+            if not names:
+                matcher = _no_match  # no token starts with this character here
             else:
-                by_name = {t.name: t for t in terminals}
+                by_name = {t.name: t for t in lexer.terminals}
                 alternatives = "|".join(
                     f"(?P<{name}>{by_name[name].pattern.to_regexp()})" for name in names
                 )
                 pattern = f"(?:{alternatives})(?:{self._skip_pattern})*+"
                 matcher = re.compile(pattern, self._flags).match
-            self._compiled[names] = matcher
+                if retype:
+                    matcher = _retyping(matcher, retype)
+            self._compiled[key] = matcher
         self._dispatch[state][char] = matcher
         return matcher
+
+    def _unless(self, lexer: Any) -> tuple[frozenset[str], dict[str, Any]]:
+        """lark's `_create_unless` for a state's terminals: string terminals that a pattern
+        terminal of the same priority also matches are read as the pattern and retyped when
+        the whole match is that string (embedded ones leave the scanner, as in lark)."""
+        found = self._unlesses.get(id(lexer))
+        if found is None:
+            by_name = {t.name: t for t in lexer.terminals}
+            embedded: set[str] = set()
+            unless: dict[str, Any] = {}
+            for pattern in lexer.terminals:
+                strings = [
+                    by_name[s] for s, r in self._shadowed if r == pattern.name and s in by_name
+                ]
+                if not strings:
+                    continue
+                strings.sort(key=lexer.terminals.index)
+                embedded |= {
+                    s.name for s in strings if s.pattern.flags <= pattern.pattern.flags
+                }
+                words = "|".join(f"(?P<{s.name}>{s.pattern.to_regexp()})" for s in strings)
+                retyped = tuple(s.name for s in strings)
+                unless[pattern.name] = (re.compile(words, self._flags).fullmatch, retyped)
+            found = self._unlesses[id(lexer)] = (frozenset(embedded), unless)
+        return found
+
+
+class _Retyped:
+    """A match read as another terminal: lark's UnlessCallback renames the token's type."""
+
+    __slots__ = ("_group", "_match", "lastgroup")
+
+    def __init__(self, match: Any, group: str, kind: str) -> None:
+        self._match, self._group, self.lastgroup = match, group, kind
+
+    def end(self, group: int | str = 0) -> int:
+        end: int = self._match.end(self._group if group == self.lastgroup else group)
+        return end
+
+
+def _retyping(matcher: Any, retype: dict[str, Any]) -> Any:
+    def match(text: str, pos: int) -> Any:
+        found = matcher(text, pos)
+        if found is not None and found.lastgroup in retype:
+            kind = found.lastgroup
+            word = retype[kind](found.group(kind))
+            if word is not None:
+                return _Retyped(found, kind, word.lastgroup)
+        return found
+
+    return match
 
 
 def _no_match(text: str, pos: int) -> None:
@@ -223,7 +280,7 @@ def _no_match(text: str, pos: int) -> None:
 
 def _shadowed(terminals: list[Any], flags: int) -> set[tuple[str, str]]:
     """(string terminal, pattern terminal) pairs of one priority where the pattern matches
-    the string: lark then retypes such a match (its UnlessCallback); FastLalr does not."""
+    the string: lark reads such a string as the pattern and retypes it (UnlessCallback)."""
     from lark.lexer import PatternRE, PatternStr  # noqa: PLC0415 -- heavy: lark
 
     strings = [t for t in terminals if isinstance(t.pattern, PatternStr)]
@@ -288,7 +345,8 @@ def _shaper(
             return build
         nones = [None] * trailing
         return lambda children: build(children + nones)
-    left = every and plan[0][1] and not any(s or b for _, s, b in plan[1:]) and not plan[0][2]
+    left = every and bool(plan) and plan[0][1] and not plan[0][2]
+    left = left and not any(s or b for _, s, b in plan[1:])
     if left and not trailing and not expand1:
         # a left-recursive repetition: extend the list built so far
 
