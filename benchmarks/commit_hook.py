@@ -81,6 +81,24 @@ def series(
     )
 
 
+def _installs(env: dict[str, str]) -> list[tuple[str, list[str], dict[str, str]]]:
+    """How ruleops is started: as installed by `pip install ruleops` (the base interpreter
+    with this checkout and the environment's packages on PYTHONPATH: site runs, but no
+    editable-install finder, which alone costs 10-30 ms per start), and through this
+    environment's console script (an editable install, as in development)."""
+    import sysconfig
+
+    packages = sysconfig.get_paths()["purelib"]
+    installed = {**env, "PYTHONPATH": os.pathsep.join([str(HERE.parent), packages])}
+    base = getattr(sys, "_base_executable", sys.executable)
+    script = Path(sys.executable).parent / "ruleops"
+    console = [str(script)] if script.is_file() else [sys.executable, "-m", "ruleops"]
+    return [
+        ("as installed (pip install)", [base, "-m", "ruleops"], installed),
+        ("editable install, console script", console, env),
+    ]
+
+
 def git(cwd: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
@@ -126,19 +144,20 @@ def main() -> int:
         shutil.copytree(HERE.parent / "rules", small / "rules")
         (small / "pyproject.toml").write_text('[tool.ruleops]\nrule_paths = ["rules"]\n')
         shutil.copy(changed, small / "rules" / CHANGED)
-        # The console script, as pre-commit runs it.
-        script = Path(sys.executable).parent / "ruleops"
-        command = [str(script)] if script.is_file() else [sys.executable, "-m", "ruleops"]
         print(f"\n{'measure':<48}{'median s':>9}{'best s':>9}{'CPU s':>9}")
-        rows = (
-            (f"check one changed rule, {count} rules (real)", real, [f"rules/{CHANGED}"]),
-            ("check one changed rule, README layout", small, [f"rules/{CHANGED}"]),
-        )
-        for label, cwd, arguments in rows:
-            timed = series([*command, "check", *arguments], cwd, env, args.runs, cwd / arguments[0])
-            print(f"{label:<48}{timed}", flush=True)
-        version = series([*command, "--version"], real, env, args.runs)
-        print(f"{'ruleops --version':<48}{version}")
+        for how, command, environment in _installs(env):
+            print(f"-- {how}")
+            rows = (
+                (f"check one changed rule, {count} rules (real)", real, f"rules/{CHANGED}"),
+                ("check one changed rule, README layout", small, f"rules/{CHANGED}"),
+            )
+            for label, cwd, rule in rows:
+                timed = series(
+                    [*command, "check", rule], cwd, environment, args.runs, edit=cwd / rule
+                )
+                print(f"{label:<48}{timed}", flush=True)
+            version = series([*command, "--version"], real, environment, args.runs)
+            print(f"{'ruleops --version':<48}{version}", flush=True)
     return 0
 
 

@@ -126,3 +126,29 @@ def test_rule_command_offers_no_inline_suppression_where_none_can_reach(capsys):
 
 def test_python_dash_m_works():
     assert _run("--version").stdout.startswith("ruleops ")
+
+
+_COMMAND_MODULES = """
+import sys
+from ruleops.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print(sorted(m for m in sys.modules if m.startswith("ruleops.commands.")))
+"""
+
+
+def _command_modules_loaded(*args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", _COMMAND_MODULES, *args], capture_output=True, text=True
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_version_loads_no_command_module():
+    assert _command_modules_loaded("--version") == "[]"
+
+
+def test_a_command_loads_only_its_own_module():
+    assert _command_modules_loaded("rule", "--help") == "['ruleops.commands.rule']"
