@@ -25,6 +25,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from pathlib import Path
@@ -86,8 +87,6 @@ def _installs(env: dict[str, str]) -> list[tuple[str, list[str], dict[str, str]]
     with this checkout and the environment's packages on PYTHONPATH: site runs, but no
     editable-install finder, which alone costs 10-30 ms per start), and through this
     environment's console script (an editable install, as in development)."""
-    import sysconfig
-
     packages = sysconfig.get_paths()["purelib"]
     installed = {**env, "PYTHONPATH": os.pathsep.join([str(HERE.parent), packages])}
     base = getattr(sys, "_base_executable", sys.executable)

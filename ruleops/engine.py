@@ -7,7 +7,8 @@ content cache (`ruleops.cache.cached_run`) unless told not to.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 
@@ -109,11 +110,22 @@ def default_jobs(files: int) -> int:
     return max(1, min(os.cpu_count() or 1, files // (_PARALLEL_THRESHOLD // 2)))
 
 
-def _check_all(files: list[Source], config: Config, jobs: int):
+Progress = Callable[[int, int], None]  # (files done, files in all)
+
+
+def _check_all(
+    files: list[Source], config: Config, jobs: int, progress: Progress | None = None
+) -> list[Checked]:
     """Per-file checks over all files, in `jobs` processes (where processes can fork),
-    results in file order."""
+    results in file order; `progress` hears how far the run is."""
     if jobs <= 1 or len(files) < 2:
-        return _check_sources((files, config))
+        if progress is None:
+            return _check_sources((files, config))
+        results = []
+        for source in files:
+            results.append(_check_source(source, config))
+            progress(len(results), len(files))
+        return results
     # Imported here: the commit hook checks a file or two and never needs a process pool.
     import multiprocessing  # noqa: PLC0415 -- heavy: multiprocessing
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 -- heavy: multiprocessing
@@ -131,6 +143,8 @@ def _check_all(files: list[Source], config: Config, jobs: int):
         results = [first]
         for chunk in pool.map(_check_sources, chunks):
             results.extend(chunk)
+            if progress is not None:
+                progress(len(results), len(files))
     return results
 
 
@@ -141,18 +155,27 @@ def run_check(
     jobs: int | None = None,
     extra_checks: Iterable[CorpusCheck] = (),
     cache: bool = True,
+    stdin: str | None = None,
+    progress: Progress | None = None,
 ) -> Report:
     """Check the rule files under `paths`. `extra_checks` run like corpus checks, for
     checks that depend on the invocation (version discipline needs `--changed-since`).
 
     With `cache`, files whose content, configuration and ruleops are unchanged since an
     earlier run are answered from the user cache folder (`ruleops.cache.cached_run` around
-    `check_files`).
+    `check_files`). `stdin` is the content of the one path given (an editor's buffer): it
+    bypasses the cache and gets no first-run note. `progress` is called as files are checked.
     """
+    pipeline = partial(check_files, progress=progress)
+    if stdin is not None:
+        sources = {path: (display_path(path), stdin.encode("utf-8")) for path in paths}
+        report = pipeline(sources, config, extra_checks=tuple(extra_checks), jobs=1)[0]
+        report.notes = []
+        return report
     sources = {path: _read(path) for path in discover(paths, config)}
     if cache:
-        return cached_run(check_files, sources, config, extra_checks=tuple(extra_checks), jobs=jobs)
-    return check_files(sources, config, extra_checks=tuple(extra_checks), jobs=jobs)[0]
+        return cached_run(pipeline, sources, config, extra_checks=tuple(extra_checks), jobs=jobs)
+    return pipeline(sources, config, extra_checks=tuple(extra_checks), jobs=jobs)[0]
 
 
 def check_files(
@@ -162,6 +185,7 @@ def check_files(
     extra_checks: tuple[CorpusCheck, ...] = (),
     jobs: int | None = None,
     known: Mapping[Path, Checked] = MappingProxyType({}),
+    progress: Progress | None = None,
 ) -> tuple[Report, dict[Path, Checked]]:
     """The pipeline: load and check each file (those in `known` are already answered), run
     the checks across files and the summaries, apply suppressions and configuration.
@@ -171,7 +195,7 @@ def check_files(
     report = Report(files=len(files))
     misses = [path for path in files if path not in known]
     jobs = default_jobs(len(misses)) if jobs is None else jobs
-    found_in = _check_all([sources[path] for path in misses], config, jobs)
+    found_in = _check_all([sources[path] for path in misses], config, jobs, progress)
     checked = dict(zip(misses, found_in, strict=True))
     if files and not known:  # a first run: nothing was known of these files
         checked_rules = [rule for rule, _ in checked.values() if rule is not None]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import difflib
 import os
 import re
 import tempfile
@@ -19,7 +20,7 @@ import tomllib
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TextIO, cast
 
 import tomlkit
 from tomlkit.exceptions import InvalidStringError
@@ -248,13 +249,14 @@ def _running(pid: int) -> bool:
 
 
 def fix_diagnostics(
-    diagnostics: Sequence[Diagnostic], texts: Mapping[str, str]
+    diagnostics: Sequence[Diagnostic], texts: Mapping[str, str], diff: TextIO | None = None
 ) -> tuple[list[Diagnostic], list[str]]:
     """Apply the fixes of `diagnostics` to their files; the diagnostics as they now stand.
 
     `texts` maps a diagnostic path to the text it was computed from. A fixed diagnostic
     becomes information with fixed=True and a message starting "fixed:", since the file no
     longer has the problem. The second value lists the files that could not be fixed, why.
+    With `diff`, no file is written: a unified diff of each file's fixes goes there instead.
     """
     by_path: dict[str, list[Diagnostic]] = {}
     for d in diagnostics:
@@ -272,7 +274,10 @@ def fix_diagnostics(
             written.update(d.fix)
             chosen.append(d)
         try:
-            fix_file(Path(path), list(written.items()), expected=texts[path])
+            if diff is None:
+                fix_file(Path(path), list(written.items()), expected=texts[path])
+            else:
+                write_diff(diff, path, texts[path], apply_fixes(texts[path], written.items()))
         except (FixError, WriteError, OSError, UnicodeDecodeError) as error:
             problems.append(f"{path}: not fixed: {error}")
             continue
@@ -284,3 +289,19 @@ def fix_diagnostics(
         for d in diagnostics
     ]
     return result, problems
+
+
+def write_diff(out: TextIO, shown: str, before: str, after: str, label: str = "fixed") -> bool:
+    """A unified diff of one file's change on `out` (`label` names the new text); False
+    when there is none."""
+    if before == after:
+        return False
+    out.writelines(
+        difflib.unified_diff(
+            before.splitlines(keepends=True),
+            after.splitlines(keepends=True),
+            fromfile=f"{shown} (now)",
+            tofile=f"{shown} ({label})",
+        )
+    )
+    return True

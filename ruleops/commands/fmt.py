@@ -7,7 +7,6 @@ beside, then renamed), so an interrupted run never leaves half a rule behind.
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from ruleops.diagnostics import printable
 from ruleops.engine import discover, display_path
 from ruleops.exits import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ruleops.files import real_path
-from ruleops.fixing import WriteError, remove_stale_temporaries, replace_if_unchanged
+from ruleops.fixing import WriteError, remove_stale_temporaries, replace_if_unchanged, write_diff
 from ruleops.formatting import FormatError, format_text
 from ruleops.loading import read_bytes, text_of
 
@@ -31,6 +30,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="change nothing; show the diff and exit 1 when a file is not formatted",
     )
+    p.add_argument(
+        "--diff",
+        action="store_true",
+        help="change nothing; print only the diff (exit 1 when a file is not formatted)",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="print no progress or summary")
     add_config_argument(p)
     p.set_defaults(run=run)
 
@@ -42,6 +47,12 @@ def run(args: argparse.Namespace) -> int:
     config, paths = config_and_paths(args)
     fixture_roots = [(config.root / p).resolve() for p in config.fixture_paths]
     changed = failed = total = 0
+    dry_run = args.check or args.diff
+
+    def say(message: str) -> None:
+        if not args.quiet and not args.diff:
+            print(message, file=sys.stderr)
+
     for path in discover(paths, config):
         if any(real_path(path).is_relative_to(root) for root in fixture_roots):
             continue  # fixtures are not rules; their layout is their author's
@@ -60,21 +71,15 @@ def run(args: argparse.Namespace) -> int:
             print(f"{shown}:{error.line}:{error.column}: {error.message}", file=sys.stderr)
             failed += 1
             continue
-        if not args.check:
+        if not dry_run:
             remove_stale_temporaries(path)
         if not formatted.changed:
             continue
-        if args.check:
+        if dry_run:
             changed += 1
-            sys.stdout.writelines(
-                difflib.unified_diff(
-                    text.splitlines(keepends=True),
-                    formatted.text.splitlines(keepends=True),
-                    fromfile=f"{shown} (now)",
-                    tofile=f"{shown} (formatted)",
-                )
-            )
-            print(f"would reformat {shown}", file=sys.stderr)
+            write_diff(sys.stdout, shown, text, formatted.text, "formatted")
+            if args.check:
+                say(f"would reformat {shown}")
             continue
         bom = _BOM if raw.startswith(_BOM) else b""
         try:
@@ -84,14 +89,13 @@ def run(args: argparse.Namespace) -> int:
             failed += 1
             continue
         changed += 1
-        print(f"reformatted {shown}", file=sys.stderr)
-    verb = "would be reformatted" if args.check else "reformatted"
-    print(
+        say(f"reformatted {shown}")
+    verb = "would be reformatted" if dry_run else "reformatted"
+    say(
         f"{total} file{'s' if total != 1 else ''}: {changed} {verb}, "
         f"{total - changed - failed} already formatted"
-        + (f", {failed} could not be formatted or written" if failed else ""),
-        file=sys.stderr,
+        + (f", {failed} could not be formatted or written" if failed else "")
     )
     if failed:
         return EXIT_USAGE
-    return EXIT_FINDINGS if args.check and changed else EXIT_OK
+    return EXIT_FINDINGS if dry_run and changed else EXIT_OK

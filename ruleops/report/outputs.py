@@ -43,8 +43,10 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def write_reports(args: argparse.Namespace, report: Report, failing: Severity) -> None:
-    """Write the stdout report and every report file asked for, from one Report."""
-    write(args.format, report, failing, sys.stdout)
+    """Write the stdout report and every report file asked for, from one Report. With
+    `--quiet` the text report lists the findings only."""
+    quiet = getattr(args, "quiet", False) and args.format == "text"
+    write(args.format, report, failing, sys.stdout, **({"quiet": True} if quiet else {}))
     for name in ("sarif", "junit", "json"):
         target = getattr(args, f"{name}_file", None)
         if target is not None:
@@ -55,10 +57,11 @@ def write_reports(args: argparse.Namespace, report: Report, failing: Severity) -
             _atomic(target, name == "junit", to_file)
 
 
-def write(name: str, report: Report, failing: Severity, out: IO[Any]) -> None:
-    """`report` in the output format `name`. A format's module is imported when that
-    format is written: a run writes one or two."""
-    importlib.import_module(REPORTERS[name]).write_report(report, out, failing)
+def write(name: str, report: Report, failing: Severity, out: IO[Any], **options: Any) -> None:
+    """`report` in the output format `name` (`options`: the format's own, such as the text
+    report's `quiet`). A format's module is imported when that format is written: a run
+    writes one or two."""
+    importlib.import_module(REPORTERS[name]).write_report(report, out, failing, **options)
 
 
 def _atomic(target: Path, binary: bool, write: Callable[[IO[Any]], None]) -> None:
