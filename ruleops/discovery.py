@@ -73,7 +73,7 @@ def rule_files(folder: Path, config: Config, skip: Iterable[Path] = ()) -> Itera
         return (
             not path.name.startswith(".")
             and path.name not in SKIPPED_DIRS
-            and not _excluded(path, config)
+            and not excluded(path, config)
             and real_path(path) not in ignored
             and real_path(path) not in skipped
         )
@@ -82,14 +82,14 @@ def rule_files(folder: Path, config: Config, skip: Iterable[Path] = ()) -> Itera
         real = real_path(path)
         if (
             real not in ignored
-            and not _excluded(path, config)
+            and not excluded(path, config)
             and not any(real.is_relative_to(root) for root in skipped)
             and is_rule_file(path)
         ):
             yield path
 
 
-def _excluded(path: Path, config: Config) -> bool:
+def excluded(path: Path, config: Config) -> bool:
     if not config.exclude:
         return False
     try:

@@ -30,16 +30,22 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeGuard
 
 from ruleops.cache import load_json, store_json, user_cache_dir
 from ruleops.changes import RULE_ID_LINE
+from ruleops.discovery import SKIPPED_DIRS, excluded, is_rule_text
 from ruleops.loading import Rule, decode_text, rule_from_text
 
-# 2: each entry also holds the fields its rule's query reads (null until asked for).
-FORMAT = 2
+if TYPE_CHECKING:
+    from ruleops.config import Config
+
+# 2: each entry also holds the fields its rule's query reads (null until asked for);
+# 3: and whether the file is a rule at all (ruleops.discovery.is_rule_text).
+FORMAT = 3
 # An entry: size, mtime_ns, ctime_ns, inode, when it was recorded, rule_id, name,
-# deprecated, fields.
-_LENGTH = 9
+# deprecated, is a rule, fields.
+_LENGTH = 10
 # Coarser than any file system's timestamp granularity that matters here (FAT: 2 s).
 _RACY_NS = 3_000_000_000
 
@@ -54,6 +60,7 @@ class Identity:
     rule_id: str | None
     name: str | None
     deprecated: bool
+    is_rule: bool = True  # not a hunting query or another TOML file (ruleops.discovery)
 
 
 def identity_of(text: str) -> Identity:
@@ -63,12 +70,21 @@ def identity_of(text: str) -> Identity:
         rule_id["id"] if rule_id else None,
         name["value"] if name else None,
         _DEPRECATED.search(text) is not None,
+        is_rule_text(text),
     )
 
 
-def rule_files(roots: list[Path], skip: list[Path]) -> Iterator[tuple[str, os.stat_result]]:
-    """Every *.toml file under `roots` (not under `skip`), as a path string with its stat,
-    in no set order. Strings, not Paths: a repository has thousands of rule files."""
+def rule_files(
+    roots: list[Path], skip: list[Path], config: Config | None = None
+) -> Iterator[tuple[str, os.stat_result]]:
+    """Every *.toml file under `roots` as a path string with its stat, in no set order,
+    leaving out what discovery leaves out (`skip`, hidden and tool folders, `exclude`) but
+    for git's ignore files, which would cost a git process on every run. Strings, not
+    Paths: a repository has thousands of rule files."""
+
+    def wanted(entry: os.DirEntry) -> bool:
+        return config is None or not config.exclude or not excluded(Path(entry.path), config)
+
     pending = [str(root) for root in roots if root.is_dir()]
     skipped = {str(s) for s in skip}
     while pending:
@@ -82,8 +98,10 @@ def rule_files(roots: list[Path], skip: list[Path]) -> Iterator[tuple[str, os.st
         for entry in entries:
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    pending.append(entry.path)
-                elif entry.name.endswith(".toml") and entry.is_file():
+                    hidden = entry.name.startswith(".") or entry.name in SKIPPED_DIRS
+                    if not hidden and wanted(entry):
+                        pending.append(entry.path)
+                elif entry.name.endswith(".toml") and entry.is_file() and wanted(entry):
                     yield entry.path, entry.stat()
             except OSError:
                 continue
@@ -110,39 +128,41 @@ class RuleIndex:
             self._entries = entries if isinstance(entries, dict) else {}
 
     def identities(
-        self, roots: list[Path], skip: list[Path], ignore: frozenset[str] = frozenset()
+        self, config: Config, ignore: frozenset[str] = frozenset()
     ) -> dict[str, Identity]:
-        """Every rule file under `roots` (path string → identity), read again where unsure;
-        the files in `ignore` (the ones a run checks itself) are neither read nor given."""
-        entries = self._current(roots, skip, ignore, with_fields=False)
-        return {path: Identity(e[5], e[6], bool(e[7])) for path, e in entries.items()}
+        """Every rule file of the configuration (path string → identity), read again where
+        unsure; the files in `ignore` (the ones a run checks itself) are neither read nor
+        given."""
+        entries = self._current(config, ignore, with_fields=False)
+        return {p: Identity(e[5], e[6], e[7], e[8]) for p, e in entries.items()}
 
-    def fields(
-        self, roots: list[Path], skip: list[Path], ignore: frozenset[str] = frozenset()
-    ) -> dict[str, list[str]]:
-        """The fields each rule file under `roots` reads (`ruleops.query_fields`), as
-        `identities` does; a file whose fields are not recorded yet is parsed once."""
-        entries = self._current(roots, skip, ignore, with_fields=True)
-        return {path: entry[8] for path, entry in entries.items()}
+    def fields(self, config: Config, ignore: frozenset[str] = frozenset()) -> dict[str, list[str]]:
+        """The fields each rule file reads (`ruleops.query_fields`), as `identities` does; a
+        file whose fields are not recorded yet is parsed once. Files that are not rules
+        are left out."""
+        entries = self._current(config, ignore, with_fields=True)
+        return {path: entry[9] for path, entry in entries.items() if entry[8]}
 
     def _current(
-        self, roots: list[Path], skip: list[Path], ignore: frozenset[str], with_fields: bool
+        self, config: Config, ignore: frozenset[str], with_fields: bool
     ) -> dict[str, list]:
-        """The entry of every rule file under `roots` but not in `ignore`, refreshed where
-        its file may have changed (and, `with_fields`, where its fields are not known)."""
+        """The entry of every rule file but those in `ignore`, refreshed where its file may
+        have changed (and, `with_fields`, where its fields are not known)."""
+        roots = [(config.root / p).resolve() for p in config.rule_paths]
+        skip = [(config.root / p).resolve() for p in config.fixture_paths]
+        skip += [path.resolve() for path in config.not_rule_paths]
         now = time.time_ns()
         found: dict[str, list] = {}
-        for path, stat in rule_files(roots, skip):
+        for path, stat in rule_files(roots, skip, config):
             if path in ignore:
                 continue
             signature = _signature(stat)
             entry = self._entries.get(path)
             if (
-                isinstance(entry, list)
-                and len(entry) == _LENGTH
+                _well_formed(entry)
                 and entry[:4] == signature
                 and entry[4] - max(stat.st_mtime_ns, stat.st_ctime_ns) >= _RACY_NS
-                and (entry[8] is not None or not with_fields)
+                and (entry[9] is not None or not with_fields)
             ):
                 found[path] = entry
                 continue
@@ -170,12 +190,13 @@ class RuleIndex:
         self._dirty |= bool(stale)
         return found
 
-    def record(self, rules: Iterable[Rule], roots: list[Path], skip: list[Path]) -> None:
-        """Keep the fields of `rules`, which a run has loaded anyway, for the files under
-        `roots` (not `skip`) whose entry lacks them: after one whole `ruleops check`, a
-        commit hook parses no other rule. A file is recorded only if it still holds what
-        the run read, with the metadata taken before it was read again."""
-        skipped = [str(folder) + os.sep for folder in skip]
+    def record(self, rules: Iterable[Rule], config: Config) -> None:
+        """Keep the fields of `rules`, which a run has loaded anyway, for the configuration's
+        rule files whose entry lacks them: after one whole `ruleops check`, a commit hook
+        parses no other rule. A file is recorded only if it still holds what the run read,
+        with the metadata taken before it was read again."""
+        roots = [(config.root / p).resolve() for p in config.rule_paths]
+        skipped = [str((config.root / p).resolve()) + os.sep for p in config.fixture_paths]
         for rule in rules:
             path = str(Path(rule.path).resolve())
             if not _under(path, roots) or any(path.startswith(s) for s in skipped):
@@ -185,12 +206,7 @@ class RuleIndex:
                 stat = os.stat(path)
                 entry = self._entries.get(path)
                 signature = _signature(stat)
-                if (
-                    isinstance(entry, list)
-                    and len(entry) == _LENGTH
-                    and entry[:4] == signature
-                    and entry[8] is not None
-                ):
+                if _well_formed(entry) and entry[:4] == signature and entry[9] is not None:
                     continue
                 with open(path, "rb") as handle:
                     text = decode_text(handle.read())
@@ -209,8 +225,24 @@ class RuleIndex:
         store_json(self.path, document)
 
 
+def _well_formed(entry: object) -> TypeGuard[list]:
+    """An entry as `_current` writes it (see `_LENGTH`). Anything else (an index edited by
+    hand) is read again."""
+    return (
+        isinstance(entry, list)
+        and len(entry) == _LENGTH
+        and all(type(value) is int for value in entry[:5])
+        and all(value is None or isinstance(value, str) for value in entry[5:7])
+        and all(isinstance(value, bool) for value in entry[7:9])
+        and (
+            entry[9] is None
+            or (isinstance(entry[9], list) and all(isinstance(f, str) for f in entry[9]))
+        )
+    )
+
+
 def _values(identity: Identity) -> list:
-    return [identity.rule_id, identity.name, identity.deprecated]
+    return [identity.rule_id, identity.name, identity.deprecated, identity.is_rule]
 
 
 def _fields_of(text: str, path: str) -> list[str]:
@@ -222,30 +254,26 @@ def _under(key: str, roots: list[Path]) -> bool:
     return any(key.startswith(str(root) + os.sep) for root in roots)
 
 
-def identities(
-    roots: list[Path], skip: list[Path], project: Path, ignore: frozenset[str] = frozenset()
-) -> dict[str, Identity]:
-    """The identities of the rule files under `roots` but not in `ignore`, through the
+def identities(config: Config, ignore: frozenset[str] = frozenset()) -> dict[str, Identity]:
+    """The identities of the configuration's rule files but those in `ignore`, through the
     project's index."""
-    index = RuleIndex(project)
-    found = index.identities(roots, skip, ignore)
+    index = RuleIndex(config.root)
+    found = index.identities(config, ignore)
     index.save()
     return found
 
 
-def record(rules: Iterable[Rule], roots: list[Path], skip: list[Path], project: Path) -> None:
+def fields(config: Config, ignore: frozenset[str] = frozenset()) -> dict[str, list[str]]:
+    """The fields each of the configuration's rule files but those in `ignore` reads,
+    through the project's index."""
+    index = RuleIndex(config.root)
+    found = index.fields(config, ignore)
+    index.save()
+    return found
+
+
+def record(rules: Iterable[Rule], config: Config) -> None:
     """Keep the fields of rules a run loaded in the project's index (`RuleIndex.record`)."""
-    index = RuleIndex(project)
-    index.record(rules, roots, skip)
+    index = RuleIndex(config.root)
+    index.record(rules, config)
     index.save()
-
-
-def fields(
-    roots: list[Path], skip: list[Path], project: Path, ignore: frozenset[str] = frozenset()
-) -> dict[str, list[str]]:
-    """The fields each rule file under `roots` but not in `ignore` reads, through the
-    project's index."""
-    index = RuleIndex(project)
-    found = index.fields(roots, skip, ignore)
-    index.save()
-    return found

@@ -59,28 +59,28 @@ def test_an_edit_that_keeps_size_and_mtime_is_seen(two_rules, capsys, monkeypatc
 
 
 def test_an_old_unchanged_file_is_not_read_again(two_rules, monkeypatch):
-    roots, skip = [two_rules.root / "rules"], [two_rules.root / "tests" / "rules"]
+    config = two_rules.config()
     _later(monkeypatch, 10)
     first = RuleIndex(two_rules.root)
-    first.identities(roots, skip)
+    first.identities(config)
     first.save()
     read: list[str] = []
     real = rule_index.identity_of
     monkeypatch.setattr(rule_index, "identity_of", lambda text: read.append(text) or real(text))
-    found = RuleIndex(two_rules.root).identities(roots, skip)
+    found = RuleIndex(two_rules.root).identities(config)
     assert read == []
     assert sorted(i.name for i in found.values()) == ["Rule A", "Rule B"]
 
 
 def test_a_file_changed_within_the_racy_window_is_read_again(two_rules, monkeypatch):
-    roots, skip = [two_rules.root / "rules"], [two_rules.root / "tests" / "rules"]
+    config = two_rules.config()
     first = RuleIndex(two_rules.root)
-    first.identities(roots, skip)  # recorded right after the files were written
+    first.identities(config)  # recorded right after the files were written
     first.save()
     read: list[str] = []
     real = rule_index.identity_of
     monkeypatch.setattr(rule_index, "identity_of", lambda text: read.append(text) or real(text))
-    RuleIndex(two_rules.root).identities(roots, skip)
+    RuleIndex(two_rules.root).identities(config)
     assert len(read) == 2
 
 
@@ -100,3 +100,19 @@ def test_a_corrupt_index_is_rebuilt(two_rules, capsys):
     two_rules.rule("c.toml", 'process where process.name : "c"', name="Rule B",
                    rule_id="33333333-3333-4333-8333-333333333333")  # fmt: skip
     assert "'Rule B' is also used by rules/b.toml" in _check("rules/c.toml", capsys)
+
+
+def test_a_toml_file_that_is_not_a_rule_is_no_duplicate(two_rules, capsys):
+    hunt = two_rules.root / "rules" / "hunt.toml"
+    hunt.write_text('[hunt]\nname = "Rule A"\nrule_id = "11111111-1111-4111-8111-111111111111"\n')
+    assert "RO05" not in _check("rules/a.toml", capsys)
+
+
+def test_an_excluded_rule_is_no_duplicate(two_rules, capsys):
+    (two_rules.root / "pyproject.toml").write_text(
+        '[tool.ruleops]\nrule_paths = ["rules"]\nfixture_paths = ["tests/rules"]\n'
+        'exclude = ["legacy"]\n'
+    )
+    two_rules.rule("legacy/old.toml", 'process where process.name : "c"', name="Rule A",
+                   rule_id="33333333-3333-4333-8333-333333333333")  # fmt: skip
+    assert "RO051" not in _check("rules/a.toml", capsys)

@@ -97,10 +97,9 @@ def unchecked_duplicates(
         checked |= {str(path) for path in selected}
         ids: dict[str, list[str]] = {}
         names: dict[str, list[str]] = {}
-        fixture_roots = [(config.root / p).resolve() for p in config.fixture_paths]
-        rule_roots = [(config.root / p).resolve() for p in config.rule_paths]
-        unchecked = identities(rule_roots, fixture_roots, config.root, frozenset(checked))
-        for path, identity in unchecked.items():
+        for path, identity in identities(config, frozenset(checked)).items():
+            if not identity.is_rule:
+                continue
             if identity.rule_id:
                 ids.setdefault(identity.rule_id, []).append(path)
             if identity.name and not identity.deprecated:

@@ -101,11 +101,9 @@ def near_unchecked_fields(
     def near_fields_of_the_repository(rules: list[Rule], config: Config) -> Iterator[Diagnostic]:
         checked = {str(Path(rule.path).resolve()) for rule in rules}
         checked |= {str(path) for path in selected}
-        fixture_roots = [(config.root / p).resolve() for p in config.fixture_paths]
-        rule_roots = [(config.root / p).resolve() for p in config.rule_paths]
 
         def others() -> dict[str, list[str]]:
-            return indexed_fields(rule_roots, fixture_roots, config.root, frozenset(checked))
+            return indexed_fields(config, frozenset(checked))
 
         yield from _near_fields(rules, config, others)
 
@@ -116,9 +114,7 @@ def near_unchecked_fields(
 def remember_fields(rules: list[Rule], config: Config) -> None:
     """Keep the fields of the rules a run loaded in the rule index, so that a later run of
     part of the repository parses none of them."""
-    fixture_roots = [(config.root / p).resolve() for p in config.fixture_paths]
-    rule_roots = [(config.root / p).resolve() for p in config.rule_paths]
-    record_fields(rules, rule_roots, fixture_roots, config.root)
+    record_fields(rules, config)
 
 
 def _near_fields(
