@@ -128,7 +128,8 @@ def test_kql_threshold_rules_repeat_the_event_up_to_the_threshold(rule_repo, cap
     )
     assert main(["fixtures", "generate", "rules/threshold.toml"]) == 0
     written = cases(rule_repo.root / "tests/rules/threshold.toml")
-    assert len(next(c for c in written if c["expect"] == "match")["events"]) == 3
+    events = next(c for c in written if c["expect"] == "match")["events"]
+    assert events[0]["repeat"] == 3 and len(events) == 1  # one event, three times
     assert any(c["name"].startswith("threshold not reached") for c in written)
     assert main(["test"]) == 0
     capsys.readouterr()
