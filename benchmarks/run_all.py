@@ -1,9 +1,10 @@
 """Every benchmark in one run: `python benchmarks/run_all.py [--quick]`.
 
 Prints each benchmark's table in turn: whole-corpus `ruleops check` (cold, warm, one file,
-peak memory, growth), EQL, KQL and ES|QL parse throughput (ES|QL against esql-py, run from its
-own Python 3.13 venv: see esql_parse.py), and EQL and KQL evaluation throughput against the
-`eql` package (`pip install -e '.[bench]'`). Not part of the test suite.
+peak memory, growth), the commit hook in a real layout (one changed rule, `--version`),
+EQL, KQL and ES|QL parse throughput (ES|QL against esql-py, run from its own Python 3.13
+venv: see esql_parse.py), and EQL and KQL evaluation throughput against the `eql` package
+(`pip install -e '.[bench]'`). Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ HERE = Path(__file__).resolve().parent
 
 BENCHMARKS = (
     ("whole-corpus check", ["corpus_check.py"], ["--repeat", "1"]),
+    ("commit hook in a real layout", ["commit_hook.py"], ["--runs", "3"]),
     ("EQL parse throughput", ["eql_parse.py"], ["--repeat", "1"]),
     ("KQL parse throughput", ["kql_parse.py"], []),
     ("ES|QL parse throughput", ["esql_parse.py"], ["--repeat", "1"]),

@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("query", help="the query (use quotes)")
     p.add_argument(
         "--language",
-        choices=("eql", "esql"),
+        choices=("eql", "kql", "esql"),
         default="eql",
         help="the query's language (default: eql)",
     )
@@ -101,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
         from ruleops.commands.eval_esql import run_esql  # noqa: PLC0415 -- per language
 
         return run_esql(args)
+    if args.language == "kql":
+        return _run_kql(args)
 
     try:
         query = parse_eql(args.query)
@@ -145,6 +147,44 @@ def run(args: argparse.Namespace) -> int:
     else:
         for document in documents:
             sys.stdout.write(json.dumps(document, ensure_ascii=False, default=str) + "\n")
+    return EXIT_OK if documents else EXIT_FINDINGS
+
+
+def _run_kql(args: argparse.Namespace) -> int:
+    """A KQL query as a query rule runs it: each event it matches, with the ECS field types
+    deciding what each condition means (ruleops.kql.rule_types)."""
+    from ruleops.kql.rule_types import compile_rule_type  # noqa: PLC0415 -- per language
+    from ruleops.query.syntax_error import QuerySyntaxError  # noqa: PLC0415 -- per language
+
+    try:
+        rule = compile_rule_type({"type": "query", "query": args.query})
+    except QuerySyntaxError as error:
+        report_syntax_error(error, "query")
+        return EXIT_USAGE
+    try:
+        sourced = [item for path in args.events for item in read_events(path)]
+    except InputError as error:
+        print(f"ruleops: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.explain:
+        for path, line, event in sourced:
+            print(f"{path}:{line}")
+            text = explain(rule.condition, event, dialect="kql", field_types=rule.field_types)
+            sys.stdout.write(text.text(indent=0) + "\n")
+        return EXIT_OK
+    try:
+        alerts = rule.run([event for _, _, event in sourced], timestamp_field=args.timestamp_field)
+    except EvaluationError as error:
+        print(f"query: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    documents = [alert.events[0] for alert in alerts][: args.size]
+    if args.format == "json":
+        document = {"matches": documents, "count": len(documents), "join_keys": None}
+        json.dump(document, sys.stdout, ensure_ascii=False, default=str, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for match in documents:
+            sys.stdout.write(json.dumps(match, ensure_ascii=False, default=str) + "\n")
     return EXIT_OK if documents else EXIT_FINDINGS
 
 
