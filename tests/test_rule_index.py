@@ -116,3 +116,21 @@ def test_an_excluded_rule_is_no_duplicate(two_rules, capsys):
     two_rules.rule("legacy/old.toml", 'process where process.name : "c"', name="Rule A",
                    rule_id="33333333-3333-4333-8333-333333333333")  # fmt: skip
     assert "RO051" not in _check("rules/a.toml", capsys)
+
+
+def test_an_index_entry_of_another_shape_is_read_again(two_rules, capsys):
+    _check("rules/a.toml", capsys)
+    index = RuleIndex(two_rules.root)
+    assert index._entries
+    for entry in index._entries.values():
+        entry[4] = "not a time"
+    index._dirty = True
+    index.save()
+    assert "RO003" not in _check("rules/a.toml", capsys)
+    assert "'Rule B' is also used by rules/b.toml" in _check_copy_of_b(two_rules, capsys)
+
+
+def _check_copy_of_b(two_rules, capsys) -> str:
+    two_rules.rule("c.toml", 'process where process.name : "c"', name="Rule B",
+                   rule_id="33333333-3333-4333-8333-333333333333")  # fmt: skip
+    return _check("rules/c.toml", capsys)
