@@ -168,8 +168,8 @@ def run_check(
     """
     pipeline = partial(check_files, progress=progress)
     if stdin is not None:
-        sources = {path: (display_path(path), stdin.encode("utf-8")) for path in paths}
-        report = pipeline(sources, config, extra_checks=tuple(extra_checks), jobs=1)[0]
+        given: dict[Path, Source] = {path: (display_path(path), stdin.encode()) for path in paths}
+        report = pipeline(given, config, extra_checks=tuple(extra_checks), jobs=1)[0]
         report.notes = []
         return report
     sources = {path: _read(path) for path in discover(paths, config)}
