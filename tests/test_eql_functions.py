@@ -84,6 +84,12 @@ def test_number_in_base_16_of_a_negative_hex_literal_fails():
         fn.fn_number(False, "-0x1", 16)
 
 
+def test_number_with_a_base_that_is_not_a_number_fails():
+    # ToNumberFunctionProcessor: the base must be a Number (a string field's value is not)
+    with pytest.raises(fn.FunctionError, match="A number is required"):
+        fn.fn_number(False, "10", "")
+
+
 def test_number_of_a_constant_that_is_not_a_number_fails_the_query():
     # the optimizer folds the constant and the request fails
     condition = parse_eql('any where number("abc") == 1').body.condition

@@ -161,7 +161,12 @@ def fn_number(_ci: bool, s: Any, base: Any = None) -> int | float | None:
     if not isinstance(s, str):
         return None
     hex_prefix = s.startswith("0x")
-    radix = (16 if hex_prefix else 10) if base is None else int(base)
+    if base is None:
+        radix = 16 if hex_prefix else 10
+    elif is_number(base):
+        radix = int(base)  # Number.intValue()
+    else:  # a base that is not a number (a string field's value) fails the search
+        raise FunctionError(f"A number is required; received [{base}]")
     text = s[2:] if hex_prefix and radix == 16 else s
     if radix == 10:
         match = _DECIMAL.fullmatch(text)
