@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -76,6 +77,8 @@ def test_pre_commit_configuration_in_the_docs_is_valid(tmp_path):
     config = tmp_path / ".pre-commit-config.yaml"
     config.write_text(block)
     done = subprocess.run(
-        ["pre-commit", "validate-config", str(config)], capture_output=True, text=True
+        [Path(sys.executable).parent / "pre-commit", "validate-config", config],
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stdout + done.stderr

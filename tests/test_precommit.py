@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,9 +20,12 @@ from ruleops.formatting import format_text
 from tests.git_helpers import commit, copy_checkout, git, make_repo, rule_text
 
 REPO = Path(__file__).resolve().parents[1]
+# The tools of the environment running the tests, whatever PATH says (a venv not activated).
+BIN = str(Path(sys.executable).parent)
+PRE_COMMIT = shutil.which("pre-commit", path=BIN) or shutil.which("pre-commit")
 
 pytestmark = pytest.mark.skipif(
-    shutil.which("pre-commit") is None, reason="pre-commit (test dependency) is not installed"
+    PRE_COMMIT is None, reason="pre-commit (test dependency) is not installed"
 )
 
 
@@ -55,6 +59,7 @@ def _use_hooks(root: Path, hook_repo: tuple[Path, str], *ids: str) -> None:
 def _run(root: Path, home: Path, *args: str) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
+        "PATH": os.pathsep.join([BIN, os.environ.get("PATH", "")]),
         "PRE_COMMIT_HOME": str(home),
         "GIT_AUTHOR_NAME": "t",
         "GIT_AUTHOR_EMAIL": "t@example.com",
@@ -136,7 +141,10 @@ def test_project_hook_files_are_valid_for_pre_commit():
         ("validate-config", ".pre-commit-config.yaml"),
     ):
         done = subprocess.run(
-            ["pre-commit", command, str(REPO / name)], capture_output=True, text=True, check=False
+            [str(PRE_COMMIT), command, str(REPO / name)],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         assert done.returncode == 0, done.stdout + done.stderr
 
