@@ -13,15 +13,16 @@ import json
 import re
 import sys
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ruleops.eql.ast import Sample
-from ruleops.eql.execute import compile_query, event_ids
+from ruleops.eql.execute import Result, compile_query
 from ruleops.eql.parser import parse_eql
 from ruleops.es_types import coerce_to_type, format_date_millis
+from ruleops.query.values import make_getter
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "conformance" / "elasticsearch-eql"
@@ -307,3 +308,9 @@ def main(argv: list[str]) -> int:
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
     raise SystemExit(main(sys.argv[1:]))
+
+
+def event_ids(results: Sequence[Result], id_field: str) -> list[Any]:
+    """The id-field values of every event of every result, flattened; -1 for a missing event."""
+    get = make_getter(tuple(id_field.split(".")))
+    return [(-1 if e is None else get(e)) for r in results for e in r.events]

@@ -1,5 +1,5 @@
-"""EQL syntax and structural checks (RO300-RO310, RO320): each fails on a bad query, passes on the
-good one, and lands on the rule file's line and column."""
+"""EQL syntax and structural checks (`ruleops.eql.codes`): each fails on a bad query, passes
+on the good one, and lands on the rule file's line and column."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""What Elasticsearch's EQL verifier rejects once it knows the fields' types (RO311-RO314,
-RO354 for EQL `:`): each rule names the Elasticsearch source it follows."""
+"""What Elasticsearch's EQL verifier rejects once it knows the fields' types (and EQL `:` on a
+field that is not a string): each rule names the Elasticsearch source it follows."""
 
 from __future__ import annotations
 

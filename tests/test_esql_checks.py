@@ -1,5 +1,5 @@
-"""ES|QL checks (RO700-RO716): each fails on its documented bad example, passes on the good
-one, and lands on the rule file's line and column."""
+"""ES|QL checks (`ruleops.esql.codes`): each fails on its documented bad example, passes on
+the good one, and lands on the rule file's line and column."""
 
 from __future__ import annotations
 

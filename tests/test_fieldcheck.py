@@ -1,4 +1,4 @@
-"""Field, type and value checks on the shared condition form (RO350-RO357).
+"""Field, type and value checks on the shared condition form (`ruleops.query.fieldcheck`).
 
 Conditions are built by hand so that these tests specify the checker independently of
 either parser; `test_eql_*` at the end go through the EQL front end.

@@ -1,4 +1,4 @@
-"""KQL checks on rule files (RO400-RO404): diagnostics land on the rule file's own lines."""
+"""KQL checks on rule files: diagnostics land on the rule file's own lines."""
 
 from __future__ import annotations
 

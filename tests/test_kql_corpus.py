@@ -93,7 +93,7 @@ def test_the_lucene_rule_is_not_kql():
         parse_kql(rule["query"])
 
 
-# The KQL pitfalls (RO401-RO405) found in the corpus, each a real defect or, for RO404 (an
+# The KQL pitfalls found in the corpus, each a real defect or, for RO404 (an
 # info), a `?` worth a second look:
 # - RO401: quoted patterns whose `*` the author meant as a wildcard;
 # - RO402: `*confluence/conf/server.xml` and the next path with no `or` between them;

@@ -1,9 +1,9 @@
-"""EQL syntax and structural checks (RO300-RO310, RO320).
+"""EQL syntax and structural checks.
 
 For a rule with `language = "eql"`, the query is parsed (`ruleops.eql.parser`) and verified
 (`ruleops.eql.verify`); every problem is reported on the rule file's own line and column,
-not the query's. RO300–RO310 are declared in `ruleops.eql.codes` (the parser and the
-verifier report them); field and type checks against ECS are in `ruleops.checks.fields`.
+not the query's. The codes the parser and the verifier report are declared in
+`ruleops.eql.codes`; field and type checks against ECS are in `ruleops.checks.fields`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""ECS field, type and value checks on EQL queries (RO350-RO359).
+"""ECS field, type and value checks on EQL queries.
 
 The checks themselves live in `ruleops.query.fieldcheck` and work on the shared condition
 form; this module walks an EQL query's structure (event queries, sequence and sample

@@ -1,8 +1,8 @@
 """Fixtures in `ruleops check`: the fixture of each checked rule is loaded, paired and run.
 
-Failing cases become RO501 errors on the case's line in the fixture file; the other fixture
-findings (RO500–RO510) are reported with them. The codes are declared in
-`ruleops.fixtures.codes`; this module only puts the fixtures into the check pipeline.
+Failing cases become CASE_FAILED errors on the case's line in the fixture file; the other
+fixture findings are reported with them. The codes are declared in `ruleops.fixtures.codes`;
+this module only puts the fixtures into the check pipeline.
 """
 
 from __future__ import annotations

@@ -11,8 +11,10 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator
+from functools import cache
 from typing import TYPE_CHECKING
 
+from ruleops.attack import load_attack
 from ruleops.checks import rule_check
 from ruleops.datemath import duration_seconds, offset_seconds
 from ruleops.diagnostics import CheckInfo, Diagnostic, Severity, register
@@ -311,36 +313,27 @@ TAG_CATEGORIES = (
     "Threat",
     "Use Case",
 )
-# Bare tags of the older, unfaceted style and the faceted tag that replaced each.
+# Bare tags of the older, unfaceted style and the faceted tag that replaced each (the
+# tactics: those of the packaged ATT&CK data, see `faceted_tags`).
 FACETED = {
     value.lower(): f"{category}: {value}"
     for category, values in (
         ("OS", ("Windows", "Linux", "macOS")),
         ("Domain", ("Endpoint", "Cloud", "Network", "Identity", "Container", "Kubernetes")),
         ("Use Case", ("Threat Detection", "Identity and Access Audit", "Vulnerability")),
-        (
-            "Tactic",
-            (
-                "Reconnaissance",
-                "Resource Development",
-                "Initial Access",
-                "Execution",
-                "Persistence",
-                "Privilege Escalation",
-                "Defense Evasion",
-                "Credential Access",
-                "Discovery",
-                "Lateral Movement",
-                "Collection",
-                "Command and Control",
-                "Exfiltration",
-                "Impact",
-            ),
-        ),
     )
     for value in values
 }
 FACETED["host"] = "Domain: Endpoint"
+
+
+@cache
+def faceted_tags() -> dict[str, str]:
+    """`FACETED` and every ATT&CK Enterprise tactic, read when a bare tag first needs it."""
+    tactics = {t.name.lower(): f"Tactic: {t.name}" for t in load_attack().tactics.values()}
+    return {**FACETED, **tactics}
+
+
 BBR_TAG = "Rule Type: BBR"
 BBR_FROM, BBR_INTERVAL = "now-119m", "60m"
 BBR_LOOKBACK, BBR_EVERY = 119 * 60, 60 * 60
@@ -472,7 +465,7 @@ def tags_are_faceted(rule: Rule, config: Config) -> Iterator[Diagnostic]:
             continue
         if category is None:
             message = f'tag {tag!r} is not written "Category: Value"'
-            faceted = FACETED.get(tag.strip().lower())
+            faceted = faceted_tags().get(tag.strip().lower())
             if faceted:
                 hint = f"write it as {faceted!r}"
             elif tag.strip() == "Elastic":

@@ -1,9 +1,9 @@
-"""KQL checks (RO400-RO449): syntax, KQL pitfalls, and ECS fields for `language = "kuery"`.
+"""KQL checks: syntax, KQL pitfalls, and ECS fields for `language = "kuery"`.
 
 Every KQL string of a rule is checked: `query`, and for indicator-match rules the
 `threat_query` that selects indicator documents. A syntax error lands on the line and
 column of the rule file where the offending character is written. The ECS field, type and
-value findings come from `ruleops.query.fieldcheck`, shared with EQL (codes RO350-RO358).
+value findings come from `ruleops.query.fieldcheck`, shared with EQL.
 """
 
 from __future__ import annotations

@@ -1,13 +1,13 @@
-"""Property checks (RO550–RO599): what no fixture shows, found by proof and by generation.
+"""Property checks: what no fixture shows, found by proof and by generation.
 
-* RO550–RO552: satisfiability (`ruleops.query.satisfiability`), on every EQL and KQL rule:
-  a query that can never match, an exclusion that never applies, an exclusion that removes
-  every match. Proofs only: "unknown" reports nothing.
-* RO553: evasion, on rules with fixtures: a positive case stops matching when a value the
-  platform compares case-insensitively (Windows paths, process names, registry keys) changes
-  case, because the rule compares it case-sensitively.
-* RO554: coverage, on rules with fixtures: `or` branches and exclusions no case exercises.
-  The corpus figure goes in the summary of `ruleops check`.
+* Satisfiability (`ruleops.query.satisfiability`), on every EQL and KQL rule: a query that
+  can never match, an exclusion that never applies, an exclusion that removes every match.
+  Proofs only: "unknown" reports nothing.
+* Evasion (declared in `ruleops.fixtures.codes`), on rules with fixtures: a positive case
+  stops matching when a value the platform compares case-insensitively (Windows paths,
+  process names, registry keys) changes case, because the rule compares it case-sensitively.
+* Coverage (declared there too), on rules with fixtures: `or` branches and exclusions no
+  case exercises. The corpus figure goes in the summary of `ruleops check`.
 """
 
 from __future__ import annotations

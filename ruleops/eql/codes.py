@@ -1,4 +1,4 @@
-"""Diagnostic codes RO300–RO314: EQL syntax, structure and types.
+"""The diagnostic codes of EQL syntax, structure and types (`ruleops rule --list`).
 
 Reported by the parser (`ruleops.eql.parser`, `ruleops.eql.errors`: syntax errors) and the
 verifier (`ruleops.eql.verify`, `ruleops.eql.typecheck`: what Elasticsearch's verifier

@@ -29,7 +29,6 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections.abc import Callable, Iterable, Mapping
-from collections.abc import Sequence as Seq
 from dataclasses import dataclass
 from typing import Any
 
@@ -392,9 +391,3 @@ def _tiebreak_sort(value: Any) -> tuple[Any, ...]:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return (0, value, "")
     return (1, 0, str(value))
-
-
-def event_ids(results: Seq[Result], id_field: str) -> list[Any]:
-    """The id-field values of every event of every result, flattened; -1 for a missing event."""
-    get = make_getter(tuple(id_field.split(".")))
-    return [(-1 if e is None else get(e)) for r in results for e in r.events]

@@ -1,5 +1,5 @@
-"""Diagnostic codes RO700–RO716: ES|QL syntax, functions, columns, types, patterns,
-multi-valued fields, and what elastic/detection-rules requires of an ES|QL rule.
+"""The diagnostic codes of ES|QL (`ruleops rule --list`): syntax, functions, columns, types,
+patterns, multi-valued fields, and what elastic/detection-rules requires of an ES|QL rule.
 
 Reported by the front end (`ruleops.esql.parser`, `ruleops.esql.errors`: syntax errors;
 `ruleops.esql.verify`: what Elasticsearch's analyser rejects) and by the detection-rules
