@@ -19,7 +19,7 @@ from ruleops.config import Config
 from ruleops.diagnostics import Diagnostic, crashed
 from ruleops.discovery import rule_files
 from ruleops.files import real_path
-from ruleops.layout import without_skipped_validation
+from ruleops.layout import without_schema_validation, without_skipped_validation
 from ruleops.loading import Checked, Rule, Source, read_bytes, rule_from_bytes
 from ruleops.report import Report
 from ruleops.styles import first_run_note, for_rule
@@ -64,7 +64,7 @@ def check_rule(rule: Rule, config: Config) -> list[Diagnostic]:
         except Exception as error:  # a bug in a check must not hide the other findings
             found.append(crashed(rule.path, f"check {check.__name__}", error))
 
-    return for_rule(found, rule, config)
+    return without_schema_validation(for_rule(found, rule, config), rule)
 
 
 # Forking a worker costs about as much as checking a few dozen rules; below this many files

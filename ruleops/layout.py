@@ -20,6 +20,8 @@ bypass_tags_validation: true             # and the other bypass_* switches
 Its test configuration (`unit_tests.bypass`, or `unit_tests.test_only` for the only tests to
 run; names or `pattern:` globs) switches detection-rules' unit tests off; the ruleops codes
 that check the same things are switched off with them (`data/detection_rules_tests.json`).
+A rule's own `metadata.query_schema_validation = false` spares its query the checks against
+a schema (`without_schema_validation`), as it does in detection-rules' query validators.
 Its `rule_validation.bypass` lists rule ids whose query, note and building-block timing
 detection-rules does not validate (`rule_validation.test_only`: the only ones it validates;
 `TestConfig.check_skip_by_rule_id` in detection_rules/config.py); ruleops drops the findings
@@ -38,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from ruleops.diagnostics import Diagnostic
+from ruleops.loading import Rule
 
 CONFIG_NAME = "_config.yaml"
 # The codes each of `_config.yaml`'s bypass switches stands for.
@@ -192,9 +195,25 @@ def known_tests() -> dict[str, list[str]]:
     return tests
 
 
+def query_validation_codes() -> frozenset[str]:
+    """The codes of the checks of a query against a schema, which detection-rules skips on
+    a rule whose `metadata.query_schema_validation` is false."""
+    return frozenset(_data()["query_validation"]["codes"])
+
+
 def rule_validation_codes() -> frozenset[str]:
     """The codes of the checks detection-rules skips on a rule its `rule_validation` skips."""
-    return frozenset(_data()["rule_validation"]["codes"])
+    return query_validation_codes() | frozenset(_data()["rule_validation"]["codes"])
+
+
+def without_schema_validation(found: list[Diagnostic], rule: Rule) -> list[Diagnostic]:
+    """`found` (one rule's findings) without those of its query against a schema when the
+    rule turns that validation off (`metadata.query_schema_validation = false`), as
+    detection-rules' query validators do."""
+    if rule.boolean("metadata.query_schema_validation") is not False:
+        return found
+    codes = query_validation_codes()
+    return [d for d in found if d.code not in codes]
 
 
 def without_skipped_validation(

@@ -186,3 +186,14 @@ def _unknown_field_files(root: Path) -> list[str]:
     result = run_check([root / "rules"], config, cache=False)
     found = {d.path for d in result.diagnostics if d.code == "RO350"}
     return sorted(Path(p).resolve().relative_to(root.resolve()).as_posix() for p in found)
+
+
+@pytest.mark.parametrize(("setting", "reported"), [("false", False), ("true", True)])
+def test_a_rule_that_turns_query_schema_validation_off_is_spared_the_schema_checks(
+    tmp_path: Path, setting: str, reported: bool
+) -> None:
+    text = _unknown_field_rule("Custom data").replace(
+        "[metadata]\n", f"[metadata]\nquery_schema_validation = {setting}\n", 1
+    )
+    write(tmp_path / "rules" / "a.toml", text)
+    assert bool(_unknown_field_files(tmp_path)) is reported

@@ -800,6 +800,7 @@ _INTEGER_PARAMETERS = {
     "ip_prefix": (1, 2),
 }
 
+
 def and3(values: list[Any]) -> bool | None:
     """Three-valued AND: false if any is false, else null if any is null, else true."""
     if False in values:
