@@ -109,10 +109,8 @@ def run(args: argparse.Namespace) -> int:
     except EqlSyntaxError as error:
         report_syntax_error(error, "query")
         return EXIT_USAGE
-    try:
-        sourced = [item for path in args.events for item in read_events(path)]
-    except InputError as error:
-        print(f"ruleops: {error}", file=sys.stderr)
+    sourced = _sourced(args)
+    if sourced is None:
         return EXIT_USAGE
     try:
         executor = compile_query(query, category_field=args.category_field)
@@ -131,23 +129,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     single = _is_event_query(query)
     documents: list[Any] = [r.events[0] if single else list(r.events) for r in results]
-    if args.format == "json":
-        json.dump(
-            {
-                "matches": documents,
-                "count": len(documents),
-                "join_keys": None if single else [list(r.join_keys) for r in results],
-            },
-            sys.stdout,
-            ensure_ascii=False,
-            default=str,
-            indent=2,
-        )
-        sys.stdout.write("\n")
-    else:
-        for document in documents:
-            sys.stdout.write(json.dumps(document, ensure_ascii=False, default=str) + "\n")
-    return EXIT_OK if documents else EXIT_FINDINGS
+    join_keys = None if single else [list(r.join_keys) for r in results]
+    return _write_matches(args.format, documents, join_keys)
 
 
 def _run_kql(args: argparse.Namespace) -> int:
@@ -161,10 +144,8 @@ def _run_kql(args: argparse.Namespace) -> int:
     except QuerySyntaxError as error:
         report_syntax_error(error, "query")
         return EXIT_USAGE
-    try:
-        sourced = [item for path in args.events for item in read_events(path)]
-    except InputError as error:
-        print(f"ruleops: {error}", file=sys.stderr)
+    sourced = _sourced(args)
+    if sourced is None:
         return EXIT_USAGE
     if args.explain:
         for path, line, event in sourced:
@@ -177,9 +158,22 @@ def _run_kql(args: argparse.Namespace) -> int:
     except EvaluationError as error:
         print(f"query: {error}", file=sys.stderr)
         return EXIT_USAGE
-    documents = [alert.events[0] for alert in alerts][: args.size]
-    if args.format == "json":
-        document = {"matches": documents, "count": len(documents), "join_keys": None}
+    return _write_matches(args.format, [alert.events[0] for alert in alerts][: args.size], None)
+
+
+def _sourced(args: argparse.Namespace) -> list[tuple[str, int, Mapping]] | None:
+    """The events of every file given, with where each came from; None after an error."""
+    try:
+        return [item for path in args.events for item in read_events(path)]
+    except InputError as error:
+        print(f"ruleops: {error}", file=sys.stderr)
+        return None
+
+
+def _write_matches(form: str, documents: list[Any], join_keys: list[Any] | None) -> int:
+    """The matches as NDJSON or one JSON document; 0 when there is one, else 1."""
+    if form == "json":
+        document = {"matches": documents, "count": len(documents), "join_keys": join_keys}
         json.dump(document, sys.stdout, ensure_ascii=False, default=str, indent=2)
         sys.stdout.write("\n")
     else:
