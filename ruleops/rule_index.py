@@ -198,7 +198,7 @@ class RuleIndex:
         roots = [(config.root / p).resolve() for p in config.rule_paths]
         skipped = [str((config.root / p).resolve()) + os.sep for p in config.fixture_paths]
         for rule in rules:
-            path = str(Path(rule.path).resolve())
+            path = os.path.abspath(rule.path)  # getcwd() is already a real path
             if not _under(path, roots) or any(path.startswith(s) for s in skipped):
                 continue
             now = time.time_ns()
