@@ -17,6 +17,9 @@ testing:
 bypass_tags_validation: true             # and the other bypass_* switches
 ```
 
+Each bypass switch turns off the ruleops codes that check what it turns off in detection-rules
+(`data/detection_rules_tests.json`, `bypasses`).
+
 Its test configuration (`unit_tests.bypass`, or `unit_tests.test_only` for the only tests to
 run; names or `pattern:` globs) switches detection-rules' unit tests off; the ruleops codes
 that check the same things are switched off with them (`data/detection_rules_tests.json`).
@@ -43,13 +46,6 @@ from ruleops.diagnostics import Diagnostic
 from ruleops.loading import Rule
 
 CONFIG_NAME = "_config.yaml"
-# The codes each of `_config.yaml`'s bypass switches stands for.
-BYPASSES = {
-    "bypass_bbr_lookback_validation": ("RO156",),
-    "bypass_tags_validation": ("RO155", "RO162", "RO220", "RO221"),
-    "bypass_esql_keep_validation": ("RO712",),
-    "bypass_esql_metadata_validation": ("RO712",),
-}
 _DATA = Path(__file__).resolve().parent / "data" / "detection_rules_tests.json"
 
 
@@ -115,7 +111,7 @@ def read_layout(path: Path) -> Layout:
     )
     ignore: set[str] = set()
     every = loaded.get("bypass_optional_elastic_validation") is True
-    for switch, codes in BYPASSES.items():
+    for switch, codes in bypasses().items():
         if every or loaded.get(switch) is True:
             ignore.update(codes)
     test_config = _test_config(base, loaded)
@@ -199,6 +195,12 @@ def query_validation_codes() -> frozenset[str]:
     """The codes of the checks of a query against a schema, which detection-rules skips on
     a rule whose `metadata.query_schema_validation` is false."""
     return frozenset(_data()["query_validation"]["codes"])
+
+
+def bypasses() -> dict[str, list[str]]:
+    """`_config.yaml`'s bypass switches, each with the codes it switches off."""
+    switches: dict[str, list[str]] = _data()["bypasses"]["switches"]
+    return switches
 
 
 def rule_validation_codes() -> frozenset[str]:

@@ -3,6 +3,7 @@ function that says it reports it, and every check reports only the codes it decl
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ruleops import checks
+from ruleops import checks, layout
 from ruleops.checks import load_all_checks
 from ruleops.checks.house_style import RISK_SCORE, risk_score_matches_severity
 from ruleops.diagnostics import EMITTERS, REGISTRY, CheckInfo, emitters_of
@@ -33,6 +34,31 @@ def test_every_check_of_the_pipeline_declares_what_it_reports():
 def test_declared_codes_are_registered_ones():
     declared = {info.code: info for infos in EMITTERS.values() for info in infos}
     assert all(REGISTRY[code] is info for code, info in declared.items())
+
+
+def test_each_code_is_spelled_once_in_the_source():
+    """A code is written where it is declared and nowhere else: the code's CheckInfo is the
+    handle (`grep -rnE '"RO[0-9]{3}"' ruleops` finds the one place)."""
+    package = Path(checks.__file__).resolve().parents[1]
+    spelled: dict[str, list[str]] = {}
+    for path in sorted(package.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r'"(RO[0-9]{3})"', text):
+            line = text.count("\n", 0, match.start()) + 1
+            spelled.setdefault(match[1], []).append(f"{path.relative_to(package)}:{line}")
+    assert {code: where for code, where in spelled.items() if len(where) > 1} == {}
+    assert sorted(spelled) == sorted(REGISTRY)
+
+
+def test_detection_rules_switches_name_registered_codes():
+    """The codes detection-rules' switches turn off are data (data/detection_rules_tests.json),
+    not declarations; each must still be a code ruleops has."""
+    named = [
+        *(code for codes in layout.known_tests().values() for code in codes),
+        *(code for codes in layout.bypasses().values() for code in codes),
+        *layout.rule_validation_codes(),
+    ]
+    assert named and [code for code in named if code not in REGISTRY] == []
 
 
 @contextmanager

@@ -33,7 +33,7 @@ UNKNOWN_INTEGRATION = register(
             "cannot hold every package (newer ones, third-party and private ones), so only a "
             "name one slip away from a known package is reported, with that package as the "
             "suggestion; a name unlike every known package is taken for a package ruleops does "
-            'not know. A repository whose own packages trip it sets `ignore = ["RO110"]`.'
+            "not know. A repository whose own packages trip it switches the check off."
         ),
         example="rule",
         bad='[metadata]\nintegration = ["endpont"]',
