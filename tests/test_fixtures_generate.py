@@ -118,6 +118,19 @@ def test_a_rule_that_cannot_be_generated_says_why(rule_repo, capsys):
     assert not (rule_repo.root / "tests/rules/never.toml").exists()
 
 
+def test_a_threshold_too_large_to_draft_is_said_instead_of_filling_memory(rule_repo, capsys):
+    rule = rule_repo.rule(
+        "threshold.toml",
+        "event.category:authentication",
+        type="threshold",
+        language="kuery",
+        extra="threshold = { field = [], value = 100000000000000000000 }",
+    )
+    with deadline(20):
+        draft = draft_fixture(load_rule(rule).rule)
+    assert "at most 1000" in draft.problem
+
+
 def test_kql_threshold_rules_repeat_the_event_up_to_the_threshold(rule_repo, capsys):
     rule_repo.rule(
         "threshold.toml",

@@ -14,6 +14,7 @@ from ruleops.query.ast import Compare, Expr, Field, Literal, rebuild, walk
 from ruleops.query.values import flat_values
 
 _RELATIVE = re.compile(r"^now(?:-(\d+)([smhdwMy]))?(?:/([smhdwMy]))?$")
+_JAVA_INT_MAX = 2**31 - 1
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "M": 30 * 86400, "y": 365 * 86400}
 
 
@@ -24,7 +25,14 @@ def relative_time(text: str, now: dt.datetime) -> dt.datetime | None:
     if not match:
         return None
     amount, unit, rounding = match.groups()
-    moment = now - dt.timedelta(seconds=int(amount) * _UNIT[unit]) if amount else now
+    # Elasticsearch reads the amount as a Java int and fails past it, or past the years a
+    # date can hold (JavaDateMathParser.parseMath: Integer.parseInt, ZonedDateTime.plus*).
+    if amount and int(amount) > _JAVA_INT_MAX:
+        return None
+    try:
+        moment = now - dt.timedelta(seconds=int(amount) * _UNIT[unit]) if amount else now
+    except OverflowError:
+        return None
     if rounding in ("d", "w", "M", "y"):
         moment = moment.replace(hour=0, minute=0, second=0, microsecond=0)
     elif rounding == "h":

@@ -34,13 +34,24 @@ _RANGE_KEYS: tuple[tuple[str, CompareOp], ...] = (
 )
 
 
-def _field(name: str) -> Field:
+def _field(name: Any) -> Field:
+    if not isinstance(name, str) or not name:
+        raise UnsupportedFilter(f"a filter names its field with a string, not {name!r}")
     return Field(tuple(name.split(".")))
+
+
+def _table(value: Any, what: str) -> Mapping[str, Any]:
+    # A filter of another shape is not Query DSL Elasticsearch would run: not evaluated.
+    if not isinstance(value, Mapping):
+        raise UnsupportedFilter(f"{what} must be a table, not {value!r}")
+    return value
 
 
 def filters_condition(filters: Sequence[Any] | None) -> Expr | None:
     """The condition of a rule's filter list, or None when it has no active filter."""
     parts: list[Expr] = []
+    if filters is not None and not isinstance(filters, list):
+        raise UnsupportedFilter(f"filters must be a list of tables, not {type(filters).__name__}")
     for item in filters or ():
         if not isinstance(item, Mapping):
             raise UnsupportedFilter(f"a filter must be a table, not {type(item).__name__}")
@@ -60,12 +71,12 @@ def filters_condition(filters: Sequence[Any] | None) -> Expr | None:
 def clause_condition(clause: Mapping[str, Any]) -> Expr:
     """One Query DSL clause (`{"match_phrase": {"event.module": "x"}}`) as a condition."""
     if not isinstance(clause, Mapping) or len(clause) != 1:
-        raise UnsupportedFilter(f"expected one Query DSL clause, got {dict(clause)!r}")
+        raise UnsupportedFilter(f"expected one Query DSL clause, got {clause!r}")
     ((kind, body),) = clause.items()
     if kind == "bool":
-        return _bool(body)
+        return _bool(_table(body, "bool"))
     if kind == "exists":
-        return Exists(_field(body["field"]))
+        return Exists(_field(_table(body, "exists").get("field")))
     if not isinstance(body, Mapping) or len(body) != 1:
         raise UnsupportedFilter(f"{kind}: expected one field, got {body!r}")
     ((name, spec),) = body.items()
@@ -74,6 +85,8 @@ def clause_condition(clause: Mapping[str, Any]) -> Expr:
         value = spec.get("query", spec.get("value")) if isinstance(spec, Mapping) else spec
         return Match(field, (_text(value),), kind="phrase" if kind == "match_phrase" else "term")
     if kind == "terms":
+        if not isinstance(spec, list):
+            raise UnsupportedFilter(f"terms: a list of values, not {spec!r}")
         return Match(field, tuple(_text(v) for v in spec), kind="term")
     if kind in ("wildcard", "prefix"):
         options = spec if isinstance(spec, Mapping) else {"value": spec}
@@ -87,7 +100,10 @@ def clause_condition(clause: Mapping[str, Any]) -> Expr:
             case_insensitive=bool(options.get("case_insensitive", False)),
         )
     if kind == "range":
+        spec = _table(spec, "range")
         bounds = [Compare(op, field, Literal(spec[key])) for key, op in _RANGE_KEYS if key in spec]
+        if not bounds:
+            raise UnsupportedFilter(f"range: no bound (gt, gte, lt, lte) in {dict(spec)!r}")
         return bounds[0] if len(bounds) == 1 else And(tuple(bounds))
     raise UnsupportedFilter(f"ruleops cannot evaluate `{kind}` filters")
 

@@ -310,8 +310,8 @@ def _compile(key: str) -> RuleType:
     rule_type = section.get("type")
     if rule_type not in SUPPORTED_TYPES:
         raise RuleTypeError(f"ruleops cannot run KQL rules of type {rule_type!r}")
-    condition = _with_filters(parse_kql(section.get("query") or ""), section.get("filters"))
-    timestamp = section.get("timestamp_override") or "@timestamp"
+    condition = _with_filters(parse_kql(_string(section, "query", "")), section.get("filters"))
+    timestamp = _string(section, "timestamp_override", "@timestamp")
     common = {"type": rule_type, "condition": condition, "timestamp_field": timestamp}
     if rule_type == "query":
         return RuleType(**common)
@@ -337,8 +337,8 @@ def _compile(key: str) -> RuleType:
         windows = _tables(settings.get("history_window_start"), "new_terms.history_window_start")
         window = _text(windows[0], "value", "new_terms.history_window_start") if windows else None
         return NewTerms(**common, terms=tuple(terms), history_window=window or "now-7d",
-                        lookback=section.get("from") or DEFAULT_FROM)  # fmt: skip
-    threat = _with_filters(parse_kql(section.get("threat_query") or ""),
+                        lookback=_string(section, "from", DEFAULT_FROM))  # fmt: skip
+    threat = _with_filters(parse_kql(_string(section, "threat_query", "")),
                            section.get("threat_filters"))  # fmt: skip
     mapping = tuple(
         tuple(
@@ -350,6 +350,14 @@ def _compile(key: str) -> RuleType:
     if not mapping or not all(mapping):
         raise RuleTypeError("threat_mapping must have at least one group of entries")
     return ThreatMatch(**common, threat_condition=threat, mapping=mapping)
+
+
+def _string(section: Mapping[str, Any], key: str, default: str) -> str:
+    """`section[key]`, a string (an empty one or none at all is `default`)."""
+    value = section.get(key)
+    if value is not None and not isinstance(value, str):
+        raise RuleTypeError(f"{key} must be a string")
+    return value or default
 
 
 def _table(value: Any, key: str) -> dict[str, Any]:
