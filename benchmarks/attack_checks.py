@@ -12,7 +12,7 @@ from pathlib import Path
 from ruleops.attack import _load, load_attack
 from ruleops.checks.attack import tactic_tags, threat_mapping
 from ruleops.config import Config
-from ruleops.engine import discover
+from ruleops.discovery import discover
 from ruleops.loading import load_rule
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "detection-rules" / "rules"

@@ -13,7 +13,7 @@ A folder is walked for `*.toml` files, leaving out:
   without the tables of detection-rules' exception and action files. Hunting queries
   (`[hunt]`), `.gitleaks.toml`, `pyproject.toml` and the like are not rules.
 
-A file named on the command line is always checked: its author meant it.
+A file named on the command line is always checked: its author meant it (`discover`).
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from ruleops.config import Config
 
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "venv", "site-packages", "env"})
+# Files that live among rules but are not rules.
+_NOT_RULES = {"pyproject.toml", ".pre-commit-config.yaml"}
 # Top-level tables of detection-rules' files that carry [metadata] but are not rules
 # (detection_rules/exception.py, action.py, action_connector.py).
 NOT_RULE_TABLES = frozenset({"exceptions", "actions", "action_connectors"})
@@ -140,3 +142,20 @@ def git_ignored(folder: Path) -> frozenset[Path]:
         return frozenset()
     names = done.stdout.decode("utf-8", errors="replace").split("\0")
     return frozenset(real_path(folder / name.rstrip("/")) for name in names if name)
+
+
+def discover(paths: Iterable[Path], config: Config) -> Iterator[Path]:
+    """Rule files under `paths`: files as given, folders searched for rule files as
+    `rule_files` says (fixtures, excluded and ignored files and TOML files that are
+    not rules are left out)."""
+    skip = [config.root / p for p in config.fixture_paths] + list(config.not_rule_paths)
+    seen: set[Path] = set()
+    for path in paths:
+        candidates = list(rule_files(path, config, skip)) if path.is_dir() else [path]
+        for candidate in candidates:
+            if candidate.name in _NOT_RULES:
+                continue
+            key = real_path(candidate)
+            if key not in seen:
+                seen.add(key)
+                yield candidate

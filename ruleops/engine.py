@@ -7,7 +7,7 @@ content cache (`ruleops.cache.cached_run`) unless told not to.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from pathlib import Path
 from types import MappingProxyType
@@ -17,42 +17,13 @@ from ruleops.cache import cached_run
 from ruleops.checks import CorpusCheck, load_all_checks
 from ruleops.config import Config
 from ruleops.diagnostics import Diagnostic, crashed
-from ruleops.discovery import rule_files
-from ruleops.files import real_path
+from ruleops.discovery import discover
+from ruleops.files import display_path
 from ruleops.layout import without_schema_validation, without_skipped_validation
 from ruleops.loading import Checked, Rule, Source, read_bytes, rule_from_bytes
 from ruleops.report import Report
 from ruleops.styles import first_run_note, for_rule
 from ruleops.suppressions import apply as apply_suppressions
-
-# Files that live among rules but are not rules.
-_NOT_RULES = {"pyproject.toml", ".pre-commit-config.yaml"}
-
-
-def discover(paths: Iterable[Path], config: Config) -> Iterator[Path]:
-    """Rule files under `paths`: files as given, folders searched for rule files as
-    `ruleops.discovery` says (fixtures, excluded and ignored files and TOML files that are
-    not rules are left out)."""
-    skip = [config.root / p for p in config.fixture_paths] + list(config.not_rule_paths)
-    seen: set[Path] = set()
-    for path in paths:
-        candidates = list(rule_files(path, config, skip)) if path.is_dir() else [path]
-        for candidate in candidates:
-            if candidate.name in _NOT_RULES:
-                continue
-            key = real_path(candidate)
-            if key not in seen:
-                seen.add(key)
-                yield candidate
-
-
-def display_path(path: Path) -> str:
-    """`path` relative to the current folder where it lies below it; links are not
-    resolved, so a link is shown under its own name."""
-    try:
-        return str(Path(os.path.abspath(path)).relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def check_rule(rule: Rule, config: Config) -> list[Diagnostic]:

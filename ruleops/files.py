@@ -136,3 +136,12 @@ def _is_dir(entry: os.DirEntry) -> bool:
         return entry.is_dir()  # follows links; a broken or looping link is not a folder
     except OSError:
         return False
+
+
+def display_path(path: Path) -> str:
+    """`path` relative to the current folder where it lies below it; links are not
+    resolved, so a link is shown under its own name."""
+    try:
+        return str(Path(os.path.abspath(path)).relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

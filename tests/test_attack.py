@@ -11,7 +11,8 @@ from ruleops.attack import load_attack, technique_reference
 from ruleops.checks import load_all_checks
 from ruleops.checks.attack import attack_data_usable, tactic_tags, threat_mapping
 from ruleops.config import Config
-from ruleops.engine import discover, finalize
+from ruleops.discovery import discover
+from ruleops.engine import finalize
 from ruleops.loading import load_rule, rule_from_text
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "detection-rules" / "rules"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from ruleops.config import ConfigError, load_config
-from ruleops.discovery import is_rule_text
-from ruleops.engine import discover, run_check
+from ruleops.discovery import discover, is_rule_text
+from ruleops.engine import run_check
 from tests.git_helpers import git, rule_id_of, rule_text
 
 HUNT = '[hunt]\nauthor = "Elastic"\nname = "Persistence via Cron"\nquery = ["from logs-*"]\n'

@@ -1,5 +1,6 @@
 """Imports run one way: ruleops' own modules import each other without cycles, and the
-query front ends never reach up into checks, fixtures or commands.
+query front ends never reach up into checks, fixtures or commands, nor the checks into the
+pipeline that runs them.
 
 The graph is read from the source: the imports at module level, which run when a module is
 imported, and for the layering also the few deliberate imports inside functions (each
@@ -14,6 +15,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "ruleops"
 FRONT_ENDS = ("ruleops.query", "ruleops.eql", "ruleops.kql", "ruleops.esql")
 ABOVE_FRONT_ENDS = ("ruleops.checks", "ruleops.fixtures", "ruleops.commands", "ruleops.cli")
+PIPELINE_RUNNERS = ("ruleops.commands", "ruleops.cli", "ruleops.api", "ruleops.pytest_plugin")
 
 
 def module_name(path: Path) -> str:
@@ -114,3 +116,11 @@ def test_query_front_ends_never_import_checks_fixtures_or_commands():
         if target.startswith(ABOVE_FRONT_ENDS)
     )
     assert upward == []
+
+
+def test_only_the_commands_run_the_pipeline():
+    """`ruleops.engine` is the pipeline that runs the checks; the checks, fixtures and
+    reporters it runs take what they share from modules below it (`ruleops.files`,
+    `ruleops.discovery`), never from it."""
+    importers = sorted(name for name, targets in ANY_TIME.items() if "ruleops.engine" in targets)
+    assert importers and all(module.startswith(PIPELINE_RUNNERS) for module in importers), importers

@@ -26,7 +26,7 @@ from ruleops.attack import (
 from ruleops.checks import corpus_check, rule_check
 from ruleops.config import Config
 from ruleops.diagnostics import CheckInfo, Diagnostic, Fix, Severity, register
-from ruleops.engine import display_path
+from ruleops.files import display_path
 from ruleops.loading import Rule
 
 FRAMEWORK = "MITRE ATT&CK"

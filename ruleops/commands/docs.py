@@ -11,6 +11,7 @@ from pathlib import Path
 from ruleops.attack import load_attack
 from ruleops.commands import add_config_argument, config_and_paths
 from ruleops.diagnostics import printable
+from ruleops.discovery import discover
 from ruleops.docs.coverage import (
     coverage,
     navigator_layer,
@@ -19,8 +20,8 @@ from ruleops.docs.coverage import (
     tactic_table,
 )
 from ruleops.docs.page import Anchors, PageOptions, page_id, render_page
-from ruleops.engine import discover, display_path
 from ruleops.exits import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
+from ruleops.files import display_path
 from ruleops.loading import load_rule
 
 

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from ruleops.commands import add_config_argument, config_and_paths, show_help
 from ruleops.diagnostics import printable
-from ruleops.engine import discover, display_path
+from ruleops.discovery import discover
 from ruleops.exits import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ruleops.files import display_path
 from ruleops.fixing import replace_atomically
 from ruleops.fixtures import generate
 from ruleops.fixtures.discover import fixture_path_for

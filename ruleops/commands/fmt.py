@@ -12,9 +12,9 @@ from pathlib import Path
 
 from ruleops.commands import add_config_argument, config_and_paths
 from ruleops.diagnostics import printable
-from ruleops.engine import discover, display_path
+from ruleops.discovery import discover
 from ruleops.exits import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
-from ruleops.files import real_path
+from ruleops.files import display_path, real_path
 from ruleops.fixing import WriteError, remove_stale_temporaries, replace_if_unchanged, write_diff
 from ruleops.formatting import FormatError, format_text
 from ruleops.loading import read_bytes, text_of
