@@ -27,8 +27,10 @@ The rules that hold this together:
 - A code is declared once, as a module constant, in the module that reports it; a family
   reported from several modules gets a `codes.py` leaf (`ruleops/eql/codes.py`,
   `ruleops/fixtures/codes.py`). The code's string appears nowhere else in ruleops (`grep
-  -rnE '"RO[0-9]{3}"' ruleops` finds each code once): everything else names the constant,
-  so "find usages" finds every place it is reported. `ruleops rule --list` shows the
+  -rnE '"RO[0-9]{3}"' ruleops` finds each code once, and a test holds it): everything else
+  names the constant, so "find usages" finds every place it is reported. Data files that
+  map outside names to codes (`data/detection_rules_tests.json`) are checked to name
+  registered codes. `ruleops rule --list` shows the
   families and the numbers taken; codes are never reused for another meaning.
 - Findings take the `CheckInfo`, never a code string: `rule.diagnostic(INFO, message,
   key_path, hint=...)` on a rule file's key; `rule.query_diagnostic(QueryFinding(INFO,
