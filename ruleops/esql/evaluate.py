@@ -42,6 +42,7 @@ from typing import Any
 from ruleops.es_types import format_ip_bytes
 from ruleops.esql import ast
 from ruleops.esql import builtins as fns
+from ruleops.esql.bounded_regex import RegexTimeout, watching
 from ruleops.esql.builtins.conditional import LAZY
 from ruleops.esql.builtins.conversion import CASTS, converter
 from ruleops.esql.builtins.dates import UTC_ZONE, Zone, parse_iso, parse_zone
@@ -175,9 +176,10 @@ class Plan:
             rows = [(None,)]
         else:
             rows = ((i, *r) for i, r in enumerate(self.source.rows))
-        for _index, step in self.steps:
-            rows = step(rows, context)
-        rows = list(rows)
+        with watching():
+            for _index, step in self.steps:
+                rows = step(rows, context)
+            rows = list(rows)
         return Result(
             self.columns,
             [r[1:] for r in rows],
@@ -230,7 +232,9 @@ class Compiler:
         return _line_col(self.text, getattr(node, "span", ast.NO_SPAN).start)
 
     def guard(self, node: Any, fn: Callable[[Row], Any], what: str = "null") -> Fn:
-        """`fn` with EvalFailure turned into null plus the node's warnings."""
+        """`fn` with EvalFailure turned into null plus the node's warnings; a regular
+        expression that runs out of time (`bounded_regex`) is a query ruleops cannot
+        evaluate, named at the node."""
         self._keys += 1
         key = self._keys
         holder = self.holder
@@ -243,6 +247,9 @@ class Compiler:
             except EvalFailure as error:
                 holder[0].warnings.failure(key, where, source, error, what)
                 return None
+            except RegexTimeout as error:
+                span = getattr(node, "span", ast.NO_SPAN)
+                raise NotEvaluated(error.describe(f"[{source}]"), span) from None
 
         return guarded
 

@@ -9,22 +9,20 @@ Matching is a search (unanchored unless the pattern anchors itself), as Elastics
 Grok runs Joni's `search`; a value that does not match gives nulls.
 
 Work is bounded: Joni is a backtracking engine and so is Python's, so a pattern such as
-`(a+)+$` can take exponential time on a near miss. `time_limit` arms an interval timer
-around a whole command's matching (CPython's regex engine checks for signals as it runs),
-and the evaluator reports a GROK that runs out of time instead of hanging the commit hook.
+`(a+)+$` can take exponential time on a near miss; matching runs through
+`ruleops.esql.bounded_regex`, and the evaluator reports a GROK that runs out of time instead
+of hanging the commit hook.
 """
 
 from __future__ import annotations
 
 import re
-import signal
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
+
+from ruleops.esql import bounded_regex
 
 _REFERENCE = re.compile(r"%\{(\w+)(?::([\w.@\[\]-]+))?(?::(\w+))?\}")
 _NAMED_GROUP = re.compile(r"\(\?<([A-Za-z_][\w.@-]*)>")
@@ -41,10 +39,6 @@ _MAX_DEPTH = 32
 
 class GrokError(ValueError):
     """A pattern that cannot compile: an unknown `%{NAME}`, a bad regular expression."""
-
-
-class GrokTimeout(Exception):
-    """Matching ran past its time budget."""
 
 
 @cache
@@ -78,7 +72,13 @@ class Grok:
     def match(self, text: str) -> list[Any] | None:
         """The columns' values for `text` (None per column not captured), or None when the
         pattern does not match."""
-        found = self.regex.search(text)
+        state = bounded_regex.STATE
+        state.calls += 1
+        state.running = self.regex
+        try:
+            found = self.regex.search(text)
+        finally:
+            state.running = None
         if found is None:
             return None
         values: list[list[Any]] = [[] for _ in self.columns]
@@ -156,25 +156,3 @@ def compile_grok(pattern: str) -> Grok:
     except re.error as error:
         raise GrokError(f"invalid regular expression in the pattern: {error.msg}") from None
     return Grok(pattern, regex, tuple(groups), tuple(columns))
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise GrokTimeout in the block when it runs longer than `seconds` (main thread of a
-    Unix process; elsewhere the block runs unbounded)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(
-        signal, "setitimer"
-    ):
-        yield
-        return
-
-    def expire(_signum: int, _frame: Any) -> None:
-        raise GrokTimeout
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)

@@ -14,6 +14,7 @@ from typing import Any
 
 from ruleops.esql import ast
 from ruleops.esql import builtins as fns
+from ruleops.esql.bounded_regex import RegexTimeout, watching
 from ruleops.esql.builtins.aggregates import CONSTANT_WEIGHT
 from ruleops.esql.builtins.dates import UTC_ZONE, parse_zone
 from ruleops.esql.dissect import DissectError, compile_dissect
@@ -33,7 +34,7 @@ from ruleops.esql.evaluate import (
     _Scope,
     and3,
 )
-from ruleops.esql.grok import GrokError, GrokTimeout, compile_grok, time_limit
+from ruleops.esql.grok import GrokError, compile_grok
 from ruleops.esql.parser import parse_esql
 from ruleops.esql.topn import top_n
 from ruleops.esql.values import EvalFailure, as_list, mv_of, to_json
@@ -50,7 +51,6 @@ _NOT_EVALUATED = (
     ast.UriParts,
     ast.MetricsInfo,
 )
-GROK_SECONDS = 5.0
 MAX_EXPANDED_ROWS = 1_000_000
 Rows = Iterable[Row]
 
@@ -62,6 +62,11 @@ def compile_query(
     COMPLETION, which asks an LLM, answers `completion` for every row (a fixture's stub);
     without one it is not evaluated. Raises EsqlSyntaxError, EsqlError for what
     Elasticsearch would reject, NotEvaluated for what ruleops does not run."""
+    with watching():  # GROK and REPLACE of constants run while compiling
+        return _compile(text, sources, completion)
+
+
+def _compile(text: str, sources: Mapping[str, Table], completion: str | None) -> Plan:
     query = parse_esql(text)
     zone = UTC_ZONE
     for setting in query.settings:
@@ -574,15 +579,12 @@ def _extract(
 
     def bounded(rows: Rows, ctx: Context) -> list[Row]:
         try:
-            with time_limit(GROK_SECONDS):
-                return extract(rows, ctx)
-        except GrokTimeout:
-            raise NotEvaluated(
-                f"{label} took more than {GROK_SECONDS:g} s: its pattern backtracks too much",
-                value.span if hasattr(value, "span") else ast.NO_SPAN,
-            ) from None
+            return extract(rows, ctx)
+        except RegexTimeout as error:
+            span = value.span if hasattr(value, "span") else ast.NO_SPAN
+            raise NotEvaluated(error.describe(label), span) from None
 
-    return _Scope(kept + new), bounded if label.startswith("GROK") else extract
+    return _Scope(kept + new), bounded
 
 
 def _grok(compiler: Compiler, command: ast.Grok, scope: _Scope) -> tuple[_Scope, Step]:

@@ -16,6 +16,7 @@ import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
+from ruleops.esql import bounded_regex
 from ruleops.esql.builtins.registry import register, simple
 from ruleops.esql.values import EvalFailure
 
@@ -313,10 +314,12 @@ def _java_replacement(replacement: str) -> str:
 
 def _replace_bind(_types: tuple[str, ...]):
     cache: dict[tuple[str, str], tuple[re.Pattern, str]] = {}
+    state = bounded_regex.STATE
 
     def replace(text: str, pattern: str, replacement: str) -> str:
         # REPLACE takes a regular expression written by the query's author, run over field
-        # values; Python's `re` is close to java.util.regex for the patterns rules use.
+        # values; Python's `re` is close to java.util.regex for the patterns rules use, and
+        # backtracks as it does: `bounded_regex` bounds its time.
         compiled = cache.get((pattern, replacement))
         if compiled is None:
             try:
@@ -328,10 +331,14 @@ def _replace_bind(_types: tuple[str, ...]):
                 ) from None
             cache[(pattern, replacement)] = compiled
         regex, template = compiled
+        state.calls += 1
+        state.running = regex
         try:
             return regex.sub(template, text)
         except (re.error, IndexError) as error:
             raise EvalFailure(str(error)) from None
+        finally:
+            state.running = None
 
     return replace
 
