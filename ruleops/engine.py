@@ -185,14 +185,36 @@ def check_files(
         try:
             raw.extend(check(report.rules, config))
         except Exception as error:
-            raw.append(crashed("<run>", f"check {check.__name__}", error))
+            raw.append(
+                crashed(_crash_site(error, config, report.rules), f"check {check.__name__}", error)
+            )
     for summary in checks.SUMMARIES:
         try:
             report.summary.update(summary(report.rules, config))
         except Exception as error:
-            raw.append(crashed("<run>", f"check {summary.__name__}", error))
+            raw.append(
+                crashed(
+                    _crash_site(error, config, report.rules), f"check {summary.__name__}", error
+                )
+            )
     report.diagnostics = finalize(raw, config, report.rules)
     return report, checked
+
+
+def _crash_site(error: Exception, config: Config, rules: list[Rule]) -> str:
+    """The file a whole-run check's crash is reported on, so that CI annotations and SARIF
+    can place it: the rule the check was reading when it crashed (the innermost frame of the
+    traceback that holds one), else the configuration file, else the first rule."""
+    site = None
+    traceback = error.__traceback__
+    frame = traceback.tb_next if traceback else None  # past this module's own frame
+    while frame is not None:
+        held = [v for v in frame.tb_frame.f_locals.values() if isinstance(v, Rule)]
+        site = held[-1].path if held else site
+        frame = frame.tb_next
+    if site is None and config.source is not None:
+        site = display_path(config.source)
+    return site or (rules[0].path if rules else "<run>")
 
 
 def finalize(

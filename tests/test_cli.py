@@ -8,6 +8,8 @@ from pathlib import Path
 from ruleops import checks
 from ruleops.checks import load_all_checks
 from ruleops.cli import main
+from ruleops.config import load_config
+from ruleops.engine import run_check
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "rules"
@@ -78,6 +80,40 @@ def test_a_crashing_check_exits_2_and_the_other_findings_are_still_reported(
     out = capsys.readouterr().out
     assert "RO003" in out and "crashing_check crashed: KeyError" in out
     assert "b.toml:2:8: RO002" in out
+
+
+def _crash_in_a_corpus_check(tmp_path: Path, monkeypatch, crash) -> list[str]:
+    """Where RO003 lands when `crash(rules, config)` runs as a whole-run check."""
+    load_all_checks()
+    monkeypatch.setattr(checks, "CORPUS_CHECKS", [*checks.CORPUS_CHECKS, crash])
+    (tmp_path / "pyproject.toml").write_text("[tool.ruleops]\n")
+    source = (EXAMPLES / "windows" / "persistence_services_registry.toml").read_text()
+    (tmp_path / "a.toml").write_text(source)
+    (tmp_path / "b.toml").write_text(
+        source.replace("403ef0d3", "503ef0d3").replace('name = "', 'name = "B ')
+    )
+    monkeypatch.chdir(tmp_path)
+    report = run_check([tmp_path], load_config(tmp_path), cache=False)
+    return [d.path for d in report.diagnostics if d.code == "RO003"]
+
+
+def test_a_corpus_check_crashing_on_a_rule_names_that_rule(tmp_path: Path, monkeypatch):
+    def reads_every_rule(rules, config):
+        for rule in rules:
+            if rule.path.endswith("b.toml"):
+                raise KeyError("boom")
+        return []
+
+    assert _crash_in_a_corpus_check(tmp_path, monkeypatch, reads_every_rule) == ["b.toml"]
+
+
+def test_a_corpus_check_crashing_elsewhere_names_the_configuration(tmp_path: Path, monkeypatch):
+    def crashes_before_any_rule(rules, config):
+        raise KeyError("boom")
+
+    assert _crash_in_a_corpus_check(tmp_path, monkeypatch, crashes_before_any_rule) == [
+        "pyproject.toml"
+    ]
 
 
 def test_duplicate_rule_ids_are_reported_on_both_files(tmp_path: Path):
