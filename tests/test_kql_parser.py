@@ -6,10 +6,13 @@ Kibana's grammar stops at and the hint a rule author gets.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from ruleops.kql.parser import ALL_FIELDS, KqlSyntaxError, parse_kql
 from ruleops.query.ast import And, Compare, Exists, Field, Literal, Match, Not, Or, Span
+from tests.time_bound import deadline
 
 
 def match(expr) -> Match:
@@ -316,6 +319,27 @@ def test_leading_and_trailing_whitespace_is_ignored():
 
 def test_results_are_memoised():
     assert parse_kql("a:b and c:d") is parse_kql("a:b and c:d")
+
+
+def _best_parse_time(text: str) -> float:
+    uncached = parse_kql.__wrapped__
+    runs = []
+    for _ in range(5):
+        start = time.perf_counter()
+        uncached(text)
+        runs.append(time.perf_counter() - start)
+    return min(runs)
+
+
+def test_long_runs_of_whitespace_in_a_value_parse_in_linear_time():
+    # Eight times the whitespace may cost at most about three times eight as long: a lexer
+    # that looks ahead over the rest of the run at each character grows 64-fold.
+    def query(n: int) -> str:
+        return "a:b" + " \t\u00a0" * n + "c or d:e" + " " * n + "or f:g"
+
+    with deadline(30):
+        small, large = _best_parse_time(query(1_500)), _best_parse_time(query(12_000))
+    assert large / small < 24
 
 
 # ---------------------------------------------------------------------------- rejections
