@@ -21,11 +21,11 @@ from __future__ import annotations
 import fnmatch
 import re
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ruleops.files import Unreadable, read_file, real_path, toml_files
+from ruleops.files import RealPaths, Unreadable, read_file, real_path, toml_files
 
 if TYPE_CHECKING:
     from ruleops.config import Config
@@ -64,10 +64,16 @@ def is_rule_file(path: Path) -> bool:
     return is_rule_text(raw.decode("utf-8", errors="replace"))
 
 
-def rule_files(folder: Path, config: Config, skip: Iterable[Path] = ()) -> Iterator[Path]:
+def rule_files(
+    folder: Path,
+    config: Config,
+    skip: Iterable[Path] = (),
+    real: Callable[[Path], Path] = real_path,
+) -> Iterator[Path]:
     """The rule files under `folder`, sorted, walking only folders that may hold rules.
     What cannot be read (a folder that cannot be listed, a broken link named *.toml) is
-    given too, so that loading it says why: nothing is skipped without a word."""
+    given too, so that loading it says why: nothing is skipped without a word. `real`
+    resolves links (`ruleops.files.RealPaths` for a walk)."""
     skipped = [real_path(path) for path in skip]
     ignored = git_ignored(folder)
 
@@ -76,16 +82,16 @@ def rule_files(folder: Path, config: Config, skip: Iterable[Path] = ()) -> Itera
             not path.name.startswith(".")
             and path.name not in SKIPPED_DIRS
             and not excluded(path, config)
-            and real_path(path) not in ignored
-            and real_path(path) not in skipped
+            and real(path) not in ignored
+            and real(path) not in skipped
         )
 
-    for path in toml_files(folder, enter):
-        real = real_path(path)
+    for path in toml_files(folder, enter, real):
+        real_file = real(path)
         if (
-            real not in ignored
+            real_file not in ignored
             and not excluded(path, config)
-            and not any(real.is_relative_to(root) for root in skipped)
+            and not any(real_file.is_relative_to(root) for root in skipped)
             and is_rule_file(path)
         ):
             yield path
@@ -150,12 +156,13 @@ def discover(paths: Iterable[Path], config: Config) -> Iterator[Path]:
     not rules are left out)."""
     skip = [config.root / p for p in config.fixture_paths] + list(config.not_rule_paths)
     seen: set[Path] = set()
+    real = RealPaths()
     for path in paths:
-        candidates = list(rule_files(path, config, skip)) if path.is_dir() else [path]
+        candidates = list(rule_files(path, config, skip, real)) if path.is_dir() else [path]
         for candidate in candidates:
             if candidate.name in _NOT_RULES:
                 continue
-            key = real_path(candidate)
+            key = real(candidate)
             if key not in seen:
                 seen.add(key)
                 yield candidate

@@ -101,20 +101,46 @@ def real_path(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def toml_files(folder: Path, enter: Callable[[Path], bool] | None = None) -> Iterator[Path]:
+class RealPaths:
+    """`real_path` for the many paths of one walk: each folder's real path is worked out
+    once, and a file that is no link is its folder's real path and its name (one `lstat`
+    instead of one per component of the path). Kept for one walk only: links may change
+    between runs."""
+
+    def __init__(self) -> None:
+        self._known: dict[Path, Path] = {}
+
+    def __call__(self, path: Path) -> Path:
+        known = self._known.get(path)
+        if known is None:
+            name = path.name
+            if name in ("", ".", "..") or os.path.islink(path):
+                known = real_path(path)
+            else:
+                known = self(path.parent) / name
+            self._known[path] = known
+        return known
+
+
+def toml_files(
+    folder: Path,
+    enter: Callable[[Path], bool] | None = None,
+    real: Callable[[Path], Path] = real_path,
+) -> Iterator[Path]:
     """Every `*.toml` under `folder`, sorted, following links to folders (each real folder
     once) into the subfolders `enter` accepts (default: all). Entries named `*.toml` that
     are not regular files, and folders that cannot be listed, are yielded as well: reading
-    them (`read_file`) says why they were not used."""
+    them (`read_file`) says why they were not used. `real` resolves links (a `RealPaths`
+    shared with the caller's own lookups saves their cost)."""
     found: list[Path] = []
     walked: set[Path] = set()
     pending = [folder]
     while pending:
         current = pending.pop()
-        real = real_path(current)
-        if real in walked:
+        real_folder = real(current)
+        if real_folder in walked:
             continue  # a link back to a folder already walked: none of its files is missed
-        walked.add(real)
+        walked.add(real_folder)
         try:
             with os.scandir(current) as listing:
                 entries = list(listing)
