@@ -1,10 +1,15 @@
 """Loading rule files: tomllib for speed, positions for diagnostics, never a traceback."""
 
+import random
+import tomllib
 from pathlib import Path
 
 import pytest
+import tomli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from ruleops.loading import TOML_ERROR, load_rule, rule_from_text
+from ruleops.loading import TOML_ERROR, _holds_toml_11, load_rule, rule_from_text
 
 
 def test_toml_syntax_error_becomes_a_diagnostic_with_line_and_column(tmp_path: Path):
@@ -74,6 +79,44 @@ def test_a_toml_1_1_construct_is_an_error_where_it_is_written(text, line, column
 def test_toml_1_0_look_alikes_are_not_mistaken_for_1_1():
     text = "[rule]\na = { x = 1 }\nb = 'C:\\explorer \\x41 {'\nc = 07:32:00\nd = '10:30'\n"
     assert rule_from_text(text).rule is not None
+
+
+# Pieces that are TOML 1.1 in some places and not in others (inside strings, comments,
+# arrays within inline tables), for the scan that decides which texts tomllib reads again.
+_STRINGS = (
+    '"a{b"', '"x\\\\e"', '"x\\e"', '"\\x41"', "'C:\\e\\x41'", "'07:32'", '"a # b"',
+    '"""\nmulti { #\n\\e"""', '"""a\\\n  b"""', "'''\nraw '' '''", "'''it''''",
+    '"""q""""', '"{x = 1,}"', '"\\\\\\e"',
+)  # fmt: skip
+_SCALARS = ("1", "07:32", "07:32:00", "1979-05-27T07:32Z", "1979-05-27 07:32:00+01:00")
+
+
+def _toml_value(rnd: random.Random, depth: int = 0) -> str:
+    roll = rnd.random()
+    if depth < 3 and roll < 0.2:
+        items = [f"k{i} = {_toml_value(rnd, depth + 1)}" for i in range(rnd.randint(0, 3))]
+        separator = rnd.choice([", ", ",\n ", ", # c\n"])
+        tail = rnd.choice(["", ",", " ", "\n"]) if items else ""
+        return "{" + rnd.choice(["", " ", "\n", " # c\n"]) + separator.join(items) + tail + "}"
+    if depth < 3 and roll < 0.35:
+        items = [_toml_value(rnd, depth + 1) for _ in range(rnd.randint(0, 3))]
+        separator = rnd.choice([", ", ",\n  ", ", # c\n "])
+        return "[\n" + separator.join(items) + rnd.choice(["", ",", ",\n"]) + "]"
+    return rnd.choice(_STRINGS + _SCALARS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_the_scan_for_toml_1_1_finds_whatever_tomllib_refuses(rnd):
+    lines = [f"k{i} = {_toml_value(rnd)}" + rnd.choice(["", " # {07:32 \\e"]) for i in range(3)]
+    text = "[rule]\n" + "\n".join(lines) + "\n"
+    try:
+        tomli.loads(text)
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        assert _holds_toml_11(text)
+    except tomli.TOMLDecodeError:
+        pass  # not TOML of either version
 
 
 @pytest.mark.parametrize(
