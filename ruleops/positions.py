@@ -12,6 +12,7 @@ import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _BASIC_STR = re.compile(r'"(?:[^"\\\n]|\\.)*"')
@@ -149,9 +150,11 @@ def key_path(parts: Iterable[str | int]) -> str:
 _PART = re.compile(r"\[(\d+)\]|\.?([^.\[]+)")
 
 
-def key_parts(path: str) -> list[str | int]:
-    """`rule.threat[1].id` → `['rule', 'threat', 1, 'id']`, the inverse of `key_path`."""
-    return [int(index) if index else key for index, key in _PART.findall(path)]
+@lru_cache(maxsize=4096)
+def key_parts(path: str) -> tuple[str | int, ...]:
+    """`rule.threat[1].id` → `('rule', 'threat', 1, 'id')`, the inverse of `key_path`.
+    Remembered: the checks read the same few hundred key paths of every rule."""
+    return tuple(int(index) if index else key for index, key in _PART.findall(path))
 
 
 def _parent(path: str) -> str:
