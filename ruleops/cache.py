@@ -105,7 +105,11 @@ def _stat_signature(paths: list[Path]) -> list[tuple[str, int, int]]:
 def fingerprint(config: Config) -> str:
     """A digest of everything besides the rule file that a finding depends on."""
     code = sorted(p for p in _PACKAGE.rglob("*") if p.suffix in (".py", ".json", ".lark"))
-    external = [*config.field_definitions, *([config.attack_data] if config.attack_data else [])]
+    external = [
+        *config.field_definitions,
+        *config.mapping,
+        *([config.attack_data] if config.attack_data else []),
+    ]
     material = {
         "format": FORMAT,
         "version": __version__,

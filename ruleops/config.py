@@ -8,6 +8,7 @@ ignore = []                       # codes switched off (RO210, ...)
 house_style = "auto"              # "elastic", "general" or false (ruleops.styles)
 exclude = ["hunting", "legacy/*.toml"]  # files and folders not to check (ruleops.discovery)
 field_definitions = ["fields/integrations.json"]  # extra field -> type maps
+mapping = "mappings/logs.json"    # index mappings (GET index/_mapping), one path or a list
 attack_data = "data/enterprise-attack-compact.json"  # optional pinned ATT&CK file
 
 [tool.ruleops.severity]
@@ -49,6 +50,8 @@ class Config:
     house_style: str = "auto"
     house_style_configured: bool = False
     field_definitions: tuple[Path, ...] = ()
+    # Index mappings (`ruleops.mapping`): field types, multi-fields read from their parent.
+    mapping: tuple[Path, ...] = ()
     attack_data: Path | None = None
     # Glob patterns of files and folders not to check (`ruleops.discovery`).
     exclude: tuple[str, ...] = ()
@@ -155,6 +158,7 @@ _KNOWN_KEYS = {
     "severity",
     "house_style",
     "field_definitions",
+    "mapping",
     "attack_data",
     "exclude",
 }
@@ -217,6 +221,16 @@ def _from_section(section: dict[str, Any], place: _Places) -> Config:
     attack = section.get("attack_data")
     if attack is not None and not isinstance(attack, str):
         raise ConfigError(place("tool.ruleops.attack_data", f"{where}: attack_data must be a path"))
+    mapping = section.get("mapping", [])
+    mapping = [mapping] if isinstance(mapping, str) else mapping
+    if not isinstance(mapping, list) or not all(isinstance(m, str) for m in mapping):
+        raise ConfigError(
+            place(
+                "tool.ruleops.mapping",
+                f"{where}: mapping must be a path or a list of paths to index mappings "
+                "(the JSON of GET index/_mapping)",
+            )
+        )
     root = source.parent
     return Config(
         root=root,
@@ -228,6 +242,7 @@ def _from_section(section: dict[str, Any], place: _Places) -> Config:
         house_style=house_style,
         house_style_configured="house_style" in section,
         field_definitions=tuple(root / p for p in strings("field_definitions", ())),
+        mapping=tuple(root / p for p in mapping),
         attack_data=root / attack if attack else None,
         exclude=strings("exclude", ()),
     )

@@ -6,7 +6,7 @@
   `external: ecs` entries take ECS's type; `alias` fields take their `path`'s type. A
   package folder (or any folder) is read through every `fields/*.yml` below it.
 - Elasticsearch index mappings (`GET index/_mapping`, a `mappings` or a `properties` object),
-  read by `ruleops.mapping`.
+  read by `ruleops.mapping` (`ruleops.ecs.read_definitions` keeps its multi-fields linked).
 - ruleops' own flat JSON object of field -> type (`ruleops.ecs.read_field_definitions`).
 """
 
@@ -15,8 +15,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-from ruleops.mapping import MappingError, field_types
 
 
 class FieldFileError(ValueError):
@@ -69,22 +67,6 @@ def _entries(
             aliases[name] = entry["path"]
         elif isinstance(kind, str) and kind:
             types[name] = kind
-
-
-def read_mapping_fields(data: Any) -> dict[str, str] | None:
-    """Field -> type when `data` (parsed JSON) is an index mapping, else None."""
-    if not isinstance(data, Mapping) or not data:
-        return None
-    shaped = "mappings" in data or isinstance(data.get("properties"), Mapping)
-    shaped = shaped or all(
-        isinstance(v, Mapping) and isinstance(v.get("mappings"), Mapping) for v in data.values()
-    )
-    if not shaped:
-        return None
-    try:
-        return field_types(data)
-    except MappingError:
-        return None
 
 
 def _yaml(path: Path) -> Any:

@@ -93,6 +93,24 @@ def flatten_mapping(data: Any) -> dict[str, MappedField]:
     return out
 
 
+def mapping_fields(data: Any) -> dict[str, MappedField] | None:
+    """The fields of `data` (parsed JSON) when it is shaped as an index mapping (a `GET
+    index/_mapping` response, a `mappings` or a `{"properties": …}` object), else None: how
+    a field definitions file in another form (field -> type) is told apart."""
+    if not isinstance(data, Mapping) or not data:
+        return None
+    shaped = "mappings" in data or isinstance(data.get("properties"), Mapping)
+    shaped = shaped or all(
+        isinstance(v, Mapping) and isinstance(v.get("mappings"), Mapping) for v in data.values()
+    )
+    if not shaped:
+        return None
+    try:
+        return flatten_mapping(data)
+    except MappingError:
+        return None
+
+
 def values_type(fields: Mapping[str, MappedField], name: str) -> str | None:
     """The mapping type whose doc values ES|QL reads for field `name`: a `text` field with a
     plain `keyword` sub-field (no `ignore_above`, no normalizer) is read from that

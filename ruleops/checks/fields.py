@@ -44,12 +44,14 @@ FIELD_DEFINITIONS_UNUSABLE = register(
         code="RO358",
         name="ecs.field-definitions-unusable",
         severity=Severity.ERROR,
-        summary="a file named in [tool.ruleops] field_definitions cannot be used",
+        summary="a file named in [tool.ruleops] field_definitions or mapping cannot be used",
         explanation=(
             "`field_definitions` names JSON files mapping field names to types "
-            '(`{"aws.cloudtrail.user_identity.arn": "keyword"}`). The file is missing, is '
-            "not valid JSON or does not have that shape; until it is fixed, fields are "
-            "checked against ECS alone. Reported once per run, on the configuration file."
+            '(`{"aws.cloudtrail.user_identity.arn": "keyword"}`), integration field files or '
+            "index mappings; `mapping` names index mappings (the JSON of `GET "
+            "index/_mapping`, or its `properties` object). The file is missing, is not "
+            "valid JSON or does not have that shape; until it is fixed, fields are checked "
+            "against ECS alone. Reported once per run, on the configuration file."
         ),
         example="config",
         bad='[tool.ruleops]\nfield_definitions = ["fields/missing.json"]',
@@ -137,13 +139,14 @@ def _event_query(event_query: EventQuery, ecs: Ecs, category_field: str) -> Iter
 @corpus_check(emits=(FIELD_DEFINITIONS_UNUSABLE,))
 def field_definitions_usable(rules: list[Rule], config: Config) -> Iterator[Diagnostic]:
     """A broken field-definitions file is a configuration problem: say it once, not per rule."""
-    if not config.field_definitions:
+    if not config.field_definitions and not config.mapping:
         return
     try:
-        ecs_with_definitions(tuple(config.field_definitions))
+        ecs_with_definitions(tuple(config.field_definitions), tuple(config.mapping))
     except FieldDefinitionsError as error:
         yield FIELD_DEFINITIONS_UNUSABLE.diagnostic(
             f"{error}; fields are checked against ECS alone",
             str(config.source or "pyproject.toml"),
-            hint="field_definitions files are JSON objects of field name -> type name",
+            hint="field_definitions files are JSON objects of field name -> type name (or "
+            "index mappings); mapping files are the JSON of GET index/_mapping",
         )

@@ -6,11 +6,15 @@ are printed as NDJSON: one line per matching event, or per sequence/sample a JSO
 events (null for a missing-event placeholder). `--format json` prints one document.
 `--explain` says, for every event, why it does or does not satisfy each condition.
 
-`--language esql` runs an ES|QL query (its FROM reads the events; `--mapping FILE` gives
-their field types: the JSON of `GET index/_mapping` or its `properties`) and prints one JSON
+`--language esql` runs an ES|QL query (its FROM reads the events) and prints one JSON
 object per result row, keys in column order, values as Elasticsearch returns them; the
 warnings Elasticsearch would send go to stderr; `--explain` names the command that dropped
 each event.
+
+Field types come from ECS, the configuration's `field_definitions` and `mapping`, and
+`--mapping FILE` (the JSON of `GET index/_mapping` or its `properties`), which wins; a
+mapping's multi-fields are read from their parent (`languages.long` from `languages`).
+EQL runs with types only where a mapping gives them.
 
 Exit codes: EQL 0 at least one match, 1 no match; ES|QL 0 when the query ran; 2 bad query
 (or one ruleops does not evaluate), bad input or usage.
@@ -22,14 +26,18 @@ import argparse
 import json
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+from ruleops.commands import add_config_argument, load_configuration
 from ruleops.commands.events import InputError, read_events
 from ruleops.commands.parse import report_syntax_error
+from ruleops.ecs import Ecs, ecs_for
 from ruleops.eql.ast import EventQuery
 from ruleops.eql.execute import compile_query
 from ruleops.eql.parser import EqlSyntaxError, parse_eql
 from ruleops.exits import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ruleops.mapping import MappedField, MappingError, load_mapping
 from ruleops.query.ast import And, Compare, Field, Literal
 from ruleops.query.evaluate import EvaluationError
 from ruleops.query.explain import explain
@@ -52,8 +60,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--mapping",
         default=None,
-        help="ES|QL: an index mapping (JSON of GET index/_mapping) giving the events' types",
+        help="an index mapping (JSON of GET index/_mapping) giving the events' field types",
     )
+    add_config_argument(p)
     p.add_argument(
         "--now",
         default=None,
@@ -97,23 +106,31 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        ecs, mapping = field_context(args)
+    except MappingError as error:
+        print(f"ruleops: {error}", file=sys.stderr)
+        return EXIT_USAGE
     if args.language == "esql":
         from ruleops.commands.eval_esql import run_esql  # noqa: PLC0415 -- per language
 
-        return run_esql(args)
+        return run_esql(args, ecs, mapping)
     if args.language == "kql":
-        return _run_kql(args)
+        return _run_kql(args, {**ecs.fields, **_types(mapping)})
 
     try:
         query = parse_eql(args.query)
     except EqlSyntaxError as error:
         report_syntax_error(error, "query")
         return EXIT_USAGE
+    mapped = _types({**ecs.mapped, **(mapping or {})})
     sourced = _sourced(args)
     if sourced is None:
         return EXIT_USAGE
     try:
-        executor = compile_query(query, category_field=args.category_field)
+        executor = compile_query(
+            query, category_field=args.category_field, field_types=mapped or None
+        )
         if args.explain:
             _explain_all(query, sourced, args.category_field)
             return EXIT_OK
@@ -133,14 +150,25 @@ def run(args: argparse.Namespace) -> int:
     return _write_matches(args.format, documents, join_keys)
 
 
-def _run_kql(args: argparse.Namespace) -> int:
-    """A KQL query as a query rule runs it: each event it matches, with the ECS field types
+def field_context(args: argparse.Namespace) -> tuple[Ecs, dict[str, MappedField] | None]:
+    """ECS with the configuration's field definitions and mappings, and the `--mapping`
+    file's fields (None without one). Raises MappingError for an unusable file."""
+    ecs = ecs_for(load_configuration(args))
+    return ecs, load_mapping(Path(args.mapping)) if args.mapping else None
+
+
+def _types(mapping: Mapping[str, MappedField] | None) -> dict[str, str]:
+    return {name: mapped.type for name, mapped in (mapping or {}).items()}
+
+
+def _run_kql(args: argparse.Namespace, types: Mapping[str, str]) -> int:
+    """A KQL query as a query rule runs it: each event it matches, with the field types
     deciding what each condition means (ruleops.kql.rule_types)."""
     from ruleops.kql.rule_types import compile_rule_type  # noqa: PLC0415 -- per language
     from ruleops.query.syntax_error import QuerySyntaxError  # noqa: PLC0415 -- per language
 
     try:
-        rule = compile_rule_type({"type": "query", "query": args.query})
+        rule = compile_rule_type({"type": "query", "query": args.query}, types)
     except QuerySyntaxError as error:
         report_syntax_error(error, "query")
         return EXIT_USAGE

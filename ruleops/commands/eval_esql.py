@@ -5,21 +5,27 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
+from collections.abc import Mapping
 
 from ruleops.commands.events import InputError, read_events
 from ruleops.commands.parse import report_syntax_error
+from ruleops.ecs import Ecs
 from ruleops.esql.evaluate import EsqlError
 from ruleops.esql.parser import EsqlSyntaxError, parse_esql
 from ruleops.esql.pipeline import compile_query
-from ruleops.esql.source import default_field_types, event_table
+from ruleops.esql.source import FieldTypes, event_table
 from ruleops.esql.values import to_json
 from ruleops.exits import EXIT_OK, EXIT_USAGE
+from ruleops.fixtures.esql import field_types
 from ruleops.kql.dates import parse_time
-from ruleops.mapping import MappingError, load_mapping
+from ruleops.mapping import MappedField
 
 
-def run_esql(args: argparse.Namespace) -> int:
+def run_esql(
+    args: argparse.Namespace, ecs: Ecs, mapping: Mapping[str, MappedField] | None
+) -> int:
+    """The query over the events, with `ecs`'s field types and mappings under `mapping`
+    (the `--mapping` file, which also makes a field no mapping or event has unknown)."""
     try:
         query = parse_esql(args.query)
     except EsqlSyntaxError as error:
@@ -33,15 +39,14 @@ def run_esql(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         now = int(moment.timestamp() * 1000)
     try:
-        mapping = load_mapping(Path(args.mapping)) if args.mapping else None
         sourced = [item for path in args.events for item in read_events(path)]
-    except (InputError, MappingError) as error:
+    except InputError as error:
         print(f"ruleops: {error}", file=sys.stderr)
         return EXIT_USAGE
     events = [event for _, _, event in sourced]
-    table = event_table(
-        events, default_field_types(mapping), query=query, strict=mapping is not None
-    )
+    known = field_types(ecs)
+    source = FieldTypes({**known.mapping, **(mapping or {})}, known.known, known.multi_fields)
+    table = event_table(events, source, query=query, strict=mapping is not None)
     try:
         plan = compile_query(args.query, {"*": table})
         result = plan.run(now=now, explain=args.explain)
