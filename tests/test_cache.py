@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from ruleops import cache, engine
 from ruleops.cache import CheckCache
 from ruleops.cache import file_key as original
 from ruleops.cli import main
+from ruleops.diagnostics import Diagnostic, Severity
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "rules"
 RULE = EXAMPLES / "windows" / "persistence_services_registry.toml"
@@ -99,6 +101,57 @@ def test_a_cache_write_that_fails_leaves_no_temporary_file(repo, monkeypatch):
     assert list(store.path.parent.iterdir()) == []
 
 
+def _rules_checked(monkeypatch) -> list[str]:
+    """The paths of the rules the following runs check (not answered from the cache)."""
+    checked: list[str] = []
+    real = engine.check_rule
+
+    def counting(rule, config):
+        checked.append(rule.path)
+        return real(rule, config)
+
+    monkeypatch.setattr(engine, "check_rule", counting)
+    return checked
+
+
+def test_a_run_of_one_file_keeps_what_a_whole_run_cached(repo, capsys, monkeypatch):
+    shutil.copy(RULE, repo / "rules" / "b.toml")
+    _check(capsys)
+    rule = repo / "rules" / "a.toml"
+    rule.write_text(rule.read_text().replace('severity = "low"', 'severity = "urgent"'))
+    main(["check", str(rule), "--format", "json"])  # as a commit hook runs it
+    capsys.readouterr()
+    checked = _rules_checked(monkeypatch)
+    _check(capsys)
+    assert checked == []
+
+
+def _stored(repo: Path, entries: list[tuple[str, str]]) -> None:
+    """One run per entry, each storing one file entry (key, message)."""
+    for key, message in entries:
+        store = CheckCache(repo, "fingerprint")
+        store.store_file(key, [Diagnostic("RO103", Severity.ERROR, message, "a.toml", 1, 1)], {})
+        store.save()
+
+
+def test_the_least_recently_used_entries_go_first_beyond_the_entry_bound(repo, monkeypatch):
+    monkeypatch.setattr(cache, "MAX_FILE_ENTRIES", 2)
+    _stored(repo, [("a", "x"), ("b", "x")])
+    used = CheckCache(repo, "fingerprint")
+    assert used.file("a") is not None  # a is used again, later than b
+    used.store_file("c", [], None)
+    used.save()
+    kept = CheckCache(repo, "fingerprint")
+    assert [key for key in "abc" if kept.file(key) is not None] == ["a", "c"]
+
+
+def test_the_least_recently_used_entries_go_first_beyond_the_size_bound(repo, monkeypatch):
+    monkeypatch.setattr(cache, "MAX_FILE_ENTRY_BYTES", 2_500)  # two entries of ~1,100 bytes
+    _stored(repo, [("a", "x" * 1_000), ("b", "x" * 1_000), ("c", "x" * 1_000)])
+    kept = CheckCache(repo, "fingerprint")
+    assert [key for key in "abc" if kept.file(key) is not None] == ["b", "c"]
+
+
 def _saved_right_after_its_key(rule: Path, content: str | None):
     """`file_key` as if an editor saved (or, with None, briefly removed) `rule` just after
     the check computed its cache key."""
@@ -176,8 +229,10 @@ def _reshaped(text: str, change) -> str:
 
 def _every_file_entry(change):
     def apply(document):
-        for entry in document["files"].values():
+        for stored in document["files"].values():  # [last run that used it, JSON text]
+            entry = json.loads(stored[1])
             change(entry)
+            stored[1] = json.dumps(entry)
 
     return apply
 
