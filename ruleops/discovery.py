@@ -11,9 +11,19 @@ A folder is walked for `*.toml` files, leaving out:
   exceptions, actions and action connectors (`ruleops.layout`);
 - TOML files that are not rules: a rule file has a `[rule]` table, or a `[metadata]` table
   without the tables of detection-rules' exception and action files. Hunting queries
-  (`[hunt]`), `.gitleaks.toml`, `pyproject.toml` and the like are not rules.
+  (`[hunt]`), `.gitleaks.toml`, `pyproject.toml` and the like are not rules;
+- in a detection-rules layout, what lies outside its rule folders (`rule_dirs` and
+  `bbr_rules_dirs`, or `rule_paths` when set): detection-rules loads rules from those
+  folders only, and a fork keeps rule-shaped test data of its own unit tests in
+  `tests/data`. A walk that starts above the rule folders enters only them; a folder
+  outside them is walked when named.
 
-A file named on the command line is always checked: its author meant it (`discover`).
+A file named on the command line is checked as given: its author meant it. With
+`force_exclude` (`--force-exclude`, which the pre-commit hooks pass, as ruff's hook does),
+named files go through the same tests as the files of a walk, since a commit hook names
+every staged TOML file: hunting queries, exception lists and `.gitleaks.toml` included.
+Only `.gitignore` is not asked about named files: git ignores untracked files only, and a
+hook names staged ones.
 """
 
 from __future__ import annotations
@@ -25,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ruleops.files import RealPaths, Unreadable, read_file, real_path, toml_files
+from ruleops.files import RealPaths, Unreadable, display_path, read_file, real_path, toml_files
 
 if TYPE_CHECKING:
     from ruleops.config import Config
@@ -76,6 +86,15 @@ def rule_files(
     resolves links (`ruleops.files.RealPaths` for a walk)."""
     skipped = [real_path(path) for path in skip]
     ignored = git_ignored(folder)
+    top = real(folder)
+    roots = [r for r in layout_rule_roots(config) if r.is_relative_to(top)]
+    if any(top.is_relative_to(r) for r in roots):
+        roots = []  # inside a rule folder: all of it is
+
+    def among_rules(path: Path, folder: bool) -> bool:
+        return not roots or any(
+            path.is_relative_to(r) or (folder and r.is_relative_to(path)) for r in roots
+        )
 
     def enter(path: Path) -> bool:
         return (
@@ -84,6 +103,7 @@ def rule_files(
             and not excluded(path, config)
             and real(path) not in ignored
             and real(path) not in skipped
+            and among_rules(real(path), folder=True)
         )
 
     for path in toml_files(folder, enter, real):
@@ -92,9 +112,43 @@ def rule_files(
             real_file not in ignored
             and not excluded(path, config)
             and not any(real_file.is_relative_to(root) for root in skipped)
+            and among_rules(real_file, folder=False)
             and is_rule_file(path)
         ):
             yield path
+
+
+def layout_rule_roots(config: Config) -> list[Path]:
+    """The folders a detection-rules layout keeps its rules in, resolved; none without one."""
+    if config.layout is None:
+        return []
+    return [real_path(config.root / folder) for folder in config.rule_paths]
+
+
+def why_not_a_rule(path: Path, config: Config, text: str | None = None) -> str | None:
+    """Why a walk would leave the file at `path` out, or None when it is a rule file.
+    `text` is its content when it is not read from `path` (an editor's buffer)."""
+    real_file = real_path(path)
+    layout = _shown(config.layout, config.root) if config.layout else "the layout"
+    if any(real_file.is_relative_to(real_path(config.root / p)) for p in config.fixture_paths):
+        return "a fixture file (under fixture_paths)"
+    if any(real_file.is_relative_to(real_path(p)) for p in config.not_rule_paths):
+        return f"in a folder of files that are not rules ({layout})"
+    if excluded(path, config):
+        return "excluded by the `exclude` setting"
+    if path.name in _NOT_RULES or not (is_rule_file(path) if text is None else is_rule_text(text)):
+        return "not a rule file (no [rule] or [metadata] table)"
+    roots = layout_rule_roots(config)
+    if roots and not any(real_file.is_relative_to(r) for r in roots):
+        return f"outside the rule folders of {layout}"
+    return None
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return real_path(path).relative_to(real_path(root)).as_posix()
+    except ValueError:
+        return display_path(path)
 
 
 def excluded(path: Path, config: Config) -> bool:
@@ -150,15 +204,29 @@ def git_ignored(folder: Path) -> frozenset[Path]:
     return frozenset(real_path(folder / name.rstrip("/")) for name in names if name)
 
 
-def discover(paths: Iterable[Path], config: Config) -> Iterator[Path]:
-    """Rule files under `paths`: files as given, folders searched for rule files as
-    `rule_files` says (fixtures, excluded and ignored files and TOML files that are
-    not rules are left out)."""
+def discover(
+    paths: Iterable[Path],
+    config: Config,
+    *,
+    force_exclude: bool = False,
+    skipped: list[tuple[Path, str]] | None = None,
+) -> Iterator[Path]:
+    """Rule files under `paths`: folders searched for rule files as `rule_files` says
+    (fixtures, excluded and ignored files and TOML files that are not rules are left out),
+    files as given, or with `force_exclude` held to the same tests (module doc); each
+    named file left out is added to `skipped` with the reason."""
     skip = [config.root / p for p in config.fixture_paths] + list(config.not_rule_paths)
     seen: set[Path] = set()
     real = RealPaths()
     for path in paths:
-        candidates = list(rule_files(path, config, skip, real)) if path.is_dir() else [path]
+        if path.is_dir():
+            candidates = list(rule_files(path, config, skip, real))
+        elif force_exclude and (why := why_not_a_rule(path, config)) is not None:
+            if skipped is not None:
+                skipped.append((path, why))
+            continue
+        else:
+            candidates = [path]
         for candidate in candidates:
             if candidate.name in _NOT_RULES:
                 continue

@@ -17,7 +17,7 @@ from ruleops.cache import cached_run
 from ruleops.checks import CorpusCheck, load_all_checks
 from ruleops.config import Config
 from ruleops.diagnostics import Diagnostic, crashed
-from ruleops.discovery import discover
+from ruleops.discovery import discover, why_not_a_rule
 from ruleops.files import display_path
 from ruleops.layout import without_schema_validation, without_skipped_validation
 from ruleops.loading import Checked, Rule, Source, read_bytes, rule_from_bytes
@@ -128,6 +128,7 @@ def run_check(
     cache: bool = True,
     stdin: str | None = None,
     progress: Progress | None = None,
+    force_exclude: bool = False,
 ) -> Report:
     """Check the rule files under `paths`. `extra_checks` run like corpus checks, for
     checks that depend on the invocation (version discipline needs `--changed-since`).
@@ -136,17 +137,33 @@ def run_check(
     earlier run are answered from the user cache folder (`ruleops.cache.cached_run` around
     `check_files`). `stdin` is the content of the one path given (an editor's buffer): it
     bypasses the cache and gets no first-run note. `progress` is called as files are checked.
+    `force_exclude` holds the files named in `paths` to the tests of a folder walk
+    (`ruleops.discovery`); the report's notes say which were left out.
     """
     pipeline = partial(check_files, progress=progress)
     if stdin is not None:
         given: dict[Path, Source] = {path: (display_path(path), stdin.encode()) for path in paths}
+        left_out = [
+            (p, w) for p in given if force_exclude and (w := why_not_a_rule(p, config, stdin))
+        ]
+        if left_out:
+            return Report(notes=_not_checked(left_out))
         report = pipeline(given, config, extra_checks=tuple(extra_checks), jobs=1)[0]
         report.notes = []
         return report
-    sources = {path: _read(path) for path in discover(paths, config)}
+    skipped: list[tuple[Path, str]] = []
+    found = discover(paths, config, force_exclude=force_exclude, skipped=skipped)
+    sources = {path: _read(path) for path in found}
     if cache:
-        return cached_run(pipeline, sources, config, extra_checks=tuple(extra_checks), jobs=jobs)
-    return pipeline(sources, config, extra_checks=tuple(extra_checks), jobs=jobs)[0]
+        report = cached_run(pipeline, sources, config, extra_checks=tuple(extra_checks), jobs=jobs)
+    else:
+        report = pipeline(sources, config, extra_checks=tuple(extra_checks), jobs=jobs)[0]
+    report.notes.extend(_not_checked(skipped))
+    return report
+
+
+def _not_checked(skipped: Iterable[tuple[Path, str]]) -> list[str]:
+    return [f"not checked: {display_path(path)}: {why}" for path, why in skipped]
 
 
 def check_files(

@@ -106,8 +106,72 @@ def test_exclude_patterns_leave_files_out(fork: Path) -> None:
     assert checked(fork, ".") == ["rules_building_block/c.toml"]
 
 
-def test_a_file_named_on_the_command_line_is_always_checked(fork: Path) -> None:
+def test_a_file_named_on_the_command_line_is_checked_as_given(fork: Path) -> None:
     assert checked(fork, "hunting/linux/queries/cron.toml") == ["hunting/linux/queries/cron.toml"]
+
+
+def test_the_walk_of_a_fork_holds_to_the_rule_folders_of_its_layout(fork: Path) -> None:
+    # detection-rules' own unit tests keep rule-shaped files in tests/data
+    write(fork / "tests" / "data" / "collection_cloudtrail_logging_created.toml", rule_text("T"))
+    write(fork / "build_ignored.toml", rule_text("Loose"))
+    assert checked(fork, ".") == RULES
+
+
+def test_a_folder_outside_the_rule_folders_is_walked_when_named(fork: Path) -> None:
+    write(fork / "tests" / "data" / "t.toml", rule_text("T"))
+    assert checked(fork, "tests/data") == ["tests/data/t.toml"]
+
+
+NOT_RULES = [
+    "hunting/linux/queries/cron.toml",  # not a rule by its tables
+    ".gitleaks.toml",
+    "exceptions/trusted.toml",  # the layout's exception folder
+    "tests/data/t.toml",  # outside the layout's rule folders
+    "rules/windows/excluded.toml",  # `exclude`
+]
+
+
+def test_forced_exclusion_holds_named_files_to_the_rules_of_a_walk(fork: Path) -> None:
+    write(fork / "pyproject.toml", '[tool.ruleops]\nexclude = ["excluded.toml"]\n')
+    write(fork / "tests" / "data" / "t.toml", rule_text("T"))
+    write(fork / "rules" / "windows" / "excluded.toml", rule_text("E"))
+    named = [fork / p for p in [*NOT_RULES, "rules/windows/a.toml"]]
+    skipped: list[tuple[Path, str]] = []
+    found = discover(named, load_config(fork), force_exclude=True, skipped=skipped)
+    assert [p.relative_to(fork).as_posix() for p in found] == ["rules/windows/a.toml"]
+    assert [p.relative_to(fork).as_posix() for p, _ in skipped] == NOT_RULES
+
+
+def test_a_skipped_named_file_is_said_why(fork: Path) -> None:
+    skipped: list[tuple[Path, str]] = []
+    named = [fork / "hunting/linux/queries/cron.toml", fork / "exceptions/trusted.toml"]
+    list(discover(named, load_config(fork), force_exclude=True, skipped=skipped))
+    assert [why for _, why in skipped] == [
+        "not a rule file (no [rule] or [metadata] table)",
+        "in a folder of files that are not rules (detection_rules/etc/_config.yaml)",
+    ]
+
+
+def test_cli_force_exclude_checks_no_hunting_query_or_exception(fork: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruleops",
+            "check",
+            "--no-cache",
+            "--force-exclude",
+            "--format",
+            "json",
+            *NOT_RULES[:3],
+            "rules/windows/a.toml",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=fork,
+        check=False,
+    )
+    assert (done.returncode, json.loads(done.stdout)["files"]) == (0, 1), done.stderr
 
 
 @pytest.mark.parametrize(
@@ -197,3 +261,25 @@ def test_a_rule_that_turns_query_schema_validation_off_is_spared_the_schema_chec
     )
     write(tmp_path / "rules" / "a.toml", text)
     assert bool(_unknown_field_files(tmp_path)) is reported
+
+
+def test_cli_force_exclude_passes_over_a_buffer_named_as_a_hunting_query(fork: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruleops",
+            "check",
+            "--force-exclude",
+            "-",
+            "--stdin-filename",
+            "hunting/linux/queries/cron.toml",
+        ],
+        input=HUNT,
+        capture_output=True,
+        text=True,
+        cwd=fork,
+        check=False,
+    )
+    assert done.returncode == 0
+    assert "not checked: hunting/linux/queries/cron.toml: not a rule file" in done.stderr

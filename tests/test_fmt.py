@@ -179,6 +179,15 @@ def test_fmt_leaves_fixture_files_alone(tmp_path, monkeypatch):
     assert main(["fmt", "--check", "rules", "tests/rules/r.toml"]) == 0
 
 
+def test_fmt_with_force_exclude_leaves_a_named_hunting_query_alone(tmp_path, monkeypatch):
+    hunt = tmp_path / "hunting" / "h.toml"
+    hunt.parent.mkdir()
+    hunt.write_text("[hunt]\n" + f"query = [{', '.join(repr('x' * 30) for _ in range(5))}]\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["fmt", "--check", "hunting/h.toml"]) == 1  # fmt would rewrite it as a rule
+    assert main(["fmt", "--check", "--force-exclude", "hunting/h.toml"]) == 0
+
+
 def _corpus_problem(path: Path) -> tuple[bool, str | None]:
     """Whether fmt changes the rule at `path`, and what went wrong, if anything."""
     text = path.read_text(encoding="utf-8")

@@ -126,6 +126,30 @@ def test_staged_fixture_runs_the_check_on_its_rule(rules_repo, pre_commit_home):
     assert "rules/b.toml:3:" in done.stdout
 
 
+def test_hooks_in_a_detection_rules_fork_pass_over_toml_files_that_are_not_rules(
+    rules_repo, hook_repo, pre_commit_home
+):
+    _use_hooks(rules_repo, hook_repo, "ruleops-check", "ruleops-fmt")
+    etc = rules_repo / "detection_rules" / "etc"
+    etc.mkdir(parents=True)
+    (etc / "_config.yaml").write_text(
+        "rule_dirs: [../../rules]\ndirectories:\n  exception_dir: ../../exceptions\n"
+    )
+    commit(rules_repo, "a detection-rules layout")
+    staged = {
+        "hunting/windows/queries/h.toml": '[hunt]\nname = "h"\nquery = ["from logs-*"]\n',
+        "exceptions/e.toml": '[metadata]\nlist_name = "x"\n\n[[exceptions]]\nname = "x"\n',
+        ".gitleaks.toml": '[[rules]]\nid = "token"\nregex = "tok_[a-z]+"\n',
+        "tests/data/dummy_rule.toml": '[rule]\nname = "test data of the fork"\n',
+    }
+    for name, text in staged.items():
+        (rules_repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (rules_repo / name).write_text(text)
+    git(rules_repo, "add", *staged)
+    done = _run(rules_repo, pre_commit_home, "pre-commit", "run")
+    assert done.returncode == 0, done.stdout
+
+
 def test_autoupdate_pins_a_commit_pin_to_the_release_tag(tmp_path, hook_repo, pre_commit_home):
     path, tag = hook_repo
     root = make_repo(tmp_path / "pinned-by-sha")

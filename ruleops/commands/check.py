@@ -66,6 +66,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="only rules changed since REF (merge base with HEAD) and rules whose fixtures changed",
     )
     p.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="hold the files named to the same tests as a folder's (exclude, not-rule "
+        "files and folders); the pre-commit hook passes it",
+    )
+    p.add_argument(
         "--no-cache",
         action="store_true",
         help="check every file again instead of reusing findings from the cache",
@@ -111,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
             cache=not args.no_cache,
             stdin=stdin,
             progress=progress,
+            force_exclude=args.force_exclude,
         )
     finally:
         if progress is not None:

@@ -36,6 +36,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="change nothing; print only the diff (exit 1 when a file is not formatted)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="print no progress or summary")
+    p.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="hold the files named to the same tests as a folder's (exclude, not-rule "
+        "files and folders); the pre-commit hook passes it",
+    )
     add_config_argument(p)
     p.set_defaults(run=run)
 
@@ -53,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         if not args.quiet and not args.diff:
             print(message, file=sys.stderr)
 
-    for path in discover(paths, config):
+    for path in discover(paths, config, force_exclude=args.force_exclude):
         if any(real_path(path).is_relative_to(root) for root in fixture_roots):
             continue  # fixtures are not rules; their layout is their author's
         total += 1
