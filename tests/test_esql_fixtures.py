@@ -110,6 +110,32 @@ def test_now_fixes_the_window(rule_repo):
     assert run(rule_repo, AGGREGATING, body).outcome == "pass"
 
 
+OVERRIDE = 'timestamp_override = "event.ingested"\n'
+
+
+def test_an_event_without_the_override_field_is_windowed_by_its_timestamp(rule_repo):
+    """Kibana's time range: the override field in range, or no override field and
+    @timestamp in range (build_events_query.ts buildTimeRangeFilter)."""
+    events = [failure(u, at="2024-05-01T10:15:00Z") for u in ("ann", "bob", "cid")]
+    body = case("recent", "match", *events, extra='now = "2024-05-01T10:20:00Z"\n')
+    assert run(rule_repo, AGGREGATING, body, extra=OVERRIDE).outcome == "pass"
+
+
+def test_an_old_timestamp_without_the_override_field_stays_outside_the_window(rule_repo):
+    events = [failure(u, at="2024-05-01T08:00:00Z") for u in ("ann", "bob", "cid")]
+    body = case("old", "no match", *events, extra='now = "2024-05-01T10:20:00Z"\n')
+    assert run(rule_repo, AGGREGATING, body, extra=OVERRIDE).outcome == "pass"
+
+
+def test_the_override_field_wins_over_the_timestamp(rule_repo):
+    events = [
+        failure(u, at="2024-05-01T10:15:00Z", **{"event.ingested": "2024-05-01T08:00:00Z"})
+        for u in ("ann", "bob", "cid")
+    ]
+    body = case("ingested late", "no match", *events, extra='now = "2024-05-01T10:20:00Z"\n')
+    assert run(rule_repo, AGGREGATING, body, extra=OVERRIDE).outcome == "pass"
+
+
 def process(name: str, command_line: str, **extra) -> str:
     fields = {"process.name": name, "process.command_line": command_line, "host.name": "h", **extra}
     return "[[case.events]]\n" + "".join(f"{_key(k)} = {_toml(v)}\n" for k, v in fields.items())
