@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import re
 import subprocess
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ruleops.config import Config
 from ruleops.files import real_path, toml_files
-from ruleops.loading import read_bytes
+from ruleops.loading import parse_toml, read_bytes, read_text
 
 # A `rule_id = "..."` line: enough to pair files without parsing them.
 RULE_ID_LINE = re.compile(r'^\s*rule_id\s*=\s*["\'](?P<id>[^"\']+)["\']', re.MULTILINE)
@@ -167,14 +166,17 @@ def _rules_of_fixture(
 
 
 def _fixture_rule_id(change: Change, base: str, root: Path) -> str | None:
-    try:
-        if change.status == "D":
-            text = git(["show", f"{base}:{change.path.relative_to(root).as_posix()}"], root)
-        else:
-            text = change.path.read_text(encoding="utf-8")
-        value = tomllib.loads(text).get("rule_id")
-    except (GitError, OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
+    if change.status == "D":
+        try:
+            text: str | None = git(
+                ["show", f"{base}:{change.path.relative_to(root).as_posix()}"], root
+            )
+        except GitError:
+            return None
+    else:
+        text, _ = read_text(change.path, str(change.path))
+    data, _ = parse_toml(text, str(change.path)) if text is not None else (None, None)
+    value = data.get("rule_id") if data is not None else None
     return value if isinstance(value, str) else None
 
 

@@ -76,8 +76,8 @@ def _refuse_special(path: Path, info: os.stat_result) -> None:
 
 def _too_large(size: int, limit: int) -> tuple[str, str]:
     return (
-        f"file is {size / 1024 / 1024:.1f} MB; rule files are a few kilobytes "
-        f"(limit {limit / 1024 / 1024:g} MB)",
+        f"file is {size / 1024 / 1024:.1f} MB, more than the {limit / 1024 / 1024:g} MB "
+        "ruleops reads",
         "check that this is the file you meant; it was not read",
     )
 

@@ -28,7 +28,7 @@ from tomlkit.items import InlineTable, String, StringType, Table
 
 from ruleops.diagnostics import Diagnostic, Severity
 from ruleops.files import Unreadable, read_file, real_path
-from ruleops.loading import MAX_FILE_BYTES, same_data
+from ruleops.loading import MAX_FILE_BYTES, parse_toml, same_data
 
 _SEGMENT = re.compile(r"(?P<key>[A-Za-z0-9_-]+)(?P<indexes>(?:\[\d+\])*)")
 _INDEX = re.compile(r"\[(\d+)\]")
@@ -62,10 +62,13 @@ def apply_fixes(text: str, fixes: Iterable[tuple[str, object]]) -> str:
         return text
     bom = text.startswith(_BOM)
     body = text.removeprefix(_BOM)
+    original, problem = parse_toml(body, "")
+    if original is None:
+        assert problem is not None
+        raise FixError(f"the file is not valid TOML: {problem.message}")
     try:
-        original = tomllib.loads(body)
         document = tomlkit.parse(body)
-    except (tomllib.TOMLDecodeError, tomlkit.exceptions.TOMLKitError) as error:
+    except tomlkit.exceptions.TOMLKitError as error:
         raise FixError(f"the file is not valid TOML: {error}") from None
     for key_path, value in fixes:
         _write(document, parse_key_path(key_path), value, key_path)

@@ -8,7 +8,6 @@ Node ids read `tests/rules/a/b.toml::<rule name>::<case name>`.
 
 from __future__ import annotations
 
-import tomllib
 import warnings
 from functools import cache
 from pathlib import Path
@@ -24,6 +23,7 @@ from ruleops.fixtures.languages import NotRunnable, compile_rule
 from ruleops.fixtures.load import load_fixture, looks_like_fixture
 from ruleops.fixtures.runner import run_case, type_diagnostics, unread_diagnostics
 from ruleops.fixtures.suite import find_rule
+from ruleops.loading import parse_toml, read_text
 
 if TYPE_CHECKING:
     from ruleops.config import Config
@@ -81,14 +81,13 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Fil
 def _looks_like_fixture(path: Path) -> bool:
     """A top-level rule_id and [[case]] tables; a file that does not parse counts, so that
     its syntax error is reported rather than the file silently skipped."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    text, _ = read_text(path, str(path))
+    if text is None:
         return False
-    try:
-        return looks_like_fixture(tomllib.loads(text))
-    except tomllib.TOMLDecodeError:
+    data, _ = parse_toml(text, str(path))
+    if data is None:
         return "rule_id" in text and "[[case]]" in text
+    return looks_like_fixture(data)
 
 
 def _display(path: Path, root: Path) -> str:

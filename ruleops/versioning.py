@@ -11,7 +11,6 @@ Each finding carries a fix, so `check --fix` bumps both.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 from ruleops.changes import Selection, text_at
 from ruleops.config import Config
 from ruleops.diagnostics import CheckInfo, Diagnostic, Fix, Severity, emits, register
-from ruleops.loading import Rule
+from ruleops.loading import Rule, parse_toml
 
 # Keys of [rule] that describe, grade or present a rule without changing what it matches.
 # Anything else (query, language, type, index, filters, threshold, new_terms, from,
@@ -158,9 +157,8 @@ def selection_check(
             text = text_at(selection.base, selection.previous.get(path, path), selection.root)
             if text is None:
                 continue  # a new rule: nothing to compare with
-            try:
-                before = tomllib.loads(text)
-            except tomllib.TOMLDecodeError:
+            before, _ = parse_toml(text, rule.path)
+            if before is None:
                 continue  # it did not parse then; today's version is what counts
             yield from check_versions(rule, before)
 

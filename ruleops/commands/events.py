@@ -10,7 +10,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ruleops.files import Unreadable, read_file
 from ruleops.query.nesting import MAX_EVENT_DEPTH, json_too_deep
+
+# Events files hold test data, not a day of logs: past this, `eval` is the wrong tool.
+MAX_EVENTS_BYTES = 256 * 1024 * 1024
 
 
 class InputError(Exception):
@@ -21,9 +25,18 @@ def read_events(path: str) -> list[tuple[str, int, Mapping[str, Any]]]:
     """Events with where they came from: (file, line, event)."""
     name = "<stdin>" if path == "-" else path
     try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        if path == "-":
+            text = sys.stdin.read(MAX_EVENTS_BYTES + 1)
+            if len(text) > MAX_EVENTS_BYTES:
+                raise InputError(f"{name}: more than {MAX_EVENTS_BYTES >> 20} MB of events")
+        else:
+            # A regular file only (a named pipe or a device would block or fill memory:
+            # pipe them to `-` instead), and never more than the limit.
+            text = read_file(Path(path), MAX_EVENTS_BYTES).decode("utf-8")
     except OSError as error:
         raise InputError(f"{name}: cannot read events: {error.strerror or error}") from None
+    except Unreadable as error:
+        raise InputError(f"{name}: cannot read events: {error.message}") from None
     except UnicodeDecodeError as error:
         raise InputError(f"{name}: not UTF-8 text ({error.reason})") from None
     stripped = text.lstrip()

@@ -47,8 +47,8 @@ def run(args: argparse.Namespace) -> int:
     config, paths = config_and_paths(args, args.rules)
     failed = crashed = 0
     for path in discover(paths, config):
-        shown = display_path(path)
-        loaded = load_rule(path, shown)
+        loaded = load_rule(path, display_path(path))
+        shown = printable(display_path(path))
         rule = loaded.rule
         if rule is None or not rule.rule_id:
             why = loaded.diagnostics[0].message if loaded.diagnostics else "it has no rule_id"
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         try:  # one rule's crash (a bug in ruleops) must not stop the batch
             draft = generate.draft_fixture(rule)
-            text = generate.render(rule.rule_id, draft.cases, printable(shown)) if draft.ok else ""
+            text = generate.render(rule.rule_id, draft.cases, shown) if draft.ok else ""
         except Exception as error:
             print(
                 f"{shown}: not generated: ruleops crashed ({type(error).__name__}: {error}); "

@@ -238,9 +238,7 @@ class FastLalr:
                 if not strings:
                     continue
                 strings.sort(key=lexer.terminals.index)
-                embedded |= {
-                    s.name for s in strings if s.pattern.flags <= pattern.pattern.flags
-                }
+                embedded |= {s.name for s in strings if s.pattern.flags <= pattern.pattern.flags}
                 words = "|".join(f"(?P<{s.name}>{s.pattern.to_regexp()})" for s in strings)
                 retyped = tuple(s.name for s in strings)
                 unless[pattern.name] = (re.compile(words, self._flags).fullmatch, retyped)
