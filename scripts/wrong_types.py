@@ -24,29 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ruleops.checks import load_all_checks
 from ruleops.config import load_config
-from ruleops.engine import check_rule
-from ruleops.fixtures.generate import draft_fixture
 from ruleops.fixtures.load import load_fixture
-from ruleops.fixtures.runner import run_fixture
-from ruleops.loading import rule_from_text
-from tests.wrong_types import dotted, key_paths, variants
+from tests.wrong_types import crashes, dotted, key_paths, variants
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus" / "detection-rules" / "rules"
-
-
-def _crashes(text: str, path: Path, fixture=None) -> list[str]:
-    try:
-        rule = rule_from_text(text, str(path)).rule
-        if rule is None:
-            return []
-        found = check_rule(rule, load_config(REPO))
-        if fixture is not None:
-            found += run_fixture(fixture, rule).diagnostics
-            draft_fixture(rule)
-    except Exception as error:  # what check_rule and run_fixture do not catch themselves
-        return [f"{type(error).__name__}: {error}"]
-    return [d.message for d in found if d.code == "RO003"]
 
 
 def main() -> int:
@@ -56,15 +38,16 @@ def main() -> int:
     args = parser.parse_args()
     deadline = time.monotonic() + args.seconds
     load_all_checks()
-    crashes: list[tuple[str, str, object, str]] = []
+    config = load_config(REPO)
+    found: list[tuple[str, str, object, str]] = []
     files = 0
     started = time.perf_counter()
     for path in sorted((REPO / "rules").rglob("*.toml")):
         fixture = load_fixture(REPO / "tests" / "rules" / path.relative_to(REPO / "rules"))
         for key, value, text in variants(path.read_text(encoding="utf-8"), every_type=True):
             files += 1
-            for crash in _crashes(text, path, fixture.fixture):
-                crashes.append((path.name, key, value, crash))
+            for crash in crashes(text, path, config, fixture.fixture, draft=True):
+                found.append((path.name, key, value, crash))
     print(f"example rules: {files} wrong-type files in {time.perf_counter() - started:.1f} s")
     by_path: dict[str, list[Path]] = defaultdict(list)
     if CORPUS.is_dir():
@@ -80,15 +63,15 @@ def main() -> int:
             text = path.read_text(encoding="utf-8")
             for _, value, changed in variants(text, only=key, every_type=True):
                 files += 1
-                crashes += [(path.name, key, value, c) for c in _crashes(changed, path)]
+                found += [(path.name, key, value, c) for c in crashes(changed, path, config)]
     print(
         f"corpus: {files - before} wrong-type files over {len(by_path)} key paths in "
         f"{time.perf_counter() - started:.1f} s"
     )
-    for name, key, value, crash in crashes:
+    for name, key, value, crash in found:
         print(f"CRASH {name} {key} = {value!r}: {crash}")
-    print(f"{len(crashes)} crashes in {files} files")
-    return 1 if crashes else 0
+    print(f"{len(found)} crashes in {files} files")
+    return 1 if found else 0
 
 
 if __name__ == "__main__":

@@ -11,9 +11,17 @@ from __future__ import annotations
 import copy
 import tomllib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import tomlkit
+
+from ruleops.config import Config
+from ruleops.engine import check_rule
+from ruleops.fixtures.generate import draft_fixture
+from ruleops.fixtures.model import Fixture
+from ruleops.fixtures.runner import run_fixture
+from ruleops.loading import rule_from_text
 
 # One value of each type a TOML document holds (dates aside).
 EVERY_TYPE: tuple[Any, ...] = (5, 2.5, True, "x", ["x"], [], {"x": 1})
@@ -72,3 +80,23 @@ def variants(
                 node = node[part]
             node[path[-1]] = value
             yield dotted(path), value, tomlkit.dumps(changed)
+
+
+def crashes(
+    text: str, path: Path, config: Config, fixture: Fixture | None = None, *, draft: bool = False
+) -> list[str]:
+    """What crashed on the rule in `text`: RO003 from the checks (and from running
+    `fixture` on it), and any exception that escaped, drafting a fixture too with `draft`.
+    Call `ruleops.checks.load_all_checks()` first."""
+    try:
+        rule = rule_from_text(text, str(path)).rule
+        if rule is None:
+            return []  # written back, the document does not parse: RO002, no crash
+        found = check_rule(rule, config)
+        if fixture is not None:
+            found += run_fixture(fixture, rule).diagnostics
+        if draft:
+            draft_fixture(rule)
+    except Exception as error:  # what the checks and the fixture runner do not catch
+        return [f"{type(error).__name__}: {error}"]
+    return [d.message for d in found if d.code == "RO003"]
