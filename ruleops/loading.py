@@ -224,15 +224,7 @@ class Rule(TomlDocument):
 
     def value(self, key_path: str) -> Any:
         """The value at `key_path`, or None when the path leads nowhere."""
-        value: Any = self.data
-        for part in key_parts(key_path):
-            if isinstance(part, int):
-                value = value[part] if isinstance(value, list) and part < len(value) else None
-            else:
-                value = value.get(part) if isinstance(value, dict) else None
-            if value is None:
-                return None
-        return value
+        return _value_at(self.data, key_path)
 
     def string(self, key_path: str) -> str | None:
         # (`text` is the file's text)
@@ -266,6 +258,11 @@ class Rule(TomlDocument):
     def strings(self, key_path: str) -> list[str]:
         """The strings of the array at `key_path` (other entries are left out)."""
         return [item for _, item in self.items(key_path) if isinstance(item, str)]
+
+    def entries(self, key_path: str) -> list[Entry]:
+        """The tables of the array of tables at `key_path`, each as an `Entry`: the same
+        lenient view, read relative to the table (for walks that go deeper, as ATT&CK's)."""
+        return _entries(self.value(key_path), key_path)
 
     @property
     def category_field(self) -> str:
@@ -301,6 +298,57 @@ class Rule(TomlDocument):
 Source = tuple[str, bytes | Diagnostic]
 # What checking one file gave: its rule (None when it did not load) and its findings.
 Checked = tuple["Rule | None", list[Diagnostic]]
+
+
+def _value_at(data: Any, key_path: str) -> Any:
+    value = data
+    for part in key_parts(key_path):
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and isinstance(part, int) and part < len(value):
+            value = value[part]
+        else:
+            return None
+        if value is None:
+            return None
+    return value
+
+
+def _entries(value: Any, key_path: str) -> list[Entry]:
+    if not isinstance(value, list):
+        return []
+    return [
+        Entry(f"{key_path}[{i}]", item) for i, item in enumerate(value) if isinstance(item, dict)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One table of a rule file's array of tables (`rule.threat[1]`), with its key path.
+    Reads as `Rule` does, leniently, with keys relative to the table: `entry.string("id")`
+    is `rule.string(f"{entry.path}.id")` without walking from the top again."""
+
+    path: str
+    data: dict[str, Any]
+
+    def value(self, key: str) -> Any:
+        return _value_at(self.data, key)
+
+    def string(self, key: str) -> str | None:
+        value = self.value(key)
+        return value if isinstance(value, str) else None
+
+    def entries(self, key: str) -> list[Entry]:
+        return _entries(self.value(key), f"{self.path}.{key}")
+
+    def child(self, key: str) -> Entry:
+        """The table at `key` as an `Entry`; empty when there is none."""
+        value = self.value(key)
+        return Entry(f"{self.path}.{key}", value if isinstance(value, dict) else {})
+
+    def at(self, key: str) -> str:
+        """The key path of `key` in this table, for a diagnostic or a fix."""
+        return f"{self.path}.{key}"
 
 
 @dataclass(frozen=True)

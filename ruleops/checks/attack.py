@@ -27,7 +27,7 @@ from ruleops.checks import corpus_check, rule_check
 from ruleops.config import Config
 from ruleops.diagnostics import CheckInfo, Diagnostic, Fix, Severity, register
 from ruleops.files import display_path
-from ruleops.loading import Rule
+from ruleops.loading import Entry, Rule
 
 FRAMEWORK = "MITRE ATT&CK"
 TAG_PREFIX = "Tactic:"
@@ -530,11 +530,11 @@ def tactic_tags(rule: Rule, config: Config) -> Iterator[Diagnostic]:
     except AttackDataError:
         return  # attack_data_usable reports it
     mapped: list[str] = []
-    for path, _ in threats:
-        tactic_id = rule.string(f"{path}.tactic.id")
+    for threat in rule.entries("rule.threat"):
+        tactic_id = threat.string("tactic.id")
         known = attack.tactic(tactic_id) if tactic_id is not None else None
         # An unknown id is RO201's finding; its written name still says what was meant.
-        name = known.name if known else rule.string(f"{path}.tactic.name")
+        name = known.name if known else threat.string("tactic.name")
         if name and name not in mapped:
             mapped.append(name)
     folded = {name.casefold() for name in mapped}
@@ -578,6 +578,17 @@ def _closest_tactic(attack: Attack, name: str) -> str | None:
     return names[close[0]] if close else None
 
 
+def _id_entries(entries: list[Entry]) -> Iterator[tuple[Entry, str, bool]]:
+    """(entry, id, whether the id came earlier) of each entry with a string id."""
+    seen: set[str] = set()
+    for entry in entries:
+        entry_id = entry.string("id")
+        if entry_id is None:
+            continue
+        yield entry, entry_id, entry_id in seen
+        seen.add(entry_id)
+
+
 class _ThreatWalk:
     """One pass over a rule's threat entries; shapes are the schema check's business."""
 
@@ -587,25 +598,26 @@ class _ThreatWalk:
 
     def run(self) -> Iterator[Diagnostic]:
         first_entry: dict[str, str] = {}
-        for path, threat in self.rule.tables("rule.threat"):
-            framework = threat.get("framework")
+        for threat in self.rule.entries("rule.threat"):
+            framework = threat.value("framework")
             if framework != FRAMEWORK:
-                yield self._framework(framework, path)
+                yield self._framework(framework, threat.path)
                 continue
-            tactic_id = self.rule.string(f"{path}.tactic.id")
+            tactic = threat.child("tactic")
+            tactic_id = tactic.string("id")
             if tactic_id is not None and tactic_id in first_entry:
                 other = self.rule.locate(first_entry[tactic_id]).line
                 yield self.rule.diagnostic(
                     DUPLICATE_TACTIC,
                     f"tactic {tactic_id} is already mapped by the threat entry on line {other}",
-                    f"{path}.tactic.id",
+                    tactic.at("id"),
                     hint="merge the techniques of both entries into one [[rule.threat]]",
                 )
             elif tactic_id is not None:
-                first_entry[tactic_id] = path
-            yield from self._tactic(tactic_id, f"{path}.tactic")
+                first_entry[tactic_id] = threat.path
+            yield from self._tactic(tactic_id, tactic)
             known_tactic = tactic_id if tactic_id in self.attack.tactics else None
-            yield from self._techniques(known_tactic, path)
+            yield from self._techniques(known_tactic, threat)
 
     def _framework(self, framework: Any, path: str) -> Diagnostic:
         if framework is None:
@@ -622,12 +634,12 @@ class _ThreatWalk:
             hint=f'write framework = "{FRAMEWORK}"; this entry was not checked against ATT&CK',
         )
 
-    def _tactic(self, tactic_id: str | None, path: str) -> Iterator[Diagnostic]:
+    def _tactic(self, tactic_id: str | None, tactic: Entry) -> Iterator[Diagnostic]:
         if tactic_id is None:
             return
         known = self.attack.tactic(tactic_id)
         if known is None:
-            named = self.attack.tactic_named(self.rule.string(f"{path}.name") or "")
+            named = self.attack.tactic_named(tactic.string("name") or "")
             hint = (
                 f"{named.name} is {named.id}"
                 if named
@@ -636,12 +648,12 @@ class _ThreatWalk:
             yield self.rule.diagnostic(
                 UNKNOWN_TACTIC,
                 f"tactic {tactic_id!r} does not exist in ATT&CK Enterprise {self.attack.version}",
-                f"{path}.id",
+                tactic.at("id"),
                 hint=hint,
             )
             return
         yield from self._name_and_reference(
-            path,
+            tactic,
             known.name,
             known.reference,
             f"tactic {tactic_id}",
@@ -649,9 +661,11 @@ class _ThreatWalk:
             TACTIC_REFERENCE,
         )
 
-    def _techniques(self, tactic_id: str | None, path: str) -> Iterator[Diagnostic]:
-        listed = self._ids(f"{path}.technique")
-        for technique_id, tpath, repeated in self._id_entries(f"{path}.technique"):
+    def _techniques(self, tactic_id: str | None, threat: Entry) -> Iterator[Diagnostic]:
+        techniques = threat.entries("technique")
+        listed = [technique.string("id") for technique in techniques]
+        for technique, technique_id, repeated in _id_entries(techniques):
+            tpath = technique.path
             if repeated:
                 yield self.rule.diagnostic(
                     DUPLICATE_TECHNIQUE,
@@ -678,7 +692,7 @@ class _ThreatWalk:
             if known.deprecated:
                 yield self._deprecated(known, f"{tpath}.id")
             yield from self._name_and_reference(
-                tpath,
+                technique,
                 known.name,
                 known.reference,
                 f"technique {technique_id}",
@@ -689,13 +703,15 @@ class _ThreatWalk:
             if tactic_id is not None and not fits:
                 yield self._wrong_tactic(known, tactic_id, f"{tpath}.id")
             # Subtechniques of a misplaced technique are misplaced with it: one finding.
-            yield from self._subtechniques(known, tactic_id if fits else None, tpath)
+            yield from self._subtechniques(known, tactic_id if fits else None, technique)
 
     def _subtechniques(
-        self, parent: Technique, tactic_id: str | None, path: str
+        self, parent: Technique, tactic_id: str | None, technique: Entry
     ) -> Iterator[Diagnostic]:
-        listed = self._ids(f"{path}.subtechnique")
-        for sub_id, spath, repeated in self._id_entries(f"{path}.subtechnique"):
+        subtechniques = technique.entries("subtechnique")
+        listed = [sub.string("id") for sub in subtechniques]
+        for sub, sub_id, repeated in _id_entries(subtechniques):
+            spath = sub.path
             if repeated:
                 yield self.rule.diagnostic(
                     DUPLICATE_TECHNIQUE,
@@ -732,7 +748,7 @@ class _ThreatWalk:
             if known.deprecated:
                 yield self._deprecated(known, f"{spath}.id")
             yield from self._name_and_reference(
-                spath,
+                sub,
                 known.name,
                 known.reference,
                 f"subtechnique {sub_id}",
@@ -742,46 +758,32 @@ class _ThreatWalk:
             if tactic_id is not None and tactic_id not in known.tactics:
                 yield self._wrong_tactic(known, tactic_id, f"{spath}.id")
 
-    def _ids(self, key_path: str) -> list[str | None]:
-        """The ids of the tables of an array (None for an id that is not a string)."""
-        return [self.rule.string(f"{path}.id") for path, _ in self.rule.tables(key_path)]
-
-    def _id_entries(self, key_path: str) -> Iterator[tuple[str, str, bool]]:
-        """(id, key path, whether the id came earlier) of each entry with a string id."""
-        seen: set[str] = set()
-        for path, _ in self.rule.items(key_path):
-            entry_id = self.rule.string(f"{path}.id")
-            if entry_id is None:
-                continue
-            yield entry_id, path, entry_id in seen
-            seen.add(entry_id)
-
     def _name_and_reference(
         self,
-        path: str,
+        entry: Entry,
         name: str,
         reference: str,
         what: str,
         name_info: CheckInfo,
         reference_info: CheckInfo,
     ) -> Iterator[Diagnostic]:
-        written = self.rule.string(f"{path}.name")
+        written = entry.string("name")
         if written is not None and written != name:
             yield self._fixable(
                 name_info,
                 f"{what} is named {name!r} in ATT&CK {self.attack.version}, not {written!r}",
-                f"{path}.name",
+                entry.at("name"),
                 f'write name = "{name}"',
-                ((f"{path}.name", name),),
+                ((entry.at("name"), name),),
             )
-        written = self.rule.string(f"{path}.reference")
+        written = entry.string("reference")
         if written is not None and written != reference:
             yield self._fixable(
                 reference_info,
                 f"reference of {what} should be {reference}, not {written}",
-                f"{path}.reference",
+                entry.at("reference"),
                 "the reference URL is derived from the id",
-                ((f"{path}.reference", reference),),
+                ((entry.at("reference"), reference),),
             )
 
     def _fixable(
