@@ -1,10 +1,13 @@
 """Running ruleops as a user without privileges, for the tests of permissions.
 
 Permissions mean nothing to root, and these tests may run as root (in containers, often).
-Then the command runs as `nobody` through `setpriv` (util-linux): a real unprivileged
-user, not a simulation. The files the command works on must be reachable by that user,
-so they live in a folder of their own under the system's temporary folder (pytest's own
-folder is private to the user running the tests).
+Then the command runs as root stripped of every capability through `setpriv` (util-linux):
+without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH the kernel checks the permission bits
+for root as for any file's owner, so a folder of mode 0 cannot be listed and one of mode
+555 cannot be written: real denials, not a simulation. Dropping the user instead (to
+`nobody`) would need the Python installation to be reachable by that user, and it often
+is not (a pyenv under a private /root). The files live in a folder of their own under the
+system's temporary folder, as they would for another user.
 """
 
 from __future__ import annotations
@@ -20,8 +23,6 @@ from pathlib import Path
 
 import pytest
 
-NOBODY = 65534
-
 
 def _command(args: list[str]) -> list[str]:
     command = [sys.executable, "-m", "ruleops", *args]
@@ -30,7 +31,7 @@ def _command(args: list[str]) -> list[str]:
     setpriv = shutil.which("setpriv")
     if setpriv is None:
         pytest.skip("running as root without setpriv: permissions cannot be tested")
-    return [setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command]
+    return [setpriv, "--bounding-set=-all", "--inh-caps=-all", *command]
 
 
 def run_unprivileged(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
