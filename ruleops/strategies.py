@@ -30,7 +30,9 @@ from ruleops.esql.lower import lowered_conditions
 from ruleops.esql.parser import parse_esql
 from ruleops.esql.pipeline import compile_query
 from ruleops.esql.source import default_field_types, event_table
+from ruleops.kql.field_types import kql_field_types
 from ruleops.kql.parser import parse_kql
+from ruleops.kql.rule_types import compile_rule_type
 from ruleops.query.generate import category_base, events_for, near_misses
 from ruleops.query.wildcard import ANY_RUN, compile_wildcard, tokens
 
@@ -208,6 +210,12 @@ def _dialect(language: str) -> str:
     return "kql" if language in ("kuery", "kql") else "eql"
 
 
+def _typing(dialect: str) -> dict[str, Any]:
+    """How events are generated and confirmed: a KQL query with the types a KQL rule runs
+    with (ECS and the integration text fields), as the fixture runner reads it."""
+    return {"dialect": dialect, "field_types": kql_field_types() if dialect == "kql" else None}
+
+
 def _esql_event_filter(text: str):
     """For an ES|QL query: a test `event -> bool`, whether the event gets past the query's
     commands before its first STATS (the source event a rule counts or alerts on)."""
@@ -241,7 +249,8 @@ def _condition(query: Any, language: str):
         if _dialect(language) == "eql":
             query = parse_eql(query)
         else:
-            return parse_kql(query), {}
+            parse_kql(query)  # a syntax error is raised as such
+            return compile_rule_type({"type": "query", "query": query}).condition, {}
     if isinstance(query, Query):
         if not isinstance(query.body, EventQuery):
             raise ValueError(
@@ -259,7 +268,7 @@ def matching_events(query: Any, *, language: str = "eql") -> st.SearchStrategy[d
     keep, confirmed by the ES|QL evaluator."""
     condition, base = _condition(query, language)
     dialect = _dialect(language)
-    found = [g.event for g in events_for(condition, dialect=dialect, base=base)]
+    found = [g.event for g in events_for(condition, base=base, **_typing(dialect))]
     if language == "esql":
         passes = _esql_event_filter(query)
         found = [event for event in found if passes(event)]
@@ -273,10 +282,9 @@ def near_miss_events(query: Any, *, language: str = "eql") -> st.SearchStrategy[
     condition, base = _condition(query, language)
     dialect = _dialect(language)
     misses: list[Mapping[str, Any]] = []
-    for generated in events_for(condition, dialect=dialect, base=base):
-        misses.extend(
-            event for _, event in near_misses(condition, generated, dialect=dialect, base=base)
-        )
+    typing = _typing(dialect)
+    for generated in events_for(condition, base=base, **typing):
+        misses.extend(event for _, event in near_misses(condition, generated, base=base, **typing))
     if language == "esql":
         passes = _esql_event_filter(query)
         misses = [event for event in misses if not passes(event)]

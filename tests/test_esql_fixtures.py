@@ -3,6 +3,7 @@ command and the value."""
 
 from __future__ import annotations
 
+from ruleops.engine import run_check
 from ruleops.fixtures.generate import draft_fixture
 from ruleops.fixtures.suite import run_paths
 from ruleops.loading import load_rule
@@ -197,3 +198,15 @@ def test_a_completion_answer_stands_in_for_the_llm(rule_repo):
     passed, unanswered = run_paths([rule_repo.root / "rules"], rule_repo.config()).results
     assert passed.outcome == "pass"
     assert "does not evaluate COMPLETION" in unanswered.explanation
+
+
+def test_a_field_read_only_inside_kql_is_no_unread_field(rule_repo):
+    query = NON_AGGREGATING.replace(
+        '| keep', '| where not KQL("""process.parent.name : "explorer.exe" """)\n| keep'
+    )
+    rule_repo.rule("okta/rule.toml", query, type="esql", language="esql")
+    event = failure("a", **{"process.name": "certutil.exe", "process.parent.name": "cmd.exe"})
+    rule_repo.fixture("okta/rule.toml", HEADER + case("parent", "no match", event))
+    result = run_check([rule_repo.root / "rules"], rule_repo.config(), cache=False)
+    unread = [d.message for d in result.diagnostics if d.code == "RO506"]
+    assert unread and not any("process.parent.name" in m for m in unread)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import tomllib
 from pathlib import Path
@@ -177,6 +178,37 @@ def test_generated_fixtures_of_corpus_rules_pass_ruleops_test(rule_repo, capsys)
     assert '"failed": 0' in capsys.readouterr().out
 
 
+def _corpus_sample(per_kind: int = 3) -> list[str]:
+    """`per_kind` corpus rules of each language and type, spread over the sorted corpus."""
+    by_kind: dict[str, list[str]] = {}
+    for path in sorted(CORPUS.rglob("*.toml")):
+        rule = load_rule(path).rule
+        if rule is not None and rule.string("rule.language") in ("eql", "kuery", "esql"):
+            kind = f"{rule.string('rule.language')}/{rule.string('rule.type')}"
+            by_kind.setdefault(kind, []).append(path.relative_to(CORPUS).as_posix())
+    sample = []
+    for paths in by_kind.values():
+        step = max(1, len(paths) // per_kind)
+        sample.extend(paths[::step][:per_kind])
+    return sample
+
+
+def test_generated_fixtures_of_corpus_rules_of_every_type_pass_check_strict(rule_repo, capsys):
+    """Three rules of each language and type (EQL queries and sequences, KQL queries,
+    thresholds, new_terms, indicator match, ES|QL): their drafted fixtures draw no finding."""
+    if not CORPUS.is_dir():
+        pytest.skip("../shared not present")
+    for relative in _corpus_sample():
+        target = rule_repo.root / "rules" / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(CORPUS / relative, target)
+    main(["fixtures", "generate", "rules"])
+    capsys.readouterr()
+    main(["check", "--strict", "--no-cache", "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert [d for d in report["diagnostics"] if d["path"].startswith("tests/")] == []
+
+
 def test_the_category_goes_in_the_rules_event_category_override(rule_repo, capsys):
     rule_repo.rule(
         "aws.toml",
@@ -250,10 +282,10 @@ def test_a_crash_drafting_one_rule_is_reported_and_the_batch_goes_on(
 ):
     original = generate.draft_fixture
 
-    def crash_on_a(rule):
+    def crash_on_a(rule, ecs=None):
         if rule.name == "A":
             raise RuntimeError("boom")
-        return original(rule)
+        return original(rule, ecs)
 
     monkeypatch.setattr(generate, "draft_fixture", crash_on_a)
     rule_repo.rule("a.toml", 'process where process.name == "a"', name="A")
@@ -271,6 +303,21 @@ threat_mapping = [
   { entries = [{ field = "source.ip", type = "mapping", value = "threat.indicator.ip" }] },
 ]
 """
+_PORT_THREAT_MATCH = """\
+threat_index = ["logs-ti_*"]
+threat_query = "threat.indicator.port:*"
+threat_mapping = [
+  { entries = [{ field = "destination.port", type = "mapping", value = "threat.indicator.port" }] },
+]
+"""
+_PORT_CARDINALITY = (
+    'threshold = { field = ["source.ip"], value = 1, '
+    'cardinality = [{ field = "destination.port", value = 25 }] }'
+)
+_CATEGORY_CARDINALITY = (
+    'threshold = { field = ["host.id"], value = 1, '
+    'cardinality = [{ field = "event.category", value = 3 }] }'
+)
 _NEW_TERMS = """\
 new_terms.field = "new_terms_fields"
 new_terms.value = ["user.name"]
@@ -289,6 +336,9 @@ new_terms.history_window_start = [{ field = "history_window_start", value = "now
         ),
         ("new_terms", "event.category:authentication and user.name:*", "kuery", _NEW_TERMS),
         ("threat_match", "event.category:network and source.ip:*", "kuery", _THREAT_MATCH),
+        ("threat_match", "event.category:network", "kuery", _PORT_THREAT_MATCH),
+        ("threshold", "event.category:network", "kuery", _PORT_CARDINALITY),
+        ("threshold", "event.action:connection_attempted", "kuery", _CATEGORY_CARDINALITY),
         (
             "eql",
             "sequence by source.ip, source.port with maxspan=1m "

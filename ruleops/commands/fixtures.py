@@ -15,6 +15,7 @@ from pathlib import Path
 from ruleops.commands import add_config_argument, config_and_paths, show_help
 from ruleops.diagnostics import printable
 from ruleops.discovery import discover
+from ruleops.ecs import ecs_for
 from ruleops.exits import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ruleops.files import display_path
 from ruleops.fixing import replace_atomically
@@ -45,6 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config, paths = config_and_paths(args, args.rules)
+    ecs = ecs_for(config)
     failed = crashed = 0
     for path in discover(paths, config):
         loaded = load_rule(path, display_path(path))
@@ -67,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{shown}: skipped: {display_path(target)} exists (--force replaces it)")
             continue
         try:  # one rule's crash (a bug in ruleops) must not stop the batch
-            draft = generate.draft_fixture(rule)
+            draft = generate.draft_fixture(rule, ecs)
             text = generate.render(rule.rule_id, draft.cases, shown) if draft.ok else ""
         except Exception as error:
             print(

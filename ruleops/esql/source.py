@@ -27,7 +27,10 @@ from ruleops.ecs import load_ecs
 from ruleops.es_types import doc_value, esql_type
 from ruleops.esql import ast
 from ruleops.esql.evaluate import Table
+from ruleops.kql.errors import KqlSyntaxError
+from ruleops.kql.parser import parse_kql
 from ruleops.mapping import MappedField, values_type
+from ruleops.query.ast import fields
 
 METADATA = {"_id": "keyword", "_index": "keyword", "_version": "long", "_source": "_source"}
 TypeLookup = Callable[[str], str | None]
@@ -141,6 +144,28 @@ def query_fields(query: ast.Query) -> list[str]:
         if isinstance(command, ast.Rename):
             for item in command.items:
                 names.setdefault(item.old.name, None)
+    return list(names)
+
+
+def searched_fields(query: ast.Query) -> list[str]:
+    """The source fields the query's `KQL("…")` calls read, in order (a KQL string that
+    does not parse reads none: the evaluator reports it)."""
+    names: dict[str, None] = {}
+    for command in query.commands:
+        for expression in ast.expressions(command):
+            for node in ast.walk(expression):
+                if (
+                    isinstance(node, ast.Call)
+                    and node.name == "kql"
+                    and len(node.args) == 1
+                    and isinstance(node.args[0], ast.Literal)
+                    and isinstance(node.args[0].value, str)
+                ):
+                    try:
+                        parsed = parse_kql(node.args[0].value)
+                    except KqlSyntaxError:
+                        continue
+                    names.update((f.name, None) for f in fields(parsed) if "*" not in f.name)
     return list(names)
 
 

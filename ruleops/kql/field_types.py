@@ -18,6 +18,7 @@ import dataclasses
 from collections.abc import Mapping
 from functools import lru_cache
 
+from ruleops.ecs import load_ecs
 from ruleops.query.ast import Compare, Exists, Expr, Field, Match, Or, rebuild
 from ruleops.query.wildcard import compile_wildcard
 
@@ -26,10 +27,12 @@ from ruleops.query.wildcard import compile_wildcard
 INTEGRATION_TEXT_FIELDS: Mapping[str, str] = {"powershell.file.script_block_text": "text"}
 
 
-def kql_field_types(known: Mapping[str, str]) -> dict[str, str]:
-    """The types a KQL rule runs with: `known` (ECS and field definitions, or a mapping)
-    over the integration text fields."""
-    return {**INTEGRATION_TEXT_FIELDS, **known}
+def kql_field_types(known: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The types a KQL rule runs with: `known` (ECS and field definitions, or a mapping;
+    ECS when not given) over the integration text fields. The fixture runner, the
+    explanations, coverage, fixture generation and `ruleops.strategies` all read a KQL
+    rule's fields with these (through `rule_types.compile_rule_type`)."""
+    return {**INTEGRATION_TEXT_FIELDS, **(load_ecs().fields if known is None else known)}
 
 
 def expand_field_wildcards(expr: Expr, types: Mapping[str, str]) -> Expr:

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from ruleops.ecs import load_ecs
 from ruleops.kql.dates import has_date_math, parse_time, relative_time, resolve_date_math
 from ruleops.kql.field_types import expand_field_wildcards, kql_field_types
 from ruleops.kql.filters import filters_condition
@@ -291,8 +290,6 @@ def compile_rule_type(
     """The runnable form of a KQL rule's `[rule]` table, run with `field_types` (ECS when
     not given) and the integration text fields. Raises `KqlSyntaxError`, `UnsupportedFilter`
     or `RuleTypeError`."""
-    if field_types is None:
-        field_types = load_ecs().fields
     return _compile(_cache_key(section)).with_types(kql_field_types(field_types))
 
 

@@ -9,13 +9,15 @@ goes through.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
+from ruleops.ecs import load_ecs
 from ruleops.eql.ast import EventQuery, Sequence, category_term
 from ruleops.loading import Rule
 from ruleops.query.ast import NO_SPAN, And, Expr, Literal, Not, Or, Span, conjuncts
+from ruleops.query.evaluate import Predicate, compile_condition
 from ruleops.query.generate import set_path
 
 
@@ -29,6 +31,25 @@ class RuleCondition:
     missing: bool = False  # an EQL `![ … ]` clause
     until: bool = False
     category_field: str = "event.category"  # the rule's event_category_override, if any
+    # The rule's field types: ECS (when not given) and the field definitions, and for a
+    # KQL rule what it runs with (`kql.rule_types.compile_rule_type`: the integration text
+    # fields too).
+    field_types: Mapping[str, str] = field(default_factory=lambda: load_ecs().fields, compare=False)
+
+    @property
+    def evaluated_with(self) -> Mapping[str, str] | None:
+        """The types the fixture runner evaluates this condition with: a KQL rule's; EQL
+        runs untyped (an optional field ECS lacks is not null for it)."""
+        return self.field_types if self.dialect == "kql" else None
+
+    def compile(self, expr: Expr) -> Predicate:
+        """`expr` (a part of this condition) as the runner evaluates it. Raises
+        EvaluationError as `compile_condition` does."""
+        return compile_condition(expr, dialect=self.dialect, field_types=self.evaluated_with)
+
+    def field_type(self, name: str) -> str | None:
+        """The type of field `name` (for a generated value of the right kind)."""
+        return self.field_types.get(name)
 
     @property
     def full(self) -> Expr:
@@ -53,20 +74,22 @@ class RuleCondition:
         return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def rule_conditions(rule: Rule) -> list[RuleCondition]:
+def rule_conditions(rule: Rule, known: Mapping[str, str] | None = None) -> list[RuleCondition]:
     """The conditions of an EQL or KQL rule; [] when the query does not parse (the query
-    checks report that) or the rule has no query language ruleops reads."""
+    checks report that) or the rule has no query language ruleops reads. A KQL rule's
+    conditions carry the types it runs with: `known` (ECS and the field definitions, as
+    `Ecs.fields` gives them; ECS when not given) and the integration text fields."""
     language, query = rule.string("rule.language"), rule.string("rule.query")
     if query is None:
         return []
     if language == "eql":
         conditions = _eql_conditions(query)
-        if rule.category_field != "event.category":
-            field = rule.category_field
-            return [dataclasses.replace(c, category_field=field) for c in conditions]
-        return conditions
+        changes: dict[str, Any] = {"category_field": rule.category_field}
+        if known is not None:
+            changes["field_types"] = known
+        return [dataclasses.replace(c, **changes) for c in conditions]
     if language == "kuery":
-        return _kql_conditions(rule.rule, query)
+        return _kql_conditions(rule.rule, query, known)
     return []
 
 
@@ -101,7 +124,9 @@ def _eql_conditions(query: str) -> list[RuleCondition]:
     return out
 
 
-def _kql_conditions(section: dict[str, Any], query: str) -> list[RuleCondition]:
+def _kql_conditions(
+    section: dict[str, Any], query: str, known: Mapping[str, str] | None
+) -> list[RuleCondition]:
     from ruleops.kql.filters import UnsupportedFilter  # noqa: PLC0415 -- per language
     from ruleops.kql.parser import KqlSyntaxError  # noqa: PLC0415 -- per language
     from ruleops.kql.rule_types import (  # noqa: PLC0415 -- per language
@@ -110,10 +135,11 @@ def _kql_conditions(section: dict[str, Any], query: str) -> list[RuleCondition]:
     )
 
     try:
-        compiled = compile_rule_type(section)
+        compiled = compile_rule_type(section, known)
     except (KqlSyntaxError, UnsupportedFilter, RuleTypeError, KeyError, TypeError, ValueError):
         return []
-    return [RuleCondition("the query", None, compiled.condition, "kql", query)]
+    types = compiled.field_types
+    return [RuleCondition("the query", None, compiled.condition, "kql", query, field_types=types)]
 
 
 # ------------------------------------------------------------------------- structure
@@ -173,8 +199,8 @@ def branches(expr: Expr) -> list[Branch]:
     return found
 
 
-def walk_conditions(rule: Rule) -> Iterator[RuleCondition]:
+def walk_conditions(rule: Rule, known: Mapping[str, str] | None = None) -> Iterator[RuleCondition]:
     """The conditions an alert needs to hold (not `![ … ]` clauses, not `until`)."""
-    for condition in rule_conditions(rule):
+    for condition in rule_conditions(rule, known):
         if not condition.missing and not condition.until:
             yield condition

@@ -107,16 +107,33 @@ def compile_condition(
     """A function `event -> bool`: does the event satisfy `expr`?
 
     `dialect="kql"` runs everything as Lucene queries (KQL has no scripts): `not` over a
-    missing field matches. `field_types` maps dotted field names to ES mapping types.
+    missing field matches. `field_types` maps dotted field names to ES mapping types; it is
+    read, never changed, and the conditions compiled with the same mapping are remembered
+    (a rule's explanation, coverage and generation ask about its parts again and again).
     """
     if field_types is None:
         return _cached_compile(expr, dialect)
-    return compile_node(expr, dialect=dialect, field_types=field_types).test
+    if field_types is not _typed[0]:
+        _typed[:] = [field_types, {}]
+    known: dict[tuple[Expr, str], Predicate] = _typed[1]
+    found = known.get((expr, dialect))
+    if found is None:
+        if len(known) >= 4096:
+            known.clear()
+        found = known[expr, dialect] = compile_node(
+            expr, dialect=dialect, field_types=field_types
+        ).test
+    return found
 
 
 @lru_cache(maxsize=4096)
 def _cached_compile(expr: Expr, dialect: str) -> Predicate:
     return compile_node(expr, dialect=dialect).test
+
+
+# The mapping the last typed conditions were compiled with, and those conditions: one
+# mapping at a time (a rule's), so that a run over many rules keeps no mapping alive.
+_typed: list[Any] = [None, {}]
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ruleops import es_types
+from ruleops.query import field_semantics
 from ruleops.query.ast import (
     And,
     Arithmetic,
@@ -158,9 +159,10 @@ class _Explainer:
                 if seen is None or seen == []
                 else f"{subject.name} was {_show(seen)}"
             )
-            expected = _expectation(node)
-            detail = f"{seen_text}; expected {expected}" if expected else seen_text
             kind = types.get(subject.name)
+            typed = _typed_expectation(node, kind) if self.dialect == "kql" else None
+            expected = typed or _expectation(node)
+            detail = f"{seen_text}; expected {expected}" if expected else seen_text
             if self.dialect == "kql" and kind in es_types.TEXT and seen not in (None, []):
                 words = [w for value in flat_values(seen) for w in es_types.analyze(str(value))]
                 detail += (
@@ -211,6 +213,22 @@ def _subject(node: Expr) -> Expr | None:
 
 def _missing_fields(node: Expr, event: Mapping[str, Any]) -> list[str]:
     return [f.name for f in dict.fromkeys(fields(node)) if make_getter(f.path)(event) in (None, [])]
+
+
+def _typed_expectation(node: Expr, es_type: str | None) -> str | None:
+    """A KQL leaf's expectation as the field's type makes it (`field_semantics`), or None
+    where the plain wording holds."""
+    match node:
+        case Match(patterns=patterns, kind=kind):
+            said = [field_semantics.match_expectation(es_type, kind, p) for p in patterns]
+            if all(said):
+                return " or ".join(dict.fromkeys(s for s in said if s))
+        case Compare(op=op, left=Field(), right=Literal(value=value)) if op in _RANGE_WORDS:
+            return field_semantics.range_expectation(es_type, op, value)
+    return None
+
+
+_RANGE_WORDS = frozenset({"<", "<=", ">", ">="})
 
 
 def _expectation(node: Expr) -> str:

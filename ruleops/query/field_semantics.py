@@ -129,6 +129,75 @@ def range_test(es_type: str | None, op: str, bound: Any) -> Test | None:
     return None
 
 
+# --- in words, for explanations ------------------------------------------------------------
+
+
+def match_expectation(es_type: str | None, kind: Kind, pattern: str) -> str | None:
+    """What `field:pattern` asks of a value of a field of `es_type`, as an explanation says
+    it; None where the plain wording (a value matching the pattern, case-sensitively) holds:
+    keyword fields, and types this module does not know."""
+    family = es_types.family(es_type)
+    if family == "text":
+        if kind == "wildcard":
+            terms = [t.lower() for t in _WHITESPACE.split(pattern.strip()) if t]
+            shown = " or ".join(_quoted(t) for t in terms)
+            return f"a word matching {shown} (a wildcard is lower-cased and matched word by word)"
+        words = es_types.analyze(pattern)
+        if not words:
+            return f"a word, but {_quoted(pattern)} holds none"
+        if kind == "phrase" and len(words) > 1:
+            return f"the words {', '.join(words)} one after the other"
+        return f"the word {words[0]}" if len(words) == 1 else f"a word among {', '.join(words)}"
+    if kind == "wildcard" or family in (None, "keyword", "version"):
+        return None
+    if family in ("integer", "float"):
+        number = _query_number(pattern)
+        if number is None:
+            return f"a number, but {_quoted(pattern)} is none"
+        if family == "integer" and isinstance(number, float) and not number.is_integer():
+            return f"a whole number, but {_quoted(pattern)} has a fraction (no {es_type} holds it)"
+        return f"the number {int(number) if family == 'integer' else number}"
+    if family == "date":
+        bounds = es_types.date_bounds(pattern)
+        if bounds is None:
+            return f"a date, but {_quoted(pattern)} is none Elasticsearch reads"
+        low, high = (es_types.format_date_millis(b) for b in bounds)
+        return f"the date {low}" if low == high else f"a date from {low} to {high}"
+    if family == "ip":
+        network = es_types.parse_network(pattern)
+        if network is None:
+            return f"an IP address, but {_quoted(pattern)} is none"
+        if network.num_addresses == 1:
+            return f"the address {network.network_address}"
+        return f"an address in {network}"
+    return f"{pattern}" if pattern in ("true", "false") else f"true or false, not {pattern}"
+
+
+def range_expectation(es_type: str | None, op: str, bound: Any) -> str | None:
+    """What `field op bound` asks of a value of a field of `es_type`, in words; None where
+    the plain wording holds (keyword fields, unknown types)."""
+    family = es_types.family(es_type)
+    words = {"<": "below", "<=": "at most", ">": "above", ">=": "at least"}[op]
+    if family in ("integer", "float"):
+        number = _query_number(bound)
+        return f"a number {words} {number}" if number is not None else f"a number, not {bound!r}"
+    if family == "date":
+        bounds = es_types.date_bounds(str(bound)) if not isinstance(bound, bool) else None
+        if bounds is None:
+            return f"a date, but {_quoted(str(bound))} is none Elasticsearch reads"
+        edge = bounds[1] if op in (">", "<=") else bounds[0]
+        return f"a date {words} {es_types.format_date_millis(edge)}"
+    if family == "ip":
+        return f"an address {words} {bound}"
+    if family == "text":
+        return f"a word {words} {_quoted(_text(bound))}"
+    return None
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 # --- text ---------------------------------------------------------------------------------
 
 

@@ -40,7 +40,7 @@ from ruleops.query.ast import (
     fields,
     walk,
 )
-from ruleops.query.evaluate import compile_condition
+from ruleops.query.evaluate import FieldTypes, compile_condition
 from ruleops.query.lucene_regex import LuceneRegexError, compile_lucene
 from ruleops.query.satisfiability import array_fields
 
@@ -142,8 +142,15 @@ def solve(
     dialect: str = "eql",
     base: Mapping[str, Any] | None = None,
     field_type: FieldType | None = None,
+    field_types: FieldTypes | None = None,
 ) -> dict[str, Any] | None:
-    """An event on which every leaf takes its wanted value and `expr` evaluates to `want`."""
+    """An event on which every leaf takes its wanted value and `expr` evaluates to `want`.
+
+    `field_types` is the mapping the evaluator reads the fields with (a KQL rule's, as the
+    fixture runner has it; None: untyped); `field_type` gives the type a generated value
+    should have (the mapping's when not given)."""
+    if field_type is None and field_types is not None:
+        field_type = field_types.get
     by_field: dict[tuple[str, ...], list[Leaf]] = {}
     related: list[tuple[str, ...]] = []  # fields only conditions over several fields read
     for leaf in conjunction:
@@ -154,12 +161,12 @@ def solve(
             related.extend(sorted(paths))
     event: dict[str, Any] = _deep_copy(base or {})
     for path, leaves in by_field.items():
-        value = _solve_field(path, leaves, event, dialect, field_type)
+        value = _solve_field(path, leaves, event, dialect, field_type, field_types)
         if value is None:
             return None
         if value is not ABSENT:
             set_path(event, path, value)
-    check = compile_condition(expr, dialect=dialect)
+    check = compile_condition(expr, dialect=dialect, field_types=field_types)
     if check(event) == want:
         return event
     # `endsWith(user.domain, host.name)` and the like: try the free fields of conditions
@@ -188,11 +195,21 @@ def events_for(
     dialect: str = "eql",
     base: Mapping[str, Any] | None = None,
     field_type: FieldType | None = None,
+    field_types: FieldTypes | None = None,
 ) -> Iterator[Generated]:
-    """Distinct confirmed events, one per solvable alternative, each with its conjunction."""
+    """Distinct confirmed events, one per solvable alternative, each with its conjunction
+    (`field_type`, `field_types`: as `solve` takes them)."""
     seen: set[str] = set()
     for conjunction in alternatives(expr, want):
-        event = solve(conjunction, expr, want, dialect=dialect, base=base, field_type=field_type)
+        event = solve(
+            conjunction,
+            expr,
+            want,
+            dialect=dialect,
+            base=base,
+            field_type=field_type,
+            field_types=field_types,
+        )
         if event is not None:
             key = repr(sorted(_flatten(event)))
             if key not in seen:
@@ -207,15 +224,25 @@ def near_misses(
     dialect: str = "eql",
     base: Mapping[str, Any] | None = None,
     field_type: FieldType | None = None,
+    field_types: FieldTypes | None = None,
 ) -> Iterator[tuple[Leaf, dict[str, Any]]]:
-    """For each leaf of a matching conjunction: an event with only that leaf turned around."""
+    """For each leaf of a matching conjunction: an event with only that leaf turned around
+    (`field_type`, `field_types`: as `solve` takes them)."""
     for index, leaf in enumerate(positive.conjunction):
         flipped = (
             *positive.conjunction[:index],
             Leaf(leaf.node, not leaf.want),
             *positive.conjunction[index + 1 :],
         )
-        event = solve(flipped, expr, False, dialect=dialect, base=base, field_type=field_type)
+        event = solve(
+            flipped,
+            expr,
+            False,
+            dialect=dialect,
+            base=base,
+            field_type=field_type,
+            field_types=field_types,
+        )
         if event is not None:
             yield leaf, event
 
@@ -229,8 +256,12 @@ def _solve_field(
     event: dict[str, Any],
     dialect: str,
     field_type: FieldType | None,
+    field_types: FieldTypes | None,
 ) -> Any:
-    checks = [(compile_condition(leaf.node, dialect=dialect), leaf.want) for leaf in leaves]
+    checks = [
+        (compile_condition(leaf.node, dialect=dialect, field_types=field_types), leaf.want)
+        for leaf in leaves
+    ]
     kind = field_type(".".join(path)) if field_type else None
     pool: list[Any] = []
     current = _get_path(event, path)
@@ -359,6 +390,27 @@ def _fits(kind: str | None, value: Any) -> bool:
 def generic_value(kind: str | None) -> Any:
     """A plausible value for a field of ECS type `kind` (an address for `ip`, a number…)."""
     return _generic(kind)[0]
+
+
+def distinct_value(kind: str | None, index: int, name: str | None = None) -> Any:
+    """The `index`-th of as many distinct values of ECS type `kind` as asked for (the
+    distinct values a threshold's cardinality counts); for a field `name` ECS gives a list
+    of allowed values (event.category), those values while they last."""
+    allowed = sorted(_allowed_values(name) or ()) if name else []
+    if index < len(allowed):
+        return allowed[index]
+    if kind in es_types.INTEGER:
+        return index + 1
+    if kind in es_types.FLOAT:
+        return index + 0.5
+    if kind == "ip":
+        number = index + 1
+        return f"10.{(number >> 16) & 255}.{(number >> 8) & 255}.{number & 255}"
+    if kind == "boolean":
+        return index % 2 == 0
+    if kind in es_types.DATE:  # a second apart from 2024-05-01T10:00:00Z
+        return es_types.format_date_millis(1_714_557_600_000 + index * 1000)
+    return f"ruleops-{index + 1}"
 
 
 def _generic(kind: str | None) -> list[Any]:
