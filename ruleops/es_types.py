@@ -199,7 +199,17 @@ def _fits_query(es_type: str | None, value: Any) -> str | None:
         return "an IP address"
     if es_type == "boolean" and value not in ("true", "false"):
         return "true or false"
+    if es_type in DATE and isinstance(value, str) and not _date_query_text(value):
+        return "a date"
     return None
+
+
+def _date_query_text(text: str) -> bool:
+    """Whether a date field reads `text` in a query: a date of its default format
+    (`strict_date_optional_time||epoch_millis`), or date math (`now-30d/d`,
+    `2024-05-01||+1M`), which Elasticsearch resolves before it reads the date."""
+    text = text.strip()
+    return text.startswith("now") or "||" in text or date_bounds(text) is not None
 
 
 def is_number_text(text: str) -> bool:
@@ -726,6 +736,15 @@ def analyze(text: str) -> tuple[str, ...]:
         size = _MAX_TOKEN_LENGTH
         out.extend(lowered[k : k + size] for k in range(0, len(lowered), size))
     return tuple(out)
+
+
+def in_a_word(char: str) -> bool:
+    """Whether the standard analyzer can keep `char` inside a word it indexes (letters,
+    digits, `_`, marks, and the `.`, `'`, `:`, `,`, `;` that rules WB6-WB12 keep between
+    letters or digits); anything else only ever separates words (`-`, `\\`, `/`, `@`)."""
+    return (
+        _char_class(char) != "-" or char in _MID_LETTER or char in _MID_NUM or char in _MID_NUM_LET
+    )
 
 
 def _joins(char: str, before: str, after: str) -> bool:

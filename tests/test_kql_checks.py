@@ -173,7 +173,7 @@ def test_value_listed_twice_is_noted_at_the_copy():
 
 
 def test_the_type_codes_fail_on_their_bad_example_and_pass_their_good_one():
-    for code in ("RO408", "RO409", "RO410"):
+    for code in ("RO408", "RO409", "RO410", "RO411"):
         info = REGISTRY[code]
         assert code in codes(rule_text(info.bad)), code
         assert code not in codes(rule_text(info.good)), code

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ruleops.ecs import load_ecs
+from ruleops.engine import run_check
 from ruleops.es_types import analyze
 from ruleops.kql.field_types import kql_field_types
 from ruleops.kql.parser import parse_kql
@@ -205,3 +206,70 @@ def test_a_wildcard_range_bound_is_a_finding_on_a_number_field():
 def test_a_wildcard_nested_path_is_a_finding():
     [finding] = check_types(parse_kql('email.attach*:{ file.extension: "exe" }'), TYPES)
     assert finding.code == "RO408"
+
+
+# A condition the field's type makes impossible, which Elasticsearch runs and never matches
+
+
+def never(query: str) -> list[str]:
+    return [f.message for f in check_types(parse_kql(query), TYPES) if f.code == "RO411"]
+
+
+def test_a_wildcard_with_a_character_no_word_holds_never_matches_a_text_field():
+    [message] = never("event.category:process and message:*Invoke-Mimikatz*")
+    assert message.startswith('"*Invoke-Mimikatz*" can never match message')
+    assert 'no word Elasticsearch indexes holds "-"' in message
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "message:*mimikatz*",  # a word
+        "message:*.exe",  # `.` stays inside a word between letters
+        "process.command_line:*Invoke-Mimikatz*",  # a keyword field: the whole value
+        'message:"Invoke-Mimikatz"',  # a phrase: the words in order
+    ],
+)
+def test_a_condition_that_can_match_is_no_finding(query):
+    assert never(query) == []
+
+
+def test_each_value_of_a_list_that_never_matches_is_named():
+    [message] = never("message:(*a-b* or mimikatz)")
+    assert message.startswith('"*a-b*" can never match message')
+
+
+def test_a_value_with_no_word_never_matches_a_text_field():
+    [message] = never('message:"--"')
+    assert "holds no word" in message
+
+
+def test_a_fraction_never_matches_an_integer_field():
+    [message] = never("destination.port:70.5")
+    assert "whole numbers" in message
+
+
+def test_the_never_matching_wildcard_is_a_check_finding_of_the_rule(rule_repo):
+    rule_repo.rule(
+        "r.toml",
+        "event.category:process and powershell.file.script_block_text:*Set-MpPreference*",
+        type="query",
+        language="kuery",
+    )
+    result = run_check([rule_repo.root / "rules"], rule_repo.config(), cache=False)
+    [found] = [d for d in result.diagnostics if d.code == "RO411"]
+    before = "event.category:process and powershell.file.script_block_text:"
+    assert (str(found.severity), found.column) == ("error", len(before) + 1)
+
+
+@pytest.mark.parametrize("query", ["@timestamp:abc", "@timestamp > abc", "event.created < 2024-13"])
+def test_a_date_elasticsearch_cannot_read_is_a_finding(query):
+    found = check_condition(parse_kql(query), dialect="kql")
+    assert [f.code for f in found] == ["RO353"]
+
+
+@pytest.mark.parametrize(
+    "query", ["@timestamp:2024-05-01", '@timestamp >= "now-30d/d"', "@timestamp < 1714557600000"]
+)
+def test_a_date_elasticsearch_reads_is_no_finding(query):
+    assert check_condition(parse_kql(query), dialect="kql") == []

@@ -23,6 +23,7 @@ from ruleops.kql.errors import SYNTAX
 from ruleops.kql.field_types import kql_field_types
 from ruleops.kql.typecheck import (
     NESTED_FIELD_OUTSIDE,
+    NEVER_MATCHES_TYPE,
     REJECTED_NESTED_PATH,
     WILDCARD_IN_RANGE,
     check_types,
@@ -210,6 +211,7 @@ def kql_strings(rule: Rule) -> Iterator[tuple[str, str]]:
         REJECTED_NESTED_PATH,
         NESTED_FIELD_OUTSIDE,
         WILDCARD_IN_RANGE,
+        NEVER_MATCHES_TYPE,
     )
 )
 def kql_query(rule: Rule, config: Config) -> Iterator[Diagnostic]:

@@ -9,6 +9,10 @@ once the fields' types are known.
   "is a nested field, but is not in a nested group" when it knows the field,
   `utils/get_full_field_name_node.ts`; the detection engine builds the query without a data
   view, and then it quietly matches nothing).
+* A value the field's type makes impossible: Elasticsearch runs the query, and it matches
+  nothing (`query.field_semantics.never_matches`): a wildcard with a character no word
+  holds on a text field (`message:*Invoke-Mimikatz*`), a value without a word, a fraction
+  on an integer field.
 * A `*` in a range bound is no wildcard: Kibana sends the bound as written (`range.ts`),
   which a number, date or IP field cannot read (the type check RO353 says so for a typed
   field) and a keyword field compares character by character.
@@ -22,7 +26,8 @@ from collections.abc import Mapping
 
 from ruleops import es_types
 from ruleops.diagnostics import CheckInfo, Severity, register
-from ruleops.query.ast import And, Compare, Expr, Literal, Span, fields, walk
+from ruleops.query import field_semantics
+from ruleops.query.ast import And, Compare, Expr, Field, Literal, Match, Span, fields, walk
 from ruleops.query.finding import QueryFinding
 
 REJECTED_NESTED_PATH = register(
@@ -78,6 +83,28 @@ WILDCARD_IN_RANGE = register(
     )
 )
 
+NEVER_MATCHES_TYPE = register(
+    CheckInfo(
+        code="RO411",
+        name="kql.never-matches-field-type",
+        severity=Severity.ERROR,
+        example="kql",
+        summary="a value the field's type lets match nothing",
+        explanation=(
+            "Elasticsearch indexes a text field (`message`, `*.script_block_text`) as single "
+            "lower-case words: `Invoke-Mimikatz -Dump` becomes invoke, mimikatz, dump. A KQL "
+            "wildcard on it is matched word by word, so a pattern with a character no word "
+            "keeps (`-`, `\\`, `/`, a space) matches nothing, and the condition quietly "
+            "never holds; so does a value without a word on a text field, and a number with "
+            "a fraction on an integer field. Match the words as a phrase "
+            '(`message:"Invoke-Mimikatz"`: invoke then mimikatz), or the field\'s keyword '
+            "counterpart."
+        ),
+        bad="powershell.file.script_block_text:*Invoke-Mimikatz*",
+        good='powershell.file.script_block_text:"Invoke-Mimikatz"',
+    )
+)
+
 
 def check_types(expr: Expr, field_types: Mapping[str, str]) -> list[QueryFinding]:
     """Every finding of the module doc in `expr`, in source order."""
@@ -87,6 +114,8 @@ def check_types(expr: Expr, field_types: Mapping[str, str]) -> list[QueryFinding
         if isinstance(node, And) and node.nested:
             inside_nested.update(id(f) for f in fields(node))
             found.extend(_nested_path(node, field_types))
+        elif isinstance(node, Match) and isinstance(node.value, Field):
+            found.extend(_never_matches(node, node.value, field_types))
         elif isinstance(node, Compare) and isinstance(node.right, Literal):
             bound = node.right.value
             if isinstance(bound, str) and "*" in bound:
@@ -116,6 +145,39 @@ def check_types(expr: Expr, field_types: Mapping[str, str]) -> list[QueryFinding
                 )
             )
     return sorted(found, key=lambda f: (f.span.start, f.code))
+
+
+def _never_matches(node: Match, field: Field, types: Mapping[str, str]) -> list[QueryFinding]:
+    """RO411 for each value of `node` the field's type lets match nothing."""
+    kind = types.get(field.name)
+    if kind is None or field.verbatim or "*" in field.name:
+        return []
+    found = []
+    for pattern in node.patterns:
+        why = field_semantics.never_matches(kind, node.kind, pattern)
+        if why is not None:
+            found.append(
+                QueryFinding(
+                    NEVER_MATCHES_TYPE,
+                    f'"{pattern}" can never match {field.name}: {why}',
+                    node.span,
+                    _never_hint(field.name, kind, pattern),
+                )
+            )
+    return found
+
+
+def _never_hint(name: str, es_type: str, pattern: str) -> str:
+    words = es_types.analyze(pattern.replace("*", " "))
+    if es_types.family(es_type) == "text" and words:
+        phrase = " ".join(words)
+        return (
+            f'match the words as a phrase, {name}:"{phrase}" (any case, any separator '
+            "between them), or query a keyword field"
+        )
+    if es_types.family(es_type) == "integer":
+        return "compare with a whole number, or a range"
+    return "remove the value, or query a keyword field"
 
 
 def _nested_path(node: And, field_types: Mapping[str, str]) -> list[QueryFinding]:

@@ -129,6 +129,48 @@ def range_test(es_type: str | None, op: str, bound: Any) -> Test | None:
     return None
 
 
+# --- conditions that can never hold --------------------------------------------------------
+
+
+def never_matches(es_type: str | None, kind: Kind, pattern: str) -> str | None:
+    """Why `field:pattern` matches no value a field of `es_type` can hold, although
+    Elasticsearch runs the query; None when some value matches (or Elasticsearch rejects
+    the query, which the type checks RO353 and RO354 report):
+
+    - on a text field, a wildcard term is matched against single words: a term with a
+      character no word keeps (`*Invoke-Mimikatz*`: `-`) matches none, and a value without
+      a word (`"--"`) matches nothing;
+    - on an integer field, a number with a fraction matches nothing (NumberFieldMapper's
+      term query on a decimal is a match-no-docs query)."""
+    family = es_types.family(es_type)
+    if family == "text":
+        if kind == "wildcard":
+            terms = [t for t in _WHITESPACE.split(pattern.strip()) if t]
+            outside = [_outside_words(t) for t in terms]
+            if terms and all(outside):
+                chars = sorted({c for found in outside for c in found})
+                listed = ", ".join(_quoted(c) for c in chars)
+                return (
+                    f"a wildcard on a {es_type} field is matched against single words, and no "
+                    f"word Elasticsearch indexes holds {listed}"
+                )
+        elif not es_types.analyze(pattern):
+            return f"it holds no word, and Elasticsearch matches a {es_type} field by its words"
+    if family == "integer" and kind != "wildcard":
+        number = _query_number(pattern)
+        if isinstance(number, float) and not number.is_integer():
+            return f"a {es_type} field holds whole numbers only"
+    return None
+
+
+def _outside_words(term: str) -> str:
+    """The characters of a query_string term that no single word holds ("" when a word
+    may match the term)."""
+    if "*" not in term:
+        return "" if es_types.analyze(term) else term
+    return "".join(dict.fromkeys(c for c in term.lower() if c != "*" and not es_types.in_a_word(c)))
+
+
 # --- in words, for explanations ------------------------------------------------------------
 
 

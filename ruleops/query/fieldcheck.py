@@ -107,9 +107,11 @@ VALUE_TYPE_MISMATCH = register(
         severity=Severity.ERROR,
         summary="a value the field's type can never hold",
         explanation=(
-            "The field has an ECS type (number, IP address, boolean) and the value compared "
-            'with it cannot be of that type: a number field against `"four"`, an IP field '
-            'against `"localhost"`. Elasticsearch rejects the query or it never matches.'
+            "The field has an ECS type (number, IP address, boolean, date) and the value "
+            'compared with it cannot be of that type: a number field against `"four"`, an IP '
+            'field against `"localhost"`, a date field against `abc` (a date is ISO 8601, '
+            "epoch milliseconds or date math such as `now-7d`). Elasticsearch rejects the "
+            "query or it never matches."
         ),
         example="eql",
         bad='process where process.pid == "four"',
@@ -591,6 +593,8 @@ _VALUE_HINTS = {
     "a number": "compare with a number, written without quotes",
     "an IP address": 'compare with an address such as "10.0.0.1"',
     "true or false": "compare with true or false",
+    "a date": 'write an ISO 8601 date ("2024-05-01T10:00:00Z", "2024-05-01"), epoch '
+    'milliseconds or date math ("now-7d"): Elasticsearch fails the search on any other',
 }
 
 
