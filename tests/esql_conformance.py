@@ -75,7 +75,6 @@ UNCLAIMED: dict[str, str] = {
     "enrich_load": "ENRICH",
     "union_types": "union types across indices",
     "aggregate_metric_double_v0": "the aggregate_metric_double type",
-    "variance_stddev_over_time": "time-series aggregations (TS)",
 }
 # Types ruleops does not model: a test whose header has one is unsupported.
 UNMODELLED_TYPES = re.compile(

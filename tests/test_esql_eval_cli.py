@@ -122,3 +122,20 @@ def test_explain_names_the_command_and_the_value(tmp_path, capsys):
     )
     out = capsys.readouterr().out
     assert 'dropped by WHERE: process.name == "cmd" is false (process.name = "x")' in out
+
+
+def test_count_distinct_with_a_precision_counts_exactly_up_to_its_threshold(tmp_path, capsys):
+    events = [{"user": {"name": n}} for n in ("a", "b", "b", "c")]
+    query = "FROM logs | STATS c = COUNT_DISTINCT(user.name, 3)"
+    code, rows, _ = run(tmp_path, capsys, query, events)
+    assert code == 0 and rows == [{"c": 3}]
+
+
+def test_count_distinct_beyond_its_threshold_is_not_evaluated(tmp_path, capsys):
+    """Elasticsearch's HyperLogLog++ answers with an estimate there, which ruleops does not
+    reproduce."""
+    events = [{"user": {"name": n}} for n in ("a", "b", "c")]
+    query = "FROM logs | STATS c = COUNT_DISTINCT(user.name, 2)"
+    code, rows, err = run(tmp_path, capsys, query, events)
+    assert code == 2 and rows == []
+    assert "more than the precision threshold 2" in err

@@ -53,6 +53,7 @@ from ruleops.esql.values import (
     NUMBERS,
     SPANS,
     STRINGS,
+    Estimated,
     EvalFailure,
     Span,
     canonical_type,
@@ -250,6 +251,9 @@ class Compiler:
             except RegexTimeout as error:
                 span = getattr(node, "span", ast.NO_SPAN)
                 raise NotEvaluated(error.describe(f"[{source}]"), span) from None
+            except Estimated as error:
+                span = getattr(node, "span", ast.NO_SPAN)
+                raise NotEvaluated(f"[{source}]: {error}", span) from None
 
         return guarded
 

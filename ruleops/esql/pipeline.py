@@ -665,12 +665,6 @@ def _stats_parts(compiler: Compiler, command: Any, scope: _Scope):
                 function = fns.lookup(node.name)
                 assert function is not None
                 args = node.args
-                if function.name == "count_distinct" and len(args) > 1:
-                    raise NotEvaluated(
-                        "ruleops counts distinct values exactly; COUNT_DISTINCT with a "
-                        "precision is Elasticsearch's HyperLogLog++ estimate",
-                        node.span,
-                    )
                 if len(args) == 1 and isinstance(args[0], ast.Star):
                     args = ()
                 if (

@@ -104,6 +104,11 @@ def widest(types: list[str] | tuple[str, ...]) -> str | None:
     return types[0]
 
 
+class Estimated(Exception):
+    """A value Elasticsearch computes as an estimate that ruleops does not reproduce (a
+    COUNT_DISTINCT beyond its precision threshold): the query is not evaluated."""
+
+
 class EvalFailure(Exception):
     """A value Elasticsearch cannot compute for one row: the result is null, and the query's
     response carries two warnings, `evaluation of [expr] failed…` and this exception's Java

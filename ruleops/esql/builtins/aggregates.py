@@ -17,7 +17,7 @@ from typing import Any
 
 from ruleops.esql.builtins.mv import checked_sum
 from ruleops.esql.builtins.registry import first_type, register
-from ruleops.esql.values import EvalFailure, as_list, mv_of
+from ruleops.esql.values import Estimated, EvalFailure, as_list, mv_of
 
 
 def _values(cells: Sequence[Any]) -> list[Any]:
@@ -55,12 +55,31 @@ def _count(_types: tuple[str, ...]):
     return count
 
 
+# COUNT_DISTINCT is HyperLogLog++ with a precision threshold (default 3000, at most 40000):
+# below it the count is exact ("counts below the threshold are expected to be close to
+# accurate", docs functions/count_distinct.md), above it an estimate. ruleops counts
+# exactly, so it answers up to the threshold and declines above it.
+DEFAULT_PRECISION = 3000
+MAX_PRECISION = 40000
+
+
 @_aggregate("count_distinct", 1, 2, "long")
 def _count_distinct(types: tuple[str, ...]):
     def count_distinct(cells: Sequence[Any]) -> int:
+        threshold = DEFAULT_PRECISION
         if len(types) > 1:
+            given = next((c[1] for c in cells if c[1] is not None), None)
+            if isinstance(given, int) and not isinstance(given, bool):
+                threshold = min(max(given, 0), MAX_PRECISION)
             cells = [c[0] for c in cells]
-        return len(set(_values(cells)))
+        count = len(set(_values(cells)))
+        if count > threshold:
+            raise Estimated(
+                f"{count} distinct values are more than the precision threshold {threshold}: "
+                "Elasticsearch answers with a HyperLogLog++ estimate, which ruleops does not "
+                "reproduce"
+            )
+        return count
 
     return count_distinct
 
