@@ -262,7 +262,7 @@ def _evaluate_esql(
     try:
         result = compile_query(query, {"*": table}).run()
     except EsqlError as error:
-        raise ValueError(error.message) from None
+        raise ValueError(error.reason) from None
     names = [name for name, _ in result.columns]
     kinds = [kind for _, kind in result.columns]
     return [

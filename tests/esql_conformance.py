@@ -32,9 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from esql_specs import ESQL_CONFORMANCE, SpecTest, spec_tests
 
 from ruleops.es_types import doc_value, esql_type, ip_bytes
-from ruleops.esql.builtins.dates import parse_iso
 from ruleops.esql.evaluate import EsqlError, NotEvaluated, Table
-from ruleops.esql.values import canonical_type
+from ruleops.esql.values import canonical_type, parse_iso
 from ruleops.mapping import flatten_mapping, values_type
 
 DATASETS = ("employees", "hosts", "sample_data", "apps", "ul_logs", "books", "addresses", "mv_text")

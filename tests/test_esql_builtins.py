@@ -5,9 +5,9 @@ import pytest
 
 from ruleops.es_types import ip_bytes
 from ruleops.esql import builtins
-from ruleops.esql.builtins.dates import parse_iso, parse_zone, trunc_millis
+from ruleops.esql.builtins.dates import parse_zone, trunc_millis
 from ruleops.esql.builtins.math import arithmetic
-from ruleops.esql.values import EvalFailure, Span, format_date, java_double, to_json
+from ruleops.esql.values import EvalFailure, Span, format_date, java_double, parse_iso, to_json
 
 builtins.load_all()
 

@@ -93,7 +93,10 @@ def test_an_unknown_column_with_a_mapping_exits_2_at_its_position(tmp_path, caps
     code, _, err = run(
         tmp_path, capsys, "FROM logs | WHERE nope == 1", [{"a": "x"}], "--mapping", str(mapping)
     )
-    assert code == 2 and "query:1:19: Unknown column [nope]" in err
+    assert (
+        code == 2
+        and "query:1:19: Elasticsearch would reject this query: Unknown column [nope]" in err
+    )
 
 
 def test_a_command_needing_a_cluster_is_reported_as_not_evaluated(tmp_path, capsys):
@@ -122,6 +125,14 @@ def test_explain_names_the_command_and_the_value(tmp_path, capsys):
     )
     out = capsys.readouterr().out
     assert 'dropped by WHERE: process.name == "cmd" is false (process.name = "x")' in out
+
+
+def test_a_wrongly_typed_argument_is_refused_as_elasticsearch_would(tmp_path, capsys):
+    events = [{"process": {"pid": 5}}]
+    query = "FROM logs | WHERE LENGTH(process.pid) > 1"
+    code, rows, err = run(tmp_path, capsys, query, events)
+    assert code == 2 and rows == []
+    assert err.startswith("query:1:26: Elasticsearch would reject this query: argument of ")
 
 
 def test_count_distinct_with_a_precision_counts_exactly_up_to_its_threshold(tmp_path, capsys):

@@ -210,3 +210,15 @@ def test_a_field_read_only_inside_kql_is_no_unread_field(rule_repo):
     result = run_check([rule_repo.root / "rules"], rule_repo.config(), cache=False)
     unread = [d.message for d in result.diagnostics if d.code == "RO506"]
     assert unread and not any("process.parent.name" in m for m in unread)
+
+
+def test_a_query_elasticsearch_rejects_fails_its_cases_with_the_reason(rule_repo):
+    query = (
+        'from logs-* metadata _id, _index, _version | where cidr_match(process.name, "10.0.0.0/8")'
+    )
+    body = case("any", "match", process("cmd.exe", "cmd"))
+    rule_repo.rule("w/rule.toml", query, type="esql", language="esql")
+    rule_repo.fixture("w/rule.toml", HEADER + body)
+    (result,) = run_paths([rule_repo.root / "rules"], rule_repo.config()).results
+    assert result.outcome == "fail"
+    assert result.explanation.startswith("not run: Elasticsearch would reject this query: ")

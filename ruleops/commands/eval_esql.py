@@ -53,7 +53,7 @@ def run_esql(
     except EsqlError as error:
         line = args.query.count("\n", 0, error.span.start) + 1
         column = error.span.start - (args.query.rfind("\n", 0, error.span.start) + 1) + 1
-        print(f"query:{line}:{column}: {error.message}", file=sys.stderr)
+        print(f"query:{line}:{column}: {error.reason}", file=sys.stderr)
         return EXIT_USAGE
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)

@@ -40,25 +40,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ruleops.es_types import format_ip_bytes
-from ruleops.esql import ast
+from ruleops.esql import ast, functions, types
 from ruleops.esql import builtins as fns
 from ruleops.esql.bounded_regex import RegexTimeout, watching
 from ruleops.esql.builtins.conditional import LAZY
 from ruleops.esql.builtins.conversion import CASTS, converter
-from ruleops.esql.builtins.dates import UTC_ZONE, Zone, parse_iso, parse_zone
-from ruleops.esql.builtins.math import arithmetic, arithmetic_type, negate
-from ruleops.esql.parser import _UNITS
+from ruleops.esql.builtins.dates import UTC_ZONE, Zone, parse_zone
+from ruleops.esql.builtins.math import arithmetic, negate
+from ruleops.esql.types import CAST_NAMES
 from ruleops.esql.values import (
     DATES,
-    NUMBERS,
-    SPANS,
     STRINGS,
     Estimated,
     EvalFailure,
-    Span,
     canonical_type,
     multi_value_failure,
     mv_of,
+    parse_iso,
+    parse_span,
+    span_of,
     widest,
 )
 from ruleops.kql.errors import KqlSyntaxError
@@ -86,9 +86,18 @@ class EsqlError(Exception):
         self.message = message
         self.span = span
 
+    @property
+    def reason(self) -> str:
+        """The message as a rule author reads it: what refused the query, then why."""
+        return f"Elasticsearch would reject this query: {self.message}"
+
 
 class NotEvaluated(EsqlError):
     """A query ruleops does not evaluate (a command or function needing a cluster)."""
+
+    @property
+    def reason(self) -> str:
+        return self.message
 
 
 @dataclass(frozen=True)
@@ -278,7 +287,7 @@ class Compiler:
         return (lambda row: value), kind
 
     def _timespan(self, node: ast.TimeSpan, scope: _Scope) -> tuple[Fn, str]:
-        span = _span_of(node.amount, node.unit)
+        span = span_of(node.amount, node.unit)
         return (lambda row: span), node.type
 
     def _column(self, node: ast.Column, scope: _Scope) -> tuple[Fn, str]:
@@ -304,15 +313,19 @@ class Compiler:
     def _arithmetic(self, node: ast.Arithmetic, scope: _Scope) -> tuple[Fn, str]:
         left, left_type = self.expr(node.left, scope)
         right, right_type = self.expr(node.right, scope)
-        left, left_type = self._auto_cast_span(node.left, left, left_type)
-        right, right_type = self._auto_cast_span(node.right, right, right_type)
-        kind = arithmetic_type(node.op, left_type, right_type)
+        # A string literal beside a date, ip, version or boolean becomes one; beside a time
+        # span it becomes a date (ImplicitCasting.processBinaryOperator).
+        if right_type in types.TEMPORAL_AMOUNT:
+            left, left_type = self._cast_literal(node.left, left, left_type, "date")
+        elif left_type in types.TEMPORAL_AMOUNT:
+            right, right_type = self._cast_literal(node.right, right, right_type, "date")
+        left, left_type, right, right_type = self._operator_literals(
+            node.left, left, left_type, node.right, right, right_type
+        )
+        kind = types.arithmetic_type(node.op, left_type, right_type)
         if kind is None:
-            raise EsqlError(
-                f"[{node.op}] has arguments with incompatible types [{left_type}] and "
-                f"[{right_type}]",
-                node.span,
-            )
+            message = types.arithmetic_error(node.op, left_type, right_type)
+            raise EsqlError(message or "", node.span)
         if kind == "null":
             return (lambda row: None), "null"
         apply = arithmetic(node.op, left_type, right_type)
@@ -329,15 +342,6 @@ class Compiler:
             return apply(a, b)
 
         return self.guard(node, run), kind
-
-    def _auto_cast_span(self, node: Any, fn: Fn, kind: str) -> tuple[Fn, str]:
-        """A string literal where a time span is expected (`"1 day"`): read as one."""
-        if kind in STRINGS and isinstance(node, ast.Literal) and isinstance(node.value, str):
-            parsed = _parse_span_text(node.value)
-            if parsed is not None:
-                span, span_type = parsed
-                return (lambda row: span), span_type
-        return fn, kind
 
     def _compare(self, node: ast.Compare, scope: _Scope) -> tuple[Fn, str]:
         left, left_type = self.expr(node.left, scope)
@@ -370,46 +374,47 @@ class Compiler:
         return self.guard(node, run), "boolean"
 
     def _unify(self, node, left_node, left, left_type, right_node, right, right_type):
-        """Make two operands comparable as Elasticsearch does: a string literal becomes a
-        date, ip or version when the other side is one (`string_literal_auto_casting`);
-        otherwise the types must belong together."""
-        if left_type == "null" or right_type == "null":
-            return left, left_type, right, right_type
-        if left_type in STRINGS and right_type not in STRINGS:
-            left, left_type = self._cast_literal(left_node, left, left_type, right_type)
-        elif right_type in STRINGS and left_type not in STRINGS:
-            right, right_type = self._cast_literal(right_node, right, right_type, left_type)
-        if not _comparable(left_type, right_type):
-            raise EsqlError(
-                f"first argument of [{self.source(node)}] is [{_family(left_type)}] so second "
-                f"argument must also be [{_family(left_type)}] but was [{right_type}]",
-                node.span,
-            )
+        """Make two operands comparable as Elasticsearch does (`types`): a string literal
+        becomes a date, ip, version or boolean when the other side is one; otherwise the
+        types must belong together."""
+        left, left_type, right, right_type = self._operator_literals(
+            left_node, left, left_type, right_node, right, right_type
+        )
+        message = types.comparison_error(self.source(node), left_type, right_type)
+        if message is not None:
+            raise EsqlError(message, node.span)
         if left_type in DATES and right_type in DATES and left_type != right_type:
             left = _as_nanos(left, left_type)
             right = _as_nanos(right, right_type)
         return left, left_type, right, right_type
 
+    def _operator_literals(self, left_node, left, left_type, right_node, right, right_type):
+        """A string literal beside an operand of a type strings convert to, converted."""
+        target = types.operator_literal_target(right_type)
+        if target is not None:
+            left, left_type = self._cast_literal(left_node, left, left_type, target)
+        target = types.operator_literal_target(left_type)
+        if target is not None:
+            right, right_type = self._cast_literal(right_node, right, right_type, target)
+        return left, left_type, right, right_type
+
     def _cast_literal(self, node: Any, fn: Fn, kind: str, target: str) -> tuple[Fn, str]:
-        if (
-            target not in ("date", "date_nanos", "ip", "version", "boolean")
-            and target not in NUMBERS
-        ):
+        """`node` converted to `target` at compile time when it is a string literal (a
+        constant keyword, not a function's result); anything else as it is."""
+        if kind != "keyword" or not isinstance(node, ast.Literal) or node.value is None:
             return fn, kind
-        if target in NUMBERS:
-            return fn, kind  # no implicit string → number casting: a type error follows
-        if not _is_constant(node):
-            return fn, kind
-        name = CASTS["datetime" if target == "date" else target]
-        convert = converter(name, kind)
-        value = fn((None,))
-        try:
-            converted = convert(value) if value is not None else None
-        except EvalFailure as error:
-            raise EsqlError(
-                f"Cannot convert string [{value}] to [{target.upper()}], error [{error.message}]",
-                node.span,
-            ) from None
+        value = node.value
+        if not isinstance(value, str):
+            return fn, kind  # an array of strings: Elasticsearch converts only one value
+        message = types.literal_error(value, target)
+        if message is not None:
+            raise EsqlError(message, node.span)
+        if target in types.TEMPORAL_AMOUNT:
+            parsed = parse_span(value)
+            assert parsed is not None
+            span, span_type = parsed
+            return (lambda row: span), span_type
+        converted = converter(CASTS[target], kind)(value)
         return (lambda row: converted), target
 
     def _and(self, node: ast.And, scope: _Scope) -> tuple[Fn, str]:
@@ -435,12 +440,9 @@ class Compiler:
 
     def _boolean(self, node: Any, scope: _Scope) -> Fn:
         fn, kind = self.expr(node, scope)
-        if kind not in ("boolean", "null"):
-            raise EsqlError(
-                f"argument of [{self.source(node)}] must be [boolean], found value "
-                f"[{self.source(node)}] type [{kind}]",
-                node.span,
-            )
+        message = types.condition_error(self.source(node), kind)
+        if message is not None:
+            raise EsqlError(message, node.span)
 
         def single(row: Row) -> Any:
             value = fn(row)
@@ -509,13 +511,15 @@ class Compiler:
 
     def _like(self, node: ast.Like, scope: _Scope) -> tuple[Fn, str]:
         value, kind = self.expr(node.value, scope)
-        if kind not in STRINGS and kind != "null":
-            raise EsqlError(
-                f"first argument of [{self.source(node)}] must be [string], found value "
-                f"[{self.source(node.value)}] type [{kind}]",
-                node.span,
-            )
+        message = types.match_operand_error(self.source(node), self.source(node.value), kind)
+        if message is not None:
+            raise EsqlError(message, node.span)
         negated = node.negated
+        for pattern in node.patterns:
+            _, pattern_kind = self.expr(pattern, scope)
+            message = types.pattern_error(self.source(node), self.source(pattern), pattern_kind)
+            if message is not None:
+                raise EsqlError(message, pattern.span)
         if not all(isinstance(p, ast.Literal) for p in node.patterns):
             return self._like_computed(node, value, scope)
         tests = [self._pattern(p, node.regex) for p in node.patterns]
@@ -578,14 +582,13 @@ class Compiler:
         return compiled.fullmatch
 
     def _cast(self, node: ast.Cast, scope: _Scope) -> tuple[Fn, str]:
-        name = CASTS.get(node.type.lower())
+        target = CAST_NAMES.get(node.type.lower())
+        name = CASTS.get(target) if target is not None else None
         if name is None:
             raise NotEvaluated(f"ruleops does not evaluate casts to [{node.type}]", node.span)
         call = ast.Call(name, (node.value,), node.span)
         fn, kind = self._call(call, scope)
-        if node.type.lower() == "text":
-            kind = "text"
-        return fn, kind
+        return fn, target or kind
 
     def _match(self, node: ast.Match, scope: _Scope) -> tuple[Fn, str]:
         """`field : query` and MATCH(field, query): Elasticsearch's match query. On a
@@ -631,6 +634,10 @@ class Compiler:
         if name == "json_extract":
             return self._json_extract(node, scope)
         function = fns.lookup(name)
+        if function is None and not functions.exists(name):
+            near = functions.nearest(name)
+            also = f", did you mean [{near}]?" if near else ""
+            raise EsqlError(f"Unknown function [{node.name}]{also}", node.span)
         if function is None:
             raise NotEvaluated(f"ruleops does not evaluate the function [{node.name}]", node.span)
         if function.aggregate:
@@ -638,27 +645,30 @@ class Compiler:
                 f"aggregate function [{self.source(node)}] not allowed outside STATS command",
                 node.span,
             )
+        message = functions.arity_error(name, self.source(node), len(node.args))
         count = len(node.args) + (1 if node.options is not None else 0)
-        if count < function.min_args or (
+        outside = count < function.min_args or (
             function.max_args is not None and count > function.max_args
-        ):
-            raise EsqlError(f"wrong number of arguments for [{self.source(node)}]", node.span)
+        )
+        if message is None and functions.lookup(name) is None and outside:
+            message = f"wrong number of arguments for [{self.source(node)}]"
+        if message is not None:
+            raise EsqlError(message, node.span)
         if name == "now":
             holder = self.holder
             return (lambda row: holder[0].now), "date"
-        compiled = [self.expr(arg, scope) for arg in node.args]
+        compiled = self.arguments(node, node.args, [self.expr(arg, scope) for arg in node.args])
         if node.options is not None:
             options = _map_value(node.options)
             compiled.append(((lambda row: options), "map"))
         fns_ = [c[0] for c in compiled]
-        types = tuple(c[1] for c in compiled)
+        kinds = tuple(c[1] for c in compiled)
         if name in LAZY:
-            return self._lazy(node, name, fns_, types)
-        types, fns_ = self._auto_cast_args(node, name, types, fns_)
-        kind = function.result(types)
-        if "null" in types and function.nulls:
+            return self._lazy(node, name, fns_, kinds)
+        kind = function.result(kinds)
+        if "null" in kinds and function.nulls:
             return (lambda row: None), kind
-        impl = function.bind(types)
+        impl = function.bind(kinds)
         nulls = function.nulls
         single = [not function.takes_multi(i) for i in range(len(fns_))]
         zone = self.zone if function.zoned else None
@@ -679,36 +689,33 @@ class Compiler:
 
         return self.guard(node, run), kind
 
-    def _auto_cast_args(self, node, name, types, fns_):
-        """String literals given where a function takes a date or span (`DATE_TRUNC("1 day",
-        x)`, `DATE_DIFF("day", "2024-01-01", x)`) are read as one at compile time."""
-        types = list(types)
-        fns_ = list(fns_)
-        for i, arg in enumerate(node.args):
-            if types[i] not in STRINGS or not isinstance(arg, ast.Literal):
-                continue
-            if name in ("date_trunc", "bucket") and i == 0:
-                fns_[i], types[i] = self._auto_cast_span(arg, fns_[i], types[i])
-            elif (
-                (name == "date_trunc" and i == 1)
-                or (name == "date_diff" and i in (1, 2))
-                or (name == "date_extract" and i == 1)
-            ):
-                fns_[i], types[i] = self._cast_literal(arg, fns_[i], types[i], "date")
-            elif i in _INTEGER_PARAMETERS.get(name, ()):
-                fns_[i], types[i] = self._integer_literal(arg, fns_[i], types[i])
-        return tuple(types), fns_
-
-    def _integer_literal(self, node: ast.Literal, fn: Fn, kind: str) -> tuple[Fn, str]:
-        """A string literal given to an integer parameter (`SUBSTRING("abcd", "2")`) is
-        read as an integer (capability string_literal_auto_casting)."""
-        try:
-            number = int(str(node.value).strip())
-        except ValueError:
-            raise EsqlError(
-                f"Cannot convert string [{node.value}] to [INTEGER]", node.span
-            ) from None
-        return (lambda row: number), "integer"
+    def arguments(
+        self, node: ast.Call, args: Sequence[Any], compiled: list[tuple[Fn, str]]
+    ) -> list[tuple[Fn, str]]:
+        """The compiled arguments of a call as Elasticsearch resolves them (`types`,
+        `functions`): a string literal given to a parameter that takes no string is
+        converted to the parameter's type (`DATE_TRUNC("1 day", x)`, `SUBSTRING(s, "2")`);
+        an argument of a type the function does not take rejects the query."""
+        name = functions.canonical(node.name)
+        call = self.source(node)
+        out = []
+        for index, (arg, (fn, kind)) in enumerate(zip(args, compiled, strict=True)):
+            target = functions.literal_target(name, index)
+            if target is not None:
+                fn, kind = self._cast_literal(arg, fn, kind, target)
+            message = functions.argument_error(name, call, index, self.source(arg), kind)
+            if message is None and not _is_constant(arg):
+                message = functions.constant_error(name, call, index, self.source(arg))
+            if message is not None:
+                raise EsqlError(message, arg.span)
+            out.append((fn, kind))
+        texts = [(self.source(arg), kind) for arg, (_, kind) in zip(args, out, strict=True)]
+        message = functions.conditional_error(name, call, texts)
+        if message is None and tuple(args) == tuple(node.args):  # not COUNT(*)
+            message = functions.combination_error(name, call, [kind for _, kind in out])
+        if message is not None:
+            raise EsqlError(message, node.span)
+        return out
 
     def _lazy(self, node: ast.Call, name: str, fns_: list[Fn], types: tuple[str, ...]):
         if name == "coalesce":
@@ -798,20 +805,6 @@ class Compiler:
         return (lambda row: True), "boolean"
 
 
-# Integer parameters of functions (by position), where a string literal is cast.
-_INTEGER_PARAMETERS = {
-    "substring": (1, 2),
-    "left": (1,),
-    "right": (1,),
-    "locate": (2,),
-    "repeat": (1,),
-    "space": (0,),
-    "mv_slice": (1, 2),
-    "round": (1,),
-    "ip_prefix": (1, 2),
-}
-
-
 def and3(values: list[Any]) -> bool | None:
     """Three-valued AND: false if any is false, else null if any is null, else true."""
     if False in values:
@@ -850,28 +843,6 @@ def _sort_key_of(kind: str) -> Callable[[Any], Any] | None:
     if kind == "version":
         return lambda v: v.key
     return None
-
-
-def _family(kind: str) -> str:
-    if kind in NUMBERS:
-        return "numeric"
-    if kind in STRINGS:
-        return "keyword"
-    if kind in DATES:
-        return "datetime"
-    return kind
-
-
-def _comparable(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    if a in NUMBERS and b in NUMBERS:
-        return ("unsigned_long" in (a, b)) is False or "double" in (a, b) or a == b
-    if a in STRINGS and b in STRINGS:
-        return True
-    if a in DATES and b in DATES:
-        return True
-    return a in SPANS and b in SPANS
 
 
 def _as_nanos(fn: Fn, kind: str) -> Fn:
@@ -957,38 +928,6 @@ def _document(names: list[str], row: Row) -> dict[str, Any]:
             value = [format_ip_bytes(v) if isinstance(v, bytes) else v for v in value]
         doc[name] = list(value) if isinstance(value, tuple) else value
     return doc
-
-
-_SPAN_UNITS = {
-    "year": (12, 0, 0),
-    "quarter": (3, 0, 0),
-    "month": (1, 0, 0),
-    "week": (0, 7, 0),
-    "day": (0, 1, 0),
-    "hour": (0, 0, 3_600_000),
-    "minute": (0, 0, 60_000),
-    "second": (0, 0, 1000),
-    "millisecond": (0, 0, 1),
-}
-
-
-def _span_of(amount: int, unit: str) -> Span:
-    months, days, millis = _SPAN_UNITS[unit]
-    return Span(months * amount, days * amount, millis * amount)
-
-
-_SPAN_TEXT = re.compile(r"\s*(-?\d+)\s*([a-zA-Z]+)\s*")
-
-
-def _parse_span_text(text: str) -> tuple[Span, str] | None:
-    match = _SPAN_TEXT.fullmatch(text)
-    if match is None:
-        return None
-    unit = _UNITS.get(match.group(2).lower())
-    if unit is None:
-        return None
-    span = _span_of(int(match.group(1)), unit)
-    return span, ("time_duration" if span.millis else "date_period")
 
 
 # ---------------------------------------------------------------------------- LIKE

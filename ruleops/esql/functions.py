@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from ruleops.esql.types import STRING, UNKNOWN
+from ruleops.esql.types import NULL, NUMERIC, STRING, UNKNOWN, comparable
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,175 @@ def exists(name: str) -> bool:
 @cache
 def _known_names() -> frozenset[str]:
     return frozenset(_data()["names_without_signatures"])
+
+
+# The order in which a parameter's types are preferred as the type of a string literal given
+# to it (EsqlFunctionRegistry.DATA_TYPE_CASTING_PRIORITY).
+_CASTING_PRIORITY = (
+    "date", "date_period", "time_duration", "double", "long", "integer", "ip", "version",
+    "geo_point", "geo_shape", "cartesian_point", "cartesian_shape", "geohash", "geohex",
+    "geotile", "boolean", "unsigned_long", "dense_vector",
+)  # fmt: skip
+
+
+@cache
+def literal_target(name: str, index: int) -> str | None:
+    """The type a string literal given as argument `index` of function `name` becomes
+    (ImplicitCasting of scalar and grouping functions, not aggregates): None when the
+    parameter takes strings, else the most preferred of the types it takes."""
+    function = lookup(name)
+    if function is None or function.kind == "agg":
+        return None
+    accepted = function.accepts_at(index)
+    if not accepted or accepted & STRING:
+        return None
+    return next((kind for kind in _CASTING_PRIORITY if kind in accepted), None)
+
+
+# Functions whose values (every argument but CASE's conditions) may have any type as long as
+# they have one type together (`Case`, `Coalesce`, `Greatest`, `Least`: resolveType); the
+# copied definitions do not list every type they take (time spans in CASE, doubles in
+# COALESCE).
+_ONE_TYPE = frozenset({"case", "coalesce", "greatest", "least"})
+_ANY_VALUE = frozenset({"case", "coalesce"})
+_WHOLE = frozenset({"integer", "long", "unsigned_long"})
+
+
+def accepts(name: str, index: int, kind: str) -> bool:
+    """Whether argument `index` of function `name` may have type `kind`: a type some
+    signature takes at that position; keyword and text stand for each other, and a whole
+    number goes where any number does (the definitions list the combinations
+    Elasticsearch's tests ran, which leave out some it accepts: MAX of an unsigned_long,
+    FIRST sorted by an integer). True where ruleops has no signatures for the function,
+    and for CASE and COALESCE, whose values may have any type `conditional_error` accepts
+    (their copied definitions leave out time spans and doubles)."""
+    function = lookup(name)
+    if function is None or kind in (NULL, UNKNOWN) or function.name in _ANY_VALUE:
+        return True
+    accepted = function.accepts_at(index)
+    if not accepted or kind in accepted:
+        return True
+    if kind in STRING:
+        return bool(accepted & STRING)
+    return kind in _WHOLE and bool(accepted & NUMERIC)
+
+
+def conditional_error(name: str, call: str, args: list[tuple[str, str]]) -> str | None:
+    """Elasticsearch's message when CASE's conditions are not booleans, or the values of
+    CASE, COALESCE, GREATEST or LEAST (`args`: each argument's source text and type) do not
+    share one type; None otherwise and for other functions."""
+    if name not in _ONE_TYPE:
+        return None
+    values = list(enumerate(args))
+    if name == "case":
+        for index, (text, kind) in values[: len(args) - 1 : 2]:
+            if kind not in ("boolean", NULL, UNKNOWN):
+                which = _ORDINALS[min(index, len(_ORDINALS) - 1)]
+                return (
+                    f"{which} argument of [{call}] must be [boolean], found value [{text}] "
+                    f"type [{kind}]"
+                )
+        values = values[1::2] + ([values[-1]] if len(args) % 2 else [])
+    first = next((kind for _, (_, kind) in values if kind not in (NULL, UNKNOWN)), None)
+    for index, (text, kind) in values:
+        if first is None or kind in (NULL, UNKNOWN) or comparable(first, kind):
+            continue
+        which = _ORDINALS[min(index, len(_ORDINALS) - 1)]
+        return f"{which} argument of [{call}] must be [{first}], found value [{text}] type [{kind}]"
+    return None
+
+
+@cache
+def _signature_fits(name: str, kinds: tuple[str, ...]) -> bool:
+    """Whether one signature of `name` takes these argument types together (with the
+    allowances of `accepts`)."""
+    function = _functions()[name]
+    optional = [flag for _, flag in function.params]
+    for args, _ in function.signatures:
+        shorter = len(kinds) < len(args) and all(optional[len(kinds) : len(args)])
+        longer = function.variadic and args and len(kinds) > len(args)
+        if len(args) != len(kinds) and not shorter and not longer:
+            continue
+        if all(_takes(args[min(i, len(args) - 1)], kind) for i, kind in enumerate(kinds)):
+            return True
+    return False
+
+
+def _takes(wanted: str, kind: str) -> bool:
+    return (
+        kind in (NULL, UNKNOWN)
+        or kind == wanted
+        or (kind in STRING and wanted in STRING)
+        or (kind in _WHOLE and wanted in NUMERIC)
+    )
+
+
+# Parameters Elasticsearch requires to be constants (foldable: `Percentile`, `Top`,
+# `CountDistinct` resolveType: "must be a constant").
+_CONSTANT_PARAMETERS = {"percentile": (1,), "top": (1, 2), "count_distinct": (1,)}
+
+
+def constant_error(name: str, call: str, index: int, argument: str) -> str | None:
+    """The message for a column given where function `name` takes a constant (argument
+    `index`), None when that parameter takes any expression."""
+    if index not in _CONSTANT_PARAMETERS.get(canonical(name), ()):
+        return None
+    which = _ORDINALS[min(index, len(_ORDINALS) - 1)]
+    return f"{which} argument of [{call}] must be a constant, received [{argument}]"
+
+
+def arity_error(name: str, call: str, count: int) -> str | None:
+    """The message when function `name` does not take `count` arguments (a trailing
+    `{…}` options map not counted), None when it does or ruleops has no signatures."""
+    function = lookup(name)
+    if function is None:
+        return None
+    if count >= function.min_args and (function.max_args is None or count <= function.max_args):
+        return None
+    return f"wrong number of arguments for [{call}]"
+
+
+def combination_error(name: str, call: str, kinds: list[str]) -> str | None:
+    """The message when each argument's type is one the function takes at its position but
+    no signature takes them together (`CLAMP(keyword, integer, integer)`,
+    `DATE_FORMAT(keyword)`); None when one does, and where ruleops has no signatures."""
+    function = lookup(name)
+    if function is None or function.name in _ANY_VALUE or not function.signatures:
+        return None
+    if function.max_args is not None and len(kinds) > function.max_args:
+        return None  # a newer parameter than the definitions know (arity_error's business)
+    if _signature_fits(function.name, tuple(kinds)):
+        return None
+    return f"[{call}] takes no arguments of types [{', '.join(kinds)}]"
+
+
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+
+
+def argument_error(name: str, call: str, index: int, argument: str, kind: str) -> str | None:
+    """Elasticsearch's message when argument `index` (source text `argument`) of the call
+    `call` has a type the function does not take, else None."""
+    if accepts(name, index, kind):
+        return None
+    function = lookup(name)
+    assert function is not None
+    which = "" if function.max_args == 1 else _ORDINALS[min(index, len(_ORDINALS) - 1)] + " "
+    return (
+        f"{which}argument of [{call}] must be [{describe(function.accepts_at(index))}], "
+        f"found value [{argument}] type [{kind}]"
+    )
+
+
+def describe(kinds: frozenset[str]) -> str:
+    """Types as Elasticsearch's messages name them: `string` for keyword and text,
+    `numeric` for all four number types."""
+    names = set(kinds)
+    if names >= STRING:
+        names = (names - STRING) | {"string"}
+    if names >= NUMERIC:
+        names = (names - NUMERIC) | {"numeric"}
+    ordered = sorted(names)
+    return ordered[0] if len(ordered) == 1 else ", ".join(ordered[:-1]) + " or " + ordered[-1]
 
 
 def is_aggregate(name: str) -> bool:

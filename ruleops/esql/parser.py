@@ -28,6 +28,7 @@ from ruleops.esql import ast
 from ruleops.esql.ast import Span
 from ruleops.esql.errors import EsqlSyntaxError as EsqlSyntaxError  # re-exported
 from ruleops.esql.errors import explain
+from ruleops.esql.values import TIME_UNITS
 from ruleops.query.fast_lalr import FAILED, FastLalr
 from ruleops.query.lark_spans import end_of, span_of, start_of
 
@@ -122,17 +123,6 @@ RESERVED = frozenset(
 
 # Temporal units and their abbreviations (docs: esql-time-spans.md, "Supported temporal
 # units"), case-insensitive.
-_UNITS = {
-    "year": "year", "y": "year", "yr": "year", "years": "year",
-    "quarter": "quarter", "q": "quarter", "quarters": "quarter",
-    "month": "month", "mo": "month", "months": "month",
-    "week": "week", "w": "week", "weeks": "week",
-    "day": "day", "d": "day", "days": "day",
-    "hour": "hour", "h": "hour", "hours": "hour",
-    "minute": "minute", "m": "minute", "min": "minute", "minutes": "minute",
-    "second": "second", "s": "second", "sec": "second", "seconds": "second",
-    "millisecond": "millisecond", "ms": "millisecond", "milliseconds": "millisecond",
-}  # fmt: skip
 
 _ESCAPES = {"t": "\t", "n": "\n", "r": "\r", '"': '"', "\\": "\\"}
 
@@ -746,7 +736,7 @@ def _string_literal(token: Any) -> ast.Literal:
 
 
 def _time_span(amount: int, first: Any, unit: Any) -> ast.TimeSpan:
-    canonical = _UNITS.get(str(unit).lower())
+    canonical = TIME_UNITS.get(str(unit).lower())
     if canonical is None:
         raise _Reject(
             f"`{unit}` is not a temporal unit",

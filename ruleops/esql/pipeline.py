@@ -677,7 +677,7 @@ def _stats_parts(compiler: Compiler, command: Any, scope: _Scope):
                     function = fns.lookup(CONSTANT_WEIGHT)
                     assert function is not None
                     args = args[:1]
-                compiled = [compiler.expr(a, scope) for a in args]
+                compiled = compiler.arguments(node, args, [compiler.expr(a, scope) for a in args])
                 types = tuple(t for _, t in compiled) or ("null",)
                 impl = function.bind(types)
                 where = (

@@ -25,6 +25,7 @@ as ISO-8601 UTC with milliseconds and `Z`, ip and version as strings, multi-valu
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -167,6 +168,90 @@ def days_in_month(year: int, month: int) -> int:
     if month == 12:
         return 31
     return days_from_civil(year, month + 1, 1) - days_from_civil(year, month, 1)
+
+
+# --- reading dates and spans ----------------------------------------------------------
+
+_ISO = re.compile(
+    r"([+-]?\d{4,9})(?:-(\d{1,2})(?:-(\d{1,2})(?:[T ](\d{1,2})(?::(\d{1,2})(?::(\d{1,2})"
+    r"(?:[.,](\d{1,9}))?)?)?)?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?"
+)
+
+
+def parse_iso(text: str, nanos: bool = False) -> int | None:
+    """Epoch milliseconds (nanoseconds with `nanos`) of `strict_date_optional_time` text:
+    `2023-10-23`, `2023-10-23T13:55:01.543Z`, `-0006-01-01`, with an optional offset."""
+    match = _ISO.fullmatch(text.strip())
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    month_n, day_n = int(month or 1), int(day or 1)
+    hour_n, minute_n, second_n = int(hour or 0), int(minute or 0), int(second or 0)
+    if not (1 <= month_n <= 12 and 1 <= day_n <= 31 and hour_n < 24 and minute_n < 60):
+        return None
+    if second_n >= 60:
+        return None
+    days = days_from_civil(int(year), month_n, day_n)
+    if civil_from_days(days)[1] != month_n:
+        return None  # 31 April
+    millis = days * 86_400_000 + hour_n * 3_600_000 + minute_n * 60_000 + second_n * 1000
+    sub = int((fraction or "").ljust(9, "0")[:9])
+    if zone and zone != "Z":
+        sign = 1 if zone[0] == "+" else -1
+        digits = zone[1:].replace(":", "")
+        millis -= sign * (int(digits[:2]) * 60 + int(digits[2:4] or 0)) * 60_000
+    if nanos:
+        return millis * 1_000_000 + sub
+    return millis + sub // 1_000_000
+
+
+# Time unit names and their abbreviations and plurals (ES|QL reference, "Time spans").
+TIME_UNITS = {
+    "year": "year", "y": "year", "yr": "year", "years": "year",
+    "quarter": "quarter", "q": "quarter", "quarters": "quarter",
+    "month": "month", "mo": "month", "months": "month",
+    "week": "week", "w": "week", "weeks": "week",
+    "day": "day", "d": "day", "days": "day",
+    "hour": "hour", "h": "hour", "hours": "hour",
+    "minute": "minute", "m": "minute", "min": "minute", "minutes": "minute",
+    "second": "second", "s": "second", "sec": "second", "seconds": "second",
+    "millisecond": "millisecond", "ms": "millisecond", "milliseconds": "millisecond",
+}  # fmt: skip
+
+
+_UNIT_SPANS = {
+    "year": (12, 0, 0),
+    "quarter": (3, 0, 0),
+    "month": (1, 0, 0),
+    "week": (0, 7, 0),
+    "day": (0, 1, 0),
+    "hour": (0, 0, 3_600_000),
+    "minute": (0, 0, 60_000),
+    "second": (0, 0, 1000),
+    "millisecond": (0, 0, 1),
+}
+
+
+def span_of(amount: int, unit: str) -> Span:
+    """`amount` `unit`s (a unit of TIME_UNITS' values) as a Span."""
+    months, days, millis = _UNIT_SPANS[unit]
+    return Span(months * amount, days * amount, millis * amount)
+
+
+_SPAN_TEXT = re.compile(r"\s*(-?\d+)\s*([a-zA-Z]+)\s*")
+
+
+def parse_span(text: str) -> tuple[Span, str] | None:
+    """A time span written as text (`"1 day"`, `"-3 hours"`) and its type: time_duration
+    when it has a time part, date_period otherwise; None when the text is no span."""
+    match = _SPAN_TEXT.fullmatch(text)
+    if match is None:
+        return None
+    unit = TIME_UNITS.get(match.group(2).lower())
+    if unit is None:
+        return None
+    span = span_of(int(match.group(1)), unit)
+    return span, ("time_duration" if span.millis else "date_period")
 
 
 # --- multi-values ---------------------------------------------------------------------------

@@ -10,15 +10,13 @@ caller (ECS and the rule's field definitions) as a `SourceLookup`.
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import re
 from collections.abc import Callable, Iterator
 
-from ruleops.esql import ast, codes, functions
+from ruleops.esql import ast, codes, functions, types
 from ruleops.esql.dissect import DissectError, compile_dissect
 from ruleops.esql.grok import GrokError, compile_grok
 from ruleops.esql.schema import Schema, SourceLookup, schemas, type_of
-from ruleops.esql.types import STRING, UNKNOWN, comparable
 from ruleops.query.fieldcheck import UNKNOWN_FIELD
 from ruleops.query.finding import QueryFinding
 from ruleops.query.lucene_regex import LuceneRegexError, compile_lucene
@@ -63,6 +61,12 @@ def _command(command, schema: Schema, suggest, multi_valued) -> Iterator[QueryFi
         for pattern in command.patterns:
             if not pattern.is_wildcard and schema.type_of(pattern.name) is None:
                 yield _unknown_column(pattern.name, pattern.span, schema, suggest)
+    if isinstance(command, ast.Where):
+        yield from _condition(command.condition, schema)
+    if isinstance(command, ast.Stats | ast.InlineStats):
+        for aggregation in command.aggregates:
+            if aggregation.where is not None:
+                yield from _condition(aggregation.where, schema)
     # EVAL sees the columns it has just made (`EVAL a = 1, b = a + 1`).
     if isinstance(command, ast.Eval):
         for assignment in command.fields:
@@ -82,8 +86,17 @@ def _expression(expr: ast.Expr, schema: Schema, suggest, multi_valued) -> Iterat
                 yield from _call(node, schema)
             case ast.Compare():
                 yield from _compare(node, schema)
+            case ast.In():
+                yield from _in(node, schema)
+            case ast.Arithmetic():
+                yield from _arithmetic(node, schema)
             case ast.Like():
-                yield from _like(node)
+                yield from _like(node, schema)
+            case ast.And() | ast.Or():
+                for operand in node.operands:
+                    yield from _condition(operand, schema)
+            case ast.Not():
+                yield from _condition(node.operand, schema)
     yield from _multi_valued(expr, schema, multi_valued)
 
 
@@ -145,61 +158,186 @@ def _call(call: ast.Call, schema: Schema) -> Iterator[QueryFinding]:
             f"{call.name.upper()}({params})",
         )
         return
+    name = functions.canonical(call.name)
+    kinds = [type_of(arg, schema) for arg in call.args]
+    if functions.conditional_error(name, "", [("", kind) for kind in kinds]) is not None:
+        yield QueryFinding(
+            codes.FUNCTION_ARGUMENTS,
+            f"the values of {call.name.upper()} have different types ("
+            + ", ".join(kinds)
+            + "); Elasticsearch rejects the query",
+            call.span,
+            "give every value one type (TO_STRING, TO_LONG, …); CASE's conditions are booleans",
+        )
+    rejected = False
     for index, arg in enumerate(call.args):
-        kind = type_of(arg, schema)
-        accepted = function.accepts_at(index)
-        if kind in (UNKNOWN, "null") or not accepted or kind in accepted:
+        kind = kinds[index]
+        target = functions.literal_target(name, index)
+        if target is not None and _string_literal(arg):
+            finding = _literal(arg, target)
+            if finding is not None:
+                yield finding
+                rejected = True
+                continue
+            kinds[index] = kind = target
+        if any(isinstance(n, ast.Column) for n in ast.walk(arg)):
+            message = functions.constant_error(name, call.name.upper(), index, "")
+            if message is not None:
+                rejected = True
+                yield QueryFinding(
+                    codes.FUNCTION_ARGUMENTS,
+                    f"argument {index + 1} of {call.name.upper()} must be a constant, not a column",
+                    arg.span,
+                )
+                continue
+        if functions.accepts(name, index, kind):
             continue
-        if kind in STRING and accepted & STRING:
-            continue
-        if isinstance(arg, ast.Literal) and kind == "keyword":
-            continue  # string literals are converted to the parameter's type
-        if kind in ("integer", "long") and accepted & {"integer", "long", "double"}:
-            continue
+        rejected = True
         yield QueryFinding(
             codes.FUNCTION_ARGUMENTS,
             f"argument {index + 1} of {call.name.upper()} is {kind}; it takes "
-            + ", ".join(sorted(accepted)),
+            + functions.describe(function.accepts_at(index)),
             arg.span,
+            _CONVERT,
         )
+    if not rejected and not any(isinstance(a, ast.Star) for a in call.args):
+        message = functions.combination_error(name, call.name.upper(), kinds)
+        if message is not None:
+            shapes = sorted({", ".join(params) for params, _ in function.signatures})
+            yield QueryFinding(
+                codes.FUNCTION_ARGUMENTS,
+                f"{call.name.upper()} takes no arguments of types {', '.join(kinds)}",
+                call.span,
+                f"{call.name.upper()} takes ("
+                + "), (".join(shapes[:6])
+                + ("), …" if len(shapes) > 6 else ")"),
+            )
+
+
+_CONVERT = "convert it (TO_STRING, TO_LONG, TO_IP, …) to a type it takes"
+
+
+def _string_literal(node: ast.Expr) -> bool:
+    return isinstance(node, ast.Literal) and isinstance(node.value, str)
+
+
+def _literal(node: ast.Expr, target: str) -> QueryFinding | None:
+    """A string literal that Elasticsearch converts to `target`, and cannot."""
+    assert isinstance(node, ast.Literal) and isinstance(node.value, str)
+    text = node.value
+    message = types.literal_error(text, target)
+    if message is None:
+        return None
+    if target == "ip":
+        return QueryFinding(
+            codes.TYPE_MISMATCH,
+            f'"{text}" is not an IP address; an ip compares only with addresses',
+            node.span,
+            'for a range use CIDR_MATCH(field, "10.0.0.0/8")',
+        )
+    return QueryFinding(codes.TYPE_MISMATCH, message, node.span, _LITERAL_HINTS.get(target))
+
+
+_LITERAL_HINTS = {
+    "date": 'write an ISO-8601 date such as "2024-05-01T10:00:00Z", or date math: NOW() - 1 day',
+    "date_nanos": 'write an ISO-8601 date such as "2024-05-01T10:00:00.123456789Z"',
+}
+
+
+def _operands(left_node, left: str, right_node, right: str, *, arithmetic: bool = False):
+    """The operand types after Elasticsearch converts a string literal beside a date, ip,
+    version or boolean (in arithmetic, also beside a time span: to a date), and the
+    findings for literals that do not convert."""
+    found: list[QueryFinding] = []
+
+    def target(other: str) -> str | None:
+        if arithmetic and other in types.TEMPORAL_AMOUNT:
+            return "date"
+        return types.operator_literal_target(other)
+
+    left_target, right_target = target(right), target(left)
+    if left_target is not None and _string_literal(left_node):
+        found += filter(None, [_literal(left_node, left_target)])
+        left = left_target
+    if right_target is not None and _string_literal(right_node):
+        found += filter(None, [_literal(right_node, right_target)])
+        right = right_target
+    return left, right, found
 
 
 def _compare(node: ast.Compare, schema: Schema) -> Iterator[QueryFinding]:
     left, right = type_of(node.left, schema), type_of(node.right, schema)
-    left_literal = isinstance(node.left, ast.Literal)
-    right_literal = isinstance(node.right, ast.Literal)
-    if not comparable(left, right, left_literal=left_literal, right_literal=right_literal):
+    left, right, found = _operands(node.left, left, node.right, right)
+    yield from found
+    if not found and not types.comparable(left, right):
         yield QueryFinding(
             codes.TYPE_MISMATCH,
             f"`{node.op}` compares {left} with {right}; Elasticsearch rejects the query",
             node.span,
             "convert one side (TO_STRING, TO_LONG, TO_IP, …) so both have the same type",
         )
-        return
-    if "ip" in (left, right):
-        literal = node.right if left == "ip" else node.left
-        if (
-            isinstance(literal, ast.Literal)
-            and isinstance(literal.value, str)
-            and not _is_ip(literal.value)
-        ):
+
+
+def _in(node: ast.In, schema: Schema) -> Iterator[QueryFinding]:
+    kind = type_of(node.value, schema)
+    for option in node.options:
+        _, option_kind, found = _operands(node.value, kind, option, type_of(option, schema))
+        yield from found
+        if not found and not types.comparable(kind, option_kind):
             yield QueryFinding(
                 codes.TYPE_MISMATCH,
-                f'"{literal.value}" is not an IP address; an ip compares only with addresses',
-                literal.span,
-                'for a range use CIDR_MATCH(field, "10.0.0.0/8")',
+                f"IN compares {kind} with {option_kind}; Elasticsearch rejects the query",
+                option.span,
+                "every value in the list must have the type of the tested value",
             )
 
 
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
+def _arithmetic(node: ast.Arithmetic, schema: Schema) -> Iterator[QueryFinding]:
+    left, right = type_of(node.left, schema), type_of(node.right, schema)
+    left, right, found = _operands(node.left, left, node.right, right, arithmetic=True)
+    yield from found
+    if not found and types.arithmetic_type(node.op, left, right) is None:
+        yield QueryFinding(
+            codes.TYPE_MISMATCH,
+            f"`{node.op}` does not take {left} and {right}; Elasticsearch rejects the query",
+            node.span,
+            "arithmetic takes numbers, or a date and a time span (`@timestamp - 1 day`)",
+        )
 
 
-def _like(node: ast.Like) -> Iterator[QueryFinding]:
+def _condition(node: ast.Expr, schema: Schema) -> Iterator[QueryFinding]:
+    """A WHERE, AND, OR or NOT operand that is not a boolean."""
+    kind = type_of(node, schema)
+    if types.condition_error("", kind) is not None:
+        yield QueryFinding(
+            codes.TYPE_MISMATCH,
+            f"this condition is {kind}, not a boolean; Elasticsearch rejects the query",
+            node.span,
+            "compare it (`== …`, `IS NOT NULL`, …)",
+        )
+
+
+def _like(node: ast.Like, schema: Schema) -> Iterator[QueryFinding]:
+    kind = type_of(node.value, schema)
+    operator = "RLIKE" if node.regex else "LIKE"
+    if types.match_operand_error("", "", kind) is not None:
+        yield QueryFinding(
+            codes.TYPE_MISMATCH,
+            f"{operator} matches strings, and this value is {kind}; Elasticsearch rejects the "
+            "query",
+            node.value.span,
+            "convert it with TO_STRING, or compare it with `==`, `<`…",
+        )
+    for pattern in node.patterns:
+        pattern_kind = type_of(pattern, schema)
+        if types.pattern_error("", "", pattern_kind) is not None:
+            yield QueryFinding(
+                codes.TYPE_MISMATCH,
+                f"a {operator} pattern is a string, not {pattern_kind}; Elasticsearch rejects "
+                "the query",
+                pattern.span,
+                f'write the pattern in double quotes: {operator} "…"',
+            )
     for pattern in node.patterns:
         if not isinstance(pattern, ast.Literal) or not isinstance(pattern.value, str):
             continue

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 from ruleops.es_types import Version, format_ip_bytes
-from ruleops.esql.builtins.dates import parse_iso
 from ruleops.esql.builtins.ip import to_ip_value
 from ruleops.esql.builtins.registry import register
 from ruleops.esql.values import (
@@ -25,6 +24,7 @@ from ruleops.esql.values import (
     ULONG_MAX,
     EvalFailure,
     java_double,
+    parse_iso,
     to_string,
 )
 
@@ -183,19 +183,16 @@ _ALIASES = {
     "to_version": ("to_ver",),
 }
 
-# The `::type` cast names (`x::long`, `"1.2.3"::version`) and the conversion they call.
+# The conversion each ES|QL type is cast to by (`x::long`, `"1.2.3"::version`; the cast
+# names are `types.CAST_NAMES`) and a string literal is converted to by.
 CASTS = {
     "keyword": "to_string",
-    "string": "to_string",
     "text": "to_string",
     "boolean": "to_boolean",
-    "bool": "to_boolean",
     "integer": "to_integer",
-    "int": "to_integer",
     "long": "to_long",
     "unsigned_long": "to_unsigned_long",
     "double": "to_double",
-    "datetime": "to_datetime",
     "date": "to_datetime",
     "date_nanos": "to_date_nanos",
     "ip": "to_ip",

@@ -27,6 +27,7 @@ from ruleops.esql.values import (
     Span,
     civil_from_days,
     days_from_civil,
+    parse_iso,
     split_millis,
 )
 
@@ -77,41 +78,6 @@ def parse_zone(text: str) -> Zone:
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"Invalid time zone [{text}]") from None
     return Zone(text, None)
-
-
-# --- parsing ISO-8601 ----------------------------------------------------------------------
-
-_ISO = re.compile(
-    r"([+-]?\d{4,9})(?:-(\d{1,2})(?:-(\d{1,2})(?:[T ](\d{1,2})(?::(\d{1,2})(?::(\d{1,2})"
-    r"(?:[.,](\d{1,9}))?)?)?)?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?"
-)
-
-
-def parse_iso(text: str, nanos: bool = False) -> int | None:
-    """Epoch milliseconds (nanoseconds with `nanos`) of `strict_date_optional_time` text:
-    `2023-10-23`, `2023-10-23T13:55:01.543Z`, `-0006-01-01`, with an optional offset."""
-    match = _ISO.fullmatch(text.strip())
-    if match is None:
-        return None
-    year, month, day, hour, minute, second, fraction, zone = match.groups()
-    month_n, day_n = int(month or 1), int(day or 1)
-    hour_n, minute_n, second_n = int(hour or 0), int(minute or 0), int(second or 0)
-    if not (1 <= month_n <= 12 and 1 <= day_n <= 31 and hour_n < 24 and minute_n < 60):
-        return None
-    if second_n >= 60:
-        return None
-    days = days_from_civil(int(year), month_n, day_n)
-    if civil_from_days(days)[1] != month_n:
-        return None  # 31 April
-    millis = days * DAY + hour_n * 3_600_000 + minute_n * 60_000 + second_n * 1000
-    sub = int((fraction or "").ljust(9, "0")[:9])
-    if zone and zone != "Z":
-        sign = 1 if zone[0] == "+" else -1
-        digits = zone[1:].replace(":", "")
-        millis -= sign * (int(digits[:2]) * 60 + int(digits[2:4] or 0)) * 60_000
-    if nanos:
-        return millis * 1_000_000 + sub
-    return millis + sub // 1_000_000
 
 
 # --- DATE_TRUNC ----------------------------------------------------------------------------

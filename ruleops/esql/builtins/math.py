@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ruleops.esql.builtins.registry import first_type, register, simple
+from ruleops.esql.types import arithmetic_type
 from ruleops.esql.values import (
     INT_MAX,
     INT_MIN,
@@ -24,7 +25,6 @@ from ruleops.esql.values import (
     EvalFailure,
     Span,
     overflow,
-    widest,
 )
 
 _RANGES = {
@@ -75,25 +75,6 @@ def _double_mod(a: float, b: float) -> float:
     if b == 0:
         raise EvalFailure("/ by zero", "java.lang.ArithmeticException")
     return _finite(math.fmod(a, b))
-
-
-def arithmetic_type(op: str, left: str, right: str) -> str | None:
-    """The result type of `left op right`, or None when the operator does not apply."""
-    if left == "null" or right == "null":
-        other = right if left == "null" else left
-        return other if other != "null" else "null"
-    if op in "+-" and left in ("date", "date_nanos") and right in SPANS:
-        return left
-    if op == "+" and right in ("date", "date_nanos") and left in SPANS:
-        return right
-    if op in "+-" and left in SPANS and right == left:
-        return left
-    numbers = {"integer", "long", "double", "unsigned_long"}
-    if left not in numbers or right not in numbers:
-        return None
-    if (left == "unsigned_long") != (right == "unsigned_long") and "double" not in (left, right):
-        return None
-    return widest((left, right))
 
 
 def arithmetic(op: str, left: str, right: str) -> Callable[[Any, Any], Any]:
