@@ -173,9 +173,15 @@ def fits(es_type: str | None, value: Any, *, source: Source = "document") -> str
     if es_type in INTEGER:
         if isinstance(value, bool) or not isinstance(value, int):
             return "an integer"
+        low, high = _INTEGER_RANGE[es_type]
+        if not low <= value <= high:
+            return f"an integer from {low} to {high}"
     elif es_type in FLOAT:
         if isinstance(value, bool) or not isinstance(value, int | float):
             return "a number"
+        if indexed_value(value, es_type) is None:
+            # NumberFieldMapper rejects the document: "supports only finite values"
+            return "a finite number"
     elif es_type in STRING or es_type == "version":
         if not isinstance(value, str):
             return "a string"
@@ -284,7 +290,7 @@ def parse_date_millis(value: Any, fmt: str | None = None) -> int | None:
     if isinstance(value, int):
         return value
     if isinstance(value, float):
-        return int(value)
+        return int(value) if math.isfinite(value) else None
     if not isinstance(value, str):
         return None
     text = value.strip()
@@ -486,6 +492,8 @@ def coerce_to_type(value: Any, es_type: str | None, fmt: str | None = None) -> A
         return parse_date_millis(value, fmt)
     if es_type == "version":
         return value if isinstance(value, Version) else Version(str(value))
+    if es_type in NUMERIC and isinstance(value, float) and not math.isfinite(value):
+        return None  # no numeric field indexes it (Elasticsearch rejects the document)
     return value
 
 
@@ -512,7 +520,9 @@ def format_ip_bytes(packed: bytes) -> str:
     return ipaddress.IPv6Address(packed).compressed
 
 
-def _number(value: Any) -> int | float | None:
+def number_of(value: Any) -> int | float | None:
+    """`value` as a number the way a numeric field parses it (a number, or a string holding
+    one); None for anything else, booleans and non-finite strings ("NaN", "1e400")."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
@@ -531,12 +541,32 @@ def _number(value: Any) -> int | float | None:
     return None
 
 
+def _rounded(number: float, mapping_type: str, params: Mapping[str, Any]) -> float:
+    if not math.isfinite(number):
+        return number
+    if mapping_type == "float":
+        return _to_float32(number)
+    if mapping_type == "half_float":
+        return _to_float16(number)
+    if mapping_type == "scaled_float":
+        factor = float(params.get("scaling_factor", 1))
+        return round(number * factor) / factor
+    return number
+
+
 def _to_float32(value: float) -> float:
-    return float(struct.unpack("f", struct.pack("f", value))[0])
+    return _packed("f", value)
 
 
 def _to_float16(value: float) -> float:
-    return float(struct.unpack("e", struct.pack("e", value))[0])
+    return _packed("e", value)
+
+
+def _packed(form: str, value: float) -> float:
+    try:
+        return float(struct.unpack(form, struct.pack(form, value))[0])
+    except OverflowError:  # beyond the format's largest value: Java rounds it to infinity
+        return math.copysign(math.inf, value)
 
 
 def indexed_value(value: Any, mapping_type: str, params: Mapping[str, Any] | None = None) -> Any:
@@ -562,27 +592,24 @@ def indexed_value(value: Any, mapping_type: str, params: Mapping[str, Any] | Non
             return text.lower()
         return text
     if mapping_type in INTEGER:
-        number = _number(value)
+        number = number_of(value)
         if number is None:
             return None
         if isinstance(number, float):
+            if not math.isfinite(number):
+                return None  # out of range for every integer type
             # Elasticsearch truncates a fractional value given to an integer field.
             number = int(number)
         low, high = _INTEGER_RANGE[mapping_type]
         return number if low <= number <= high else None
     if mapping_type in FLOAT:
-        number = _number(value)
+        number = number_of(value)
         if number is None:
             return None
-        number = float(number)
-        if mapping_type == "float":
-            return _to_float32(number)
-        if mapping_type == "half_float":
-            return _to_float16(number)
-        if mapping_type == "scaled_float":
-            factor = float(params.get("scaling_factor", 1))
-            return round(number * factor) / factor
-        return number
+        # NumberFieldMapper takes finite values only ("[double] supports only finite values"),
+        # after rounding to the field's precision: 1e39 is infinite as a float.
+        number = _rounded(float(number), mapping_type, params)
+        return number if math.isfinite(number) else None
     if mapping_type == "boolean":
         if isinstance(value, bool):
             return value
@@ -590,8 +617,6 @@ def indexed_value(value: Any, mapping_type: str, params: Mapping[str, Any] | Non
             return value == "true"
         return None
     if mapping_type == "date":
-        if isinstance(value, float):
-            value = int(value)
         return parse_date_millis(value, params.get("format"))
     if mapping_type == "date_nanos":
         return parse_date_nanos(value)
@@ -607,7 +632,7 @@ def parse_date_nanos(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return int(value) * 1_000_000
+        return int(value) * 1_000_000 if math.isfinite(value) else None
     if not isinstance(value, str):
         return None
     text = value.strip()

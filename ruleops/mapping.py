@@ -4,9 +4,10 @@ Reads the JSON that `GET index/_mapping` returns (`{"index": {"mappings": {...}}
 several indices), a bare `{"mappings": ...}`, a `{"properties": ...}` object, or the
 properties object itself, and gives every leaf field its dotted name, its mapping type and
 its parameters. Objects (`type: object`, `nested` or no type with `properties`) give their
-children dotted names; multi-fields (`"fields"`) become fields of their own whose value is
-read from the parent's `_source` value (`languages.long` from `languages`); `alias` fields
-take their target's type and read the target. Several indices merge, the first mapping of a
+children dotted names, and a `nested` object is also a field of its own, of type `nested`;
+multi-fields (`"fields"`) become fields of their own whose value is read from the parent's
+`_source` value (`languages.long` from `languages`); `alias` fields take their target's
+type and read the target. Several indices merge, the first mapping of a
 field winning, as a query over an index pattern sees one field per name.
 """
 
@@ -65,6 +66,10 @@ def _walk(properties: Mapping[str, Any], prefix: str, out: dict[str, MappedField
         kind = spec.get("type")
         children = spec.get("properties")
         if isinstance(children, Mapping) and (kind is None or kind in _OBJECT_TYPES):
+            if kind == "nested":
+                # Its children are read only inside a nested query (KQL `field:{…}`); EQL
+                # refuses them: every reader must know where the nested object starts.
+                out.setdefault(path, MappedField(path, kind, path, {}))
             _walk(children, path + ".", out)
             continue
         if not isinstance(kind, str):

@@ -88,6 +88,31 @@ def test_check_query_reads_an_index_mapping():
     assert found.code == "RO311"
 
 
+NESTED = {
+    "properties": {
+        "corp": {
+            "properties": {
+                "events": {"type": "nested", "properties": {"name": {"type": "keyword"}}}
+            }
+        }
+    }
+}
+
+
+def test_evaluate_kql_reads_a_mapped_nested_field_only_inside_its_object():
+    events = [{"corp": {"events": [{"name": "q"}]}}]
+    assert ruleops.evaluate("corp.events.name:q", events, "kql", mapping=NESTED) == []
+    assert ruleops.evaluate("corp.events:{name:q}", events, "kql", mapping=NESTED) == events
+
+
+def test_check_query_reports_a_mapped_nested_field_read_outside_its_object():
+    assert [d.code for d in ruleops.check_query("corp.events.name:q", "kql", mapping=NESTED)] == [
+        "RO409"
+    ]
+    eql = ruleops.check_query('any where corp.events.name == "q"', "eql", mapping=NESTED)
+    assert [d.code for d in eql] == ["RO313"]
+
+
 def test_check_query_places_findings_on_later_lines():
     [found] = ruleops.check_query('FROM logs-*\n| WHERE process.nmae == "x"', "esql")
     assert (found.code, found.line, found.column) == ("RO350", 2, 9)
@@ -112,6 +137,21 @@ def test_evaluate_kql_takes_the_callers_types():
     assert ruleops.evaluate("bytes:200.0", [NETWORK], "kql", field_types={"bytes": "long"}) == [
         NETWORK
     ]
+
+
+@pytest.mark.parametrize("number", [float("inf"), float("-inf"), float("nan")])
+def test_evaluate_kql_reads_a_non_finite_number_in_a_long_field_as_absent(number):
+    events = [{"process": {"pid": number}}]
+    assert ruleops.evaluate("process.pid:5", events, "kql") == []
+    assert ruleops.evaluate("not process.pid:5", events, "kql") == events
+
+
+@pytest.mark.parametrize("number", [float("inf"), float("nan")])
+def test_evaluate_eql_with_a_mapping_reads_a_non_finite_number_as_absent(number):
+    mapping = {"properties": {"process": {"properties": {"pid": {"type": "long"}}}}}
+    events = [{"event": {"category": "process"}, "process": {"pid": number}}]
+    assert ruleops.evaluate("process where process.pid == 5", events, "eql", mapping=mapping) == []
+    assert ruleops.evaluate("process where process.pid > 5", events, "eql", mapping=mapping) == []
 
 
 def test_evaluate_esql_returns_the_result_rows():

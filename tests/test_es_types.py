@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from ruleops.es_types import family, fits
+from ruleops.es_types import family, fits, indexed_value
 
 
 def test_a_string_in_a_long_field_of_a_document_does_not_fit():
@@ -46,3 +46,20 @@ def test_families_group_the_mapping_types():
         "text",
     ]
     assert family("geo_point") is None
+
+
+def test_a_number_out_of_the_fields_range_does_not_fit_a_document():
+    # Elasticsearch rejects the document: out of range for a long, "[double] supports only
+    # finite values"
+    assert fits("long", float("inf")) == "an integer"
+    assert fits("long", 2**63) == f"an integer from {-(2**63)} to {2**63 - 1}"
+    assert fits("double", float("inf")) == "a finite number"
+    assert fits("double", float("nan")) == "a finite number"
+    assert fits("float", 1e39) == "a finite number"  # infinite once rounded to a float
+
+
+def test_a_non_finite_number_is_no_doc_value_of_a_numeric_or_date_field():
+    for mapping_type in ("long", "integer", "double", "float", "half_float", "date", "date_nanos"):
+        for number in (float("inf"), float("-inf"), float("nan")):
+            assert indexed_value(number, mapping_type) is None
+    assert indexed_value(70000.0, "half_float") is None  # beyond half_float's 65504

@@ -150,3 +150,18 @@ def test_count_distinct_beyond_its_threshold_is_not_evaluated(tmp_path, capsys):
     code, rows, err = run(tmp_path, capsys, query, events)
     assert code == 2 and rows == []
     assert "more than the precision threshold 2" in err
+
+
+def test_an_infinite_number_in_a_long_field_is_read_as_absent(tmp_path, capsys):
+    events = [{"process": {"pid": float("inf")}}, {"process": {"pid": float("nan")}}]
+    code, rows, _ = run(tmp_path, capsys, "FROM logs | KEEP process.pid", events)
+    assert (code, rows) == (0, [{"process.pid": None}, {"process.pid": None}])
+
+
+def test_a_mapped_nested_object_is_no_column(tmp_path, capsys):
+    mapping = tmp_path / "mapping.json"
+    nested = {"type": "nested", "properties": {"name": {"type": "keyword"}}}
+    mapping.write_text(json.dumps({"properties": {"n": {"type": "long"}, "corp": nested}}))
+    events = [{"n": 1, "corp": [{"name": "a"}]}]
+    _, rows, _ = run(tmp_path, capsys, "FROM logs | KEEP c*, n", events, "--mapping", str(mapping))
+    assert rows == [{"n": 1}]  # neither the nested object nor its fields

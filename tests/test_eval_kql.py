@@ -33,3 +33,12 @@ def test_eval_of_a_bad_kql_query_is_a_usage_error(tmp_path, capsys):
     events.write_text("{}\n")
     assert main(["eval", "--language", "kql", "process.name : (", str(events)]) == 2
     assert "RO400" in capsys.readouterr().err
+
+
+def test_an_infinite_number_is_no_value_of_a_long_field(tmp_path, capsys):
+    # JSON 1e400 is infinity: no long holds it (Elasticsearch rejects the document), so the
+    # field reads as absent instead of crashing the typed evaluator
+    events = tmp_path / "events.ndjson"
+    events.write_text('{"process": {"pid": 1e400}}\n{"process": {"pid": 6}}\n')
+    assert main(["eval", "--language", "kql", "process.pid > 5", str(events)]) == 0
+    assert capsys.readouterr().out == '{"process": {"pid": 6}}\n'

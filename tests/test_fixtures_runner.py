@@ -285,6 +285,15 @@ def test_ecs_type_error_in_an_event_is_reported(rule_repo):
     assert "RO505" in [d.code for d in suite.diagnostics]
 
 
+def test_an_infinite_number_in_an_event_is_a_type_finding_not_a_crash(rule_repo):
+    # TOML inf: no long holds it, and Elasticsearch rejects such a document
+    body = case("pid inf", "no match", event() + "process.pid = inf\n")
+    suite = run(rule_repo, "process.pid:4", body, type="query", language="kuery")
+    assert "RO505" in [d.code for d in suite.diagnostics]
+    assert "RO003" not in [d.code for d in suite.diagnostics]
+    assert [r.outcome for r in suite.results] == ["pass"]
+
+
 def test_rule_type_without_an_executor_is_not_run(rule_repo):
     suite = run(
         rule_repo, "", case("c", "match", event()), type="machine_learning", language="none"

@@ -11,6 +11,9 @@ PROPERTIES = {
     "city": {"properties": {"name": {"type": "keyword"}}},
     "height": {"type": "scaled_float", "scaling_factor": 100},
     "alias_of_city": {"type": "alias", "path": "city.name"},
+    "corp": {
+        "properties": {"events": {"type": "nested", "properties": {"name": {"type": "keyword"}}}}
+    },
 }
 
 
@@ -21,6 +24,12 @@ def test_a_multi_field_is_read_from_its_parent():
 
 def test_object_children_get_dotted_names():
     assert field_types({"properties": PROPERTIES})["city.name"] == "keyword"
+
+
+def test_a_nested_field_is_kept_with_its_children():
+    # a query must know `corp.events` is nested to read `corp.events.name` as Elasticsearch does
+    types = field_types(PROPERTIES)
+    assert (types["corp.events"], types["corp.events.name"]) == ("nested", "keyword")
 
 
 def test_parameters_are_kept():

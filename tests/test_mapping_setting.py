@@ -116,3 +116,15 @@ def test_eval_mapping_gives_kql_its_text_fields(rule_repo, capsys):
     assert main(["eval", "--language", "kql", query, str(events)]) == 1  # keyword: no match
     assert main(["eval", "--language", "kql", "--mapping", "m.json", query, str(events)]) == 0
     capsys.readouterr()
+
+
+def test_a_nested_field_of_a_mapping_in_field_definitions_is_nested_to_eql(rule_repo, capsys):
+    nested = {"type": "nested", "properties": {"name": {"type": "keyword"}}}
+    MAPPING_WITH_NESTED = {"mappings": {"properties": {"corp": {"properties": {"events": nested}}}}}
+    (rule_repo.root / "mappings").mkdir()
+    (rule_repo.root / "mappings" / "logs.json").write_text(json.dumps(MAPPING_WITH_NESTED))
+    with (rule_repo.root / "pyproject.toml").open("a") as config:
+        config.write('field_definitions = ["mappings/logs.json"]\n')
+    rule_repo.rule("r.toml", 'any where corp.events.name == "y"', type="eql", language="eql")
+    main(["check", "--no-cache", "rules"])
+    assert "RO313" in capsys.readouterr().out

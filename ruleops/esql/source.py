@@ -24,7 +24,7 @@ from importlib import resources
 from typing import Any
 
 from ruleops.ecs import load_ecs
-from ruleops.es_types import doc_value, esql_type
+from ruleops.es_types import doc_value, esql_type, nested_path
 from ruleops.esql import ast
 from ruleops.esql.evaluate import Table
 from ruleops.kql.errors import KqlSyntaxError
@@ -262,7 +262,16 @@ def event_table(
     that neither the mapping nor an event has is left out (Elasticsearch then reports an
     unknown column); otherwise it is a null keyword column."""
     specs: dict[str, tuple[str, str, Mapping[str, Any]]] = {}
+    # A mapped nested object and its fields are no ES|QL columns (40_unsupported_types.yml,
+    # "nested declared inline"): they count as known, never shown.
+    nested = {name: "nested" for name, mapped in types.mapping.items() if mapped.type == "nested"}
+
+    def hidden(name: str) -> bool:
+        return bool(nested) and (name in nested or nested_path(nested, name) is not None)
+
     for name in types.mapping:
+        if hidden(name):
+            continue
         found = types.lookup(name)
         if found is not None:
             specs[name] = found
@@ -280,7 +289,7 @@ def event_table(
                 if name in seen:
                     continue
                 seen.add(name)
-                if name in specs or name in METADATA:
+                if name in specs or name in METADATA or hidden(name):
                     continue
                 if narrow and name not in wanted and not any(p.matches(name) for p in patterns):
                     continue
@@ -290,7 +299,7 @@ def event_table(
                 else:
                     seen.discard(name)  # typed by a later event's value
     for name in wanted:
-        if name in specs or name in METADATA:
+        if name in specs or name in METADATA or hidden(name):
             continue
         found = types.lookup(name)
         if found is None and types.mapping:

@@ -49,6 +49,7 @@ from typing import Any, TypeGuard, cast
 from ruleops import es_types
 from ruleops.es_types import (
     DATE,
+    NUMERIC,
     Version,
     coerce_to_type,
     parse_date_millis,
@@ -362,7 +363,7 @@ class _Compiler:
         es_type = self.field_type(field)
         if self.typed:
             return get  # field_semantics reads each value as the field's type indexes it
-        if es_type in DATE or es_type == "version":
+        if es_type in DATE or es_type == "version" or es_type in NUMERIC:
 
             def typed(
                 event: Mapping[str, Any],

@@ -99,7 +99,7 @@ def range_test(es_type: str | None, op: str, bound: Any) -> Test | None:
         return None
     order = _ORDER[op]
     if family in ("integer", "float"):
-        number = _query_number(bound)
+        number = es_types.number_of(bound)
         if number is None:
             return _NEVER
         if family == "float":
@@ -157,7 +157,7 @@ def never_matches(es_type: str | None, kind: Kind, pattern: str) -> str | None:
         elif not es_types.analyze(pattern):
             return f"it holds no word, and Elasticsearch matches a {es_type} field by its words"
     if family == "integer" and kind != "wildcard":
-        number = _query_number(pattern)
+        number = es_types.number_of(pattern)
         if isinstance(number, float) and not number.is_integer():
             return f"a {es_type} field holds whole numbers only"
     return None
@@ -193,7 +193,7 @@ def match_expectation(es_type: str | None, kind: Kind, pattern: str) -> str | No
     if kind == "wildcard" or family in (None, "keyword", "version"):
         return None
     if family in ("integer", "float"):
-        number = _query_number(pattern)
+        number = es_types.number_of(pattern)
         if number is None:
             return f"a number, but {_quoted(pattern)} is none"
         if family == "integer" and isinstance(number, float) and not number.is_integer():
@@ -221,7 +221,7 @@ def range_expectation(es_type: str | None, op: str, bound: Any) -> str | None:
     family = es_types.family(es_type)
     words = {"<": "below", "<=": "at most", ">": "above", ">=": "at least"}[op]
     if family in ("integer", "float"):
-        number = _query_number(bound)
+        number = es_types.number_of(bound)
         return f"a number {words} {number}" if number is not None else f"a number, not {bound!r}"
     if family == "date":
         bounds = es_types.date_bounds(str(bound)) if not isinstance(bound, bool) else None
@@ -324,7 +324,7 @@ def _matches_string(value: Any, es_type: str, test: Callable[[str], bool]) -> bo
 def _number_equal(es_type: str, family: str, pattern: str) -> Test:
     """`match` on a numeric field: the query value parsed as a number of the field's type
     (NumberFieldMapper: `070` is 70; a decimal on an integer field matches nothing)."""
-    number = _query_number(pattern)
+    number = es_types.number_of(pattern)
     if number is None:
         return _NEVER  # Elasticsearch rejects the query (see RO353)
     if family == "integer":
@@ -334,23 +334,6 @@ def _number_equal(es_type: str, family: str, pattern: str) -> Test:
     else:
         number = es_types.indexed_value(number, es_type)
     return lambda value: _indexed(value, es_type) == number
-
-
-def _query_number(value: Any) -> int | float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return value
-    text = str(value).strip()
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    return number if number == number and abs(number) != float("inf") else None
 
 
 def _indexed(value: Any, es_type: str) -> Any:
