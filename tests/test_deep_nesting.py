@@ -8,12 +8,15 @@ import pytest
 from ruleops.cli import main
 from ruleops.engine import run_check
 from ruleops.eql.parser import EqlSyntaxError, parse_eql
+from ruleops.esql.parser import EsqlSyntaxError, parse_esql
 from ruleops.kql.parser import KqlSyntaxError, parse_kql
 from ruleops.query.nesting import MAX_QUERY_DEPTH
 
 NOTS = "process where " + "not " * 1000 + "true"
 CALLS = "process where " + "length(" * 500 + "process.name" + ")" * 500 + " > 1"
 KQL_NESTED = "a:{" * 300 + "b:c" + "}" * 300
+ESQL_NOTS = "FROM logs-* | WHERE " + "NOT " * 1000 + 'message == "a"'
+ESQL_CALLS = "FROM logs-* | EVAL y = " + "TO_LOWER(" * 500 + "message" + ")" * 500
 
 
 def test_a_thousand_nested_nots_are_a_syntax_error_at_the_first_level_too_deep():
@@ -42,13 +45,34 @@ def test_nested_kql_value_groups_are_a_syntax_error():
         parse_kql(f"a:({values})")
 
 
+def test_a_thousand_nested_es_ql_nots_are_a_syntax_error_at_the_first_level_too_deep():
+    with pytest.raises(EsqlSyntaxError, match="nested too deeply") as error:
+        parse_esql(ESQL_NOTS)
+    assert error.value.offset == len("FROM logs-* | WHERE ") + 4 * MAX_QUERY_DEPTH
+
+
+def test_five_hundred_nested_es_ql_calls_are_a_syntax_error():
+    with pytest.raises(EsqlSyntaxError, match="nested too deeply"):
+        parse_esql(ESQL_CALLS)
+
+
+def test_deep_nesting_inside_an_es_ql_fork_branch_is_a_syntax_error():
+    with pytest.raises(EsqlSyntaxError, match="nested too deeply"):
+        parse_esql("FROM logs-* | FORK (WHERE " + "NOT " * 200 + "true) (LIMIT 1)")
+
+
+def test_an_es_ql_condition_at_the_limit_parses():
+    parse_esql("FROM logs-* | WHERE " + "NOT " * (MAX_QUERY_DEPTH - 1) + "true")
+
+
 @pytest.mark.parametrize(
-    ("query", "language", "code"), [(NOTS, "eql", "RO300"), (KQL_NESTED, "kuery", "RO400")]
+    ("query", "language", "code"),
+    [(NOTS, "eql", "RO300"), (KQL_NESTED, "kuery", "RO400"), (ESQL_CALLS, "esql", "RO700")],
 )
 def test_check_reports_deep_queries_as_syntax_errors_and_no_check_crashes(
     rule_repo, query, language, code
 ):
-    rule_type = "eql" if language == "eql" else "query"
+    rule_type = {"eql": "eql", "kuery": "query", "esql": "esql"}[language]
     rule_repo.rule("deep.toml", query, type=rule_type, language=language)
     found = run_check([rule_repo.root / "rules"], rule_repo.config()).diagnostics
     codes = {d.code for d in found}
@@ -69,6 +93,15 @@ def test_test_command_does_not_run_a_deep_rule_and_does_not_crash(rule_repo, cap
 def test_parse_command_reports_a_deep_query_without_a_traceback(capsys):
     assert main(["parse", NOTS]) != 0
     assert "nested too deeply" in capsys.readouterr().err
+
+
+def test_es_ql_parse_and_eval_report_a_deep_query_without_a_traceback(tmp_path, capsys):
+    events = tmp_path / "events.ndjson"
+    events.write_text('{"message": "a"}\n')
+    assert main(["parse", "--language", "esql", ESQL_NOTS]) != 0
+    assert main(["eval", "--language", "esql", ESQL_CALLS, str(events)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("nested too deeply") == 2 and "Traceback" not in err
 
 
 def test_eval_refuses_a_deeply_nested_json_array_with_its_position(tmp_path, capsys):

@@ -31,6 +31,7 @@ from ruleops.esql.errors import explain
 from ruleops.esql.values import TIME_UNITS
 from ruleops.query.fast_lalr import FAILED, FastLalr
 from ruleops.query.lark_spans import end_of, span_of, start_of
+from ruleops.query.nesting import MAX_QUERY_DEPTH, TOO_DEEP_HINT, too_deep
 
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 
@@ -63,6 +64,7 @@ def _parse(text: str, fast: bool) -> ast.Query:
         query = runner.parse(text) if runner is not None else FAILED
         if query is FAILED:
             query = _parser().parse(text)
+        _refuse_deep_nesting(query.commands, text)
         return query
     except _Reject as reject:
         raise EsqlSyntaxError(reject.message, reject.start, text, reject.hint, reject.end) from None
@@ -70,6 +72,31 @@ def _parse(text: str, fast: bool) -> ast.Query:
         raise explain(error, text) from None
     finally:
         _SOURCE[0] = ""
+
+
+def _refuse_deep_nesting(commands: tuple[ast.Command, ...], text: str) -> None:
+    """A located syntax error for an expression nested beyond MAX_QUERY_DEPTH, as EQL and
+    KQL give (the LALR parser builds any depth without recursion; the checks, the evaluator
+    and the explainer recurse over the tree). Elasticsearch has its own limit
+    (x-pack/plugin/esql `parser/ExpressionBuilder.MAX_EXPRESSION_DEPTH`, 400; 300 in earlier
+    releases: "ESQL statement exceeded the maximum expression depth allowed"); ruleops'
+    is lower, as for the other languages (the deepest production rule nests 9 levels)."""
+    for command in commands:
+        if isinstance(command, ast.Fork):
+            for branch in command.branches:
+                _refuse_deep_nesting(branch, text)
+            continue
+        for expression in ast.expressions(command):
+            deep = too_deep(expression, below=ast.children)
+            if deep is not None:
+                span = getattr(deep, "span", ast.NO_SPAN)
+                raise EsqlSyntaxError(
+                    f"the expression is nested too deeply: more than {MAX_QUERY_DEPTH} levels",
+                    span.start,
+                    text,
+                    TOO_DEEP_HINT,
+                    max(span.end, span.start + 1),
+                )
 
 
 # The text being parsed: an unnamed expression's column is named by its source text.
