@@ -135,6 +135,56 @@ def test_typo_in_a_query_column_suggests_the_column():
     assert "Esql.count" in found.hint
 
 
+def unknown_columns(query: str) -> list[tuple[str, str]]:
+    """(code, message) of the column findings: RO705 unknown column, RO350 unknown field."""
+    return [(d.code, d.message) for d in diagnostics(query) if d.code in ("RO705", "RO350")]
+
+
+def test_a_field_keep_left_out_is_an_unknown_column_not_an_unknown_field():
+    query = 'FROM a | KEEP _id, host.name | WHERE process.name == "cmd.exe"'
+    ((code, message),) = unknown_columns(query)
+    assert code == "RO705" and "`process.name`" in message and "KEEP" in message
+
+
+def test_a_field_drop_removed_is_an_unknown_column():
+    query = 'FROM a | DROP process.* | WHERE process.name == "cmd.exe" | KEEP host.name'
+    ((code, message),) = unknown_columns(query)
+    assert code == "RO705" and "DROP" in message
+
+
+def test_a_field_renamed_away_is_an_unknown_column():
+    query = "FROM a | RENAME host.name AS Esql.h | STATS Esql.c = COUNT(*) BY host.name"
+    ((code, message),) = unknown_columns(query + " | KEEP Esql.c")
+    assert code == "RO705" and "RENAME" in message
+
+
+def test_a_computed_column_drop_removed_is_an_unknown_column():
+    query = "FROM a | EVAL Esql.a = 1 | DROP Esql.a | STATS Esql.c = COUNT(Esql.a) | KEEP Esql.c"
+    ((code, message),) = unknown_columns(query)
+    assert code == "RO705" and "`Esql.a`" in message
+
+
+def test_a_typo_in_a_computed_column_before_stats_suggests_the_column():
+    query = 'FROM a | EVAL Esql.proc = process.name | WHERE Esql.porc == "a" | KEEP Esql.proc'
+    (found,) = [d for d in diagnostics(query) if d.code == "RO705"]
+    assert "`Esql.porc`" in found.message and found.hint == "did you mean `Esql.proc`?"
+
+
+def test_an_esql_column_no_command_made_is_unknown_wherever_it_is_read():
+    for use in ("WHERE Esql.nope == 1", "MV_EXPAND Esql.nope", "SORT Esql.nope"):
+        ((code, _),) = unknown_columns(f"FROM a | {use} | KEEP host.name")
+        assert code == "RO705", use
+
+
+def test_a_field_kept_by_a_wildcard_is_still_readable():
+    assert unknown_columns('FROM a | KEEP process.* | WHERE process.name == "a"') == []
+
+
+def test_a_column_after_enrich_may_be_anything():
+    query = "FROM a | ENRICH p ON host.name | WHERE Esql.x == 1 | KEEP Esql.x"
+    assert [code for code, _ in unknown_columns(query)] == []
+
+
 def test_kql_error_inside_esql_points_into_the_string():
     query = 'FROM a METADATA _id, _version, _index\n| WHERE KQL("host.name:(a or")\n| KEEP _id'
     found = [d for d in diagnostics(query) if d.code == "RO400"]

@@ -57,21 +57,34 @@ class Schema:
     def type_of(self, name: str) -> str | None:
         if name in self.columns:
             return self.columns[name]
-        if self.source is not None and self._source_visible(name):
+        if self.source is not None and self.removed_by(name) is None and not computed(name):
             found = self.source(name)
             if found is not None:
                 return found
         return UNKNOWN if self.open else None
 
-    def _source_visible(self, name: str) -> bool:
-        if name in self.hidden or any(p.matches(name) for p in self.drop):
-            return False
-        return all(any(p.matches(name) for p in patterns) for patterns in self.keep)
+    def removed_by(self, name: str) -> str | None:
+        """The command that took a source field or a column away (DROP, KEEP, RENAME), None
+        when none did."""
+        if any(p.matches(name) for p in self.drop):
+            return "DROP"
+        if not all(any(p.matches(name) for p in patterns) for patterns in self.keep):
+            return "KEEP"
+        return "RENAME" if name in self.hidden else None
 
     def with_column(self, name: str, kind: str) -> Schema:
         columns = {k: v for k, v in self.columns.items() if k != name}
         columns[name] = kind
         return replace(self, columns=columns, hidden=self.hidden | {name})
+
+
+# The namespaces of the columns a query computes (elastic/detection-rules' convention, RO713):
+# no index holds them, so a name there that no command made is a typo, not a source field.
+COMPUTED_NAMESPACES = ("Esql.", "Esql_priv.")
+
+
+def computed(name: str) -> bool:
+    return name.startswith(COMPUTED_NAMESPACES)
 
 
 def type_of(expr: ast.Expr, schema: Schema) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from ruleops.esql import ast, codes, functions, types
 from ruleops.esql.dissect import DissectError, compile_dissect
 from ruleops.esql.grok import GrokError, compile_grok
-from ruleops.esql.schema import Schema, SourceLookup, schemas, type_of
+from ruleops.esql.schema import Schema, SourceLookup, computed, schemas, type_of
 from ruleops.query.fieldcheck import UNKNOWN_FIELD
 from ruleops.query.finding import QueryFinding
 from ruleops.query.lucene_regex import LuceneRegexError, compile_lucene
@@ -52,8 +52,6 @@ def _command(command, schema: Schema, suggest, multi_valued) -> Iterator[QueryFi
         return
     if isinstance(command, ast.Grok | ast.Dissect):
         yield from _extraction_patterns(command)
-    if isinstance(command, ast.MvExpand):
-        yield from _column(command.column, schema, suggest)
     if isinstance(command, ast.Rename):
         for item in command.items:
             yield from _column(item.old, schema, suggest)
@@ -108,14 +106,33 @@ def _column(column: ast.Column, schema: Schema, suggest) -> Iterator[QueryFindin
 def _unknown_column(name: str, span: ast.Span, schema: Schema, suggest) -> QueryFinding:
     nearest = difflib.get_close_matches(name, list(schema.columns), n=1, cutoff=0.75)
     hint = f"did you mean `{nearest[0]}`?" if nearest else None
-    if hint is None and schema.source is not None:
+    removed = schema.removed_by(name) if schema.source is not None else None
+    if hint is None and schema.source is not None and removed is None:
         guess = suggest(name)
-        hint = f"did you mean `{guess}`?" if guess else None
+        hint = f"did you mean `{guess}`?" if guess and guess != name else None
     if schema.source is None:
         why = "no such column here: STATS, KEEP or DROP before this point left only " + (
             ", ".join(f"`{c}`" for c in list(schema.columns)[:8]) or "no columns"
         )
         return QueryFinding(codes.UNKNOWN_COLUMN, f"unknown column `{name}`: {why}", span, hint)
+    # Elasticsearch's analyser resolves every name against the columns at that point of the
+    # pipe ("Unknown column [x]", Analyzer.ResolveRefs): a field KEEP, DROP or RENAME took
+    # away is gone, and so is an `Esql.*` name no command made.
+    if removed is not None:
+        why = f"{removed} before this point removed it"
+        return QueryFinding(
+            codes.UNKNOWN_COLUMN,
+            f"unknown column `{name}`: {why}",
+            span,
+            hint or _REMOVED_HINTS[removed],
+        )
+    if computed(name):
+        return QueryFinding(
+            codes.UNKNOWN_COLUMN,
+            f"unknown column `{name}`: no command before this point made it",
+            span,
+            hint,
+        )
     # A field of an ECS field set that ECS does not define: the same finding (and warning)
     # as in EQL and KQL rules.
     return QueryFinding(
@@ -124,6 +141,13 @@ def _unknown_column(name: str, span: ast.Span, schema: Schema, suggest) -> Query
         span,
         hint,
     )
+
+
+_REMOVED_HINTS = {
+    "KEEP": "name it in the KEEP, or read it before the KEEP",
+    "DROP": "read it before the DROP, or leave it out of the DROP",
+    "RENAME": "read it by its new name after the RENAME",
+}
 
 
 def _call(call: ast.Call, schema: Schema) -> Iterator[QueryFinding]:
