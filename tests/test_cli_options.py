@@ -128,6 +128,23 @@ def test_a_rule_from_stdin_without_a_name_is_shown_as_stdin(rule_repo, capsys, m
     assert "<stdin>:" in capsys.readouterr().out
 
 
+def test_a_rule_from_stdin_without_a_name_is_no_duplicate_of_the_rules_on_disk(
+    misspelt, capsys, monkeypatch
+):
+    # the buffer may be any of them (ruff reads an unnamed stdin as a file outside the tree)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(misspelt.read_text()))
+    codes = _codes(capsys, "-")
+    assert "RO050" not in codes and "RO051" not in codes
+    assert any(code.startswith("RO3") for code in codes)
+
+
+def test_a_rule_from_stdin_named_as_a_new_file_is_compared_with_the_rules_on_disk(
+    misspelt, capsys, monkeypatch
+):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(misspelt.read_text()))
+    assert {"RO050", "RO051"} <= _codes(capsys, "-", "--stdin-filename", "rules/copy.toml")
+
+
 # ---------------------------------------------------------------------------- colour
 
 

@@ -58,7 +58,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--stdin-filename",
         type=Path,
         metavar="PATH",
-        help="the path of the rule read from '-' (shown in findings, used to find its fixture)",
+        help="the path of the rule read from '-' (shown in findings, used to find its "
+        "fixture); without it the rule is not compared with the repository's for duplicate "
+        "ids and names, since it may be one of them",
     )
     p.add_argument(
         "--changed-since",
@@ -104,8 +106,11 @@ def run(args: argparse.Namespace) -> int:
     if selection is not None:
         extra.append(selection_check(selection))
     if selection is not None or stdin is not None or any(p.is_file() for p in paths):
-        # Only part of the repository is loaded: compare ids and names with the rest too.
-        extra.append(unchecked_duplicates(config, selection.rules if selection else ()))
+        # Only part of the repository is loaded: compare ids and names with the rest too,
+        # but for a buffer with no --stdin-filename, which may be any of them (as ruff reads
+        # unnamed standard input as a file outside the project).
+        if stdin is None or args.stdin_filename is not None:
+            extra.append(unchecked_duplicates(config, selection.rules if selection else ()))
         extra.append(near_unchecked_fields(config, selection.rules if selection else ()))
     machine = args.format != "text" or args.diff
     progress = progress_line(sys.stderr, machine_output=machine, quiet=args.quiet)
