@@ -270,3 +270,21 @@ def test_a_relative_cache_home_is_ignored_as_the_xdg_specification_says(repo, ca
     _check(capsys)
     assert not (repo / "relative-cache").exists()
     assert list((repo / "home" / ".cache" / "ruleops" / "check").glob("*.json"))
+
+
+@pytest.mark.parametrize("form", ["github", "json", "junit"])
+def test_a_run_answered_from_the_cache_names_its_codes_as_the_first_did(repo, form):
+    # each run in a process of its own: one that reads the cache imports no check module
+    rule = repo / "rules" / "a.toml"
+    rule.write_text(rule.read_text().replace('severity = "low"', 'severity = "urgent"'))
+    outputs = [
+        subprocess.run(
+            [sys.executable, "-m", "ruleops", "check", "rules", "--format", form],
+            capture_output=True,
+            text=True,
+            env=os.environ,
+        ).stdout
+        for _ in range(2)
+    ]
+    assert "schema.value-not-allowed" in outputs[0]
+    assert outputs[1] == outputs[0]

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from ruleops.checks import load_all_checks
 from ruleops.diagnostics import Severity
 from ruleops.report import Report
 
@@ -61,6 +62,10 @@ def write(name: str, report: Report, failing: Severity, out: IO[Any], **options:
     """`report` in the output format `name` (`options`: the format's own, such as the text
     report's `quiet`). A format's module is imported when that format is written: a run
     writes one or two."""
+    if name != "text":
+        # Every other format names the codes (`RO151 style.lookback-gap`): a run answered
+        # from the cache has imported no module that declares them.
+        load_all_checks()
     importlib.import_module(REPORTERS[name]).write_report(report, out, failing, **options)
 
 
