@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from ruleops.esql import EsqlSyntaxError, ast, parse_esql
+from ruleops.esql.parser import _parser
 
 
 def command(text: str, index: int = 1):
@@ -129,6 +134,44 @@ def test_strings_with_escapes_and_triple_quotes():
     assert value(r'"a\"b\\c\n"').value == 'a"b\\c\n'
     assert value('"""C:\\temp\\x"""').value == "C:\\temp\\x"
     assert value('"""say "hi""""').value == 'say "hi"'
+
+
+# Elasticsearch's lexer (EsqlBaseLexer.g4): QUOTED_STRING is '"' (ESCAPE_SEQUENCE |
+# UNESCAPED_CHARS)* '"', ESCAPE_SEQUENCE '\\' [tnr"\\], UNESCAPED_CHARS ~[\r\n"\\], or a
+# triple-quoted string on one line. Dotted names: identifiers joined by dots.
+_QUOTED_STRING = r'"""[^\r\n]*?"""(?:""?)?|"(?:[^"\\\r\n]|\\[tnr"\\])*"'
+_IDENTIFIER = r"(?:[A-Za-z][A-Za-z0-9_]*|[_@][A-Za-z0-9_]+)"
+_DOTTED_NAME = rf"{_IDENTIFIER}(?:\.{_IDENTIFIER})+"
+
+
+def _terminal(name: str) -> re.Pattern[str]:
+    (terminal,) = (t for t in _parser().terminals if t.name == name)
+    return re.compile(terminal.pattern.to_regexp())
+
+
+def _same_match(pattern: re.Pattern[str], reference: str, text: str) -> None:
+    found, expected = pattern.match(text), re.match(reference, text)
+    assert (found and found.span()) == (expected and expected.span())
+
+
+def _texts(*pieces: str) -> st.SearchStrategy[str]:
+    return st.lists(st.sampled_from(pieces), max_size=12).map("".join)
+
+
+@example('"a\\\\b\\"c"')
+@example('"\\x"')
+@example('"""say "hi"""""')
+@settings(max_examples=500)
+@given(_texts('"', '"""', "\\", "\\\\", '\\"', "\\n", "\\x", "\n", "\r", "a", " "))
+def test_a_string_token_is_what_elasticsearchs_quoted_string_reads(text: str) -> None:
+    _same_match(_terminal("STRING"), _QUOTED_STRING, text)
+
+
+@example("a.b.c.")
+@settings(max_examples=500)
+@given(_texts("a", "Z9", "_", "@", ".", "..", "`", " "))
+def test_a_dotted_name_token_is_identifiers_joined_by_dots(text: str) -> None:
+    _same_match(_terminal("DOTTED_NAME"), _DOTTED_NAME, text)
 
 
 def test_parameters():
