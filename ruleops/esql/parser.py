@@ -196,6 +196,13 @@ def _name_text(token: Any) -> str:
 _PLAIN_NAMES = frozenset({"NAME", "DOTTED_NAME"})
 
 
+@functools.lru_cache(maxsize=8192)
+def _keyword_free(text: str) -> bool:
+    """Whether no dot-separated part of `text` is a reserved word (asked of every name a
+    query writes, most of them many times: remembered)."""
+    return RESERVED.isdisjoint(text.lower().split("."))
+
+
 def _not_reserved(token: Any) -> None:
     if token.type == "NAME" and str(token).lower() in RESERVED:
         _reserved(str(token), token.start_pos)
@@ -395,7 +402,7 @@ class _Builder:
                     token.end_pos,
                 )
             text = str(token)
-            if not RESERVED.isdisjoint(text.lower().split(".")):
+            if not _keyword_free(text):
                 _no_reserved_segment(text, token.start_pos)
             pieces = _pattern_parts(text)
             parts[-1] += pieces[0]
@@ -644,7 +651,7 @@ class _Builder:
         first = children[0]
         if len(children) == 1 and first.type in _PLAIN_NAMES:
             text = str(first)
-            if not RESERVED.isdisjoint(text.lower().split(".")):
+            if not _keyword_free(text):
                 _not_reserved(first)
             return ast.Column(text, Span(first.start_pos, first.end_pos))
         parts = []

@@ -74,22 +74,28 @@ class FastLalr:
         self._end = table.end_states[start]
         size = max(table.states) + 1
         self._actions: list[dict[str, int]] = [{} for _ in range(size)]
-        self._gotos: list[dict[str, int]] = [{} for _ in range(size)]
+        gotos: list[dict[str, int]] = [{} for _ in range(size)]
         # Reductions: (length of the expansion, rule's name, callback or None for a `?rule`
         # passing its one child up). An action is a state to shift to (>= 0) or ~reduction.
-        self._rules: list[tuple[int, str, Callable[[list[Any]], Any] | None]] = []
+        reductions: list[tuple[int, str, Callable[[list[Any]], Any] | None]] = []
         numbers: dict[Any, int] = {}
         for state, actions in table.states.items():
             for symbol, (action, argument) in actions.items():
                 if action is Shift:
                     terminal = symbol.isupper() or symbol == _END
-                    (self._actions if terminal else self._gotos)[state][symbol] = argument
+                    (self._actions if terminal else gotos)[state][symbol] = argument
                     continue
                 number = numbers.get(argument)
                 if number is None:
-                    number = numbers[argument] = len(self._rules)
-                    self._rules.append(_reduction(argument, transformer, options))
+                    number = numbers[argument] = len(reductions)
+                    reductions.append(_reduction(argument, transformer, options))
                 self._actions[state][symbol] = ~number
+        # per reduction: (length, callback, its gotos: state below → state after)
+        self._rules: list[tuple[int, Callable[[list[Any]], Any] | None, dict[int, int]]] = [
+            (length, callback, {below: g[name] for below, g in enumerate(gotos) if name in g})
+            for length, name, callback in reductions
+        ]
+        # (state or ~reduction, lookahead, state below) → where its chain of `?rule`s ends
         self._chains: dict[tuple[int, str, int], int] = {}
 
         # Scanners are compiled on first use: a run meets a fraction of the states.
@@ -119,12 +125,14 @@ class FastLalr:
 
     def parse(self, text: str) -> Any:
         """The transformer's result for `text`, or FAILED where it is not in the language."""
-        actions, gotos, rules, dispatch = self._actions, self._gotos, self._rules, self._dispatch
+        actions, rules, dispatch = self._actions, self._rules, self._dispatch
         chains, end_state = self._chains, self._end
         state = self._start
         stack = [state]
         values: list[Any] = []
         push_state, push_value = stack.append, values.append
+        pop_state, pop_value = stack.pop, values.pop
+        new_token = FastToken
         pos, length = self._skip(text).end(), len(text)
         while True:
             if pos < length:
@@ -138,7 +146,7 @@ class FastLalr:
                     return FAILED
                 kind = match.lastgroup
                 end = match.end(kind)
-                token: Any = FastToken(text[pos:end])
+                token: Any = new_token(text[pos:end])
                 token.type, token.start_pos, token.end_pos = kind, pos, end
                 pos = match.end()
             else:
@@ -154,7 +162,7 @@ class FastLalr:
                     push_value(token)
                     state = code
                     break
-                size, name, callback = rules[~code]
+                size, callback, goto = rules[~code]
                 if callback is None:
                     # a `?rule` passing its child up: follow the whole chain at once
                     below = stack[-2]
@@ -162,20 +170,29 @@ class FastLalr:
                     try:
                         top = chains[key]
                     except KeyError:
-                        top = chains[key] = self._chain(gotos[below][name], kind, below)
+                        top = chains[key] = self._chain(goto[below], kind, below)
                     if top == end_state:
                         return values[-1]
                     stack[-1] = state = top
                     state_actions = actions[state]
                     continue
-                if size:
+                if size == 1:
+                    children = [pop_value()]
+                    pop_state()
+                elif size:
                     children = values[-size:]
                     del values[-size:]
                     del stack[-size:]
                 else:
                     children = []
                 value = callback(children)
-                state = gotos[stack[-1]][name]
+                # the goto and the chain of `?rule`s after it, remembered as one step
+                below = stack[-1]
+                key = (code, kind, below)
+                try:
+                    state = chains[key]
+                except KeyError:
+                    state = chains[key] = self._chain(goto[below], kind, below)
                 if state == end_state:
                     return value
                 push_state(state)
@@ -186,9 +203,9 @@ class FastLalr:
         """Where a chain of pass-the-child-up reductions over `below` ends."""
         while True:
             code = self._actions[top].get(kind)
-            if code is None or code >= 0 or self._rules[~code][2] is not None:
+            if code is None or code >= 0 or self._rules[~code][1] is not None:
                 return top
-            top = self._gotos[below][self._rules[~code][1]]
+            top = self._rules[~code][2][below]
 
     def _scanner(self, state: int, char: str) -> Any:
         """The state's terminals that can start with `char`, in lark's order, then an atomic
@@ -347,6 +364,14 @@ def _shaper(
     left = left and not any(s or b for _, s, b in plan[1:])
     if left and not trailing and not expand1:
         # a left-recursive repetition: extend the list built so far
+        if build is _items:
+
+            def grow(children: list[Any]) -> Any:
+                items = children[0]
+                items += children[1:]
+                return items
+
+            return grow
 
         def extend(children: list[Any]) -> Any:
             items = children[0]
@@ -355,21 +380,20 @@ def _shaper(
 
         return extend
 
-    def shape(children: list[Any]) -> Any:
-        items: list[Any] = []
-        for index, splice, before in plan:
-            if before:
-                items += [None] * before
-            if splice:
-                items += children[index]
-            else:
-                items.append(children[index])
-        if trailing:
-            items += [None] * trailing
-        if expand1 and len(items) == 1:
-            return items[0]
-        return build(items)
-
+    # the items as one list display, compiled: `build([c[0], None, *c[1], c[2]])`
+    parts = []
+    for index, splice, before in plan:
+        parts += ["None"] * before
+        parts.append(f"*c[{index}]" if splice else f"c[{index}]")
+    parts += ["None"] * trailing
+    items = f"[{', '.join(parts)}]"
+    if expand1:  # a `?rule` whose items come to one passes it up
+        body = f"items = {items}\n    return items[0] if len(items) == 1 else build(items)"
+    else:
+        body = f"return build({items})"
+    namespace: dict[str, Any] = {}
+    exec(f"def shape(c):\n    {body}\n", {"build": build}, namespace)
+    shape: Callable[[list[Any]], Any] = namespace["shape"]
     return shape
 
 
