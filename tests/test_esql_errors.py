@@ -75,3 +75,30 @@ def test_c_style_operators():
 def test_two_values_without_an_operator():
     found = error("ROW a = 1 2")
     assert found.column == 11 and "`and`" in found.message
+
+
+# A LIKE pattern's backslash escapes only `*`, `?` and itself (esql-core StringUtils.
+# wildcardToJavaPattern; StatementParserTests.testLikeRLike expects "Invalid pattern for LIKE").
+
+
+def test_a_like_backslash_before_another_character_is_an_error_on_the_pattern():
+    found = error('FROM a | WHERE b LIKE "*\\\\.exe"')
+    assert found.column == 23 and "Invalid pattern for LIKE" in found.message
+
+
+def test_a_windows_path_with_single_backslashes_in_like_is_an_error_with_the_fix():
+    found = error('FROM a | WHERE b LIKE "C:\\\\Windows\\\\*"')
+    assert "`\\W`" in found.message
+    assert '"""C:\\\\Windows\\\\*"""' in found.hint
+
+
+def test_a_like_pattern_ending_in_a_backslash_is_an_error():
+    assert "Invalid pattern for LIKE" in error('FROM a | WHERE b LIKE "a\\\\"').message
+
+
+def test_like_escapes_of_wildcards_and_backslashes_parse():
+    parse_esql('FROM a | WHERE b LIKE ("a\\\\*", "b\\\\?", "c\\\\\\\\d*", """e\\\\f*""")')
+
+
+def test_an_rlike_backslash_is_the_regex_s_business():
+    parse_esql('FROM a | WHERE b RLIKE "a\\\\.b"')

@@ -590,6 +590,9 @@ class _Builder:
 
     def like(self, children: list) -> ast.Like:
         value, negated, _like, (patterns, last) = children
+        for pattern in patterns:
+            if isinstance(pattern, ast.Literal) and isinstance(pattern.value, str):
+                _check_like_escapes(pattern)
         return ast.Like(value, patterns, False, negated is not None, span_of(value, last))
 
     def rlike(self, children: list) -> ast.Like:
@@ -763,6 +766,33 @@ def _list_kind(kind: str) -> str:
 
 def _token_span(token: Any) -> Span:
     return Span(token.start_pos, token.end_pos)
+
+
+def _check_like_escapes(pattern: ast.Literal) -> None:
+    """A LIKE pattern's backslash escapes `*`, `?` or another backslash and nothing else;
+    Elasticsearch refuses the query otherwise, a trailing backslash included (esql-core
+    `StringUtils.wildcardToJavaPattern`: "Invalid sequence - escape character is not
+    followed by special wildcard char"; StatementParserTests.testLikeRLike)."""
+    text = str(pattern.value)
+    index = 0
+    while index < len(text):
+        if text[index] != "\\":
+            index += 1
+            continue
+        following = text[index + 1 : index + 2]
+        if following and following in "*?\\":
+            index += 2
+            continue
+        escape = f"`\\{following}`" if following else "a backslash at the end"
+        fixed = re.sub(r"\\\\|\\", r"\\\\", text)
+        raise _Reject(
+            f"Invalid pattern for LIKE [{text}]: {escape}: in a LIKE pattern a backslash only "
+            "escapes `*`, `?` or another backslash",
+            pattern.span.start,
+            pattern.span.end,
+            hint=f'for a backslash write two in the pattern: """{fixed}""" or '
+            f'"{fixed.replace(chr(92), chr(92) * 2)}"',
+        )
 
 
 def _string_literal(token: Any) -> ast.Literal:
