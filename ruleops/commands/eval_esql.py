@@ -80,9 +80,9 @@ def _explain(query, sourced, result) -> None:
     dropped: dict[int, str] = {}
     for index, entries in result.dropped.items():
         command = query.commands[index]
-        for origin, reason in entries:
-            if origin is not None:
-                dropped.setdefault(origin, f"{command.keyword}: {reason}")
+        for drop in entries:
+            if drop.origin is not None:
+                dropped.setdefault(drop.origin, f"{command.keyword}: {drop.reason}")
     kept = {o for o in result.origins if o is not None}
     for position, (path, line, _event) in enumerate(sourced):
         if position in kept:

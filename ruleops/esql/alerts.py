@@ -18,13 +18,14 @@ MV_EXPAND, `max_signals`) and of rule settings (`from`, `interval`, `timestamp_o
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ruleops.esql import ast
-from ruleops.esql.evaluate import Result
+from ruleops.esql.evaluate import Dropped, Result
 from ruleops.esql.parser import parse_esql
 from ruleops.esql.pipeline import compile_query
 from ruleops.esql.source import FieldTypes, event_table
@@ -51,7 +52,7 @@ class RuleRun:
     aggregating: bool
     outside_window: tuple[int, ...] = ()  # events the time window left out
     window: tuple[int, int] | None = None  # (start, end) epoch milliseconds
-    dropped: Mapping[int, list[Any]] = field(default_factory=dict)
+    dropped: Mapping[int, list[Dropped]] = field(default_factory=dict)
 
 
 def is_aggregating(query: ast.Query) -> bool:
@@ -130,7 +131,10 @@ def run_rule(
         for a in found
     )
     dropped = {
-        command: [(inside[o] if o is not None else None, *rest) for o, *rest in entries]
+        command: [
+            dataclasses.replace(d, origin=inside[d.origin]) if d.origin is not None else d
+            for d in entries
+        ]
         for command, entries in result.dropped.items()
     }
     return RuleRun(alerts, result, aggregating, tuple(outside), window, dropped)

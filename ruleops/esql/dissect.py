@@ -44,10 +44,25 @@ class Dissect:
 
     def match(self, text: str, separator: str = "") -> list[str | None] | None:
         """The columns' values, or None when `text` does not fit the pattern."""
+        parts = self.split(text)
+        if parts is None:
+            return None
+        values: dict[str, list[tuple[int, str]]] = {}
+        for key, value in zip(self.keys, parts, strict=True):
+            if key.name:
+                values.setdefault(key.name, []).append((key.order, value))
+        out: list[str | None] = []
+        for name in self.columns:
+            ordered = [v for _, v in sorted(values.get(name, []), key=lambda p: p[0])]
+            out.append(separator.join(ordered) if ordered else None)
+        return out
+
+    def split(self, text: str) -> list[str] | None:
+        """The text of each key, skipped ones included, or None when `text` does not fit."""
         if not text.startswith(self.prefix):
             return None
         position = len(self.prefix)
-        found: list[tuple[_Key, str]] = []
+        found: list[str] = []
         for index, key in enumerate(self.keys):
             delimiter = self.delimiters[index]
             if delimiter == "":
@@ -64,18 +79,8 @@ class Dissect:
                 if key.pad:
                     while text.startswith(delimiter, position):
                         position += len(delimiter)
-            found.append((key, value))
-        if position != len(text):
-            return None
-        values: dict[str, list[tuple[int, str]]] = {}
-        for key, value in found:
-            if key.name:
-                values.setdefault(key.name, []).append((key.order, value))
-        out: list[str | None] = []
-        for name in self.columns:
-            parts = [v for _, v in sorted(values.get(name, []), key=lambda p: p[0])]
-            out.append(separator.join(parts) if parts else None)
-        return out
+            found.append(value)
+        return found if position == len(text) else None
 
 
 @lru_cache(maxsize=512)

@@ -137,13 +137,25 @@ class Warnings:
 
 
 @dataclass(frozen=True)
+class Dropped:
+    """A row a WHERE dropped (explain mode)."""
+
+    origin: int | None  # its source row; None for a row STATS made
+    reason: str  # for a rule author: the condition not true, with the values it read
+    conjunct: int  # the first condition (AND operand) of that WHERE that is not true
+    # How far the conditions of the WHERE (and of the WHEREs run with it) are from true,
+    # 0 to 1 (`ruleops.esql.distance`): for a search that makes a rule alert.
+    distance: float = 1.0
+
+
+@dataclass(frozen=True)
 class Result:
     columns: tuple[tuple[str, str], ...]
     rows: list[tuple[Any, ...]]
     warnings: tuple[str, ...]
     origins: list[int | None]
-    # For explanations: per command (index in the query), the source rows it dropped.
-    dropped: Mapping[int, list[tuple[int, str]]] = field(default_factory=dict)
+    # For explanations: per command (index in the query), the rows it dropped.
+    dropped: Mapping[int, list[Dropped]] = field(default_factory=dict)
 
 
 @dataclass
@@ -154,7 +166,7 @@ class Context:
     now: int
     documents: Sequence[Mapping[str, Any]] | None = None
     explain: bool = False
-    dropped: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+    dropped: dict[int, list[Dropped]] = field(default_factory=dict)
     expanded: int = 0  # rows MV_EXPAND added, against its budget
 
 

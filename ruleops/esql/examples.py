@@ -1,4 +1,5 @@
-"""Example strings for GROK and DISSECT patterns: a value the pattern extracts columns from.
+"""Example strings for GROK and DISSECT patterns (a value the pattern extracts columns from)
+and for REPLACE's regular expressions (a value it finds a match in).
 
 Fixture generation needs a source value that a rule's GROK or DISSECT accepts, so that the
 columns it extracts (and the conditions on them) can hold. An example is built from the
@@ -28,21 +29,68 @@ _CATEGORY_EXAMPLE = {
 MAX_LENGTH = 400
 
 
-def grok_example(pattern: str) -> str | None:
-    """A string the GROK pattern matches with every column it extracts set, or None."""
+def grok_example(pattern: str, column: str | None = None, value: str = "") -> str | None:
+    """A string the GROK pattern matches with every column it extracts set (`column`, when
+    given, to `value`), or None."""
     try:
         grok = compile_grok(pattern)
         parsed = sre_parse.parse(grok.regex.pattern)
     except (GrokError, re.error, RecursionError):
         return None
+    fixed: dict[int, str] = {}
+    if column is not None:
+        names = {c.name: i for i, c in enumerate(grok.columns)}
+        fixed = {
+            grok.regex.groupindex[group]: value
+            for group, index in grok.groups
+            if index == names.get(column)
+        }
     try:
-        text = _build(parsed, depth=0)
+        text = _build(parsed, depth=0, fixed=fixed)
     except (_NoExample, RecursionError):
         return None
-    if len(text) > MAX_LENGTH:
+    if len(text) > MAX_LENGTH + len(value):
         return None
     values = grok.match(text)
-    return text if values is not None and all(v is not None for v in values) else None
+    if values is None or any(v is None for v in values):
+        return None
+    if column is not None and values[[c.name for c in grok.columns].index(column)] != value:
+        return None
+    return text
+
+
+def regex_example(pattern: str) -> str | None:
+    """A string a REPLACE's regular expression (Java syntax, read by Python's `re`) finds a
+    match in, or None."""
+    try:
+        regex = re.compile(pattern)
+        text = _build(sre_parse.parse(pattern), depth=0)
+    except (re.error, _NoExample, RecursionError, OverflowError):
+        return None
+    if len(text) > MAX_LENGTH or regex.search(text) is None:
+        return None
+    return text
+
+
+def dissect_with(pattern: str, text: str | None, column: str, value: str) -> str | None:
+    """`text` (else an example) with the DISSECT key `column` set to `value`, or None."""
+    try:
+        dissect = compile_dissect(pattern)
+    except DissectError:
+        return None
+    parts = dissect.split(text) if text is not None else None
+    if parts is None:
+        parts = [f"value{index}" for index in range(len(dissect.keys))]
+    first = True
+    for index, key in enumerate(dissect.keys):
+        if key.name == column:
+            parts[index] = value if first else ""
+            first = False
+    built = dissect.prefix + "".join(p + d for p, d in zip(parts, dissect.delimiters, strict=True))
+    found = dissect.match(built)
+    if found is None or found[dissect.columns.index(column)] != value:
+        return None
+    return built
 
 
 def dissect_example(pattern: str) -> str | None:
@@ -64,16 +112,17 @@ class _NoExample(Exception):
     pass
 
 
-def _build(items: Any, depth: int) -> str:
+def _build(items: Any, depth: int, fixed: dict[int, str] | None = None) -> str:
+    """An example for parsed regex `items`; a group numbered in `fixed` is that text."""
     if depth > 50:
         raise _NoExample
     out: list[str] = []
     for op, argument in items:
-        out.append(_item(op, argument, depth))
+        out.append(_item(op, argument, depth, fixed or {}))
     return "".join(out)
 
 
-def _item(op: Any, argument: Any, depth: int) -> str:
+def _item(op: Any, argument: Any, depth: int, fixed: dict[int, str]) -> str:
     if op is sre_c.LITERAL:
         return chr(argument)
     if op is sre_c.NOT_LITERAL:
@@ -84,13 +133,15 @@ def _item(op: Any, argument: Any, depth: int) -> str:
         return _in(argument)
     if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, getattr(sre_c, "POSSESSIVE_REPEAT", None)):
         low, _high, inner = argument
-        return _build(inner, depth + 1) * max(low, 1 if _has_group(inner) else low)
+        return _build(inner, depth + 1, fixed) * max(low, 1 if _has_group(inner) else low)
     if op is sre_c.SUBPATTERN:
-        return _build(argument[-1], depth + 1)
+        if argument[0] in fixed:
+            return fixed[argument[0]]
+        return _build(argument[-1], depth + 1, fixed)
     if op is getattr(sre_c, "ATOMIC_GROUP", None):
-        return _build(argument, depth + 1)
+        return _build(argument, depth + 1, fixed)
     if op is sre_c.BRANCH:
-        return _build(argument[1][0], depth + 1)
+        return _build(argument[1][0], depth + 1, fixed)
     if op in (sre_c.AT, sre_c.ASSERT, sre_c.ASSERT_NOT):
         return ""
     raise _NoExample

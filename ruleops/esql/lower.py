@@ -64,7 +64,7 @@ def lowered_conditions(query: ast.Query, *, hints: bool = False) -> list[q.Expr]
         elif isinstance(command, ast.Rename):
             computed.update(item.new.name for item in command.items)
         elif isinstance(command, ast.Grok | ast.Dissect):
-            computed.update(_extracted(command))
+            computed.update(extracted_columns(command))
         elif isinstance(command, ast.MvExpand):
             continue
     if not parts:
@@ -155,7 +155,8 @@ def _span(query: ast.Query) -> q.Span:
     return q.Span(query.span.start, query.span.end)
 
 
-def _extracted(command: Any) -> set[str]:
+def extracted_columns(command: Any) -> set[str]:
+    """The columns a GROK or DISSECT command makes."""
     names: set[str] = set()
     if isinstance(command, ast.Grok):
         for pattern in command.patterns:

@@ -18,10 +18,12 @@ from ruleops.esql.bounded_regex import RegexTimeout, watching
 from ruleops.esql.builtins.aggregates import CONSTANT_WEIGHT
 from ruleops.esql.builtins.dates import UTC_ZONE, parse_zone
 from ruleops.esql.dissect import DissectError, compile_dissect
+from ruleops.esql.distance import compile_distance
 from ruleops.esql.evaluate import (
     DEFAULT_LIMIT,
     Compiler,
     Context,
+    Dropped,
     EsqlError,
     Fn,
     NotEvaluated,
@@ -247,7 +249,9 @@ def _where(
         return _explained(rows, ctx)
 
     why = [_why_not(compiler, w.condition, scope) for _, w in wheres]
+    distances = [compile_distance(compiler, w.condition, scope) for _, w in wheres]
     groups = [n for n in compiler.group_keys if n in scope.index]
+    holder = compiler.holder
 
     def _explained(rows: Rows, ctx: Context) -> Rows:
         for r in rows:
@@ -256,11 +260,18 @@ def _where(
                 yield r
                 continue
             first = next(i for i, v in enumerate(values) if v is not True)
-            reason = why[first](r)
+            reason, conjunct = why[first](r)
             if r[0] is None and groups:
                 group = ", ".join(_shown(n, r[scope.index[n]], scope.type_of(n)) for n in groups)
                 reason = f"group {group}: {reason}"
-            ctx.dropped.setdefault(indexes[first], []).append((r[0], reason))
+            # Measured aside, so that the measuring adds no warning to the run's.
+            holder[0] = Context(Warnings(), ctx.now, ctx.documents)
+            try:
+                distance = sum(d(r) for d in distances) / len(distances)
+            finally:
+                holder[0] = ctx
+            drop = Dropped(r[0], reason, conjunct, distance)
+            ctx.dropped.setdefault(indexes[first], []).append(drop)
 
     return scope, where
 
@@ -269,18 +280,21 @@ def _shown(name: str, cell: Any, kind: str) -> str:
     return f"{name} = {json.dumps(to_json(cell, kind), ensure_ascii=False, default=str)}"
 
 
-def _why_not(compiler: Compiler, condition: ast.Expr, scope: _Scope) -> Callable[[Row], str]:
+def _why_not(
+    compiler: Compiler, condition: ast.Expr, scope: _Scope
+) -> Callable[[Row], tuple[str, int]]:
     """For explanations: which part of a condition is not true on a row, with the values
-    it read (`process.name == "cmd.exe" is false: process.name = "x"`); a multi-valued
-    field is named as the reason for a null."""
+    it read (`process.name == "cmd.exe" is false: process.name = "x"`), and its position
+    among the condition's AND operands; a multi-valued field is named as the reason for a
+    null."""
     parts = []
     for conjunct in _conjuncts(condition):
         test = compiler._boolean(conjunct, scope)
         names = list(dict.fromkeys(c.name for c in ast.columns(conjunct) if c.name in scope.index))
         parts.append((compiler.source(conjunct), test, names))
 
-    def why(row: Row) -> str:
-        for label, test, names in parts:
+    def why(row: Row) -> tuple[str, int]:
+        for position, (label, test, names) in enumerate(parts):
             value = test(row)
             if value is True:
                 continue
@@ -294,8 +308,8 @@ def _why_not(compiler: Compiler, condition: ast.Expr, scope: _Scope) -> Callable
                     f"; {', '.join(multi)} has several values, and a single-value comparison "
                     "of a multi-value is null in ES|QL (use MV_CONTAINS, MV_EXPAND or KQL())"
                 )
-            return text
-        return f"{compiler.source(condition)} is not true"
+            return text, position
+        return f"{compiler.source(condition)} is not true", 0
 
     return why
 
