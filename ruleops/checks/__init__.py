@@ -78,6 +78,7 @@ ALL_CHECK_MODULES: tuple[str, ...] = (
     "ruleops.checks.empty_values",
     "ruleops.checks.integrations",
     "ruleops.checks.references",
+    "ruleops.checks.timing",
     "ruleops.checks.repository_fields",
     "ruleops.checks.house_style",
     "ruleops.checks.eql",

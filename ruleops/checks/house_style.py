@@ -374,19 +374,14 @@ def lookback_covers_interval(rule: Rule, config: Config) -> Iterator[Diagnostic]
     every = rule.string("rule.interval") or DEFAULT_INTERVAL
     first, last = offset_seconds(start), offset_seconds(end)
     step = duration_seconds(every)
-    if first is None or last is None or step is None or last - first >= step:
+    # A window that holds no time is timing.searches-nothing (RO112), on every rule.
+    if first is None or last is None or step is None or not 0 < last - first < step:
         return
     key = "rule.from" if _has(rule, "rule.from") else "rule.interval"
-    if last <= first:
-        message = f"from = {start!r} is not earlier than to = {end!r}: the rule searches nothing"
-    else:
-        message = (
-            f"from = {start!r} looks back less than the interval of {every!r}: "
-            "events in the rest of each interval are never searched"
-        )
     yield rule.diagnostic(
         LOOKBACK_GAP,
-        message,
+        f"from = {start!r} looks back less than the interval of {every!r}: "
+        "events in the rest of each interval are never searched",
         key,
         hint=f'look back at least one interval plus a margin, e.g. from = "now-{_double(every)}"',
     )
