@@ -78,6 +78,19 @@ def test_the_hint_names_the_first_version_on_the_rule_s_line():
     assert found.hint == 'raise min_stack_version to "8.19.0"'
 
 
+def test_a_function_newer_than_min_stack_version_is_named():
+    query = 'FROM a | WHERE MV_CONTAINS(event.category, "process") | KEEP a'
+    assert _newer(query, "8.18.0") == [
+        "MV_CONTAINS needs stack 9.2 or later; the rule's min_stack_version is 8.18.0"
+    ]
+    assert _newer(query, "9.2.0") == []
+
+
+def test_a_function_is_reported_once_per_query():
+    query = 'FROM a | EVAL b = JSON_EXTRACT(c, "x"), d = JSON_EXTRACT(c, "y") | KEEP b'
+    assert len(_newer(query, "9.3.0")) == 1
+
+
 def test_an_argument_list_compared_never_matches_and_is_an_error():
     query = 'FROM a | WHERE process.args == "enc" AND process.args LIKE "-d*" | KEEP a'
     found = [d for d in diagnostics(query) if d.code == "RO716"]

@@ -65,6 +65,22 @@ _FEATURE_VERSIONS: dict[str, tuple[tuple[int, int], ...]] = {
 }
 
 
+# Functions that came after 8.19, the last 8.x minor, so only on the 9.x line: the first
+# version of each from its docs page's `applies_to` (elastic/elasticsearch docs/reference/
+# query-languages/esql/_snippets/functions/layout/<name>.md: contains, url_decode `ga
+# 9.2.0`; mv_contains `preview 9.2.0`; mv_intersection, mv_union `preview 9.3.0`;
+# json_extract `preview 9.4.0`). Functions from 9.0 and 9.1 are left out: whether 8.18 and
+# 8.19 have them is not in the 9.x pages.
+_FUNCTION_VERSIONS: dict[str, tuple[tuple[int, int], ...]] = {
+    "contains": ((9, 2),),
+    "url_decode": ((9, 2),),
+    "mv_contains": ((9, 2),),
+    "mv_intersection": ((9, 3),),
+    "mv_union": ((9, 3),),
+    "json_extract": ((9, 4),),
+}
+
+
 def _available(have: tuple[int, ...], firsts: tuple[tuple[int, int], ...]) -> bool:
     """Whether stack version `have` has a feature that first came in `firsts`."""
     for first in firsts:
@@ -229,12 +245,27 @@ def _versions(rule: Rule, commands) -> Iterator[Diagnostic]:
         have = tuple(int(p) for p in raw.split(".")[:2])
     except ValueError:
         return
+    uses: list[tuple[str, tuple[tuple[int, int], ...], Span]] = []
+    named: set[str] = set()
     for command in commands:
         feature = command.keyword
         if isinstance(command, ast.Stats) and any(a.where is not None for a in command.aggregates):
             feature = "STATS … WHERE"
-        firsts = _FEATURE_VERSIONS.get(feature)
-        if firsts is None or _available(have, firsts):
+        if feature in _FEATURE_VERSIONS:
+            start = command.span.start
+            span = Span(start, start + len(command.keyword.split()[0]))
+            uses.append((feature, _FEATURE_VERSIONS[feature], span))
+        for expression in ast.expressions(command):
+            for node in ast.walk(expression):
+                if not isinstance(node, ast.Call):
+                    continue
+                name = node.name.lower()
+                if name in _FUNCTION_VERSIONS and name not in named:
+                    named.add(name)
+                    span = Span(node.span.start, node.span.start + len(node.name))
+                    uses.append((name.upper(), _FUNCTION_VERSIONS[name], span))
+    for feature, firsts, span in uses:
+        if _available(have, firsts):
             continue
         versions = " or ".join(f"{major}.{minor}" for major, minor in firsts)
         # the first version with the feature on the rule's own line, else the next line's
@@ -243,7 +274,7 @@ def _versions(rule: Rule, commands) -> Iterator[Diagnostic]:
             QueryFinding(
                 NEWER_THAN_STACK,
                 f"{feature} needs stack {versions} or later; the rule's min_stack_version is {raw}",
-                Span(command.span.start, command.span.start + len(command.keyword.split()[0])),
+                span,
                 f'raise min_stack_version to "{major}.{minor}.0"',
             )
         )

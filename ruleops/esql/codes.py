@@ -304,11 +304,13 @@ NEWER_THAN_STACK = register(
         code="RO714",
         name="esql.newer-than-min-stack-version",
         severity=Severity.ERROR,
-        summary="a command the rule's min_stack_version does not have",
+        summary="a command or function the rule's min_stack_version does not have",
         explanation=(
-            "INLINE STATS, LOOKUP JOIN, COMPLETION, FORK, SAMPLE, CHANGE_POINT, RERANK, FUSE and "
-            "aggregate WHERE filters arrived in later stack versions; on an older stack the query "
-            "is rejected. Raise `min_stack_version` in [metadata], or do without the command."
+            "INLINE STATS, LOOKUP JOIN, COMPLETION, FORK, SAMPLE, CHANGE_POINT, RERANK, FUSE, "
+            "aggregate WHERE filters and functions such as MV_CONTAINS, CONTAINS, URL_DECODE, "
+            "MV_INTERSECTION, MV_UNION and JSON_EXTRACT arrived in later stack versions; on an "
+            "older stack the query is rejected. Raise `min_stack_version` in [metadata], or do "
+            "without the command or function."
         ),
         example="rule",
         bad='[metadata]\nmin_stack_version = "8.15.0"\n\n' + _LOOKUP_RULE,
