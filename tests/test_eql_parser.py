@@ -749,3 +749,13 @@ def test_a_query_with_an_insertion_parses_or_fails_cleanly(query, position, inse
 def test_a_missing_list_says_a_parenthesis_was_expected():
     assert rejected("process where a in").message.endswith("expected `(`")
     assert rejected("process where a like x").message.endswith("expected a string or `(`")
+
+
+@pytest.mark.parametrize(
+    "query", ["process where process.pid : 123", "process where process.pid : (123, 4)"]
+)
+def test_a_number_after_a_string_operator_points_to_equals(query):
+    # Elasticsearch's verifier: "first argument of [:] must be [string] ... consider using [==]"
+    error = rejected(query)
+    assert error.message == "`:` compares strings, and `123` is a number"
+    assert "`==`" in (error.hint or "")

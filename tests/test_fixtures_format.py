@@ -113,6 +113,13 @@ def test_negative_sequence_index_is_reported():
     assert "event indices start at 0" in messages(text)
 
 
+def test_a_repeat_below_one_says_the_least_it_can_be():
+    text = VALID.replace("[[case.events]]", "[[case.events]]\nrepeat = 0")
+    assert [c for c, _ in codes(text)] == ["RO500"]
+    message = messages(text)
+    assert "the least it can be is 1" in message and "indices" not in message
+
+
 def test_duplicate_case_names_are_reported_on_the_second():
     text = VALID + VALID.split("\n", 2)[2]
     assert codes(text) == [("RO508", 10)]

@@ -488,6 +488,13 @@ def test_language_of_wrong_rule_type_says_which_language_fits() -> None:
     assert found.message == 'rule.language must be eql for eql rules; got "kuery"'
 
 
+def test_a_table_where_a_value_belongs_is_named_once() -> None:
+    data = document("machine_learning")
+    data["rule"]["machine_learning_job_id"] = {"a": 1}
+    (found,) = diagnostics_of(data)
+    assert found.message.endswith("must be a string or a list; got a table")
+
+
 def test_alternative_shapes_are_named_instead_of_a_schema_dump() -> None:
     data = document("machine_learning")
     data["rule"]["machine_learning_job_id"] = 5

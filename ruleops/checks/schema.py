@@ -334,6 +334,12 @@ def _type_of(instance: Any) -> str:
     return type(instance).__name__
 
 
+def _got(instance: Any) -> str:
+    """`an integer (5)`, `a string ("x")`; a table or a list is named once, not twice."""
+    kind, shown = _type_of(instance), _value(instance)
+    return kind if shown == kind else f"{kind} ({shown})"
+
+
 def _rule_type(data: dict[str, Any]) -> str | None:
     rule = data.get("rule")
     kind = rule.get("type") if isinstance(rule, dict) else None
@@ -382,7 +388,7 @@ def _explain(error: ValidationError, data: dict[str, Any]) -> Iterator[Finding]:
         yield (
             WRONG_TYPE,
             key_path(path),
-            f"{where} must be {words}; got {_type_of(instance)} ({_value(instance)})",
+            f"{where} must be {words}; got {_got(instance)}",
             hint,
         )
     elif kind in ("enum", "const"):
@@ -544,7 +550,7 @@ def _alternatives(error: ValidationError, data: dict[str, Any]) -> Iterator[Find
     causes = list(error.context or ())
     if causes and all(c.validator == "type" and not c.relative_path for c in causes):
         words = " or ".join(_TYPE_WORDS.get(str(c.validator_value), "?") for c in causes)
-        got = f"{_type_of(error.instance)} ({_value(error.instance)})"
+        got = _got(error.instance)
         yield (
             WRONG_TYPE,
             key_path(path),

@@ -255,6 +255,8 @@ def _follows_comparison(text: str, offset: int) -> bool:
 
 
 _STRINGS = re.compile(r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"')
+# A string operator right before the token, or before the first element of its list.
+_STRING_OPERATOR = re.compile(r"(:|\blike~?|\bregex~?)\s*(?:\(\s*)?$")
 
 
 def _character_mistake(text: str, offset: int) -> EqlSyntaxError | None:
@@ -331,6 +333,17 @@ def _token_mistake(text: str, token: Token, expected: set[str]) -> EqlSyntaxErro
     offset, end = cast(int, token.start_pos), cast(int, token.end_pos)
     if token.type == "ASSIGN":
         return _character_mistake(text, offset)
+    operator = _STRING_OPERATOR.search(text[:offset]) if token.type in ("INT", "DECIMAL") else None
+    if operator:
+        # Elasticsearch parses it and its verifier refuses it: "first argument of [:] must
+        # be [string] ... consider using [==]" (VerifierTests.testIncorrectUsageOfStringEquals)
+        return EqlSyntaxError(
+            f"`{operator[1]}` compares strings, and `{value}` is a number",
+            offset,
+            text,
+            hint="compare numbers with `==`, or with `in (…)` for a list of them",
+            end_offset=end,
+        )
     join = re.match(r"\s*(join)\s*(?:by\b|\[)", text)
     if join and offset <= join.end():
         return EqlSyntaxError(
