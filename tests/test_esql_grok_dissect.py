@@ -57,3 +57,20 @@ def test_dissect_no_match_gives_none():
 def test_dissect_reference_keys_are_rejected():
     with pytest.raises(DissectError):
         compile_dissect("%{*k} %{&k}")
+
+
+# Patterns Elasticsearch refuses (StatementParserTests.testGrokPattern).
+
+
+def test_a_name_captured_with_two_types_is_an_error():
+    with pytest.raises(GrokError, match=r"\[foo\] is defined multiple times with different types"):
+        compile_grok("%{NUMBER:foo:int} %{WORD:foo}")
+
+
+def test_python_named_groups_are_not_grok_syntax():
+    with pytest.raises(GrokError, match=r"undefined group option"):
+        compile_grok("(?P<justification>.+)")
+
+
+def test_an_escaped_parenthesis_before_p_is_no_named_group():
+    assert compile_grok(r"\(?P %{WORD:b}").match("(P foo") == ["foo"]

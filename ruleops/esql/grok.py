@@ -35,6 +35,8 @@ _TYPES = {
     "boolean": "boolean",
 }
 _MAX_DEPTH = 32
+# `(?P` not escaped by a backslash (an even run of backslashes before it escapes nothing).
+_PYTHON_GROUP = re.compile(r"(?<!\\)(?:\\\\)*\(\?P")
 
 
 class GrokError(ValueError):
@@ -113,8 +115,17 @@ def compile_grok(pattern: str) -> Grok:
     columns: list[Column] = []
     index_of: dict[str, int] = {}
     groups: list[tuple[str, int]] = []
+    captures: dict[str, str] = {}
 
-    def column(name: str, kind: str) -> str:
+    def column(name: str, kind: str, capture: str) -> str:
+        # Elasticsearch names each capture group by its reference (`NUMBER:foo:int`, or the
+        # name of a `(?<foo>…)` group) and refuses a column captured by two different ones
+        # (EsqlParser's validateGrokPattern, StatementParserTests.testGrokPattern); the
+        # same reference twice is one column of several values.
+        if captures.setdefault(name, capture) != capture:
+            raise GrokError(
+                f"the attribute [{name}] is defined multiple times with different types"
+            )
         if name not in index_of:
             index_of[name] = len(columns)
             columns.append(Column(name, kind))
@@ -136,7 +147,8 @@ def compile_grok(pattern: str) -> Grok:
             inner = expand(body, depth + 1, False)
             if field and top:
                 type_name = _TYPES.get(kind or "", "keyword")
-                out.append(f"(?P<{column(field, type_name)}>{inner})")
+                capture = found.group(0)[2:-1]
+                out.append(f"(?P<{column(field, type_name, capture)}>{inner})")
             else:
                 out.append(f"(?:{inner})")
             position = found.end()
@@ -148,8 +160,12 @@ def compile_grok(pattern: str) -> Grok:
         # a named group is only grouping.
         if not top:
             return _NAMED_GROUP.sub("(?:", text)
-        return _NAMED_GROUP.sub(lambda m: f"(?P<{column(m.group(1), 'keyword')}>", text)
+        return _NAMED_GROUP.sub(lambda m: f"(?P<{column(m.group(1), 'keyword', m.group(1))}>", text)
 
+    if _PYTHON_GROUP.search(pattern):
+        # Joni (Elasticsearch's regex engine) names a group `(?<name>…)` and has no `(?P…)`
+        # (StatementParserTests.testGrokPattern: "[undefined group option]").
+        raise GrokError("[undefined group option]: `(?P` is Python's syntax; write (?<name>…)")
     expanded = expand(pattern, 0, True)
     try:
         regex = re.compile(expanded)
