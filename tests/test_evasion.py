@@ -118,3 +118,17 @@ def test_a_crash_in_one_rules_analysis_stays_with_that_rule(rule_repo, monkeypat
     (crash,) = [d for d in found if d.code == "RO003"]
     assert crash.path == "tests/rules/a.toml" and "boom" in crash.message
     assert [d.path for d in found if d.code == "RO553"] == ["rules/b.toml"]
+
+
+def test_each_run_gets_its_own_analysis_though_an_id_of_the_last_run_is_reused(
+    rule_repo, monkeypatch
+):
+    # The analysis is remembered for the check and the summary of one run. CPython reuses
+    # a freed object's id, so a later run's rules may carry the ids of the last run's: every
+    # object given one id here is that reuse made certain.
+    monkeypatch.setattr(properties, "id", lambda _: 1, raising=False)
+    rule_repo.fixture("cmd.toml", WINDOWS_EVENT)
+    rule_repo.rule("cmd.toml", 'process where process.name : "cmd.exe"')
+    assert evasions(rule_repo) == []
+    rule_repo.rule("cmd.toml", 'process where process.name == "cmd.exe"')
+    assert len(evasions(rule_repo)) == 1
