@@ -4,13 +4,16 @@ error within the documented limit (ruleops.query.nesting), never a RecursionErro
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ruleops.cli import main
 from ruleops.engine import run_check
 from ruleops.eql.parser import EqlSyntaxError, parse_eql
-from ruleops.esql.parser import EsqlSyntaxError, parse_esql
+from ruleops.esql import ast
+from ruleops.esql.parser import EsqlSyntaxError, _deeper_than_the_limit, parse_esql
 from ruleops.kql.parser import KqlSyntaxError, parse_kql
-from ruleops.query.nesting import MAX_QUERY_DEPTH
+from ruleops.query.nesting import MAX_QUERY_DEPTH, too_deep
 
 NOTS = "process where " + "not " * 1000 + "true"
 CALLS = "process where " + "length(" * 500 + "process.name" + ")" * 500 + " > 1"
@@ -63,6 +66,39 @@ def test_deep_nesting_inside_an_es_ql_fork_branch_is_a_syntax_error():
 
 def test_an_es_ql_condition_at_the_limit_parses():
     parse_esql("FROM logs-* | WHERE " + "NOT " * (MAX_QUERY_DEPTH - 1) + "true")
+
+
+def test_an_es_ql_condition_one_level_beyond_the_limit_is_a_syntax_error():
+    with pytest.raises(EsqlSyntaxError, match="nested too deeply"):
+        parse_esql("FROM logs-* | WHERE " + "NOT " * MAX_QUERY_DEPTH + "true")
+
+
+# ES|QL expressions around an inner one (parentheses add characters, no level; `--x` is as
+# deep as it is long)
+_WRAPPERS = [
+    "NOT ({})", "TO_LOWER({})", "({})", "({}) + 1", "1 * ({})", "-({})", "({})::long",
+    "({}) == 1", "a OR ({})", "a AND b AND ({})", "({}) IS NULL", "({}) IN (1, 2)",
+    '({}) LIKE "a*"', "CONCAT(a, {}, b)", "a + 1 - ({})", "-{}",
+]  # fmt: skip
+
+
+@settings(max_examples=200)
+@given(st.lists(st.sampled_from(_WRAPPERS), max_size=20), st.integers(1, 25))
+def test_the_es_ql_depth_check_that_skips_short_expressions_agrees_with_the_full_walk(
+    wrappers: list[str], limit: int
+) -> None:
+    text = "x"
+    for wrapper in wrappers:
+        text = wrapper.format(text)
+    (field,) = parse_esql(f"FROM a | EVAL y = {text}").commands[1].fields
+    expected = too_deep(field.value, limit, below=ast.children) is not None
+    assert _deeper_than_the_limit(field.value, limit) == expected
+
+
+def test_a_long_es_ql_chain_of_additions_is_as_deep_as_it_is_long():
+    parse_esql("FROM logs-* | EVAL x = " + " + ".join(["1"] * MAX_QUERY_DEPTH))
+    with pytest.raises(EsqlSyntaxError, match="nested too deeply"):
+        parse_esql("FROM logs-* | EVAL x = " + " + ".join(["1"] * (MAX_QUERY_DEPTH + 1)))
 
 
 @pytest.mark.parametrize(

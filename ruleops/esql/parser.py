@@ -87,6 +87,8 @@ def _refuse_deep_nesting(commands: tuple[ast.Command, ...], text: str) -> None:
                 _refuse_deep_nesting(branch, text)
             continue
         for expression in ast.expressions(command):
+            if not _deeper_than_the_limit(expression):
+                continue
             deep = too_deep(expression, below=ast.children)
             if deep is not None:
                 span = getattr(deep, "span", ast.NO_SPAN)
@@ -97,6 +99,31 @@ def _refuse_deep_nesting(commands: tuple[ast.Command, ...], text: str) -> None:
                     TOO_DEEP_HINT,
                     max(span.end, span.start + 1),
                 )
+
+
+# Expression nodes without sub-expressions (ast.children gives them none).
+_LEAVES = frozenset({ast.Column, ast.Literal, ast.Param, ast.Star, ast.TimeSpan})
+
+
+def _deeper_than_the_limit(expression: ast.Expr, limit: int = MAX_QUERY_DEPTH) -> bool:
+    """Whether `expression` nests more than `limit` levels, without walking most of
+    it: every node spans its sub-expressions and a token of its own, so a node `n` levels
+    deep is at least `n` characters long, and a sub-expression no longer than the levels left
+    under the limit cannot cross it (every query is asked; `too_deep` then finds the node
+    to report)."""
+    level, depth = [expression], 1
+    while level:
+        if depth > limit:
+            return True
+        levels_left = limit - depth + 1  # this level's included
+        below: list[ast.Expr] = []
+        for node in level:
+            span = node.span
+            if 0 < span.end - span.start <= levels_left or type(node) in _LEAVES:
+                continue
+            below += ast.children(node)
+        level, depth = below, depth + 1
+    return False
 
 
 # The text being parsed: an unnamed expression's column is named by its source text.
