@@ -211,3 +211,12 @@ def test_ip_compared_with_a_non_address():
 def test_multi_valued_field_inside_mv_contains_is_fine():
     query = 'FROM a METADATA _id, _version, _index | WHERE MV_CONTAINS(event.type, "start")'
     assert "RO710" not in codes(query + " | KEEP _id, _version, _index")
+
+
+def test_rlike_digit_classes_are_lucene_s_and_no_finding():
+    assert "RO708" not in codes('FROM a | WHERE b RLIKE """\\d+\\s\\w""" | KEEP b')
+
+
+def test_an_invalid_rlike_pattern_s_advice_does_not_deny_the_classes_lucene_has():
+    (found,) = [d for d in diagnostics('FROM a | WHERE b RLIKE "a[" | KEEP b') if d.code == "RO708"]
+    assert "no \\d" not in found.hint and "no `\\d`" not in REGISTRY["RO708"].explanation

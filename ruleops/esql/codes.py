@@ -159,8 +159,10 @@ INVALID_REGEX = register(
         severity=Severity.ERROR,
         summary="an RLIKE pattern Lucene does not accept",
         explanation=(
-            "RLIKE takes Lucene's regular expressions, not Perl's or Java's: there are no `\\d`, "
-            "`\\w`, `\\s` classes and no `^`/`$` anchors (the whole value is matched). An invalid "
+            "RLIKE takes Lucene's regular expressions (org.apache.lucene.util.automaton.RegExp), "
+            "not Perl's or Java's: the classes `\\d`, `\\w`, `\\s` and their complements exist "
+            "(Lucene 8.6 on, LUCENE-9336), but no other backslash letter, no lazy quantifiers or "
+            "look-arounds, and no `^`/`$` anchors (the whole value is matched). An invalid "
             "pattern makes Elasticsearch reject the query."
         ),
         example="esql",

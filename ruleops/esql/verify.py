@@ -396,8 +396,8 @@ def _regex(text: str, pattern: ast.Literal) -> Iterator[QueryFinding]:
             codes.INVALID_REGEX,
             f"invalid RLIKE pattern: {error.message} (at character {error.offset + 1})",
             pattern.span,
-            "RLIKE takes Lucene's regular expression syntax: no \\d, \\w or \\s classes, "
-            "no anchors; write [0-9], [a-zA-Z0-9_] and a space",
+            "RLIKE takes Lucene's regular expression syntax, not Java's: \\d, \\w and \\s "
+            "exist, but no lazy quantifiers, look-arounds or anchors (the whole value must match)",
         )
     except Exception:  # too complex to compile: Elasticsearch may still accept it
         return
