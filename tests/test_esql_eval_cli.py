@@ -165,3 +165,16 @@ def test_a_mapped_nested_object_is_no_column(tmp_path, capsys):
     events = [{"n": 1, "corp": [{"name": "a"}]}]
     _, rows, _ = run(tmp_path, capsys, "FROM logs | KEEP c*, n", events, "--mapping", str(mapping))
     assert rows == [{"n": 1}]  # neither the nested object nor its fields
+
+
+def test_a_column_in_no_event_ecs_or_field_definition_is_warned_about(tmp_path, capsys):
+    query = 'FROM logs | WHERE process.nmae == "x"'
+    code, rows, err = run(tmp_path, capsys, query, [{"process": {"name": "x"}}])
+    assert code == 0 and rows == []
+    assert "warning: query:1:19: `process.nmae` is in no event" in err
+
+
+def test_columns_of_the_events_or_of_ecs_are_not_warned_about(tmp_path, capsys):
+    query = 'FROM logs | WHERE custom.thing == "x" OR host.name == "y"'
+    code, _, err = run(tmp_path, capsys, query, [{"custom": {"thing": "x"}}])
+    assert code == 0 and err == ""

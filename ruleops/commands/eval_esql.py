@@ -13,12 +13,13 @@ from ruleops.ecs import Ecs
 from ruleops.esql.evaluate import EsqlError
 from ruleops.esql.parser import EsqlSyntaxError, parse_esql
 from ruleops.esql.pipeline import compile_query
-from ruleops.esql.source import FieldTypes, event_table
+from ruleops.esql.source import FieldTypes, event_table, flatten
 from ruleops.esql.values import to_json
 from ruleops.exits import EXIT_OK, EXIT_USAGE
 from ruleops.fixtures.esql import field_types
 from ruleops.kql.dates import parse_time
 from ruleops.mapping import MappedField
+from ruleops.query_fields import fields_of
 
 
 def run_esql(
@@ -47,6 +48,8 @@ def run_esql(
     known = field_types(ecs)
     source = FieldTypes({**known.mapping, **(mapping or {})}, known.known, known.multi_fields)
     table = event_table(events, source, query=query, strict=mapping is not None)
+    if mapping is None:
+        _warn_unknown_columns(args.query, events, source)
     try:
         plan = compile_query(args.query, {"*": table})
         result = plan.run(now=now, explain=args.explain)
@@ -73,6 +76,24 @@ def run_esql(
         for row in rows:
             sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
     return EXIT_OK
+
+
+def _warn_unknown_columns(text: str, events: list, source: FieldTypes) -> None:
+    """Without a mapping every name the query reads is a column (null where no event has
+    it); a name in no event, not in ECS and not in the field definitions is most likely a
+    typo, which Elasticsearch would refuse (`Unknown column [x]`) unless the index maps it."""
+    present = {name for event in events for name in flatten(event)}
+    for name, offset in fields_of(text, "esql").items():
+        if name in present or source.lookup(name) is not None:
+            continue
+        line = text.count("\n", 0, offset) + 1
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        print(
+            f"warning: query:{line}:{column}: `{name}` is in no event and is neither an ECS "
+            "field nor a field definition: it reads as null here, and Elasticsearch rejects "
+            f"the query (Unknown column [{name}]) unless the index maps it (check with --mapping)",
+            file=sys.stderr,
+        )
 
 
 def _explain(query, sourced, result) -> None:
