@@ -186,3 +186,90 @@ def test_representative_corpus_rules_get_a_confirmed_fixture(name):
     path = next(CORPUS.rglob(name))
     found = draft_fixture(load_rule(path, name).rule)
     assert found.ok, found.problem
+
+
+def test_distinct_values_a_grok_extracts_are_carried_back_into_its_input(rule_repo):
+    found = draft(
+        rule_repo,
+        """from logs-* metadata _id, _index, _version
+        | where dns.question.name like "*-*"
+        | grok dns.question.name "%{INT:chunk}-%{DATA:payload}\\\\.%{GREEDYDATA:domain}"
+        | stats chunks = count_distinct(chunk) by domain
+        | where chunks >= 5
+        | keep domain, chunks""",
+    )
+    names = {lookup(e, "dns.question.name") for e in first_match(found).events}
+    assert len({name.split("-")[0] for name in names}) >= 5
+
+
+def test_a_bound_on_the_length_of_a_column_gets_a_string_that_long(rule_repo):
+    found = draft(
+        rule_repo,
+        """from logs-* metadata _id, _index, _version
+        | where event.category == "network"
+        | dissect dns.question.name "%{label}.%{rest}"
+        | eval label_length = length(label)
+        | stats average = avg(label_length) by host.id
+        | where average >= 40
+        | keep host.id, average""",
+    )
+    (event, *_) = first_match(found).events
+    assert len(lookup(event, "dns.question.name").split(".")[0]) >= 40
+
+
+def test_a_condition_on_decoded_base64_gets_the_encoded_value(rule_repo):
+    found = draft(
+        rule_repo,
+        """from logs-* metadata _id, _index, _version
+        | where event.action == "CreateNotebookInstanceLifecycleConfig"
+        | grok aws.cloudtrail.request_parameters "content=(?<b64>[A-Za-z0-9+/=]+)"
+        | eval script = from_base64(b64)
+        | where to_lower(script) rlike ".*(bash -i|nc -e).*"
+        | keep _id, script""",
+    )
+    (event,) = first_match(found).events
+    assert lookup(event, "aws.cloudtrail.request_parameters").startswith("content=")
+
+
+def test_two_columns_from_patterns_that_must_differ_get_values_of_the_same_shape(rule_repo):
+    found = draft(
+        rule_repo,
+        """from logs-aws* metadata _id, _index, _version
+        | where event.provider == "lambda.amazonaws.com"
+        | grok aws.cloudtrail.user_identity.arn ":(?<caller>[0-9]{12}):"
+        | grok aws.cloudtrail.request_parameters "lambda:[a-z0-9-]*:(?<owner>[0-9]{12}):"
+        | where caller != owner
+        | keep _id, caller, owner""",
+    )
+    assert first_match(found).events
+
+
+def test_values_a_case_maps_to_one_category_are_not_all_a_distinct_count_gets(rule_repo):
+    found = draft(
+        rule_repo,
+        """from logs-endpoint* metadata _id, _index, _version
+        | where event.category == "process"
+        | eval vendor = case(
+            process.name.caseless like "aa_v*.exe", "AnyAssist",
+            process.name.caseless == "aa_vx.exe", "Other",
+            process.name.caseless == "anydesk.exe", "AnyDesk")
+        | where vendor is not null
+        | stats vendors = count_distinct(vendor) by host.id
+        | where vendors >= 2
+        | keep host.id, vendors""",
+    )
+    names = {lookup(e, "process.name") for e in first_match(found).events}
+    assert "anydesk.exe" in names  # written to the field .caseless is a multi-field of
+
+
+def test_a_bound_on_mv_count_gets_that_many_values(rule_repo):
+    found = draft(
+        rule_repo,
+        """from logs-aws_bedrock* metadata _id, _index, _version
+        | where gen_ai.policy.action == "BLOCKED"
+        | eval policies = mv_count(gen_ai.policy.name)
+        | where policies > 1
+        | keep _id, policies""",
+    )
+    (event,) = first_match(found).events
+    assert len(lookup(event, "gen_ai.policy.name")) == 2
