@@ -200,7 +200,50 @@ def test_the_production_corpus_has_only_the_known_dead_exclusions():
     found = {}
     for path in sorted(CORPUS.rglob("*.toml")):
         rule = load_rule(path, str(path.relative_to(CORPUS))).rule
-        if rule is not None and rule.rule.get("language") in ("eql", "kuery"):
+        if rule is not None and rule.rule.get("language") in ("eql", "kuery", "esql"):
             for d in satisfiability(rule, Config()):
                 found[d.path] = d.code
     assert found == {path: "RO551" for path in KNOWN_DEAD_EXCLUSIONS}
+
+
+ESQL_RULE = """\
+[rule]
+name = "Example"
+rule_id = "00000000-0000-4000-8000-000000000001"
+type = "esql"
+language = "esql"
+query = '''
+{query}
+'''
+"""
+
+
+def esql_findings(query: str) -> list:
+    rule = rule_from_text(ESQL_RULE.format(query=query), "rule.toml").rule
+    return [(d.code, d.line) for d in satisfiability(rule, Config())]
+
+
+def test_an_es_ql_where_that_contradicts_itself_is_an_error_on_its_line():
+    query = 'FROM logs-*\n| WHERE process.name == "a" AND process.name == "b"\n| KEEP process.name'
+    assert esql_findings(query) == [("RO550", 8)]
+
+
+def test_es_ql_where_commands_are_and_ed_together():
+    query = "FROM logs-* | WHERE process.pid > 10 | EVAL Esql.x = 1 | WHERE process.pid < 5"
+    assert [code for code, _ in esql_findings(query + " | KEEP Esql.x")] == ["RO550"]
+
+
+def test_an_es_ql_exclusion_that_never_applies_is_a_warning():
+    query = (
+        'FROM logs-* | WHERE process.name IN ("bash", "sh")\n'
+        '  AND NOT process.name LIKE "python*" | KEEP process.name'
+    )
+    assert esql_findings(query) == [("RO551", 8)]
+
+
+def test_es_ql_conditions_after_stats_are_not_judged():
+    query = (
+        "FROM logs-* | STATS Esql.n = COUNT(*) BY host.name"
+        " | WHERE Esql.n > 10 AND Esql.n < 5 | KEEP Esql.n"
+    )
+    assert esql_findings(query) == []

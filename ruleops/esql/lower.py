@@ -69,7 +69,12 @@ def lowered_conditions(query: ast.Query, *, hints: bool = False) -> list[q.Expr]
             continue
     if not parts:
         return []
-    return [parts[0] if len(parts) == 1 else q.And(tuple(parts), _span(query))]
+    if len(parts) == 1:
+        return parts[0:1]
+    # From the first condition to the last: a finding on the whole lands on the first WHERE.
+    first, last = getattr(parts[0], "span", q.NO_SPAN), getattr(parts[-1], "span", q.NO_SPAN)
+    span = q.Span(first.start, last.end) if q.NO_SPAN not in (first, last) else _span(query)
+    return [q.And(tuple(parts), span)]
 
 
 def _definable(value: ast.Expr) -> bool:

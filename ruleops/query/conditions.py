@@ -75,7 +75,7 @@ class RuleCondition:
 
 
 def rule_conditions(rule: Rule, known: Mapping[str, str] | None = None) -> list[RuleCondition]:
-    """The conditions of an EQL or KQL rule; [] when the query does not parse (the query
+    """The conditions of an EQL, KQL or ES|QL rule; [] when the query does not parse (the query
     checks report that) or the rule has no query language ruleops reads. A KQL rule's
     conditions carry the types it runs with: `known` (ECS and the field definitions, as
     `Ecs.fields` gives them; ECS when not given) and the integration text fields."""
@@ -90,7 +90,25 @@ def rule_conditions(rule: Rule, known: Mapping[str, str] | None = None) -> list[
         return [dataclasses.replace(c, **changes) for c in conditions]
     if language == "kuery":
         return _kql_conditions(rule.rule, query, known)
+    if language == "esql":
+        return _esql_conditions(query)
     return []
+
+
+def _esql_conditions(query: str) -> list[RuleCondition]:
+    """What an ES|QL rule asks of one source event: its WHERE conditions before the first
+    STATS, lowered (`esql.lower`; a conjunct that does not lower is left out, so the
+    condition asks no more than the query). Judged with EQL's semantics, which accept every
+    event ES|QL's do and more (a multi-valued field compared with `==` is null in ES|QL,
+    a match of any value in EQL), so what cannot match under them cannot match in ES|QL."""
+    from ruleops.esql.lower import lowered_conditions  # noqa: PLC0415 -- per language
+    from ruleops.esql.parser import EsqlSyntaxError, parse_esql  # noqa: PLC0415 -- per language
+
+    try:
+        lowered = lowered_conditions(parse_esql(query))
+    except EsqlSyntaxError:
+        return []
+    return [RuleCondition("the query", None, condition, "eql", query) for condition in lowered]
 
 
 def _eql_conditions(query: str) -> list[RuleCondition]:
