@@ -220,3 +220,20 @@ def test_rlike_digit_classes_are_lucene_s_and_no_finding():
 def test_an_invalid_rlike_pattern_s_advice_does_not_deny_the_classes_lucene_has():
     (found,) = [d for d in diagnostics('FROM a | WHERE b RLIKE "a[" | KEEP b') if d.code == "RO708"]
     assert "no \\d" not in found.hint and "no `\\d`" not in REGISTRY["RO708"].explanation
+
+
+def test_a_field_typo_inside_kql_is_reported_inside_the_string():
+    query = 'FROM a | WHERE KQL("proces.name:cmd.exe") | KEEP a'
+    (found,) = [d for d in diagnostics(query) if d.code == "RO350"]
+    assert "proces.name" in found.message and found.column == len('FROM a | WHERE KQL("') + 1
+
+
+def test_a_value_of_the_wrong_type_inside_kql_is_reported():
+    found = [d for d in diagnostics('FROM a | WHERE KQL("process.pid:abc") | KEEP a')]
+    assert any("process.pid" in d.message or "abc" in d.message for d in found)
+
+
+def test_a_sound_kql_string_has_no_finding():
+    found = codes('FROM a METADATA _id, _version, _index | WHERE KQL("process.name:cmd.exe")'
+                  " | KEEP _id, _version, _index")
+    assert found == []

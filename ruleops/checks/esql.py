@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from ruleops.checks import rule_check
+from ruleops.checks.fields import QUERY_FIELD_CODES
 from ruleops.config import Config
 from ruleops.diagnostics import Diagnostic
 from ruleops.ecs import ecs_for
@@ -39,10 +40,18 @@ from ruleops.esql.codes import (
 )
 from ruleops.kql.errors import SYNTAX as KQL_SYNTAX
 from ruleops.kql.errors import KqlSyntaxError
+from ruleops.kql.field_types import kql_field_types
+from ruleops.kql.typecheck import (
+    NESTED_FIELD_OUTSIDE,
+    NEVER_MATCHES_TYPE,
+    REJECTED_NESTED_PATH,
+    WILDCARD_IN_RANGE,
+    check_types,
+)
 from ruleops.loading import Rule
 from ruleops.query.ast import Span
-from ruleops.query.fieldcheck import UNKNOWN_FIELD
-from ruleops.query.finding import QueryFinding
+from ruleops.query.fieldcheck import check_condition
+from ruleops.query.finding import QueryFinding, distinct
 from ruleops.query.satisfiability import array_fields
 
 # The first stack version of each release line (8.x, 9.x) with each feature; a later line
@@ -109,7 +118,11 @@ def _available(have: tuple[int, ...], firsts: tuple[tuple[int, int], ...]) -> bo
         NEWER_THAN_STACK,
         NOT_PRODUCED,
         KQL_SYNTAX,
-        UNKNOWN_FIELD,
+        *QUERY_FIELD_CODES,
+        REJECTED_NESTED_PATH,
+        NESTED_FIELD_OUTSIDE,
+        WILDCARD_IN_RANGE,
+        NEVER_MATCHES_TYPE,
     )
 )
 def esql_query(rule: Rule, config: Config) -> Iterator[Diagnostic]:
@@ -143,12 +156,13 @@ def esql_query(rule: Rule, config: Config) -> Iterator[Diagnostic]:
 
     for finding in verify(parsed, source, suggest, arrays.__contains__):
         yield rule.query_diagnostic(finding)
-    yield from _kql_inside(rule, parsed)
+    yield from _kql_inside(rule, parsed, ecs)
     yield from _detection_rules(rule, parsed)
 
 
-def _kql_inside(rule: Rule, parsed) -> Iterator[Diagnostic]:
-    """`KQL("…")` calls: their query parses as KQL, errors placed inside the string."""
+def _kql_inside(rule: Rule, parsed, ecs) -> Iterator[Diagnostic]:
+    """`KQL("…")` calls: their query parses as KQL and its fields and values are checked as
+    a KQL rule's (audit2 F7), findings placed inside the string."""
     from ruleops.esql import ast  # noqa: PLC0415 -- per language
     from ruleops.kql.parser import parse_kql  # noqa: PLC0415 -- per language
 
@@ -160,18 +174,29 @@ def _kql_inside(rule: Rule, parsed) -> Iterator[Diagnostic]:
                 literal = node.args[0]
                 if not isinstance(literal, ast.Literal) or not isinstance(literal.value, str):
                     continue
+                raw = rule.rule["query"][literal.span.start : literal.span.end]
+                base = literal.span.start + (3 if raw.startswith('"""') else 1)
                 try:
-                    parse_kql(literal.value)
+                    tree = parse_kql(literal.value)
                 except KqlSyntaxError as error:
-                    raw = rule.rule["query"][literal.span.start : literal.span.end]
-                    opening = 3 if raw.startswith('"""') else 1
-                    start = literal.span.start + opening + error.offset
+                    start = base + error.offset
                     yield rule.query_diagnostic(
                         replace(
                             error.finding,
                             message=f"in KQL(): {error.message}",
                             span=Span(start, start + 1),
                         )
+                    )
+                    continue
+                # Fields and values as in a KQL rule (checks/kql.py), placed in the string.
+                found = [
+                    *check_condition(tree, ecs=ecs, dialect="kql"),
+                    *check_types(tree, kql_field_types(ecs.fields)),
+                ]
+                for finding in distinct(found):
+                    span = Span(base + finding.span.start, base + finding.span.end)
+                    yield rule.query_diagnostic(
+                        replace(finding, message=f"in KQL(): {finding.message}", span=span)
                     )
 
 
