@@ -273,3 +273,19 @@ def test_a_bound_on_mv_count_gets_that_many_values(rule_repo):
     )
     (event,) = first_match(found).events
     assert len(lookup(event, "gen_ai.policy.name")) == 2
+
+
+def test_a_condition_on_a_case_of_stats_columns_is_met_through_the_case_branches(rule_repo):
+    found = draft(
+        rule_repo,
+        """from logs-* metadata _id, _index, _version
+        | where event.outcome == "failure"
+        | stats users = count_distinct(user.id), attempts = count(*),
+            reasons = count_distinct(error.code) by source.ip
+        | eval kind = case(users >= 3 and attempts >= 30 and reasons <= 1, "spraying", "other")
+        | where kind != "other"
+        | keep source.ip, kind""",
+    )
+    events = first_match(found).events
+    assert len({str(lookup(e, "user.id")) for e in events}) >= 3
+    assert len({str(lookup(e, "error.code")) for e in events}) == 1
