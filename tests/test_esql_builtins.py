@@ -7,7 +7,15 @@ from ruleops.es_types import ip_bytes
 from ruleops.esql import builtins
 from ruleops.esql.builtins.dates import parse_zone, trunc_millis
 from ruleops.esql.builtins.math import arithmetic
-from ruleops.esql.values import EvalFailure, Span, format_date, java_double, parse_iso, to_json
+from ruleops.esql.values import (
+    EvalFailure,
+    NotReproduced,
+    Span,
+    format_date,
+    java_double,
+    parse_iso,
+    to_json,
+)
 
 builtins.load_all()
 
@@ -179,3 +187,27 @@ def test_values_keeps_each_value_once():
 
 def test_median_interpolates():
     assert call("median", [1, 2, 3, 4], types=("integer",)) == 2.5
+
+
+# REPLACE reads java.util.regex.Pattern syntax (audit2 F15).
+
+
+def test_replace_reads_java_named_groups_and_references():
+    assert call("replace", "foo", "(?<n>o)\\k<n>", "_") == "f_"
+    assert call("replace", "foo", "(?<n>f)", "${n}!") == "f!oo"
+
+
+def test_replace_reads_java_quoting_and_posix_classes():
+    assert call("replace", "a.b", "\\Q.\\E", "-") == "a-b"
+    assert call("replace", "ab1", "\\p{Alpha}+", "x") == "x1"
+    assert call("replace", "a\tb", "\\h", " ") == "a b"
+
+
+def test_a_python_only_group_is_an_error_as_in_java():
+    with pytest.raises(EvalFailure, match="Unknown inline modifier"):
+        call("replace", "foo", "(?P<n>o)", "_")
+
+
+def test_a_java_construct_ruleops_cannot_run_is_not_evaluated():
+    with pytest.raises(NotReproduced):
+        call("replace", "hello", "[a-z&&[^l]]", "_")

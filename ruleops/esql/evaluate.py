@@ -51,8 +51,8 @@ from ruleops.esql.types import CAST_NAMES
 from ruleops.esql.values import (
     DATES,
     STRINGS,
-    Estimated,
     EvalFailure,
+    NotReproduced,
     canonical_type,
     multi_value_failure,
     mv_of,
@@ -272,7 +272,7 @@ class Compiler:
             except RegexTimeout as error:
                 span = getattr(node, "span", ast.NO_SPAN)
                 raise NotEvaluated(error.describe(f"[{source}]"), span) from None
-            except Estimated as error:
+            except NotReproduced as error:
                 span = getattr(node, "span", ast.NO_SPAN)
                 raise NotEvaluated(f"[{source}]: {error}", span) from None
 

@@ -105,7 +105,12 @@ def widest(types: list[str] | tuple[str, ...]) -> str | None:
     return types[0]
 
 
-class Estimated(Exception):
+class NotReproduced(Exception):
+    """A value ruleops cannot compute as Elasticsearch does (a Java regular expression
+    construct Python lacks): the query is reported as not evaluated, never guessed."""
+
+
+class Estimated(NotReproduced):
     """A value Elasticsearch computes as an estimate that ruleops does not reproduce (a
     COUNT_DISTINCT beyond its precision threshold): the query is not evaluated."""
 

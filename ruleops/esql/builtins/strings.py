@@ -16,9 +16,9 @@ import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
-from ruleops.esql import bounded_regex
+from ruleops.esql import bounded_regex, java_regex
 from ruleops.esql.builtins.registry import register, simple
-from ruleops.esql.values import EvalFailure
+from ruleops.esql.values import EvalFailure, NotReproduced
 
 _REPEAT_LIMIT = 1024 * 1024  # bytes: ScalarFunction's BREAKER limit for REPEAT and SPACE
 
@@ -317,13 +317,23 @@ def _replace_bind(_types: tuple[str, ...]):
     state = bounded_regex.STATE
 
     def replace(text: str, pattern: str, replacement: str) -> str:
-        # REPLACE takes a regular expression written by the query's author, run over field
-        # values; Python's `re` is close to java.util.regex for the patterns rules use, and
-        # backtracks as it does: `bounded_regex` bounds its time.
+        # REPLACE takes a java.util.regex pattern written by the query's author, run over
+        # field values: read into Python's `re` syntax (`java_regex`), which backtracks as
+        # Java does: `bounded_regex` bounds its time.
         compiled = cache.get((pattern, replacement))
         if compiled is None:
             try:
-                compiled = (re.compile(pattern), _java_replacement(replacement))
+                python = java_regex.to_python(pattern)
+                compiled = (re.compile(python), _java_replacement(replacement))
+            except java_regex.JavaSyntaxError as error:
+                raise EvalFailure(
+                    f"{error.message} near index {error.index}",
+                    "java.util.regex.PatternSyntaxException",
+                ) from None
+            except java_regex.Untranslatable as error:
+                raise NotReproduced(
+                    f"the pattern uses {error}, a java.util.regex construct ruleops does not run"
+                ) from None
             except re.error as error:
                 raise EvalFailure(
                     f"{error.msg} near index {error.pos}",
