@@ -56,8 +56,6 @@ def parse_esql(text: str) -> ast.Query:
 def _parse(text: str, fast: bool) -> ast.Query:
     """With `fast`, the grammar's tables run by FastLalr first; lark's own parser reads
     what that cannot take (and says why it is not ES|QL)."""
-    from lark.exceptions import UnexpectedInput  # noqa: PLC0415 -- heavy: lark
-
     _SOURCE[0] = text
     try:
         runner = _fast_parser() if fast else None
@@ -68,8 +66,13 @@ def _parse(text: str, fast: bool) -> ast.Query:
         return query
     except _Reject as reject:
         raise EsqlSyntaxError(reject.message, reject.start, text, reject.hint, reject.end) from None
-    except UnexpectedInput as error:
-        raise explain(error, text) from None
+    except Exception as error:
+        # (imported here, not per query: most queries parse)
+        from lark.exceptions import UnexpectedInput  # noqa: PLC0415 -- heavy: lark
+
+        if isinstance(error, UnexpectedInput):
+            raise explain(error, text) from None
+        raise
     finally:
         _SOURCE[0] = ""
 
@@ -702,7 +705,7 @@ class _Builder:
     def call(self, children: list) -> ast.Call:
         name, _lp, args, rp = children
         arguments, options = args if args is not None else ((), None)
-        text = _name_text(name) if name.type == "QUOTED_NAME" else str(name)
+        text = _name_text(name) if name.type == "QUOTED_NAME" else name
         return ast.Call(text.lower(), arguments, Span(name.start_pos, rp.end_pos), options)
 
     def by_args(self, children: list) -> tuple[tuple[ast.Expr, ...], None]:
@@ -823,7 +826,7 @@ def _check_like_escapes(pattern: ast.Literal) -> None:
 
 
 def _string_literal(token: Any) -> ast.Literal:
-    return ast.Literal(string_value(str(token)), "keyword", Span(token.start_pos, token.end_pos))
+    return ast.Literal(string_value(token), "keyword", Span(token.start_pos, token.end_pos))
 
 
 def _time_span(amount: int, first: Any, unit: Any) -> ast.TimeSpan:

@@ -21,4 +21,8 @@ def end_of(item: Any) -> int:
 
 def span_of(first: Any, last: Any) -> Span:
     """The text from the start of `first` to the end of `last`."""
-    return Span(start_of(first), end_of(last))
+    # (start_of and end_of written out: every node of every query gets a span)
+    span = getattr(first, "span", None)
+    start = span.start if span is not None else first.start_pos
+    span = getattr(last, "span", None)
+    return Span(int(start), int(span.end if span is not None else last.end_pos))
