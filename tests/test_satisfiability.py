@@ -206,16 +206,7 @@ def test_the_production_corpus_has_only_the_known_dead_exclusions():
     assert found == {path: "RO551" for path in KNOWN_DEAD_EXCLUSIONS}
 
 
-ESQL_RULE = """\
-[rule]
-name = "Example"
-rule_id = "00000000-0000-4000-8000-000000000001"
-type = "esql"
-language = "esql"
-query = '''
-{query}
-'''
-"""
+ESQL_RULE = RULE.replace('"eql"', '"esql"')
 
 
 def esql_findings(query: str) -> list:
