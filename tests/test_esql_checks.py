@@ -234,6 +234,13 @@ def test_a_value_of_the_wrong_type_inside_kql_is_reported():
 
 
 def test_a_sound_kql_string_has_no_finding():
-    found = codes('FROM a METADATA _id, _version, _index | WHERE KQL("process.name:cmd.exe")'
-                  " | KEEP _id, _version, _index")
+    found = codes(
+        'FROM a METADATA _id, _version, _index | WHERE KQL("process.name:cmd.exe")'
+        " | KEEP _id, _version, _index"
+    )
     assert found == []
+
+
+def test_grok_patterns_capturing_one_name_by_different_references_are_invalid():
+    query = 'FROM a | GROK message "%{NUMBER:Esql.n}", "%{WORD:Esql.n}" | KEEP Esql.n'
+    assert "RO709" in codes(query)

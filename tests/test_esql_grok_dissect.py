@@ -3,7 +3,7 @@
 import pytest
 
 from ruleops.esql.dissect import DissectError, compile_dissect
-from ruleops.esql.grok import GrokError, compile_grok, library
+from ruleops.esql.grok import GrokError, compile_grok, compile_groks, library
 
 
 def test_every_library_pattern_compiles():
@@ -74,3 +74,12 @@ def test_python_named_groups_are_not_grok_syntax():
 
 def test_an_escaped_parenthesis_before_p_is_no_named_group():
     assert compile_grok(r"\(?P %{WORD:b}").match("(P foo") == ["foo"]
+
+
+def test_several_patterns_may_not_capture_one_name_by_different_references():
+    with pytest.raises(GrokError, match=r"\[foo\] is defined multiple times"):
+        compile_groks(("%{NUMBER:foo}", "%{WORD:foo}"))
+
+
+def test_several_patterns_may_capture_one_name_by_the_same_reference():
+    assert [c.name for c in compile_groks(("%{WORD:foo} x", "%{WORD:foo}"))[0].columns] == ["foo"]

@@ -70,6 +70,7 @@ class Grok:
     regex: re.Pattern
     groups: tuple[tuple[str, int], ...]  # (regex group name, column index)
     columns: tuple[Column, ...]
+    captures: tuple[tuple[str, str], ...] = ()  # (column, the reference that captures it)
 
     def match(self, text: str) -> list[Any] | None:
         """The columns' values for `text` (None per column not captured), or None when the
@@ -171,4 +172,19 @@ def compile_grok(pattern: str) -> Grok:
         regex = re.compile(expanded)
     except re.error as error:
         raise GrokError(f"invalid regular expression in the pattern: {error.msg}") from None
-    return Grok(pattern, regex, tuple(groups), tuple(columns))
+    return Grok(pattern, regex, tuple(groups), tuple(columns), tuple(captures.items()))
+
+
+def compile_groks(patterns: tuple[str, ...]) -> list[Grok]:
+    """The patterns of one GROK command, tried in order: Elasticsearch joins them into one
+    pattern, so a column captured by different references across them is refused as within
+    one (EsqlParser validateGrokPattern, "Invalid GROK patterns")."""
+    groks = [compile_grok(pattern) for pattern in patterns]
+    seen: dict[str, str] = {}
+    for grok in groks:
+        for name, capture in grok.captures:
+            if seen.setdefault(name, capture) != capture:
+                raise GrokError(
+                    f"the attribute [{name}] is defined multiple times with different types"
+                )
+    return groks

@@ -36,7 +36,7 @@ from ruleops.esql.evaluate import (
     _Scope,
     and3,
 )
-from ruleops.esql.grok import GrokError, compile_grok
+from ruleops.esql.grok import GrokError, compile_groks
 from ruleops.esql.parser import parse_esql
 from ruleops.esql.topn import top_n
 from ruleops.esql.values import EvalFailure, as_list, mv_of, to_json
@@ -603,7 +603,7 @@ def _extract(
 
 def _grok(compiler: Compiler, command: ast.Grok, scope: _Scope) -> tuple[_Scope, Step]:
     try:
-        groks = [compile_grok(str(p.value)) for p in command.patterns]
+        groks = compile_groks(tuple(str(p.value) for p in command.patterns))
     except GrokError as error:
         raise EsqlError(f"Invalid GROK pattern: {error}", command.span) from None
     columns: list[tuple[str, str]] = []

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 
 from ruleops.esql import ast, codes, functions, types
 from ruleops.esql.dissect import DissectError, compile_dissect
-from ruleops.esql.grok import GrokError, compile_grok
+from ruleops.esql.grok import GrokError, compile_grok, compile_groks
 from ruleops.esql.schema import Schema, SourceLookup, computed, schemas, type_of
 from ruleops.query.fieldcheck import UNKNOWN_FIELD
 from ruleops.query.finding import QueryFinding
@@ -405,6 +405,7 @@ def _regex(text: str, pattern: ast.Literal) -> Iterator[QueryFinding]:
 
 def _extraction_patterns(command: ast.Grok | ast.Dissect) -> Iterator[QueryFinding]:
     patterns = command.patterns if isinstance(command, ast.Grok) else (command.pattern,)
+    failed = False
     for pattern in patterns:
         if not isinstance(pattern.value, str):
             continue
@@ -418,6 +419,15 @@ def _extraction_patterns(command: ast.Grok | ast.Dissect) -> Iterator[QueryFindi
                 codes.INVALID_PATTERN,
                 f"invalid {command.keyword} pattern: {error}",
                 pattern.span,
+            )
+            failed = True
+    texts = tuple(p.value for p in patterns if isinstance(p.value, str))
+    if isinstance(command, ast.Grok) and len(texts) > 1 and not failed:
+        try:
+            compile_groks(texts)
+        except GrokError as error:
+            yield QueryFinding(
+                codes.INVALID_PATTERN, f"invalid GROK patterns: {error}", patterns[-1].span
             )
 
 
