@@ -86,6 +86,11 @@ def test_a_function_newer_than_min_stack_version_is_named():
     assert _newer(query, "9.2.0") == []
 
 
+def test_an_aggregate_newer_than_min_stack_version_is_named():
+    query = "FROM a | STATS Esql.l = LAST(host.name, @timestamp) | KEEP Esql.l"
+    assert _newer(query, "9.3.0") and not _newer(query, "9.4.0")
+
+
 def test_a_function_is_reported_once_per_query():
     query = 'FROM a | EVAL b = JSON_EXTRACT(c, "x"), d = JSON_EXTRACT(c, "y") | KEEP b'
     assert len(_newer(query, "9.3.0")) == 1

@@ -78,8 +78,8 @@ _FEATURE_VERSIONS: dict[str, tuple[tuple[int, int], ...]] = {
 # version of each from its docs page's `applies_to` (elastic/elasticsearch docs/reference/
 # query-languages/esql/_snippets/functions/layout/<name>.md: contains, url_decode `ga
 # 9.2.0`; mv_contains `preview 9.2.0`; mv_intersection, mv_union `preview 9.3.0`;
-# json_extract `preview 9.4.0`). Functions from 9.0 and 9.1 are left out: whether 8.18 and
-# 8.19 have them is not in the 9.x pages.
+# json_extract, last `preview 9.4.0`). Functions from 9.0 and 9.1 are left out: whether
+# 8.18 and 8.19 have them is not in the 9.x pages.
 _FUNCTION_VERSIONS: dict[str, tuple[tuple[int, int], ...]] = {
     "contains": ((9, 2),),
     "url_decode": ((9, 2),),
@@ -87,6 +87,7 @@ _FUNCTION_VERSIONS: dict[str, tuple[tuple[int, int], ...]] = {
     "mv_intersection": ((9, 3),),
     "mv_union": ((9, 3),),
     "json_extract": ((9, 4),),
+    "last": ((9, 4),),
 }
 
 
