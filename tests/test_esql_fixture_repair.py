@@ -289,3 +289,19 @@ def test_a_condition_on_a_case_of_stats_columns_is_met_through_the_case_branches
     events = first_match(found).events
     assert len({str(lookup(e, "user.id")) for e in events}) >= 3
     assert len({str(lookup(e, "error.code")) for e in events}) == 1
+
+
+def test_a_repaired_case_keeps_only_the_events_the_alert_needs(rule_repo):
+    found = draft(
+        rule_repo,
+        """from logs-endpoint* metadata _id, _index, _version
+        | where event.category == "process"
+        | eval vendor = case(
+            process.name.caseless like "aa_v*.exe", "AnyAssist",
+            process.name.caseless == "anydesk.exe", "AnyDesk")
+        | where vendor is not null
+        | stats vendors = count_distinct(vendor) by host.id
+        | where vendors >= 2
+        | keep host.id, vendors""",
+    )
+    assert len(first_match(found).events) == 2
