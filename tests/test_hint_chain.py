@@ -106,3 +106,23 @@ def test_a_string_written_for_a_list_of_tables_gets_the_table_form_as_hint(rule_
     (hint,) = {d["hint"] for d in _check(rule_repo) if d["code"] == "RO102"}
     expected = '[{ field = "history_window_start", value = "now-14d" }]'
     assert hint == f"write it as `history_window_start = {expected}`"
+
+
+_DOTTED_RULE = _RULE.replace(
+    '[rule.new_terms]\nfield = "new_terms_fields"\nvalue = ["user.name"]',
+    'new_terms.field = "new_terms_fields"\nnew_terms.value = ["user.name"]',
+)
+
+
+def test_the_hint_for_a_table_written_as_dotted_keys_writes_a_dotted_key(rule_repo):
+    # README writes `new_terms.field = …` under [rule]; the hint must fit that form.
+    (rule_repo.root / "rules").mkdir()
+    rule = rule_repo.root / "rules" / "new_user.toml"
+    rule.write_text(_DOTTED_RULE.format(window=""))
+    rule_repo.fixture("new_user.toml", _FIXTURE)
+    (finding,) = [d for d in _check(rule_repo) if d["code"] == "RO101"]
+    added = r"add `(new_terms\.history_window_start = [^`]+)` to \[rule\]"
+    written = re.fullmatch(added, finding["hint"])
+    assert written, finding["hint"]
+    rule.write_text(_DOTTED_RULE.format(window=written[1]))
+    assert _check(rule_repo) == []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -276,11 +276,32 @@ def check_schema(rule: Rule, config: Config) -> Iterator[Diagnostic]:
         return  # jsonschema (60 ms to import) is needed only to explain what is wrong
     seen: set[tuple[str, str, str]] = set()
     for error in validator().iter_errors(rule.data):
-        for info, where, message, hint in _explain(error, rule.data):
+        for info, where, message, hint in _explain(error, rule.data, lambda t: _dotted(rule, t)):
             if (info.code, where, message) in seen:
                 continue
             seen.add((info.code, where, message))
             yield rule.diagnostic(info, message, where, hint=hint)
+
+
+# A table written as dotted keys under another table's header: that header and the prefix.
+Dotted = Callable[[Sequence[str | int]], "tuple[Sequence[str | int], str] | None"]
+
+
+def _dotted(rule: Rule, table: Sequence[str | int]) -> tuple[Sequence[str | int], str] | None:
+    """For `table` written as dotted keys (`new_terms.field = …` under [rule], as README's
+    examples write it): the table whose header those keys sit under, and their prefix
+    (`new_terms`). None for a table with its own header, or not written at all."""
+    path = key_path(table)
+    if not path or path not in rule.positions.keys:
+        return None
+    line = rule.line_text(rule.locate(path).line).lstrip()
+    for start in range(1, len(table)):
+        prefix = table[start:]
+        if all(isinstance(part, str) for part in prefix):
+            written = ".".join(str(part) for part in prefix)
+            if line.startswith((f"{written}.", f"{written} .")):
+                return table[:start], written
+    return None
 
 
 def _shown(parts: Sequence[str | int]) -> str:
@@ -350,7 +371,9 @@ def _from_branch(error: ValidationError) -> bool:
     return "then" in error.relative_schema_path or "then" in error.absolute_schema_path
 
 
-def _explain(error: ValidationError, data: dict[str, Any]) -> Iterator[Finding]:
+def _explain(
+    error: ValidationError, data: dict[str, Any], dotted: Dotted | None = None
+) -> Iterator[Finding]:
     path = list(error.absolute_path)
     where = _shown(path)
     kind = error.validator
@@ -372,7 +395,12 @@ def _explain(error: ValidationError, data: dict[str, Any]) -> Iterator[Finding]:
                 message = f"{_table(path)} is missing the required key `{key}`{why}"
                 form = _toml_form(_properties(error.schema).get(key))
                 written = f"{key} = {form}" if form else f"{key} = …"
-                hint = f"add `{written}` to {_table(path)}"
+                under = dotted(path) if dotted else None
+                if under is not None:  # as the file writes the table's other keys
+                    header, prefix = under
+                    hint = f"add `{prefix}.{written}` to {_table(header)}"
+                else:
+                    hint = f"add `{written}` to {_table(path)}"
             yield MISSING_KEY, key_path(path), message, hint
     elif kind == "type":
         expected = [value] if isinstance(value, str) else list(value)
@@ -445,7 +473,7 @@ def _explain(error: ValidationError, data: dict[str, Any]) -> Iterator[Finding]:
             message = f"{where} is longer than {value} characters"
         yield BAD_SIZE, key_path(path), message, None
     elif kind in ("oneOf", "anyOf"):
-        yield from _alternatives(error, data)
+        yield from _alternatives(error, data, dotted)
     else:
         yield INVALID, key_path(path), f"{where}: {error.message}", None
 
@@ -544,7 +572,9 @@ def _unknown_keys(error: ValidationError) -> Iterator[Finding]:
         )
 
 
-def _alternatives(error: ValidationError, data: dict[str, Any]) -> Iterator[Finding]:
+def _alternatives(
+    error: ValidationError, data: dict[str, Any], dotted: Dotted | None = None
+) -> Iterator[Finding]:
     """A value that fits none of several shapes: name the shapes when it is a type mix-up."""
     path = list(error.absolute_path)
     causes = list(error.context or ())
@@ -566,7 +596,7 @@ def _alternatives(error: ValidationError, data: dict[str, Any]) -> Iterator[Find
     if cause is None:
         yield INVALID, key_path(path), f"{_shown(path)}: {error.message}", None
         return
-    yield from _explain(cause, data)
+    yield from _explain(cause, data, dotted)
 
 
 def _other_type_keys(error: ValidationError, data: dict[str, Any]) -> Iterator[Finding]:
