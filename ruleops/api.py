@@ -94,11 +94,15 @@ def evaluate(
     with the latest event time as now. ES|QL: the result rows, each a dict of column name
     to value as Elasticsearch returns it in JSON; its FROM reads the events.
 
-    Raises `QuerySyntaxError` for a query that does not parse and ValueError (with
+    Raises `QuerySyntaxError` for a query that does not parse, ValueError (with
     Elasticsearch's reason) for one that Elasticsearch would reject or that ruleops cannot
-    run offline."""
+    run offline, and ValueError for an event that is not a JSON object (a Mapping)."""
     language = _language(language)
     events = list(events)
+    for index, event in enumerate(events):
+        if not isinstance(event, Mapping):
+            kind = "None" if event is None else f"a {type(event).__name__}"
+            raise ValueError(f"event {index} is {kind}, not a JSON object (a Mapping)")
     if language == "eql":
         return _evaluate_eql(query, events, _given_types(field_types, mapping))
     if language == "kql":

@@ -166,3 +166,17 @@ def test_evaluate_esql_returns_the_result_rows():
 def test_evaluate_rejects_a_query_elasticsearch_would_reject():
     with pytest.raises(ValueError, match="Unable to convert"):
         ruleops.evaluate('any where number("abc") == 1', [PROCESS], "eql")
+
+
+@pytest.mark.parametrize(
+    ("query", "language"),
+    [
+        ("any where true", "eql"),
+        ("process.pid:4", "kql"),
+        ("FROM events | WHERE process.pid == 4", "esql"),
+    ],
+)
+@pytest.mark.parametrize("event", [1, "process", None, [PROCESS]])
+def test_evaluate_says_which_event_is_not_an_object(query, language, event):
+    with pytest.raises(ValueError, match=r"event 1 is .*, not a JSON object"):
+        ruleops.evaluate(query, [PROCESS, event], language)
