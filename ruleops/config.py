@@ -18,13 +18,12 @@ RO210 = "error"                   # codes with another severity
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ruleops.checks import load_all_checks
-from ruleops.diagnostics import REGISTRY, Diagnostic, Severity
+from ruleops.diagnostics import REGISTRY, Diagnostic, Severity, unknown_code
 from ruleops.layout import LayoutError, RuleValidation, find_layout
 from ruleops.loading import parse_toml, read_text
 from ruleops.positions import KeyPositions
@@ -258,10 +257,4 @@ def _known_codes(codes: list[tuple[str, str]], place: _Places) -> None:
     for key_path, code in codes:
         if code in registry:
             continue
-        # Case and the letters that pass for digits (RO1O3, ROl03) first, then spelling.
-        typed = code.upper()
-        typed = typed[:2] + typed[2:].translate(str.maketrans("OIL", "011"))
-        nearest = [typed] if typed in registry else []
-        nearest = nearest or difflib.get_close_matches(typed, list(registry), n=1, cutoff=0.6)
-        hint = f"; did you mean {nearest[0]}?" if nearest else "; `ruleops rule --list` lists them"
-        raise ConfigError(place(key_path, f"unknown code {code!r}{hint}"))
+        raise ConfigError(place(key_path, unknown_code(code, registry)))

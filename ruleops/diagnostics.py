@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import enum
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, TypeVar
+
+from ruleops.typos import nearest_code
 
 
 class Severity(enum.IntEnum):
@@ -206,6 +208,17 @@ INTERNAL_ERROR = register(
 
 
 @emits(INTERNAL_ERROR)
+def unknown_code(typed: str, codes: Iterable[str]) -> str:
+    """The message for `typed`, which names none of `codes`: the code meant when `typed` is
+    a slip of the finger for one (`typos.nearest_code`), and where every code is listed."""
+    near = nearest_code(typed.upper(), codes)
+    meant = f"; did you mean {near}?" if near else ""
+    return (
+        f"unknown code {typed!r}: ruleops has no code that is or starts with it{meant} "
+        "(`ruleops rule --list` lists every code)"
+    )
+
+
 def crashed(path: str, what: str, error: Exception) -> Diagnostic:
     """RO003 on `path`: `what` raised `error`, a bug in ruleops. Callers catch per file or
     per rule, so that one crash leaves the other files' findings standing."""

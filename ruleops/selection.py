@@ -7,19 +7,18 @@ or `--extend-select`; from `--ignore` or the configuration's `ignore`, it is not
 equal length ignoring wins. So `--select RO1 --ignore RO155` is RO1xx without RO155, and
 `--select RO155` brings back a code the configuration ignores only by a shorter prefix.
 RO003 (a check crashed) is always reported. A selector that names no code is a usage error
-that names the nearest code.
+that says so, and names the code meant when it is a slip of the finger for one.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import difflib
 from collections.abc import Iterable
 
 from ruleops.checks import load_all_checks
 from ruleops.config import Config
-from ruleops.diagnostics import INTERNAL_ERROR
+from ruleops.diagnostics import INTERNAL_ERROR, unknown_code
 
 ALL = "ALL"
 
@@ -58,10 +57,8 @@ def switched_off(
     for selector, _ in chosen:
         if selector != ALL and not any(code.startswith(selector) for code in known):
             # Codes and their prefixes of the selector's length: RO1O is nearest RO10.
-            near = _nearest(selector, {c[: len(selector)] for c in known} | set(known))
             raise SelectionError(
-                f"unknown code {selector!r}"
-                + (f"; did you mean {near}?" if near else "; `ruleops rule --list` lists them")
+                unknown_code(selector, {c[: len(selector)] for c in known} | set(known))
             )
     off = set()
     for code in known:
@@ -76,16 +73,6 @@ def switched_off(
         if not matching or max(matching)[1]:
             off.add(code)
     return frozenset(off)
-
-
-def _nearest(selector: str, candidates: set[str]) -> str | None:
-    """The candidate meant: the selector with letters that look like digits read as digits
-    (RO1O is RO10), else the most similar one."""
-    digits = selector[:2] + selector[2:].translate(str.maketrans("OIL", "011"))
-    if digits in candidates:
-        return digits
-    near = difflib.get_close_matches(selector, sorted(candidates), n=1, cutoff=0.5)
-    return near[0] if near else None
 
 
 def configured(config: Config, args: argparse.Namespace) -> Config:

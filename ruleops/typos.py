@@ -48,6 +48,27 @@ class FieldIndex:
         return sorted(found)
 
 
+def nearest_code(typed: str, known: Iterable[str]) -> str | None:
+    """The check code (or code prefix) in `known` that `typed` is a slip for: `typed` with
+    the letters that pass for digits read as digits (RO1O3 is RO103), else the one code a
+    single edit away (see `_one_edit`; among several, the one sharing the longest start
+    with `typed`, so RO361 is RO360). None when no code is that near, or several are equally
+    near: RO999 is no slip for RO709, and naming it would mislead."""
+    codes = set(known)
+    digits = typed[:2] + typed[2:].translate(str.maketrans("OIL", "011"))
+    if digits in codes:
+        return digits
+    near = [code for code in codes if _one_edit(typed, code)]
+    shared = {code: _shared_start(typed, code) for code in near}
+    best = [code for code in near if shared[code] == max(shared.values())]
+    return best[0] if len(best) == 1 else None
+
+
+def _shared_start(a: str, b: str) -> int:
+    pairs = enumerate(zip(a, b, strict=False))
+    return next((i for i, (x, y) in pairs if x != y), min(len(a), len(b)))
+
+
 def _slip(typed: str, known: str) -> bool:
     if typed.lower() == known.lower():
         return True

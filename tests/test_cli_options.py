@@ -64,9 +64,36 @@ def test_codes_may_be_comma_separated_and_lower_case(misspelt, capsys):
 
 def test_a_misspelt_code_is_a_usage_error_naming_the_nearest(misspelt, capsys):
     assert main(["check", "--select", "RO2O2"]) == 2
-    assert "unknown code 'RO2O2'; did you mean RO202?" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "unknown code 'RO2O2'" in error and "; did you mean RO202?" in error
     with pytest.raises(SelectionError, match="did you mean RO102"):
         switched_off(["RO102"], None, None, ["R0102"])
+
+
+_KNOWN = ["RO161", "RO301", "RO311", "RO350", "RO351", "RO360", "RO501", "RO709"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "nearest"),
+    [("RO35O", "RO350"), ("RO361", "RO360"), ("RO3501", "RO350"), ("RO3605", "RO360")],
+)
+def test_a_slip_of_the_finger_names_the_code_meant(typed, nearest):
+    with pytest.raises(SelectionError, match=f"; did you mean {nearest}\\?"):
+        switched_off(_KNOWN, [typed], None, [])
+
+
+@pytest.mark.parametrize("typed", ["RO999", "RO9", "RO3X9"])
+def test_a_code_that_is_no_slip_of_a_real_one_names_none(typed):
+    with pytest.raises(SelectionError) as raised:
+        switched_off(_KNOWN, [typed], None, [])
+    assert "did you mean" not in str(raised.value)
+
+
+def test_an_unknown_code_says_it_does_not_exist_and_how_to_list_codes(misspelt, capsys):
+    assert main(["check", "--select", "RO999"]) == 2
+    error = capsys.readouterr().err
+    assert "'RO999': ruleops has no code" in error
+    assert "`ruleops rule --list` lists every code" in error
 
 
 # ---------------------------------------------------------------------------- exit, quiet

@@ -83,8 +83,10 @@ def test_a_misspelt_code_is_an_error_naming_the_nearest_code(
 @pytest.mark.parametrize(
     "text", ['[tool.ruleops]\nignore = ["RO999"]\n', '[tool.ruleops.severity]\nRO999 = "info"\n']
 )
-def test_an_unknown_code_is_an_error(tmp_path: Path, text: str):
-    assert "unknown code 'RO999'" in _config_error(tmp_path, text)
+def test_an_unknown_code_is_an_error_naming_no_unrelated_code(tmp_path: Path, text: str):
+    message = _config_error(tmp_path, text)
+    assert "unknown code 'RO999': ruleops has no code" in message
+    assert "did you mean" not in message and "`ruleops rule --list` lists every code" in message
 
 
 def test_a_configuration_error_names_its_line(tmp_path: Path):

@@ -15,7 +15,7 @@ from pathlib import Path
 from ruleops.checks import load_all_checks
 from ruleops.checks.attack import DATA_UNUSABLE
 from ruleops.checks.fields import FIELD_DEFINITIONS_UNUSABLE
-from ruleops.diagnostics import REGISTRY, emitters_of
+from ruleops.diagnostics import REGISTRY, emitters_of, unknown_code
 from ruleops.exits import EXIT_OK, EXIT_USAGE
 from ruleops.fixtures.codes import IN_FIXTURE_FILES
 from ruleops.loading import LOAD_ERROR, TOML_ERROR
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(info.render())
             sys.stdout.write("\n" + where_and_how(info.code))
             return EXIT_OK
-    print(f"ruleops: unknown code {wanted!r}; `ruleops rule --list` lists them", file=sys.stderr)
+    print(f"ruleops: {unknown_code(wanted, registry)}", file=sys.stderr)
     return EXIT_USAGE
 
 
