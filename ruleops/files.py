@@ -95,6 +95,18 @@ def _reason(error: OSError) -> str:
     return error.strerror or str(error)
 
 
+def written_mode(path: Path) -> int:
+    """The mode for a file written over `path` through a temporary file: the file's own,
+    else what the umask gives a new file (mkstemp's 0600 would hide a SARIF report from the
+    CI step, often another user, that uploads it)."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        umask = os.umask(0o022)  # the only portable way to read it: set it and set it back
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def real_path(path: Path) -> Path:
     """`path` with every link resolved, as far as it resolves: `Path.resolve` raises on a
     looping link, which is a file to report, not a reason to stop."""

@@ -27,7 +27,7 @@ from tomlkit.exceptions import InvalidStringError
 from tomlkit.items import InlineTable, String, StringType, Table
 
 from ruleops.diagnostics import Diagnostic, Severity
-from ruleops.files import Unreadable, read_file, real_path
+from ruleops.files import Unreadable, read_file, real_path, written_mode
 from ruleops.loading import MAX_FILE_BYTES, parse_toml, same_data
 
 _SEGMENT = re.compile(r"(?P<key>[A-Za-z0-9_-]+)(?P<indexes>(?:\[\d+\])*)")
@@ -209,8 +209,7 @@ def replace_atomically(path: Path, data: bytes) -> None:
     that a killed run left behind is removed the next time NAME is written."""
     path = real_path(path)  # through a link to its file: the link itself stays a link
     remove_stale_temporaries(path)
-    # A new file gets the usual permissions; mkstemp's 0600 would hide it from others.
-    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
+    mode = written_mode(path)
     handle, temporary = tempfile.mkstemp(
         prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
     )

@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from ruleops.checks import load_all_checks
 from ruleops.diagnostics import Severity
+from ruleops.files import written_mode
 from ruleops.report import Report
 
 # Every output format, and the module (in ruleops.report) that writes it.
@@ -72,10 +73,12 @@ def write(name: str, report: Report, failing: Severity, out: IO[Any], **options:
 def _atomic(target: Path, binary: bool, write: Callable[[IO[Any]], None]) -> None:
     """Write `target` through a temporary file so a reader never sees half a report."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    mode = written_mode(target)
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
         with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8") as out:
             write(out)
+        os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
