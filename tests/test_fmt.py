@@ -1,3 +1,4 @@
+import io
 import os
 import subprocess
 import sys
@@ -300,3 +301,75 @@ def test_fmt_reads_toml_1_0_as_check_does():
     already_formatted_but_1_1 = _fmt(UNORDERED).replace('name = "Example"', 'name = "Ex\\e"')
     with pytest.raises(FormatError, match=r"TOML 1\.1"):
         format_text(already_formatted_but_1_1)
+
+
+# ---------------------------------------------------------------------------- fmt - (stdin)
+
+
+def _fmt_stdin(monkeypatch, capsysbinary, data: bytes, *args: str) -> tuple[int, bytes, str]:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    status = main(["fmt", "-", *args])
+    captured = capsysbinary.readouterr()
+    return status, captured.out, captured.err.decode()
+
+
+def test_fmt_stdin_writes_the_formatted_rule_to_stdout_and_no_file(
+    tmp_path, monkeypatch, capsysbinary
+):
+    rule = _project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    named = ("--stdin-filename", "rules/r.toml")
+    status, out, err = _fmt_stdin(monkeypatch, capsysbinary, UNORDERED.encode(), *named)
+    assert (status, out, err) == (0, _fmt(UNORDERED).encode(), "")
+    assert rule.read_text() == UNORDERED and os.listdir(tmp_path / "rules") == ["r.toml"]
+
+
+def test_fmt_stdin_keeps_a_crlf_buffer_crlf_and_its_byte_order_mark(
+    tmp_path, monkeypatch, capsysbinary
+):
+    monkeypatch.chdir(tmp_path)
+    crlf = UNORDERED.replace("\n", "\r\n")
+    _, out, _ = _fmt_stdin(monkeypatch, capsysbinary, b"\xef\xbb\xbf" + crlf.encode())
+    assert out == b"\xef\xbb\xbf" + _fmt(crlf).encode()
+
+
+def test_fmt_stdin_reports_invalid_toml_under_its_name_and_writes_nothing_out(
+    tmp_path, monkeypatch, capsysbinary
+):
+    monkeypatch.chdir(tmp_path)
+    bad = b'[rule]\nname = "unterminated\n'
+    status, out, err = _fmt_stdin(monkeypatch, capsysbinary, bad, "--stdin-filename", "r.toml")
+    assert (status, out) == (2, b"")
+    assert err.startswith("r.toml:2:")
+
+
+def test_fmt_stdin_check_shows_the_diff_and_exits_1(tmp_path, monkeypatch, capsysbinary):
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = _fmt_stdin(monkeypatch, capsysbinary, UNORDERED.encode(), "--check")
+    assert status == 1 and b'-updated_date = "2024/01/02"' in out
+
+
+def test_fmt_stdin_leaves_a_fixture_as_written(tmp_path, monkeypatch, capsysbinary):
+    _project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    named = ("--stdin-filename", "tests/rules/r.toml")
+    _, out, _ = _fmt_stdin(monkeypatch, capsysbinary, UNORDERED.encode(), *named)
+    assert out == UNORDERED.encode()
+
+
+def test_fmt_stdin_is_the_only_path_when_given(tmp_path, monkeypatch, capsys):
+    _project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["fmt", "-", "rules"]) == 2
+    assert "'-'" in capsys.readouterr().err
+
+
+def test_fmt_stdin_as_an_editor_runs_it(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "ruleops", "fmt", "-"],
+        input=UNORDERED.encode(),
+        capture_output=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, _fmt(UNORDERED).encode(), b"")

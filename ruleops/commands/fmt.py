@@ -2,6 +2,9 @@
 
 The layout is described in `ruleops.formatting`. Files are replaced atomically (written
 beside, then renamed), so an interrupted run never leaves half a rule behind.
+
+`ruleops fmt -` formats the rule read from standard input to standard output and writes no
+file (format-on-save in an editor); `--stdin-filename` names it, as for `check -`.
 """
 
 from __future__ import annotations
@@ -10,13 +13,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from ruleops.commands import add_config_argument, config_and_paths
-from ruleops.diagnostics import printable
+from ruleops.commands import add_config_argument, config_and_paths, load_configuration
+from ruleops.config import Config
+from ruleops.diagnostics import Diagnostic, printable
 from ruleops.discovery import discover
-from ruleops.exits import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ruleops.exits import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
 from ruleops.files import display_path, real_path
 from ruleops.fixing import WriteError, remove_stale_temporaries, replace_if_unchanged, write_diff
-from ruleops.formatting import FormatError, format_text
+from ruleops.formatting import FormatError, Formatted, format_text
 from ruleops.loading import read_bytes, text_of
 
 
@@ -37,6 +41,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("-q", "--quiet", action="store_true", help="print no progress or summary")
     p.add_argument(
+        "--stdin-filename",
+        type=Path,
+        metavar="PATH",
+        help="the path of the rule read from '-' (shown in messages; a fixture is left as "
+        "written)",
+    )
+    p.add_argument(
         "--force-exclude",
         action="store_true",
         help="hold the files named to the same tests as a folder's (exclude, not-rule "
@@ -50,8 +61,12 @@ _BOM = "\ufeff".encode()
 
 
 def run(args: argparse.Namespace) -> int:
+    if [str(p) for p in args.paths] == ["-"]:
+        return _format_stdin(args)
+    if any(str(p) == "-" for p in args.paths):
+        raise UsageError("'-' (standard input) is the only path when given")
     config, paths = config_and_paths(args)
-    fixture_roots = [(config.root / p).resolve() for p in config.fixture_paths]
+    fixture_roots = _fixture_roots(config)
     changed = failed = total = 0
     dry_run = args.check or args.diff
 
@@ -65,16 +80,8 @@ def run(args: argparse.Namespace) -> int:
         total += 1
         shown = printable(display_path(path))
         raw, problem = read_bytes(path, shown)
-        text, problem = text_of(raw, shown) if raw is not None else (None, problem)
-        if text is None or raw is None:
-            assert problem is not None
-            print(f"{shown}:{problem.line}:{problem.column}: {problem.message}", file=sys.stderr)
-            failed += 1
-            continue
-        try:
-            formatted = format_text(text)
-        except FormatError as error:
-            print(f"{shown}:{error.line}:{error.column}: {error.message}", file=sys.stderr)
+        formatted = _formatted(raw, problem, shown)
+        if formatted is None or raw is None:
             failed += 1
             continue
         if not dry_run:
@@ -83,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         if dry_run:
             changed += 1
-            write_diff(sys.stdout, shown, text, formatted.text, "formatted")
+            write_diff(sys.stdout, shown, formatted.original, formatted.text, "formatted")
             if args.check:
                 say(f"would reformat {shown}")
             continue
@@ -105,3 +112,43 @@ def run(args: argparse.Namespace) -> int:
     if failed:
         return EXIT_USAGE
     return EXIT_FINDINGS if dry_run and changed else EXIT_OK
+
+
+def _fixture_roots(config: Config) -> list[Path]:
+    return [(config.root / p).resolve() for p in config.fixture_paths]
+
+
+def _formatted(raw: bytes | None, problem: Diagnostic | None, shown: str) -> Formatted | None:
+    """The file read as `raw` formatted, or None once what stops it is printed."""
+    text, problem = text_of(raw, shown) if raw is not None else (None, problem)
+    if text is None:
+        assert problem is not None
+        print(f"{shown}:{problem.line}:{problem.column}: {problem.message}", file=sys.stderr)
+        return None
+    try:
+        return format_text(text)
+    except FormatError as error:
+        print(f"{shown}:{error.line}:{error.column}: {error.message}", file=sys.stderr)
+        return None
+
+
+def _format_stdin(args: argparse.Namespace) -> int:
+    """`fmt -`: the rule on standard input, formatted, to standard output; no file is
+    written. A buffer that cannot be formatted prints nothing there (an editor keeps its
+    text) and exits 2."""
+    config = load_configuration(args)
+    name = args.stdin_filename
+    shown = printable(str(name)) if name else "<stdin>"
+    raw = sys.stdin.buffer.read()
+    if name and any(real_path(name).is_relative_to(r) for r in _fixture_roots(config)):
+        sys.stdout.buffer.write(raw)  # fixtures are not rules; their layout is their author's
+        return EXIT_OK
+    formatted = _formatted(raw, None, shown)
+    if formatted is None:
+        return EXIT_USAGE
+    if args.check or args.diff:
+        write_diff(sys.stdout, shown, formatted.original, formatted.text, "formatted")
+        return EXIT_FINDINGS if formatted.changed else EXIT_OK
+    bom = _BOM if raw.startswith(_BOM) else b""
+    sys.stdout.buffer.write(bom + formatted.text.encode("utf-8"))
+    return EXIT_OK
