@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from ruleops.esql.alerts import run_rule
+from ruleops.esql.evaluate import EsqlError
 from ruleops.esql.source import default_field_types
 
 NOW = dt.datetime(2024, 5, 1, 10, 5, tzinfo=dt.UTC)
@@ -73,3 +76,17 @@ def test_a_multi_field_is_read_from_its_parent_and_caseless_is_lower_cased():
     query = 'from logs | where process.name.caseless == "cmd.exe" | keep process.name'
     found = alerts(query, [event(process={"name": "CMD.EXE"})])
     assert [a.row for a in found] == [{"process.name": "CMD.EXE"}]
+
+
+def test_an_unknown_field_coalesced_with_an_ip_field_is_read_as_an_ip():
+    query = (
+        "from logs | eval ip = coalesce(okta.client.ip, source.ip)"
+        ' | where cidr_match(ip, "10.0.0.0/8")'
+    )
+    assert len(alerts(query, [event(okta={"client": {"ip": "10.1.2.3"}})])) == 1
+
+
+def test_a_known_keyword_field_coalesced_with_an_ip_field_is_still_refused():
+    query = "from logs | eval ip = coalesce(user.name, source.ip)"
+    with pytest.raises(EsqlError, match="must be"):
+        alerts(query, [event(user={"name": "a"})])

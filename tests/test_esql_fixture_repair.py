@@ -305,3 +305,27 @@ def test_a_repaired_case_keeps_only_the_events_the_alert_needs(rule_repo):
         | keep host.id, vendors""",
     )
     assert len(first_match(found).events) == 2
+
+
+def test_a_field_compared_with_a_boolean_gets_booleans_in_every_case(rule_repo):
+    found = draft(
+        rule_repo,
+        """from logs-okta* metadata _id, _index, _version
+        | where event.action == "user.session.start" and okta.security_context.is_proxy != true
+        | keep _id, okta.security_context.is_proxy""",
+    )
+    assert found.ok, found.problem
+    values = {lookup(e, "okta.security_context.is_proxy") for c in found.cases for e in c.events}
+    assert values <= {True, False, None}
+
+
+def test_an_unknown_field_coalesced_with_an_ip_field_is_drafted_with_an_address(rule_repo):
+    found = draft(
+        rule_repo,
+        """from logs-okta* metadata _id, _index, _version
+        | eval ip = coalesce(okta.client.ip, source.ip)
+        | where cidr_match(ip, "10.0.0.0/8")
+        | keep _id, ip""",
+    )
+    (event,) = first_match(found).events
+    assert lookup(event, "okta.client.ip") or lookup(event, "source.ip")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ruleops.ecs import load_ecs
 from ruleops.eql.parser import parse_eql
+from ruleops.es_types import parse_date_millis
 from ruleops.kql.parser import parse_kql
 from ruleops.query.evaluate import compile_condition
 from ruleops.query.generate import events_for, near_misses, pattern_examples
@@ -72,3 +73,10 @@ def test_near_misses_turn_exactly_one_condition():
 
 def test_regex_examples_avoid_negated_classes():
     assert pattern_examples("[^a-z0-9]+x", "regex") == [" x"]
+
+
+def test_a_date_field_that_must_differ_from_a_date_gets_another_date():
+    event = first_event(
+        'any where event.created != null and event.created != "2024-05-01T10:00:00.000Z"'
+    )
+    assert parse_date_millis(event["event"]["created"]) is not None

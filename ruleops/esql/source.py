@@ -179,15 +179,20 @@ _SAME_TYPE = frozenset(
 )
 
 
-def usage_types(query: ast.Query) -> dict[str, str]:
+def usage_types(query: ast.Query, types: FieldTypes | None = None) -> dict[str, str]:
     """Types for fields no mapping, definition or event types, read from how the query uses
     them: compared with or added to a number → long (double for a fraction), used as a
     condition → boolean; a column computed from a field (`c = MAX(f)`, `c = f`) passes its
-    use on to the field. The field's index would have such a mapping."""
+    use on to the field; with `types`, a field given to COALESCE, GREATEST or LEAST with
+    fields of one known type, or compared with such a field, has that type
+    (`COALESCE(okta.client.ip, source.ip)`: ip, as the Okta integration maps it). The
+    field's index would have such a mapping; a known type is never overridden, so a real
+    mismatch is still refused."""
     numeric: dict[str, str] = {}
     boolean: set[str] = set()
     text: set[str] = set()  # searched with `:` (a match query): an analysed text field
     feeds: dict[str, set[str]] = {}
+    together: list[list[str]] = []  # fields that must share one type
 
     def number(node: ast.Expr) -> str | None:
         if isinstance(node, ast.Negate):
@@ -207,6 +212,8 @@ def usage_types(query: ast.Query) -> dict[str, str]:
                 if isinstance(node, ast.Compare):
                     note(node.left, number(node.right))
                     note(node.right, number(node.left))
+                    if isinstance(node.left, ast.Column) and isinstance(node.right, ast.Column):
+                        together.append([node.left.name, node.right.name])
                     for side, other in ((node.left, node.right), (node.right, node.left)):
                         literal = isinstance(other, ast.Literal) and other.type == "boolean"
                         if isinstance(side, ast.Column) and literal:
@@ -224,6 +231,8 @@ def usage_types(query: ast.Query) -> dict[str, str]:
                     boolean.add(node.operand.name)
                 elif isinstance(node, ast.Match):
                     text.add(node.column.name)
+                elif isinstance(node, ast.Call) and node.name.lower() in _ONE_TYPE:
+                    together.append([a.name for a in node.args if isinstance(a, ast.Column)])
         if isinstance(command, ast.Where) and isinstance(command.condition, ast.Column):
             boolean.add(command.condition.name)
         assignments: list[Any] = []
@@ -244,9 +253,25 @@ def usage_types(query: ast.Query) -> dict[str, str]:
             if column in numeric:
                 for source in sources:
                     numeric.setdefault(source, numeric[column])
-    found = {name: "text" for name in text}
+    found = _shared_types(together, types) if types is not None else {}
+    found.update({name: "text" for name in text})
     found.update({name: "boolean" for name in boolean})
     found.update(numeric)
+    return found
+
+
+# Functions whose arguments Elasticsearch requires to have one type.
+_ONE_TYPE = frozenset({"coalesce", "greatest", "least"})
+
+
+def _shared_types(groups: list[list[str]], types: FieldTypes) -> dict[str, str]:
+    """The unknown fields of each group whose known fields all have one type: that type."""
+    found: dict[str, str] = {}
+    for names in groups:
+        known = {spec[0] for n in names if (spec := types.lookup(n)) is not None}
+        if len(known) == 1:
+            kind = known.pop()
+            found.update((n, kind) for n in names if types.lookup(n) is None)
     return found
 
 
@@ -275,7 +300,7 @@ def event_table(
         found = types.lookup(name)
         if found is not None:
             specs[name] = found
-    guessed = usage_types(query) if query is not None else {}
+    guessed = usage_types(query, types) if query is not None else {}
     wanted = set(query_fields(query)) if query is not None else set()
     patterns = _wildcards(query) if query is not None else []
     # When the query keeps or aggregates, a source field it never names can only reach the

@@ -375,16 +375,10 @@ def _coerce(kind: str | None, value: Any) -> Any:
 
 
 def _fits(kind: str | None, value: Any) -> bool:
-    """Whether a field of ECS type `kind` can hold `value` (unknown types hold anything)."""
-    if kind in es_types.INTEGER:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind in es_types.FLOAT:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if kind == "boolean":
-        return isinstance(value, bool)
-    if kind == "ip":
-        return isinstance(value, str) and es_types.is_ip(value)
-    return True
+    """Whether a field of type `kind` can hold `value` in an event, as Elasticsearch would
+    index it (`es_types.fits`: a boolean field refuses "present"; unknown types hold
+    anything)."""
+    return es_types.fits(kind, value) is None
 
 
 def generic_value(kind: str | None) -> Any:
@@ -424,7 +418,7 @@ def _generic(kind: str | None) -> list[Any]:
     if kind == "boolean":
         return [True, False]
     if kind in es_types.DATE:
-        return ["2024-05-01T10:00:00.000Z"]
+        return ["2024-05-01T10:00:00.000Z", "2024-05-01T11:30:00.000Z"]
     return ["ruleops-generated", "x", "", 1]
 
 
