@@ -99,3 +99,25 @@ def test_a_pretty_printed_json_object_file_is_one_event(tmp_path, capsys):
     path.write_text(json.dumps(EVENTS[0], indent=2))
     main(["eval", "process where true", str(path)])
     assert len(capsys.readouterr().out.splitlines()) == 1
+
+
+def test_nan_and_infinity_are_not_json_and_are_reported_where_written(tmp_path, capsys):
+    # Python's json reads them; Elasticsearch's parser (Jackson) refuses the document.
+    path = tmp_path / "bad.ndjson"
+    path.write_text('{"a": 1}\n{"note": "NaN", "process": {"pid": -Infinity}}\n')
+    code = main(["eval", "any where true", str(path)])
+    assert code == 2 and f"{path}:2:36: invalid JSON: -Infinity" in capsys.readouterr().err
+
+
+def test_nan_in_a_json_array_file_is_reported_on_its_line(tmp_path, capsys):
+    path = tmp_path / "bad.json"
+    path.write_text('[\n  {"a": "x"},\n  {"a": NaN}\n]\n')
+    code = main(["eval", "any where true", str(path)])
+    assert code == 2 and f"{path}:3:9: invalid JSON: NaN" in capsys.readouterr().err
+
+
+def test_infinity_in_a_pretty_printed_object_is_reported_on_its_line(tmp_path, capsys):
+    path = tmp_path / "bad.json"
+    path.write_text('{\n  "a": "x",\n  "b": Infinity\n}\n')
+    code = main(["eval", "any where true", str(path)])
+    assert code == 2 and f"{path}:3:8: invalid JSON: Infinity" in capsys.readouterr().err

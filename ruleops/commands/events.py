@@ -5,6 +5,7 @@ stdin), each event with the file and line it came from; unreadable input is an
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,6 +20,38 @@ MAX_EVENTS_BYTES = 256 * 1024 * 1024
 
 class InputError(Exception):
     """Unreadable event input, located (file, line, column)."""
+
+
+# NaN and ±Infinity are no JSON (RFC 8259 section 6: numbers are digits), and Elasticsearch's
+# JSON parser refuses them: JsonXContentImpl (libs/x-content) leaves Jackson's
+# ALLOW_NON_NUMERIC_NUMBERS off. Python's json reads them, so ruleops refuses them itself.
+# Outside strings (skipped whole, escapes included) these words occur in JSON only so.
+_NON_NUMBER = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+
+
+class _NonNumber(Exception):
+    pass
+
+
+def _refuse(literal: str) -> Any:
+    raise _NonNumber(literal)
+
+
+def _loads(name: str, text: str, first_line: int = 1) -> Any:
+    """`text` read as JSON (json.JSONDecodeError for what is not), NaN and Infinity refused
+    with an InputError where they are written."""
+    try:
+        return json.loads(text, parse_constant=_refuse)
+    except _NonNumber:
+        found = next(m for m in _NON_NUMBER.finditer(text) if m.group(1))
+        start = found.start(1)
+        line = first_line + text.count("\n", 0, start)
+        column = start - (text.rfind("\n", 0, start) + 1) + 1
+        raise InputError(
+            f"{name}:{line}:{column}: invalid JSON: {found.group(1)} is not a JSON number, "
+            "and Elasticsearch refuses a document holding it; write a number, or leave the "
+            "field out"
+        ) from None
 
 
 def read_events(path: str) -> list[tuple[str, int, Mapping[str, Any]]]:
@@ -43,7 +76,7 @@ def read_events(path: str) -> list[tuple[str, int, Mapping[str, Any]]]:
     if stripped.startswith("["):
         _refuse_deep(name, text, MAX_EVENT_DEPTH + 1)
         try:
-            data = json.loads(text)
+            data = _loads(name, text)
         except json.JSONDecodeError as error:
             raise InputError(
                 f"{name}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}"
@@ -58,7 +91,7 @@ def read_events(path: str) -> list[tuple[str, int, Mapping[str, Any]]]:
         # a single pretty-printed object is one event (NDJSON objects fit on one line)
         _refuse_deep(name, text, MAX_EVENT_DEPTH)
         try:
-            whole = json.loads(text)
+            whole = _loads(name, text)
         except json.JSONDecodeError:
             whole = None
         if isinstance(whole, dict):
@@ -69,7 +102,7 @@ def read_events(path: str) -> list[tuple[str, int, Mapping[str, Any]]]:
             continue
         _refuse_deep(name, line, MAX_EVENT_DEPTH, number)
         try:
-            item = json.loads(line)
+            item = _loads(name, line, number)
         except json.JSONDecodeError as error:
             raise InputError(
                 f"{name}:{number}:{error.colno}: invalid JSON: {error.msg} "
