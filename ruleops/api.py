@@ -101,7 +101,7 @@ def evaluate(
     events = list(events)
     for index, event in enumerate(events):
         if not isinstance(event, Mapping):
-            kind = "None" if event is None else f"a {type(event).__name__}"
+            kind = "None" if event is None else f"of type {type(event).__name__}"
             raise ValueError(f"event {index} is {kind}, not a JSON object (a Mapping)")
     if language == "eql":
         return _evaluate_eql(query, events, _given_types(field_types, mapping))
