@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
+
 from ruleops.cli import main
 
 EVENTS = [
@@ -101,23 +103,22 @@ def test_a_pretty_printed_json_object_file_is_one_event(tmp_path, capsys):
     assert len(capsys.readouterr().out.splitlines()) == 1
 
 
-def test_nan_and_infinity_are_not_json_and_are_reported_where_written(tmp_path, capsys):
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        (
+            '{"a": 1}\n{"note": "NaN", "process": {"pid": -Infinity}}\n',
+            "2:36: invalid JSON: -Infinity",
+        ),
+        ('[\n  {"a": "x"},\n  {"a": NaN}\n]\n', "3:9: invalid JSON: NaN"),  # one array
+        ('{\n  "a": "x",\n  "b": Infinity\n}\n', "3:8: invalid JSON: Infinity"),  # one object
+    ],
+)
+def test_nan_and_infinity_are_not_json_and_are_reported_where_written(
+    tmp_path, capsys, text, where
+):
     # Python's json reads them; Elasticsearch's parser (Jackson) refuses the document.
-    path = tmp_path / "bad.ndjson"
-    path.write_text('{"a": 1}\n{"note": "NaN", "process": {"pid": -Infinity}}\n')
-    code = main(["eval", "any where true", str(path)])
-    assert code == 2 and f"{path}:2:36: invalid JSON: -Infinity" in capsys.readouterr().err
-
-
-def test_nan_in_a_json_array_file_is_reported_on_its_line(tmp_path, capsys):
     path = tmp_path / "bad.json"
-    path.write_text('[\n  {"a": "x"},\n  {"a": NaN}\n]\n')
+    path.write_text(text)
     code = main(["eval", "any where true", str(path)])
-    assert code == 2 and f"{path}:3:9: invalid JSON: NaN" in capsys.readouterr().err
-
-
-def test_infinity_in_a_pretty_printed_object_is_reported_on_its_line(tmp_path, capsys):
-    path = tmp_path / "bad.json"
-    path.write_text('{\n  "a": "x",\n  "b": Infinity\n}\n')
-    code = main(["eval", "any where true", str(path)])
-    assert code == 2 and f"{path}:3:8: invalid JSON: Infinity" in capsys.readouterr().err
+    assert code == 2 and f"{path}:{where}" in capsys.readouterr().err
