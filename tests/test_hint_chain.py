@@ -126,3 +126,11 @@ def test_the_hint_for_a_table_written_as_dotted_keys_writes_a_dotted_key(rule_re
     assert written, finding["hint"]
     rule.write_text(_DOTTED_RULE.format(window=written[1]))
     assert _check(rule_repo) == []
+
+
+def test_a_key_of_a_dotted_table_written_bare_in_its_parent_names_the_dotted_key(rule_repo):
+    (rule_repo.root / "rules").mkdir()
+    window = 'history_window_start = [{ field = "history_window_start", value = "now-7d" }]'
+    (rule_repo.root / "rules" / "new_user.toml").write_text(_DOTTED_RULE.format(window=window))
+    (finding,) = [d for d in _check(rule_repo) if d["code"] == "RO100"]
+    assert "did you mean `new_terms.history_window_start`?" in finding["message"]

@@ -556,6 +556,17 @@ def _unknown_keys(error: ValidationError) -> Iterator[Finding]:
                 f"move `{key}` under the [{sibling}] header",
             )
             continue
+        owner = _owner(error, key)
+        if owner is not None:  # `history_window_start` for `new_terms.history_window_start`
+            table = _table([*path, owner])
+            yield (
+                UNKNOWN_KEY,
+                where,
+                f"unknown key `{key}` in {_table(path)}; did you mean `{owner}.{key}`?",
+                f"it is a key of {table}: write it as `{owner}.{key} = …` here, or under "
+                f"the {table} header",
+            )
+            continue
         near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
         if near:
             hint = "correct the spelling, or remove the key"
@@ -570,6 +581,16 @@ def _unknown_keys(error: ValidationError) -> Iterator[Finding]:
             message + (f"; did you mean `{near[0]}`?" if near else ""),
             hint,
         )
+
+
+def _owner(error: ValidationError, key: str) -> str | None:
+    """The table written in the instance whose schema knows `key`, for a key written one
+    level too high."""
+    tables = _properties(error.schema)
+    for name, value in error.instance.items():
+        if isinstance(value, dict) and key in _properties(tables.get(name)):
+            return str(name)
+    return None
 
 
 def _alternatives(
