@@ -355,6 +355,19 @@ def test_fmt_stdin_leaves_a_fixture_as_written(tmp_path, monkeypatch, capsysbina
     named = ("--stdin-filename", "tests/rules/r.toml")
     _, out, _ = _fmt_stdin(monkeypatch, capsysbinary, UNORDERED.encode(), *named)
     assert out == UNORDERED.encode()
+    checked = _fmt_stdin(monkeypatch, capsysbinary, UNORDERED.encode(), *named, "--check")
+    assert checked[:2] == (0, b"")  # nothing to change, so no diff
+
+
+def test_fmt_stdin_with_force_exclude_leaves_a_hunting_query_as_written(
+    tmp_path, monkeypatch, capsysbinary
+):
+    monkeypatch.chdir(tmp_path)
+    hunt = ("[hunt]\n" + f"query = [{', '.join(repr('x' * 30) for _ in range(5))}]\n").encode()
+    named = ("--stdin-filename", "hunting/h.toml")
+    assert _fmt_stdin(monkeypatch, capsysbinary, hunt, *named)[1] != hunt  # read as a rule
+    _, out, _ = _fmt_stdin(monkeypatch, capsysbinary, hunt, *named, "--force-exclude")
+    assert out == hunt
 
 
 def test_fmt_stdin_is_the_only_path_when_given(tmp_path, monkeypatch, capsys):

@@ -16,7 +16,7 @@ from pathlib import Path
 from ruleops.commands import add_config_argument, config_and_paths, load_configuration
 from ruleops.config import Config
 from ruleops.diagnostics import Diagnostic, printable
-from ruleops.discovery import discover
+from ruleops.discovery import discover, why_not_a_rule
 from ruleops.exits import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
 from ruleops.files import display_path, real_path
 from ruleops.fixing import WriteError, remove_stale_temporaries, replace_if_unchanged, write_diff
@@ -44,8 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--stdin-filename",
         type=Path,
         metavar="PATH",
-        help="the path of the rule read from '-' (shown in messages; a fixture is left as "
-        "written)",
+        help="the path of the rule read from '-' (shown in messages; a fixture, or with "
+        "--force-exclude a file a folder walk leaves out, is written back unchanged)",
     )
     p.add_argument(
         "--force-exclude",
@@ -140,8 +140,12 @@ def _format_stdin(args: argparse.Namespace) -> int:
     name = args.stdin_filename
     shown = printable(str(name)) if name else "<stdin>"
     raw = sys.stdin.buffer.read()
-    if name and any(real_path(name).is_relative_to(r) for r in _fixture_roots(config)):
-        sys.stdout.buffer.write(raw)  # fixtures are not rules; their layout is their author's
+    if name and (
+        any(real_path(name).is_relative_to(r) for r in _fixture_roots(config))
+        or (args.force_exclude and why_not_a_rule(name, config, raw.decode("utf-8", "replace")))
+    ):
+        if not (args.check or args.diff):
+            sys.stdout.buffer.write(raw)  # left as written, as fmt leaves such a file
         return EXIT_OK
     formatted = _formatted(raw, None, shown)
     if formatted is None:
