@@ -134,3 +134,14 @@ def test_a_key_of_a_dotted_table_written_bare_in_its_parent_names_the_dotted_key
     (rule_repo.root / "rules" / "new_user.toml").write_text(_DOTTED_RULE.format(window=window))
     (finding,) = [d for d in _check(rule_repo) if d["code"] == "RO100"]
     assert "did you mean `new_terms.history_window_start`?" in finding["message"]
+
+
+def test_the_hint_for_an_inline_table_adds_the_key_inside_it(rule_repo):
+    (rule_repo.root / "rules").mkdir()
+    inline = _RULE.replace(
+        '[rule.new_terms]\nfield = "new_terms_fields"\nvalue = ["user.name"]',
+        'new_terms = {{ field = "new_terms_fields", value = ["user.name"] }}',  # for format
+    )
+    (rule_repo.root / "rules" / "new_user.toml").write_text(inline.format(window=""))
+    (finding,) = [d for d in _check(rule_repo) if d["code"] == "RO101"]
+    assert finding["hint"].endswith("` inside `new_terms = { … }`")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -276,21 +277,22 @@ def check_schema(rule: Rule, config: Config) -> Iterator[Diagnostic]:
         return  # jsonschema (60 ms to import) is needed only to explain what is wrong
     seen: set[tuple[str, str, str]] = set()
     for error in validator().iter_errors(rule.data):
-        for info, where, message, hint in _explain(error, rule.data, lambda t: _dotted(rule, t)):
+        for info, where, message, hint in _explain(error, rule.data, lambda t: _written(rule, t)):
             if (info.code, where, message) in seen:
                 continue
             seen.add((info.code, where, message))
             yield rule.diagnostic(info, message, where, hint=hint)
 
 
-# A table written as dotted keys under another table's header: that header and the prefix.
-Dotted = Callable[[Sequence[str | int]], "tuple[Sequence[str | int], str] | None"]
+# Where a key of a table is added, as the file writes the table: the key's prefix and place.
+Written = Callable[[Sequence[str | int]], "tuple[str, str] | None"]
 
 
-def _dotted(rule: Rule, table: Sequence[str | int]) -> tuple[Sequence[str | int], str] | None:
+def _written(rule: Rule, table: Sequence[str | int]) -> tuple[str, str] | None:
     """For `table` written as dotted keys (`new_terms.field = …` under [rule], as README's
-    examples write it): the table whose header those keys sit under, and their prefix
-    (`new_terms`). None for a table with its own header, or not written at all."""
+    examples write it): ("new_terms.", "to [rule]"); written inline (`new_terms = { … }`):
+    ("", "inside `new_terms = { … }`"). None for a table with its own header, or not
+    written."""
     path = key_path(table)
     if not path or path not in rule.positions.keys:
         return None
@@ -300,7 +302,9 @@ def _dotted(rule: Rule, table: Sequence[str | int]) -> tuple[Sequence[str | int]
         if all(isinstance(part, str) for part in prefix):
             written = ".".join(str(part) for part in prefix)
             if line.startswith((f"{written}.", f"{written} .")):
-                return table[:start], written
+                return f"{written}.", f"to {_table(table[:start])}"
+            if re.match(rf"{re.escape(written)}\s*=\s*\{{", line):
+                return "", f"inside `{written} = {{ … }}`"
     return None
 
 
@@ -372,7 +376,7 @@ def _from_branch(error: ValidationError) -> bool:
 
 
 def _explain(
-    error: ValidationError, data: dict[str, Any], dotted: Dotted | None = None
+    error: ValidationError, data: dict[str, Any], written_as: Written | None = None
 ) -> Iterator[Finding]:
     path = list(error.absolute_path)
     where = _shown(path)
@@ -395,12 +399,8 @@ def _explain(
                 message = f"{_table(path)} is missing the required key `{key}`{why}"
                 form = _toml_form(_properties(error.schema).get(key))
                 written = f"{key} = {form}" if form else f"{key} = …"
-                under = dotted(path) if dotted else None
-                if under is not None:  # as the file writes the table's other keys
-                    header, prefix = under
-                    hint = f"add `{prefix}.{written}` to {_table(header)}"
-                else:
-                    hint = f"add `{written}` to {_table(path)}"
+                prefix, place = (written_as and written_as(path)) or ("", f"to {_table(path)}")
+                hint = f"add `{prefix}{written}` {place}"  # as the table's other keys are
             yield MISSING_KEY, key_path(path), message, hint
     elif kind == "type":
         expected = [value] if isinstance(value, str) else list(value)
@@ -473,7 +473,7 @@ def _explain(
             message = f"{where} is longer than {value} characters"
         yield BAD_SIZE, key_path(path), message, None
     elif kind in ("oneOf", "anyOf"):
-        yield from _alternatives(error, data, dotted)
+        yield from _alternatives(error, data, written_as)
     else:
         yield INVALID, key_path(path), f"{where}: {error.message}", None
 
@@ -594,7 +594,7 @@ def _owner(error: ValidationError, key: str) -> str | None:
 
 
 def _alternatives(
-    error: ValidationError, data: dict[str, Any], dotted: Dotted | None = None
+    error: ValidationError, data: dict[str, Any], written_as: Written | None = None
 ) -> Iterator[Finding]:
     """A value that fits none of several shapes: name the shapes when it is a type mix-up."""
     path = list(error.absolute_path)
@@ -617,7 +617,7 @@ def _alternatives(
     if cause is None:
         yield INVALID, key_path(path), f"{_shown(path)}: {error.message}", None
         return
-    yield from _explain(cause, data, dotted)
+    yield from _explain(cause, data, written_as)
 
 
 def _other_type_keys(error: ValidationError, data: dict[str, Any]) -> Iterator[Finding]:
