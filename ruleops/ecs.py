@@ -54,6 +54,8 @@ class Ecs:
     # `field_definitions`), each knowing the `_source` field it is read from: a multi-field
     # `languages.long` reads `languages` (ES|QL's source table uses it).
     mapped: Mapping[str, MappedField] = field(default_factory=dict)
+    # ECS's example value of a string field (`user.name`: "a.einstein"), for generated events.
+    examples: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def categories(self) -> frozenset[str]:
@@ -75,6 +77,10 @@ class Ecs:
 
     def allowed_values(self, name: str) -> frozenset[str] | None:
         return self.allowed.get(_plain(name))
+
+    def example(self, name: str) -> str | None:
+        """ECS's example value of string field `name`, when it gives a single one."""
+        return self.examples.get(_plain(name))
 
     def is_known(self, name: str) -> bool:
         """Defined, an object holding defined fields (`process.parent`), or inside an open
@@ -159,6 +165,7 @@ class Ecs:
             user_fields={**self.user_fields, **definitions},
             expected_types=self.expected_types,
             mapped={**self.mapped, **(mapped or {})},
+            examples=self.examples,
         )
 
 
@@ -194,6 +201,7 @@ def ecs_from_data(data: Mapping) -> Ecs:
         allowed={k: frozenset(v) for k, v in data["allowed_values"].items()},
         field_sets=frozenset(data["field_sets"]),
         expected_types={k: frozenset(v) for k, v in data.get("expected_event_types", {}).items()},
+        examples=dict(data.get("examples", {})),
     )
 
 

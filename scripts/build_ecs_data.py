@@ -17,7 +17,8 @@ no hand-written JavaScript parsing can drift from what ECS published.
 
 The output is our own compact shape: field -> type, the allowed values of the categorisation
 fields, the event.type values expected with each category, the top-level field set names
-and the multi-fields (`process.command_line.text`).
+the multi-fields (`process.command_line.text`) and ECS's example value of each string field
+that has a single one (`user.name`: "a.einstein"), for lifelike generated fixtures.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import tempfile
 from pathlib import Path
 
 CATEGORISATION_FIELDS = ("event.category", "event.type", "event.kind", "event.outcome")
+STRING_TYPES = frozenset({"keyword", "constant_keyword", "wildcard", "text", "match_only_text"})
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "ruleops" / "data" / "ecs.json"
 # The package carries the flat definitions twice as JavaScript. In 9.4.0 the copy under
 # `generated/` is stale (about 1,670 fields, no `process.group.*`) while the CommonJS build,
@@ -93,8 +95,12 @@ def compact(flat: dict, version: str) -> dict:
     multi_fields: dict[str, str] = {}
     allowed: dict[str, list[str]] = {}
     expected_types: dict[str, list[str]] = {}
+    examples: dict[str, str] = {}
     for name, definition in sorted(flat.items()):
         fields[name] = definition["type"]
+        example = _single_example(definition)
+        if example is not None:
+            examples[name] = example
         for multi in definition.get("multi_fields", ()):
             multi_fields[multi["flat_name"]] = multi["type"]
         if name in CATEGORISATION_FIELDS:
@@ -118,7 +124,21 @@ def compact(flat: dict, version: str) -> dict:
         # The event.type values ECS expects with each event.category value.
         "expected_event_types": expected_types,
         "field_sets": field_sets,
+        "examples": examples,
     }
+
+
+def _single_example(definition: dict) -> str | None:
+    """A string field's example as one value: not ECS's list notation (`["a", "b"]`) nor
+    its alternatives (`https://… or /search?q=…`)."""
+    example = definition.get("example")
+    if definition["type"] not in STRING_TYPES or isinstance(example, bool):
+        return None
+    if isinstance(example, int):
+        return str(example)
+    if not isinstance(example, str) or example.startswith("[") or " or " in example:
+        return None
+    return example
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -112,6 +112,16 @@ def test_a_sequence_gets_one_event_per_clause_sharing_the_join_key(rule_repo, ca
     capsys.readouterr()
 
 
+def test_a_join_key_with_an_ecs_example_takes_it(rule_repo):
+    path = rule_repo.rule(
+        "seq.toml",
+        'sequence by user.name [process where process.name == "a"] [file where file.name == "b"]',
+    )
+    found = draft_fixture(load_rule(path, "rules/seq.toml").rule)
+    first = next(c for c in found.cases if c.expect == "match").events[0]
+    assert first["user"]["name"] == "a.einstein"
+
+
 def test_a_rule_that_cannot_be_generated_says_why(rule_repo, capsys):
     rule_repo.rule("never.toml", 'process where process.name : "a" and process.name : "b"')
     assert main(["fixtures", "generate", "rules/never.toml"]) == 1

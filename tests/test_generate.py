@@ -7,7 +7,7 @@ from ruleops.eql.parser import parse_eql
 from ruleops.es_types import parse_date_millis
 from ruleops.kql.parser import parse_kql
 from ruleops.query.evaluate import compile_condition
-from ruleops.query.generate import events_for, near_misses, pattern_examples
+from ruleops.query.generate import distinct_value, events_for, near_misses, pattern_examples
 
 
 def first_event(query: str, *, language: str = "eql") -> dict:
@@ -80,3 +80,13 @@ def test_a_date_field_that_must_differ_from_a_date_gets_another_date():
         'any where event.created != null and event.created != "2024-05-01T10:00:00.000Z"'
     )
     assert parse_date_millis(event["event"]["created"]) is not None
+
+
+def test_a_string_field_that_must_exist_gets_the_ecs_example():
+    event = first_event("process where process.executable != null")
+    assert event["process"]["executable"] == "/usr/bin/ssh"
+
+
+def test_distinct_values_of_a_field_with_an_ecs_example_are_variations_of_it():
+    values = [distinct_value("keyword", i, "cloud.region") for i in range(3)]
+    assert values[0] == "us-east-1" and len(set(values)) == 3

@@ -91,6 +91,8 @@ class Absent:
 
 
 ABSENT = Absent()
+# The value of a string field that need only exist, where ECS gives no example.
+PRESENT = "present"
 
 
 @dataclass(frozen=True)
@@ -269,6 +271,9 @@ def _solve_field(
         pool.append(current)  # a value the base already has (a shared join key) comes first
     for leaf in sorted(leaves, key=lambda lf: not lf.want):  # positive leaves propose first
         pool.extend(candidates(leaf.node, leaf.want, kind))
+    example = example_value(".".join(path), kind)
+    if example is not None:  # a field that need only exist or differ: ECS's example value
+        pool = [example if v == PRESENT else v for v in pool] + [example]
     pool.extend(_generic(kind))
     pool.append(ABSENT)
     allowed = _allowed_values(".".join(path))
@@ -343,6 +348,13 @@ def _allowed_values(name: str) -> frozenset[str] | None:
     return load_ecs().allowed_values(name)
 
 
+def example_value(name: str, kind: str | None) -> str | None:
+    """ECS's example value of a string field (`user.name`: "a.einstein"), when it has one."""
+    if kind is not None and kind not in es_types.STRING:
+        return None
+    return load_ecs().example(name)
+
+
 def _is_allowed(value: Any, allowed: frozenset[str]) -> bool:
     values = value if isinstance(value, list) else [value]
     return all(v is ABSENT or (isinstance(v, str) and v in allowed) for v in values)
@@ -404,6 +416,9 @@ def distinct_value(kind: str | None, index: int, name: str | None = None) -> Any
         return index % 2 == 0
     if kind in es_types.DATE:  # a second apart from 2024-05-01T10:00:00Z
         return es_types.format_date_millis(1_714_557_600_000 + index * 1000)
+    example = example_value(name, kind) if name else None
+    if example is not None:  # "us-east-1", "us-east-1-2"…
+        return example if index == 0 else f"{example}-{index + 1}"
     return f"ruleops-{index + 1}"
 
 
@@ -433,11 +448,13 @@ def candidates(node: Expr, want: bool, kind: str | None = None) -> list[Any]:
         values = [o.value for o in node.options if isinstance(o, Literal)]
         return values if want else [_other(v) for v in values] + ["ruleops-miss"]
     if isinstance(node, Exists):
-        return ([*_generic(kind)[:1], "present"] if kind else ["present"]) if want else [ABSENT]
+        if not want:
+            return [ABSENT]
+        return [PRESENT] if kind is None or kind in es_types.STRING else [_generic(kind)[0]]
     if isinstance(node, Compare) and isinstance(node.right, Literal):
         out = _compare_candidates(node.op, node.right.value, want) + _literals_in(node)
         if kind and kind not in es_types.STRING:
-            out = [_generic(kind)[0] if v == "present" else v for v in out]
+            out = [_generic(kind)[0] if v == PRESENT else v for v in out]
         if not isinstance(node.left, Field):  # `length(x) > 255`: the field's own values
             out += _fallback(node)
         return out
@@ -459,7 +476,7 @@ def _fallback(node: Expr) -> list[Any]:
 
 def _compare_candidates(op: str, value: Any, want: bool) -> list[Any]:
     if value is None:  # == null / != null (the field's generic value follows in the pool)
-        return [ABSENT, "present"] if (op == "==") == want else ["present", ABSENT]
+        return [ABSENT, PRESENT] if (op == "==") == want else [PRESENT, ABSENT]
     if not want:
         op = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}[op]
     if isinstance(value, bool):
