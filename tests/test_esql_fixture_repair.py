@@ -329,3 +329,14 @@ def test_an_unknown_field_coalesced_with_an_ip_field_is_drafted_with_an_address(
     )
     (event,) = first_match(found).events
     assert lookup(event, "okta.client.ip") or lookup(event, "source.ip")
+
+
+def test_a_repaired_case_copies_no_value_from_another_field_of_its_event():
+    name = "windows/privilege_escalation_account_takeover_mixed_logon_types.toml"
+    found = draft_fixture(load_rule(CORPUS / name, name).rule)
+    for event in first_match(found).events:
+        assert lookup(event, "winlog.logon.type") not in (
+            lookup(event, "winlog.event_id"),
+            lookup(event, "user.name"),
+            lookup(event, "event.action"),
+        )
