@@ -340,3 +340,10 @@ def test_a_repaired_case_copies_no_value_from_another_field_of_its_event():
             lookup(event, "user.name"),
             lookup(event, "event.action"),
         )
+
+
+def test_a_repaired_case_has_no_string_repeated_over_and_over():
+    name = "integrations/okta/credential_access_okta_password_spray_single_source.toml"
+    found = draft_fixture(load_rule(CORPUS / name, name).rule)
+    users = {lookup(e, "okta.actor.alternate_id") for e in first_match(found).events}
+    assert all(len(user) < 40 for user in users)
