@@ -31,6 +31,7 @@ REJECTED = [
     '@timestamp > "garbage"',
     'process.pid + "1" > 2',
     "process.name + 1 > 2",
+    "(NOT process.pid > 1) + null > 2",
     'process.pid LIKE "5*"',
     "process.name LIKE 5",
     "process.pid",

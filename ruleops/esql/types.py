@@ -116,8 +116,13 @@ def arithmetic_type(op: str, left: str, right: str) -> str | None:
     """The result type of `left op right`, None when the operator does not take these
     types (`[+] has arguments with incompatible types`)."""
     if left in (NULL, UNKNOWN) or right in (NULL, UNKNOWN):
+        # null stands in for any operand type, but the other side must still be one the
+        # operator takes: `true + null` is refused (EsqlArithmeticOperation: null or numeric,
+        # dates and time spans on each side)
         other = right if left in (NULL, UNKNOWN) else left
-        return other if other not in (NULL,) else NULL
+        if other in (NULL, UNKNOWN) or other in _WIDTH or other in DATE:
+            return other
+        return other if other in TEMPORAL_AMOUNT else None
     if op in "+-" and left in DATE and right in TEMPORAL_AMOUNT:
         return left
     if op == "+" and right in DATE and left in TEMPORAL_AMOUNT:
