@@ -43,6 +43,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=18)
     parser.add_argument("--language", action="append", help="eql, kuery or esql (default all)")
     args = parser.parse_args()
+    if not CORPUS.is_dir():
+        print(
+            f"no corpus at {CORPUS}: queries are generated from the grammars only, and no "
+            "corpus query or rule file is mutated",
+            file=sys.stderr,
+        )
     deadline = time.monotonic() + args.seconds
     r = random.Random(args.seed)
     failed = False
