@@ -46,8 +46,11 @@ _NOT_RULES = {"pyproject.toml", ".pre-commit-config.yaml"}
 # Top-level tables of detection-rules' files that carry [metadata] but are not rules
 # (detection_rules/exception.py, action.py, action_connector.py).
 NOT_RULE_TABLES = frozenset({"exceptions", "actions", "action_connectors"})
-_HEADER = re.compile(r"^[ \t]*\[\[?[ \t]*([A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')", re.MULTILINE)
-_DOTTED_TOP = re.compile(r"^[ \t]*(rule|metadata)[ \t]*\.", re.MULTILINE)
+# Line starts are found as "\n" (the text is read with one prepended): a literal first
+# character lets the regular expression engine skip to candidates, where `^` in MULTILINE
+# mode is tried at every character (4x slower over the corpus: 0.11 s of a warm check).
+_HEADER = re.compile(r"\n[ \t]*\[\[?[ \t]*([A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')")
+_DOTTED_TOP = re.compile(r"\n[ \t]*(rule|metadata)[ \t]*\.")
 # Bytes read to decide: the tables of a rule file come in its first lines; a long query
 # cannot hide them, as TOML tables cannot start inside a string before their header.
 _PEEK = 1 << 20
@@ -55,6 +58,7 @@ _PEEK = 1 << 20
 
 def is_rule_text(text: str) -> bool:
     """Whether a TOML document is meant to be a rule file (by its top-level tables)."""
+    text = "\n" + text
     tables = {name.strip("\"'") for name in _HEADER.findall(text)}
     tables.update(_DOTTED_TOP.findall(text))
     if "rule" in tables:

@@ -4,14 +4,17 @@ exceptions, building blocks, `_config.yaml` and `.gitignore`, checks exactly its
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ruleops.config import ConfigError, load_config
-from ruleops.discovery import discover, is_rule_text
+from ruleops.discovery import NOT_RULE_TABLES, discover, is_rule_text
 from ruleops.engine import run_check
 from tests.git_helpers import git, rule_id_of, rule_text
 
@@ -283,3 +286,40 @@ def test_cli_force_exclude_passes_over_a_buffer_named_as_a_hunting_query(fork: P
     )
     assert done.returncode == 0
     assert "not checked: hunting/linux/queries/cron.toml: not a rule file" in done.stderr
+
+
+_LINE_START_HEADER = re.compile(r"^[ \t]*\[\[?[ \t]*([A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')", re.M)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "[rule]",
+                "[metadata]",
+                "[[rule.threat]]",
+                '["rule"]',
+                "[exceptions]",
+                " [a]",
+                "rule.x = 1",
+                'q = "[rule]"',
+                "\t",
+                "\n",
+                "\r\n",
+                "x",
+                '"',
+                "'",
+                "[",
+            ]
+        ),
+        max_size=12,
+    ).map("".join)
+)
+def test_table_headers_are_found_where_a_line_starts(text):
+    # The tables that say a file is a rule are read at line starts, as `^` in MULTILINE
+    # mode reads them; discovery finds them by the newline before them, which is faster.
+    names = {n.strip("\"'") for n in _LINE_START_HEADER.findall(text)}
+    names |= set(re.findall(r"^[ \t]*(rule|metadata)[ \t]*\.", text, re.M))
+    expected = "rule" in names or ("metadata" in names and not names & NOT_RULE_TABLES)
+    assert is_rule_text(text) == expected
