@@ -202,7 +202,7 @@ def test_a_completion_answer_stands_in_for_the_llm(rule_repo):
 
 def test_a_field_read_only_inside_kql_is_no_unread_field(rule_repo):
     query = NON_AGGREGATING.replace(
-        '| keep', '| where not KQL("""process.parent.name : "explorer.exe" """)\n| keep'
+        "| keep", '| where not KQL("""process.parent.name : "explorer.exe" """)\n| keep'
     )
     rule_repo.rule("okta/rule.toml", query, type="esql", language="esql")
     event = failure("a", **{"process.name": "certutil.exe", "process.parent.name": "cmd.exe"})

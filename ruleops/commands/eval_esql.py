@@ -22,9 +22,7 @@ from ruleops.mapping import MappedField
 from ruleops.query_fields import fields_of
 
 
-def run_esql(
-    args: argparse.Namespace, ecs: Ecs, mapping: Mapping[str, MappedField] | None
-) -> int:
+def run_esql(args: argparse.Namespace, ecs: Ecs, mapping: Mapping[str, MappedField] | None) -> int:
     """The query over the events, with `ecs`'s field types and mappings under `mapping`
     (the `--mapping` file, which also makes a field no mapping or event has unknown)."""
     try:
