@@ -122,3 +122,21 @@ def test_nan_and_infinity_are_not_json_and_are_reported_where_written(
     path.write_text(text)
     code = main(["eval", "any where true", str(path)])
     assert code == 2 and f"{path}:{where}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ('{"a": {"b": 1}, "c": {"b": 2}}\n{"x": 1, "y": {"z": 1}, "x": 2}\n', "2:25"),
+        ('[\n  {"a": 1},\n  {"a": 1,\n   "q\\"": 2, "q\\"" : 3}\n]\n', "4:14"),
+        ('{\n  "a": "x",\n  "a": "y"\n}\n', "3:3"),
+    ],
+)
+def test_a_key_written_twice_in_one_object_is_reported_where_written(tmp_path, capsys, text, where):
+    # Python's json keeps the last value; Elasticsearch refuses the document (Jackson's
+    # STRICT_DUPLICATE_DETECTION). The same key in two objects is no duplicate.
+    path = tmp_path / "dup.json"
+    path.write_text(text)
+    code = main(["eval", "any where true", str(path)])
+    err = capsys.readouterr().err
+    assert code == 2 and f"{path}:{where}: invalid JSON: the key" in err and "twice" in err

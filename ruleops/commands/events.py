@@ -29,7 +29,16 @@ class InputError(Exception):
 _NON_NUMBER = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
 
 
+# A key written twice in one object: Elasticsearch refuses the document ("Duplicate field"),
+# as JsonXContentImpl turns on Jackson's STRICT_DUPLICATE_DETECTION; Python keeps the last.
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"(?=\s*(:))?|[{}\[\]]')
+
+
 class _NonNumber(Exception):
+    pass
+
+
+class _Duplicate(Exception):
     pass
 
 
@@ -37,20 +46,56 @@ def _refuse(literal: str) -> Any:
     raise _NonNumber(literal)
 
 
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise _Duplicate
+    return found
+
+
+def _where(text: str, start: int, first_line: int) -> tuple[int, int]:
+    line = first_line + text.count("\n", 0, start)
+    return line, start - (text.rfind("\n", 0, start) + 1) + 1
+
+
+def _second_key(text: str) -> int:
+    """Where the first key written again in its own object starts (only asked of a text
+    that holds one)."""
+    objects: list[set[str] | None] = []
+    for token in _TOKEN.finditer(text):
+        mark = token.group()
+        if mark in "{[":
+            objects.append(set() if mark == "{" else None)
+        elif mark in "}]":
+            objects.pop()
+        elif token.group(1) and objects and objects[-1] is not None:
+            key = json.loads(mark)
+            if key in objects[-1]:
+                return token.start()
+            objects[-1].add(key)
+    return 0
+
+
 def _loads(name: str, text: str, first_line: int = 1) -> Any:
-    """`text` read as JSON (json.JSONDecodeError for what is not), NaN and Infinity refused
-    with an InputError where they are written."""
+    """`text` read as JSON (json.JSONDecodeError for what is not), NaN, Infinity and a key
+    written twice in one object refused with an InputError where they are written."""
     try:
-        return json.loads(text, parse_constant=_refuse)
+        return json.loads(text, parse_constant=_refuse, object_pairs_hook=_unique)
     except _NonNumber:
         found = next(m for m in _NON_NUMBER.finditer(text) if m.group(1))
-        start = found.start(1)
-        line = first_line + text.count("\n", 0, start)
-        column = start - (text.rfind("\n", 0, start) + 1) + 1
+        line, column = _where(text, found.start(1), first_line)
         raise InputError(
             f"{name}:{line}:{column}: invalid JSON: {found.group(1)} is not a JSON number, "
             "and Elasticsearch refuses a document holding it; write a number, or leave the "
             "field out"
+        ) from None
+    except _Duplicate:
+        start = _second_key(text)
+        line, column = _where(text, start, first_line)
+        key = text[start : text.index(":", start)].rstrip()
+        raise InputError(
+            f"{name}:{line}:{column}: invalid JSON: the key {key} is written twice in one "
+            "object, and Elasticsearch refuses such a document (duplicate field); keep one"
         ) from None
 
 
