@@ -140,3 +140,26 @@ def test_a_key_written_twice_in_one_object_is_reported_where_written(tmp_path, c
     code = main(["eval", "any where true", str(path)])
     err = capsys.readouterr().err
     assert code == 2 and f"{path}:{where}: invalid JSON: the key" in err and "twice" in err
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '// events\n[\n  {"a": 1, "url": "http://x/y"}, /* benign,\n  two lines */ {"a": 2}\n]\n',
+        '// events\n{"a": 1, "url": "http://x/y"} // the attack\n/* benign */ {"a": 2}\n',
+    ],
+)
+def test_comments_in_an_events_file_are_read_as_blanks(tmp_path, capsys, text):
+    # Elasticsearch's JSON parser allows them (Jackson's ALLOW_COMMENTS); `//` in a string
+    # is no comment.
+    path = tmp_path / "commented.json"
+    path.write_text(text)
+    assert main(["eval", "any where a == 1", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out) == {"a": 1, "url": "http://x/y"}
+
+
+def test_a_position_after_a_comment_is_where_it_is_written(tmp_path, capsys):
+    path = tmp_path / "commented.json"
+    path.write_text('/* one\n two */ {"a": 1}\n{"b": /* x */ NaN}\n')
+    assert main(["eval", "any where true", str(path)]) == 2
+    assert f"{path}:3:15: invalid JSON: NaN" in capsys.readouterr().err

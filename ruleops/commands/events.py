@@ -1,6 +1,7 @@
 """The events `ruleops eval` reads: NDJSON files or files holding one JSON array (`-` reads
 stdin), each event with the file and line it came from; unreadable input is an
-`InputError` that says where."""
+`InputError` that says where. JSON is read as Elasticsearch reads a document: comments
+allowed, NaN and Infinity refused, a key twice in one object refused."""
 
 from __future__ import annotations
 
@@ -76,6 +77,18 @@ def _second_key(text: str) -> int:
     return 0
 
 
+# Comments, which Elasticsearch's JSON parser reads as blanks (Jackson's ALLOW_COMMENTS, on
+# in JsonXContentImpl); strings are matched whole so that `//` inside one stays.
+_COMMENT = re.compile(r'"(?:[^"\\]|\\.)*"|(//[^\n]*|/\*.*?\*/)', re.DOTALL)
+
+
+def _blank(match: re.Match[str]) -> str:
+    comment = match.group(1)
+    if comment is None:
+        return match.group()
+    return re.sub(r"[^\n]", " ", comment)  # newlines kept: positions stay true
+
+
 def _loads(name: str, text: str, first_line: int = 1) -> Any:
     """`text` read as JSON (json.JSONDecodeError for what is not), NaN, Infinity and a key
     written twice in one object refused with an InputError where they are written."""
@@ -117,6 +130,8 @@ def read_events(path: str) -> list[tuple[str, int, Mapping[str, Any]]]:
         raise InputError(f"{name}: cannot read events: {error.message}") from None
     except UnicodeDecodeError as error:
         raise InputError(f"{name}: not UTF-8 text ({error.reason})") from None
+    if "/" in text:
+        text = _COMMENT.sub(_blank, text)
     stripped = text.lstrip()
     if stripped.startswith("["):
         _refuse_deep(name, text, MAX_EVENT_DEPTH + 1)
