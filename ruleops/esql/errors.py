@@ -14,26 +14,15 @@ import functools
 import re
 from typing import Any
 
-from ruleops.diagnostics import CheckInfo
 from ruleops.esql.codes import SYNTAX, UNKNOWN_COMMAND
-from ruleops.query.syntax_error import QuerySyntaxError
+from ruleops.query.syntax_error import CoveringSyntaxError
 
 
-class EsqlSyntaxError(QuerySyntaxError):
+class EsqlSyntaxError(CoveringSyntaxError):
     """A query Elasticsearch would not accept, located in the query text; the error covers
     at least the character at `offset`."""
 
-    def __init__(
-        self,
-        message: str,
-        offset: int,
-        text: str,
-        hint: str | None = None,
-        end_offset: int | None = None,
-        info: CheckInfo = SYNTAX,
-    ) -> None:
-        clamped = max(0, min(offset, len(text)))
-        super().__init__(info, message, text, offset, max(clamped + 1, end_offset or 0), hint)
+    DEFAULT = SYNTAX
 
 
 SOURCE_COMMANDS = ("FROM", "ROW", "SHOW", "TS")

@@ -12,7 +12,7 @@ import re
 from typing import Any, cast
 
 from ruleops.diagnostics import CheckInfo, Severity, register
-from ruleops.query.syntax_error import QuerySyntaxError
+from ruleops.query.syntax_error import CoveringSyntaxError
 
 SYNTAX = register(
     CheckInfo(
@@ -39,21 +39,11 @@ SYNTAX = register(
 _SPACE = " \t\r\n\u00a0"
 
 
-class KqlSyntaxError(QuerySyntaxError):
+class KqlSyntaxError(CoveringSyntaxError):
     """A query Kibana would not accept, located in the query text (RO400 by default); the
     error covers at least the character at `offset`."""
 
-    def __init__(
-        self,
-        message: str,
-        offset: int,
-        text: str,
-        hint: str | None = None,
-        end_offset: int | None = None,
-        info: CheckInfo = SYNTAX,
-    ) -> None:
-        clamped = max(0, min(offset, len(text)))
-        super().__init__(info, message, text, offset, max(clamped + 1, end_offset or 0), hint)
+    DEFAULT = SYNTAX
 
 
 _NAMES = {

@@ -1,6 +1,8 @@
-"""What EQL's and KQL's syntax errors share: a finding in the query text and an excerpt."""
+"""What the query languages' syntax errors share: a finding in the query text and an excerpt."""
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 from ruleops.diagnostics import CheckInfo
 from ruleops.query.ast import Span
@@ -55,3 +57,24 @@ class QuerySyntaxError(Exception):
         line = self.text[start : end if end != -1 else len(self.text)]
         width = max(1, min(self.end_offset, start + len(line)) - self.offset)
         return f"{line.expandtabs(1)}\n{' ' * (self.column - 1)}^{'~' * (width - 1)}"
+
+
+class CoveringSyntaxError(QuerySyntaxError):
+    """A syntax error raised as `(message, offset, text, hint, end_offset)` that covers at
+    least the character at `offset` (KQL's and ES|QL's); `info` defaults to the language's
+    syntax code, `DEFAULT`."""
+
+    DEFAULT: ClassVar[CheckInfo]
+
+    def __init__(
+        self,
+        message: str,
+        offset: int,
+        text: str,
+        hint: str | None = None,
+        end_offset: int | None = None,
+        info: CheckInfo | None = None,
+    ) -> None:
+        clamped = max(0, min(offset, len(text)))
+        end = max(clamped + 1, end_offset or 0)
+        super().__init__(info or self.DEFAULT, message, text, offset, end, hint)
