@@ -45,7 +45,7 @@ from ruleops.query.ast import (
     fields,
 )
 from ruleops.query.evaluate import EvaluationError, script_value
-from ruleops.query.fast_lalr import FAILED, FastLalr
+from ruleops.query.fast_lalr import FAILED, FastLalr, fast_or_none
 from ruleops.query.lark_spans import end_of, span_of, start_of
 from ruleops.query.nesting import MAX_QUERY_DEPTH, TOO_DEEP_HINT, too_deep
 
@@ -124,10 +124,7 @@ def _refuse_deep_nesting(query: Query, text: str) -> None:
 def _fast_parser() -> FastLalr | None:
     """The same grammar, tables and callbacks run by FastLalr (about twice as fast as lark's
     loop on the corpus); lark's own parser reads what does not parse."""
-    try:
-        return FastLalr(_parser())
-    except NotImplementedError:  # pragma: no cover - a lark option FastLalr does not run
-        return None
+    return fast_or_none(_parser())
 
 
 @functools.cache

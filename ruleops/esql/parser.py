@@ -29,7 +29,7 @@ from ruleops.esql.ast import Span
 from ruleops.esql.errors import EsqlSyntaxError as EsqlSyntaxError  # re-exported
 from ruleops.esql.errors import explain
 from ruleops.esql.values import TIME_UNITS
-from ruleops.query.fast_lalr import FAILED, FastLalr
+from ruleops.query.fast_lalr import FAILED, FastLalr, fast_or_none
 from ruleops.query.lark_spans import end_of, span_of, start_of
 from ruleops.query.nesting import MAX_QUERY_DEPTH, TOO_DEEP_HINT, too_deep
 
@@ -152,10 +152,7 @@ def _parser():
 @functools.cache
 def _fast_parser() -> FastLalr | None:
     """The same parser run by `FastLalr` (~3x as fast as lark's loop on the corpus)."""
-    try:
-        return FastLalr(_parser())
-    except NotImplementedError:  # pragma: no cover - a lark option FastLalr does not run
-        return None
+    return fast_or_none(_parser())
 
 
 def _cache_file() -> str | bool:

@@ -55,7 +55,7 @@ from ruleops.query.ast import (
     children,
     rebuild,
 )
-from ruleops.query.fast_lalr import FAILED, FastLalr
+from ruleops.query.fast_lalr import FAILED, FastLalr, fast_or_none
 from ruleops.query.lark_spans import end_of, span_of
 from ruleops.query.nesting import MAX_QUERY_DEPTH, TOO_DEEP_HINT, too_deep
 from ruleops.query.wildcard import regex_literal
@@ -114,10 +114,7 @@ def parse_kql(text: str) -> Expr:
 def _fast_parser() -> FastLalr | None:
     """The same grammar, tables and callbacks run by FastLalr (about twice as fast as lark's
     loop on the corpus); lark's own parser reads what does not parse."""
-    try:
-        return FastLalr(_parser())
-    except NotImplementedError:  # pragma: no cover - a lark option FastLalr does not run
-        return None
+    return fast_or_none(_parser())
 
 
 @functools.cache

@@ -514,3 +514,12 @@ def _charset(items: list[Any], fold: bool) -> set[str] | None:
         # the complement is exact only for listed characters and ranges, without folding
         return None if fold else {chr(code) for code in range(_ASCII)} - listed
     return listed
+
+
+def fast_or_none(lark: Any) -> FastLalr | None:
+    """`FastLalr(lark)`, or None when `lark` uses an option it does not run (the caller
+    then parses with lark's own loop)."""
+    try:
+        return FastLalr(lark)
+    except NotImplementedError:  # pragma: no cover - every ruleops grammar is run
+        return None
