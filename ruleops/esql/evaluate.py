@@ -49,6 +49,7 @@ from ruleops.esql.builtins.dates import UTC_ZONE, Zone, parse_zone
 from ruleops.esql.builtins.math import arithmetic, negate
 from ruleops.esql.types import CAST_NAMES
 from ruleops.esql.values import (
+    COMPARISONS,
     DATES,
     STRINGS,
     EvalFailure,
@@ -367,7 +368,7 @@ class Compiler:
             left = _lowered(left)
             right = _lowered(right)
             op = "=="
-        test = _COMPARE[op]
+        test = COMPARISONS[op]
         if key is not None:
             raw = test
             test = lambda a, b: raw(key(a), key(b))  # noqa: E731
@@ -829,16 +830,6 @@ def or3(values: list[Any]) -> bool | None:
     if True in values:
         return True
     return None if None in values else False
-
-
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-}
 
 
 def _lowered(fn: Fn) -> Fn:

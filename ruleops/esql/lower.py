@@ -21,6 +21,7 @@ from typing import Any
 from ruleops.esql import ast
 from ruleops.esql.dissect import DissectError, compile_dissect
 from ruleops.esql.grok import GrokError, compile_grok
+from ruleops.esql.values import COMPARISONS
 from ruleops.kql.errors import KqlSyntaxError
 from ruleops.kql.parser import parse_kql
 from ruleops.query import ast as q
@@ -323,23 +324,13 @@ def _present(condition: q.Expr, source: ast.Expr) -> q.Expr:
     return q.And((*exists, condition), _sp(source)) if exists else condition
 
 
-_TESTS = {
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-}
-
-
 def _case_compare(op: str, case: ast.Call, literal: ast.Literal, node: Any) -> q.Expr:
     """`CASE(c1, v1, c2, v2, e) op k` with literal values: the branches whose value makes
     the comparison true (`c1 or (not c1 and c2)`…); `== null` reads as IS NULL."""
     args = case.args
     pairs = [(args[i], args[i + 1]) for i in range(0, len(args) - 1, 2)]
     otherwise = args[-1] if len(args) % 2 == 1 else ast.Literal(None, "null")
-    test = _TESTS.get(op)
+    test = COMPARISONS.get(op)
     if test is None:
         raise _Unlowerable
 

@@ -25,7 +25,9 @@ as ISO-8601 UTC with milliseconds and `Z`, ip and version as strings, multi-valu
 from __future__ import annotations
 
 import math
+import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -53,6 +55,16 @@ WHOLE_NUMBERS = frozenset({INTEGER, LONG, UNSIGNED_LONG})
 NUMBERS = WHOLE_NUMBERS | {DOUBLE}
 DATES = frozenset({DATE, DATE_NANOS})
 SPANS = frozenset({DATE_PERIOD, TIME_DURATION})
+
+# Python's comparisons give Elasticsearch's order on these values (the table above).
+COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
